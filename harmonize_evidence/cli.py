@@ -1,0 +1,541 @@
+"""Command line: a thin layer over the services (see CLI.md for the contract).
+
+Exit codes: 0 done, 1 verification found a problem, 2 bad usage or input, 3 cannot unlock,
+4 store missing or damaged, 5 environment problem, 70 internal error (details in the log file),
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+
+from harmonize_evidence import __version__
+from harmonize_evidence.domain.errors import BadInput, HarmonizeError
+
+if TYPE_CHECKING:
+    from harmonize_evidence.domain.chain import CustodyEntry
+    from harmonize_evidence.domain.model import Exhibit, Incident
+    from harmonize_evidence.services.evidence import EvidenceStore
+    from harmonize_evidence.services.store import StoreLocation
+
+PASSPHRASE_VARIABLE = "HARMONIZE_EVIDENCE_PASSPHRASE"
+NEW_PASSPHRASE_VARIABLE = "HARMONIZE_EVIDENCE_NEW_PASSPHRASE"
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+log = logging.getLogger("harmonize_evidence")
+
+
+class UsageError(BadInput):
+    """argparse found a problem with the command line (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message[0].upper()}{message[1:]}; see '{self.prog} --help'.")
+
+
+# -- output -------------------------------------------------------------------------------------
+
+
+class Output:
+    """Prints results as text or, with ``--json``, as one JSON document on stdout."""
+
+    def __init__(self, as_json: bool, stdout: TextIO, stderr: TextIO) -> None:
+        self.as_json = as_json
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def result(self, document: dict[str, Any], text: str) -> None:
+        """Print a command's result."""
+        if self.as_json:
+            json.dump(document, self.stdout, ensure_ascii=False, indent=2)
+            self.stdout.write("\n")
+        else:
+            self.stdout.write(text.rstrip("\n") + "\n")
+
+    def error(self, message: str, code: int) -> None:
+        """Print an error: JSON on stdout with ``--json``, else a sentence on stderr."""
+        if self.as_json:
+            json.dump({"error": message, "code": code}, self.stdout, ensure_ascii=False)
+            self.stdout.write("\n")
+        else:
+            self.stderr.write(f"harmonize-evidence: {message}\n")
+
+    def progress(self, label: str) -> Callable[[int, int], None]:
+        """A progress callback drawing a bar on stderr when stderr is a terminal."""
+        interactive = self.stderr.isatty()
+
+        def draw(done: int, total: int) -> None:
+            if not interactive or total <= 0:
+                return
+            width = 30
+            filled = int(width * done / total)
+            self.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+            if done >= total:
+                self.stderr.write("\n")
+            self.stderr.flush()
+
+        return draw
+
+
+# -- passphrases --------------------------------------------------------------------------------
+
+
+def _prompt(prompt: str) -> str | None:
+    if not sys.stdin.isatty():
+        return None
+    import getpass
+
+    return getpass.getpass(prompt)
+
+
+def passphrase_from_environment_or_prompt() -> str | None:
+    """The passphrase to unlock with: the environment variable, else a no-echo prompt."""
+    value = os.environ.get(PASSPHRASE_VARIABLE)
+    if value:
+        return value
+    return _prompt("Passphrase: ")
+
+
+def new_passphrase(variables: Sequence[str]) -> str:
+    """A new passphrase from the first set variable, else asked twice at a terminal."""
+    for variable in variables:
+        value = os.environ.get(variable)
+        if value:
+            return value
+    first = _prompt("Choose a passphrase (at least 8 characters): ")
+    if first is None:
+        raise BadInput(
+            f"No passphrase was given; set {PASSPHRASE_VARIABLE} or run the command in a terminal."
+        )
+    if _prompt("Type the passphrase again: ") != first:
+        raise BadInput("The two passphrases were different; nothing was changed.")
+    return first
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def _incident_json(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "category": incident.category.value,
+        "platforms": list(incident.platforms),
+        "people": incident.people,
+        "reported_by": incident.reported_by,
+        "status": incident.status.value,
+        "urgent": incident.urgent,
+        "created_utc": incident.created_utc.isoformat().replace("+00:00", "Z"),
+        "items": incident.item_count,
+    }
+
+
+def _exhibit_json(exhibit: Exhibit) -> dict[str, Any]:
+    return {
+        "exhibit": exhibit.ref,
+        "kind": exhibit.kind.value,
+        "media_type": exhibit.media_type,
+        "size": exhibit.size,
+        "sha256": exhibit.sha256,
+        "created_utc": exhibit.created_utc.isoformat().replace("+00:00", "Z"),
+        "purged": exhibit.purged,
+        "metadata": exhibit.metadata,
+    }
+
+
+def _entry_json(entry: CustodyEntry) -> dict[str, Any]:
+    import base64
+
+    return {
+        "seq": entry.seq,
+        "utc": entry.utc,
+        "actor": entry.actor,
+        "action": entry.action,
+        "details": dict(entry.details),
+        "evidence_sha256": entry.evidence_sha256,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+        "signature": base64.b64encode(entry.signature).decode("ascii"),
+    }
+
+
+class Commands:
+    """Runs one parsed command."""
+
+    def __init__(self, args: argparse.Namespace, out: Output) -> None:
+        self.args = args
+        self.out = out
+
+    @property
+    def location(self) -> StoreLocation:
+        from harmonize_evidence.services.store import StoreLocation
+
+        return StoreLocation.resolve(self.args.store)
+
+    def _clock(self) -> Any:
+        from harmonize_evidence.services.clock import SystemClock
+
+        return SystemClock()
+
+    def _open(self) -> EvidenceStore:
+        from harmonize_evidence.services.store import open_store
+
+        return open_store(self.location, passphrase_from_environment_or_prompt, self._clock())
+
+    def init(self) -> int:
+        from harmonize_evidence.domain.model import Producer, Role
+        from harmonize_evidence.services.store import create_store
+
+        location = self.location
+        if location.exists():
+            from harmonize_evidence.domain.errors import StoreExists
+
+            raise StoreExists(
+                f"An evidence store already exists in {location.directory}; "
+                "choose another folder with --store."
+            )
+        producer = Producer(self.args.name, self.args.initials, self.args.school, Role(self.args.role))
+        passphrase = new_passphrase([PASSPHRASE_VARIABLE])
+        store, recovery_key = create_store(
+            location, producer, passphrase, self._clock(), keychain_cache=self.args.keychain
+        )
+        with store:
+            fingerprint = store.fingerprint
+            role = store.producer.role.value
+        self.out.result(
+            {
+                "store": str(location.directory),
+                "role": role,
+                "fingerprint": fingerprint,
+                "recovery_key": recovery_key,
+            },
+            f"Evidence store created in {location.directory}.\n"
+            f"Evidence CA fingerprint (SHA-256): {fingerprint}\n\n"
+            f"RECOVERY KEY:  {recovery_key}\n\n"
+            "Print this recovery key now and give it to the school office to keep safe. It is\n"
+            "shown only this once, and it is the only way into the evidence if the passphrase\n"
+            "is forgotten.",
+        )
+        return 0
+
+    def incident_new(self) -> int:
+        from harmonize_evidence.domain.model import Category
+
+        platforms = [p for value in self.args.platform or [] for p in value.split(",")]
+        with self._open() as store:
+            incident = store.new_incident(
+                self.args.title,
+                category=Category(self.args.category),
+                platforms=platforms,
+                people=self.args.people or "",
+                reported_by=self.args.reported_by,
+            )
+        self.out.result({"id": incident.id, "incident": _incident_json(incident)}, incident.id)
+        return 0
+
+    def incident_list(self) -> int:
+        with self._open() as store:
+            incidents = store.incidents()
+        lines = [f"{'ID':<14} {'STATUS':<18} {'ITEMS':>5}  {'CREATED (UTC)':<20} TITLE"]
+        for incident in incidents:
+            created = incident.created_utc.strftime("%Y-%m-%d %H:%M")
+            flag = " [URGENT]" if incident.urgent else ""
+            lines.append(
+                f"{incident.id:<14} {incident.status.value:<18} {incident.item_count:>5}  "
+                f"{created:<20} {incident.title}{flag}"
+            )
+        if not incidents:
+            lines = ["No incidents yet."]
+        self.out.result(
+            {"incidents": [_incident_json(i) for i in incidents]}, "\n".join(lines)
+        )
+        return 0
+
+    def incident_show(self) -> int:
+        with self._open() as store:
+            incident = store.incident(self.args.id)
+            items = store.exhibits(incident.id)
+            head = store.chain_head(incident.id)
+        lines = [
+            f"{incident.id}: {incident.title}",
+            f"  category:    {incident.category.value}",
+            f"  status:      {incident.status.value}{'  URGENT' if incident.urgent else ''}",
+            f"  platforms:   {', '.join(incident.platforms) or '-'}",
+            f"  people:      {incident.people or '-'}",
+            f"  reported by: {incident.reported_by}",
+            f"  created:     {incident.created_utc.isoformat()}",
+            f"  chain head:  entry {head[0]}, {head[1]}",
+            "",
+            f"Exhibits ({len(items)}):" if items else "No exhibits yet.",
+        ]
+        for item in items:
+            url = item.metadata.get("url") or item.metadata.get("source_file_name") or ""
+            lines.append(
+                f"  {item.ref:<8} {item.kind.value:<15} {item.media_type:<24} {item.size:>10,} B  {url}"
+            )
+            lines.append(f"           sha256 {item.sha256 or '(no file)'}{' PURGED' if item.purged else ''}")
+        document = {
+            "incident": {**_incident_json(incident), "chain_head": {"seq": head[0], "hash": head[1]}},
+            "items": [_exhibit_json(i) for i in items],
+        }
+        self.out.result(document, "\n".join(lines))
+        return 0
+
+    def add(self) -> int:
+        from harmonize_evidence.domain.model import ExhibitKind
+
+        kind = ExhibitKind(self.args.kind) if self.args.kind else None
+        path = Path(self.args.file)
+        with self._open() as store:
+            exhibit = store.add_file(
+                self.args.id,
+                path,
+                url=self.args.url,
+                note=self.args.note or "",
+                kind=kind,
+                posted_at=self.args.posted_at,
+            )
+        self.out.result(
+            {"exhibit": exhibit.ref, "sha256": exhibit.sha256, "incident": exhibit.incident_id},
+            f"Stored {path.name} as exhibit {exhibit.ref} in {exhibit.incident_id}.\n"
+            f"SHA-256 {exhibit.sha256}",
+        )
+        return 0
+
+    def note(self) -> int:
+        with self._open() as store:
+            entry = store.add_note(self.args.id, self.args.text)
+        self.out.result(
+            {"entry": entry.seq, "hash": entry.hash, "utc": entry.utc},
+            f"Note recorded as custody entry {entry.seq} of {entry.incident_id}.",
+        )
+        return 0
+
+    def extract(self) -> int:
+        with self._open() as store:
+            path, sha256 = store.extract(self.args.id, self.args.exhibit, Path(self.args.out))
+        self.out.result(
+            {"path": str(path), "sha256": sha256},
+            f"Wrote a copy to {path}\nSHA-256 {sha256} (matches the record)",
+        )
+        return 0
+
+    def log(self) -> int:
+        with self._open() as store:
+            entries = store.log(self.args.id)
+        lines = []
+        for entry in entries:
+            subject = entry.details.get("exhibit") or ""
+            lines.append(
+                f"{entry.seq:>4}  {entry.utc}  {entry.action:<20} {subject:<8} {entry.actor}  "
+                f"{entry.short_hash}"
+            )
+        self.out.result({"entries": [_entry_json(e) for e in entries]}, "\n".join(lines))
+        return 0
+
+    def verify(self) -> int:
+        with self._open() as store:
+            report = store.verify(self.args.id, progress=self.out.progress("Verifying"))
+        problems = [str(p) for p in report.problems]
+        if report.ok:
+            text = (
+                f"Verified {len(report.incidents)} incident(s): {report.entries_checked} custody "
+                f"entries and {report.exhibits_checked} exhibits; everything is intact."
+            )
+        else:
+            text = "\n".join(
+                [f"Verification found {len(problems)} problem(s):", *(f"  - {p}" for p in problems)]
+            )
+        self.out.result(
+            {
+                "ok": report.ok,
+                "problems": problems,
+                "incidents": list(report.incidents),
+                "entries_checked": report.entries_checked,
+                "exhibits_checked": report.exhibits_checked,
+            },
+            text,
+        )
+        return 0 if report.ok else 1
+
+    def purge(self) -> int:
+        if not self.args.yes:
+            raise BadInput(
+                "Purging removes an exhibit's bytes for good; add --yes to confirm."
+            )
+        with self._open() as store:
+            entry = store.purge(self.args.id, self.args.exhibit, self.args.reason)
+        self.out.result(
+            {"entry": entry.seq, "hash": entry.hash},
+            f"Purged the bytes of {self.args.exhibit.upper()}; its hash stays on the chain "
+            f"(entry {entry.seq}).",
+        )
+        return 0
+
+    def recover(self) -> int:
+        from harmonize_evidence.services.store import recover_store
+
+        passphrase = new_passphrase([NEW_PASSPHRASE_VARIABLE, PASSPHRASE_VARIABLE])
+        recover_store(self.location, self.args.recovery_key, passphrase)
+        self.out.result(
+            {"store": str(self.location.directory), "ok": True},
+            "A new passphrase is set; use it from now on. The recovery key is unchanged.",
+        )
+        return 0
+
+
+# -- parser -------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser."""
+    from harmonize_evidence.domain.model import Category, ExhibitKind, Role
+
+    common = _Parser(add_help=False)
+    common.add_argument("--store", metavar="DIR", default=argparse.SUPPRESS, help="store folder")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document"
+    )
+    parser = _Parser(
+        prog="harmonize-evidence",
+        description="Capture, keep and hand over evidence of online abuse, encrypted and signed.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, parents=[common])
+
+    p = command("init", "create the evidence store and signing identity")
+    p.add_argument("--name", required=True)
+    p.add_argument("--initials", required=True)
+    p.add_argument("--school", required=True)
+    p.add_argument("--role", choices=[r.value for r in Role], default=Role.STAFF.value)
+    p.add_argument("--keychain", action="store_true", help="also keep the key in the OS keychain")
+    p.set_defaults(run=Commands.init)
+
+    incident = command("incident", "open, list and show incidents")
+    incident_commands = incident.add_subparsers(
+        dest="incident_command", metavar="new|list|show", parser_class=_Parser, required=True
+    )
+    p = incident_commands.add_parser("new", help="open an incident", parents=[common])
+    p.add_argument("--title", required=True)
+    p.add_argument(
+        "--category", choices=[c.value for c in Category], default=Category.STAFF_CYBERBULLYING.value
+    )
+    p.add_argument("--platform", action="append", help="repeat or separate with commas")
+    p.add_argument("--people")
+    p.add_argument("--reported-by")
+    p.set_defaults(run=Commands.incident_new)
+    p = incident_commands.add_parser("list", help="all incidents, newest first", parents=[common])
+    p.set_defaults(run=Commands.incident_list)
+    p = incident_commands.add_parser("show", help="one incident with its items", parents=[common])
+    p.add_argument("id")
+    p.set_defaults(run=Commands.incident_show)
+
+    p = command("add", "import a file as an evidence item")
+    p.add_argument("id")
+    p.add_argument("file")
+    p.add_argument("--url")
+    p.add_argument("--note")
+    p.add_argument("--kind", choices=[k.value for k in ExhibitKind])
+    p.add_argument("--posted-at", metavar="ISO8601")
+    p.set_defaults(run=Commands.add)
+
+    p = command("note", "add a written account or contemporaneous note")
+    p.add_argument("id")
+    p.add_argument("text")
+    p.set_defaults(run=Commands.note)
+
+    p = command("extract", "write a copy of an item's original bytes (logged)")
+    p.add_argument("id")
+    p.add_argument("exhibit")
+    p.add_argument("--out", required=True, metavar="PATH")
+    p.set_defaults(run=Commands.extract)
+
+    p = command("log", "print the custody chain")
+    p.add_argument("id")
+    p.set_defaults(run=Commands.log)
+
+    p = command("verify", "re-check hashes, links, signatures and item bytes")
+    p.add_argument("id", nargs="?")
+    p.set_defaults(run=Commands.verify)
+
+    p = command("purge", "remove an item's bytes for retention, keeping its hash on the chain")
+    p.add_argument("id")
+    p.add_argument("exhibit")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--yes", action="store_true", help="confirm")
+    p.set_defaults(run=Commands.purge)
+
+    p = command("recover", "set a new passphrase with the recovery key")
+    p.add_argument("--recovery-key", required=True, metavar="KEY")
+    p.set_defaults(run=Commands.recover)
+    return parser
+
+
+def _log_file() -> Path:
+    import platformdirs
+
+    directory = Path(platformdirs.user_log_dir("Harmonize Evidence", appauthor=False))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / "harmonize-evidence.log"
+
+
+def _setup_logging() -> Path | None:
+    try:
+        path = _log_file()
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if hasattr(os, "umask"):
+        os.umask(0o077)  # anything we write (store files, extracted copies) is private
+    wants_json = "--json" in arguments
+    out = Output(wants_json, sys.stdout, sys.stderr)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(arguments)
+        args.store = getattr(args, "store", None)
+        out.as_json = getattr(args, "json", False)
+        if args.command is None:
+            from harmonize_evidence.ui.app import run_gui
+
+            return run_gui(args.store)
+        log_path = _setup_logging()
+        try:
+            return int(args.run(Commands(args, out)))
+        except HarmonizeError:
+            raise
+        except KeyboardInterrupt:
+            raise
+        except Exception:
+            log.exception("unexpected error running %s", args.command)
+            where = f"; details are in {log_path}" if log_path else ""
+            out.error(f"Something went wrong that the program did not expect{where}.", EXIT_INTERNAL)
+            return EXIT_INTERNAL
+    except HarmonizeError as exc:
+        out.error(exc.message, exc.exit_code)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        out.error("Interrupted; anything already reported as saved is kept.", EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED

@@ -1,0 +1,1 @@
+"""Pure domain: incidents, exhibits, custody entries and rules. No Qt, no I/O."""

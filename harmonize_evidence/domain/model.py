@@ -1,0 +1,220 @@
+"""Records of the product: incidents, exhibits, custody entries, the producer's identity.
+
+All records are frozen dataclasses; derived values are properties, never stored twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from harmonize_evidence.domain.errors import BadInput
+
+INCIDENT_ID_RE = re.compile(r"^INC-(\d{4})-(\d{1,9})$")
+INITIALS_RE = re.compile(r"^[A-Z]{1,4}$")
+EXHIBIT_REF_RE = re.compile(r"^([A-Z]{1,4})/(\d+)$")
+
+
+class Category(StrEnum):
+    """What kind of incident this is (the school policy's categories)."""
+
+    STAFF_CYBERBULLYING = "cyberbullying-of-staff"
+    PUPIL_CYBERBULLYING = "cyberbullying-of-pupil"
+    SAFEGUARDING = "safeguarding-concern"
+    INAPPROPRIATE_CONTENT = "inappropriate-content"
+    POLICY_BREACH = "breach-of-policy"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    """Where an incident is in the school's process."""
+
+    OPEN = "open"
+    HANDED_OVER = "handed-over"
+    UNDER_REVIEW = "under-review"
+    REFERRED = "referred-to-police"
+    CLOSED = "closed"
+
+
+class Role(StrEnum):
+    """The producer's role at the school."""
+
+    STAFF = "staff"
+    LEAD = "lead"
+
+
+class ExhibitKind(StrEnum):
+    """What an evidence item is."""
+
+    SCREENSHOT = "screenshot"
+    IMAGE = "image"
+    EMAIL = "email"
+    AUDIO = "audio"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    WRITTEN_ACCOUNT = "written-account"
+    RECORD_ONLY = "record-only"
+
+
+class Action(StrEnum):
+    """What a custody entry records."""
+
+    INCIDENT_CREATED = "incident_created"
+    EVIDENCE_CAPTURED = "evidence_captured"
+    EVIDENCE_IMPORTED = "evidence_imported"
+    EVIDENCE_RECORDED = "evidence_recorded"
+    EVIDENCE_EXTRACTED = "evidence_extracted"
+    NOTE_ADDED = "note_added"
+    EVIDENCE_DERIVED = "evidence_derived"
+    STATUS_CHANGED = "status_changed"
+    EXPORTED = "exported"
+    HANDED_OVER = "handed_over"
+    RECEIVED = "received"
+    TAKEDOWN_REQUESTED = "takedown_requested"
+    REMOVAL_CHECKED = "removal_checked"
+    ISP_CONTACTED = "isp_contacted"
+    CONSENT_RECORDED = "consent_recorded"
+    POLICE_REFERRED = "police_referred"
+    SUPPORT_OFFERED = "support_offered"
+    PURGED = "purged"
+
+
+@dataclass(frozen=True)
+class Producer:
+    """The person this installation belongs to: who produces its exhibits and signs its entries."""
+
+    name: str
+    initials: str
+    school: str
+    role: Role
+
+    @property
+    def actor(self) -> str:
+        """How custody entries name this person, e.g. ``Zoë Lane (ZL)``."""
+        return f"{self.name} ({self.initials})"
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A case: everything about one piece of abuse or concern."""
+
+    id: str
+    title: str
+    category: Category
+    platforms: tuple[str, ...]
+    people: str
+    reported_by: str
+    created_utc: datetime
+    status: Status
+    urgent: bool = False
+    item_count: int = 0
+
+    @property
+    def year(self) -> int:
+        """The year in the incident id."""
+        return parse_incident_id(self.id)[0]
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """One evidence item. Its bytes and SHA-256 never change after it is stored."""
+
+    ref: str
+    incident_id: str
+    kind: ExhibitKind
+    media_type: str
+    size: int
+    sha256: str | None
+    created_utc: datetime
+    metadata: dict[str, Any] = field(default_factory=dict)
+    parent_sha256: str | None = None
+    purged: bool = False
+
+    @property
+    def has_bytes(self) -> bool:
+        """Whether there are original bytes to show (not record-only, not purged)."""
+        return self.sha256 is not None and not self.purged
+
+    @property
+    def file_extension(self) -> str:
+        """A file name extension for the media type, e.g. ``.png``."""
+        return extension_for(self.media_type)
+
+    @property
+    def file_name(self) -> str:
+        """A file name for an exported copy: ``ZL-3.png`` for exhibit ``ZL/3``."""
+        return self.ref.replace("/", "-") + self.file_extension
+
+
+_EXTENSIONS = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "image/bmp": ".bmp",
+    "image/tiff": ".tif",
+    "image/heic": ".heic",
+    "application/pdf": ".pdf",
+    "audio/mpeg": ".mp3",
+    "audio/x-wav": ".wav",
+    "audio/ogg": ".ogg",
+    "audio/mp4": ".m4a",
+    "audio/aac": ".aac",
+    "audio/amr": ".amr",
+    "video/mp4": ".mp4",
+    "video/quicktime": ".mov",
+    "video/webm": ".webm",
+    "message/rfc822": ".eml",
+    "text/plain": ".txt",
+    "application/zip": ".zip",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/msword": ".doc",
+}
+
+
+def extension_for(media_type: str) -> str:
+    """The usual file extension for ``media_type``; ``.bin`` when unknown."""
+    return _EXTENSIONS.get(media_type, ".bin")
+
+
+def format_incident_id(year: int, number: int) -> str:
+    """``INC-2026-0007`` for year 2026, number 7."""
+    return f"INC-{year:04d}-{number:04d}"
+
+
+def parse_incident_id(text: str) -> tuple[int, int]:
+    """Split ``INC-2026-0007`` into (2026, 7), or raise :class:`BadInput`."""
+    match = INCIDENT_ID_RE.match(text.strip().upper())
+    if not match:
+        raise BadInput(f"'{text}' is not an incident id; ids look like INC-2026-0007.")
+    return int(match.group(1)), int(match.group(2))
+
+
+def normalise_incident_id(text: str) -> str:
+    """Accept ``inc-2026-7`` style input and return the canonical id."""
+    return format_incident_id(*parse_incident_id(text))
+
+
+def format_exhibit_ref(initials: str, number: int) -> str:
+    """``ZL/3`` for producer ZL's third exhibit."""
+    return f"{initials}/{number}"
+
+
+def normalise_exhibit_ref(text: str) -> str:
+    """Accept ``zl/3`` or ``ZL-3`` and return ``ZL/3``, or raise :class:`BadInput`."""
+    candidate = text.strip().upper().replace("-", "/")
+    match = EXHIBIT_REF_RE.match(candidate)
+    if not match:
+        raise BadInput(f"'{text}' is not an exhibit reference; references look like ZL/3.")
+    return format_exhibit_ref(match.group(1), int(match.group(2)))
+
+
+def validate_initials(text: str) -> str:
+    """Upper-case initials of one to four letters A-Z, or :class:`BadInput`."""
+    initials = text.strip().upper()
+    if not INITIALS_RE.match(initials):
+        raise BadInput("Initials must be one to four letters A to Z, for example ZL.")
+    return initials

@@ -1,0 +1,48 @@
+"""Rules for free text typed by users: titles, notes, names, descriptions.
+
+User text is data. It is stored exactly as typed, except that characters that could hide or
+reorder what a reader sees (control characters, bidirectional overrides) are refused, and each
+field has a length cap so one paste cannot swamp a report.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from harmonize_evidence.domain.errors import BadInput
+
+# Bidi embeddings/overrides/isolates: they make text display in a different order than stored.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+TITLE_MAX = 200
+NAME_MAX = 200
+PEOPLE_MAX = 2000
+NOTE_MAX = 20000
+
+
+def has_hidden_characters(value: str, *, multiline: bool) -> bool:
+    """True when ``value`` holds control or bidi-override characters."""
+    for char in value:
+        if char in _BIDI_CONTROLS:
+            return True
+        if unicodedata.category(char) == "Cc" and not (multiline and char in "\n\r\t"):
+            return True
+    return False
+
+
+def check_text(
+    value: str, what: str, *, max_length: int, multiline: bool = False, required: bool = True
+) -> str:
+    """Return ``value`` if it is acceptable as ``what``, else raise :class:`BadInput`."""
+    if required and not value.strip():
+        raise BadInput(f"The {what} is empty; please type something.")
+    if len(value) > max_length:
+        raise BadInput(
+            f"The {what} is {len(value):,} characters long; the limit is {max_length:,}."
+        )
+    if has_hidden_characters(value, multiline=multiline):
+        raise BadInput(
+            f"The {what} contains control or text-direction characters; "
+            "please retype it without them."
+        )
+    return value

@@ -1,0 +1,624 @@
+"""The open evidence store and its use cases: incidents, exhibits, notes, the chain, verification.
+
+:class:`EvidenceStore` is what the command line and the GUI hold once the store is unlocked. Each
+change and its custody entry are written in one transaction, so the chain and the store never
+disagree, even after a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from harmonize_evidence.domain.chain import (
+    GENESIS_HASH,
+    CustodyEntry,
+    Problem,
+    entry_body,
+    metadata_digest,
+    sha256_hex,
+    verify_chain,
+)
+from harmonize_evidence.domain.clock import Clock, format_utc, local_time
+from harmonize_evidence.domain.errors import BadInput, FileRejected, NotFound, StoreDamaged
+from harmonize_evidence.domain.model import (
+    Action,
+    Category,
+    Exhibit,
+    ExhibitKind,
+    Incident,
+    Producer,
+    Status,
+    format_exhibit_ref,
+    format_incident_id,
+    normalise_exhibit_ref,
+    normalise_incident_id,
+)
+from harmonize_evidence.domain.text import NOTE_MAX, PEOPLE_MAX, TITLE_MAX, NAME_MAX, check_text
+from harmonize_evidence.domain.urls import detect_platform, validate_url
+from harmonize_evidence.export.identity import EntrySigner, SignatureChecker, fingerprint
+from harmonize_evidence.services import environment
+from harmonize_evidence.services.importing import (
+    DEFAULT_MAX_BYTES,
+    SNIFF_BYTES,
+    check_image,
+    kind_for,
+    sniff_media_type,
+)
+from harmonize_evidence.vault.database import CHUNK_SIZE, Vault, open_database
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+"""A progress callback: (done, total). The CLI draws a bar, the GUI a progress dialog."""
+
+# Files up to this size are read once into memory; larger ones are read twice (hash, then store).
+_IN_MEMORY_LIMIT = 64 * 1024 * 1024
+_ADD_ACTIONS = {
+    Action.EVIDENCE_CAPTURED.value,
+    Action.EVIDENCE_IMPORTED.value,
+    Action.EVIDENCE_RECORDED.value,
+    Action.EVIDENCE_DERIVED.value,
+    Action.RECEIVED.value,
+}
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """What verification checked and what it found."""
+
+    incidents: tuple[str, ...]
+    entries_checked: int
+    exhibits_checked: int
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was found wrong."""
+        return not self.problems
+
+
+def parse_posted_at(text: str | None) -> str | None:
+    """Validate the time shown on a post (ISO 8601); returned as given."""
+    if text is None or not text.strip():
+        return None
+    try:
+        datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise BadInput(
+            f"'{text}' is not a date and time; write it like 2026-11-21T21:40 or "
+            "2026-11-21T21:40+00:00."
+        ) from exc
+    return text.strip()
+
+
+class EvidenceStore:
+    """An unlocked store. Belongs to the thread that opened it (see :mod:`vault.database`)."""
+
+    def __init__(
+        self, vault: Vault, clock: Clock, *, key: bytes, location_directory: Path
+    ) -> None:
+        self._vault = vault
+        self._key = key
+        self.clock = clock
+        self.directory = location_directory
+        identity = vault.load_identity()
+        self.identity = identity
+        self.producer: Producer = identity.producer
+        self._signer = EntrySigner(identity.signer_key_pem)
+        self._checker = SignatureChecker(identity.signer_cert_pem)
+        self.fingerprint = fingerprint(identity.ca_cert_pem)
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the store and forget its key."""
+        self._vault.close()
+        self._key = b""
+
+    def __enter__(self) -> EvidenceStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open_for_this_thread(self) -> EvidenceStore:
+        """A second handle on the same store for another thread (each thread owns its own)."""
+        from harmonize_evidence.vault.keys import KeyFile
+
+        key_file = KeyFile.load(self.directory / "key.json")
+        vault = open_database(self._vault.path, self._key, key_file.cipher_page_size)
+        return EvidenceStore(vault, self.clock, key=self._key, location_directory=self.directory)
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        return self._vault.schema_version()
+
+    # -- the chain ------------------------------------------------------------------------------
+
+    def _append(
+        self,
+        incident_id: str,
+        action: Action,
+        details: Mapping[str, Any],
+        evidence_sha256: str | None = None,
+        *,
+        utc: datetime | None = None,
+    ) -> CustodyEntry:
+        """Sign and store the next entry of the incident's chain (inside a transaction)."""
+        head = self._vault.chain_head(incident_id)
+        seq, prev_hash = (1, GENESIS_HASH) if head is None else (head[0] + 1, head[1])
+        stamp = format_utc(utc or self.clock.now())
+        body = entry_body(
+            incident_id=incident_id,
+            seq=seq,
+            utc=stamp,
+            actor=self.producer.actor,
+            action=action.value,
+            details=details,
+            evidence_sha256=evidence_sha256,
+            prev_hash=prev_hash,
+        )
+        entry = CustodyEntry(
+            incident_id=incident_id,
+            seq=seq,
+            utc=stamp,
+            actor=self.producer.actor,
+            action=action.value,
+            details=dict(details),
+            evidence_sha256=evidence_sha256,
+            prev_hash=prev_hash,
+            hash=sha256_hex(body),
+            body=body,
+            signature=self._signer.sign(body),
+        )
+        self._vault.append_entry(entry)
+        return entry
+
+    def sign(self, data: bytes) -> bytes:
+        """Sign ``data`` with the producer's key (ECDSA P-256, SHA-256, DER)."""
+        return self._signer.sign(data)
+
+    def log(self, incident_id: str) -> list[CustodyEntry]:
+        """The incident's custody chain, oldest first."""
+        incident = self.incident(incident_id)
+        entries, _ = verify_chain(
+            incident.id, self._vault.stored_entries(incident.id), lambda _s, _d: True
+        )
+        return entries
+
+    def chain_head(self, incident_id: str) -> tuple[int, str]:
+        """(sequence number, hash) of the incident's newest entry."""
+        head = self._vault.chain_head(normalise_incident_id(incident_id))
+        if head is None:
+            raise StoreDamaged(f"Incident {incident_id} has no custody chain; the store is damaged.")
+        return head
+
+    # -- incidents ------------------------------------------------------------------------------
+
+    def new_incident(
+        self,
+        title: str,
+        *,
+        category: Category = Category.STAFF_CYBERBULLYING,
+        platforms: Iterable[str] = (),
+        people: str = "",
+        reported_by: str | None = None,
+    ) -> Incident:
+        """Open an incident; its chain starts with ``incident_created``."""
+        check_text(title, "title", max_length=TITLE_MAX)
+        check_text(people, "list of people involved", max_length=PEOPLE_MAX, required=False)
+        reporter = self.producer.name if reporter_missing(reported_by) else str(reported_by)
+        check_text(reporter, "name of the person reporting", max_length=NAME_MAX)
+        platform_list = tuple(dict.fromkeys(p.strip() for p in platforms if p.strip()))
+        for platform in platform_list:
+            check_text(platform, "platform", max_length=NAME_MAX)
+        now = self.clock.now()
+        with self._vault.transaction():
+            number = self._vault.next_incident_number(now.year)
+            incident = Incident(
+                id=format_incident_id(now.year, number),
+                title=title,
+                category=category,
+                platforms=platform_list,
+                people=people,
+                reported_by=reporter,
+                created_utc=now,
+                status=Status.OPEN,
+            )
+            self._vault.insert_incident(incident)
+            self._append(
+                incident.id,
+                Action.INCIDENT_CREATED,
+                {
+                    "title": title,
+                    "category": category.value,
+                    "platforms": list(platform_list),
+                    "people": people,
+                    "reported_by": reporter,
+                },
+                utc=now,
+            )
+        return incident
+
+    def incidents(self) -> list[Incident]:
+        """All incidents, newest first."""
+        return self._vault.list_incidents()
+
+    def incident(self, incident_id: str) -> Incident:
+        """One incident, or :class:`NotFound`."""
+        return self._vault.get_incident(normalise_incident_id(incident_id))
+
+    def exhibits(self, incident_id: str) -> list[Exhibit]:
+        """The incident's exhibits in the order they were added."""
+        return self._vault.list_exhibits(self.incident(incident_id).id)
+
+    def exhibit(self, incident_id: str, ref: str) -> Exhibit:
+        """One exhibit of the incident, or :class:`NotFound`."""
+        incident = self.incident(incident_id)
+        exhibit = self._vault.get_exhibit(normalise_exhibit_ref(ref))
+        if exhibit.incident_id != incident.id:
+            raise NotFound(f"Exhibit {exhibit.ref} belongs to {exhibit.incident_id}, not {incident.id}.")
+        return exhibit
+
+    def set_status(self, incident_id: str, status: Status, reason: str = "") -> CustodyEntry:
+        """Change an incident's status, recorded on the chain."""
+        incident = self.incident(incident_id)
+        check_text(reason, "reason", max_length=NOTE_MAX, multiline=True, required=False)
+        with self._vault.transaction():
+            self._vault.set_incident_status(incident.id, status)
+            return self._append(
+                incident.id,
+                Action.STATUS_CHANGED,
+                {"from": incident.status.value, "to": status.value, "reason": reason},
+            )
+
+    # -- evidence -------------------------------------------------------------------------------
+
+    def describe_source(
+        self,
+        *,
+        url: str | None,
+        note: str,
+        posted_at: str | None,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """The metadata every exhibit carries: where it came from, when, and who kept it."""
+        checked_url = validate_url(url) if url else None
+        check_text(note, "note", max_length=NOTE_MAX, multiline=True, required=False)
+        when = local_time(now, self.clock.zone, self.clock.zone_name)
+        return {
+            "url": checked_url,
+            "platform": detect_platform(checked_url) if checked_url else None,
+            "note": note,
+            "posted_at": parse_posted_at(posted_at),
+            "utc": when.utc_iso,
+            "local_time": when.local_iso,
+            "time_zone": when.zone_name,
+            "utc_offset": when.utc_offset,
+            "os_user": environment.os_user(),
+            "display_name": self.producer.name,
+            "machine": environment.machine_name(),
+            "tool": environment.tool(),
+        }
+
+    def store_exhibit(
+        self,
+        incident_id: str,
+        *,
+        kind: ExhibitKind,
+        media_type: str,
+        chunks: Iterable[bytes],
+        size: int,
+        sha256: str | None,
+        metadata: Mapping[str, Any],
+        action: Action,
+        now: datetime,
+        entry_details: Mapping[str, Any] | None = None,
+        parent_sha256: str | None = None,
+    ) -> Exhibit:
+        """Store an exhibit, its bytes and its custody entry in one transaction.
+
+        ``chunks`` must hash to ``sha256``; the bytes are checked as they are written and the
+        whole transaction is undone if they do not.
+        """
+        incident = self.incident(incident_id)
+        metadata = dict(metadata)
+        digest = hashlib.sha256()
+        written = 0
+
+        def checked(parts: Iterable[bytes]) -> Iterator[bytes]:
+            nonlocal written
+            for part in parts:
+                digest.update(part)
+                written += len(part)
+                yield part
+
+        with self._vault.transaction():
+            number = self._vault.next_exhibit_number(self.producer.initials)
+            exhibit = Exhibit(
+                ref=format_exhibit_ref(self.producer.initials, number),
+                incident_id=incident.id,
+                kind=kind,
+                media_type=media_type,
+                size=size,
+                sha256=sha256,
+                created_utc=now,
+                metadata=metadata,
+                parent_sha256=parent_sha256,
+            )
+            self._vault.insert_exhibit(exhibit, checked(chunks))
+            if sha256 is not None and (digest.hexdigest() != sha256 or written != size):
+                raise FileRejected(
+                    "The file changed while it was being stored, so it was not imported; "
+                    "make sure nothing is writing to it and try again."
+                )
+            platform = metadata.get("platform")
+            if platform and platform not in incident.platforms:
+                self._vault.add_incident_platform(incident.id, str(platform))
+            self._append(
+                incident.id,
+                action,
+                {
+                    "exhibit": exhibit.ref,
+                    "kind": kind.value,
+                    "media_type": media_type,
+                    "size": size,
+                    "metadata_sha256": metadata_digest(metadata),
+                    **(entry_details or {}),
+                },
+                evidence_sha256=sha256,
+                utc=now,
+            )
+        return exhibit
+
+    def add_file(
+        self,
+        incident_id: str,
+        path: Path,
+        *,
+        url: str | None = None,
+        note: str = "",
+        kind: ExhibitKind | None = None,
+        posted_at: str | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> Exhibit:
+        """Import a file as an exhibit, its bytes unchanged."""
+        incident = self.incident(incident_id)
+        now = self.clock.now()
+        metadata = self.describe_source(url=url, note=note, posted_at=posted_at, now=now)
+        try:
+            size = path.stat().st_size
+            if not path.is_file():
+                raise FileRejected(f"{path} is not a file.")
+        except FileNotFoundError as exc:
+            raise FileRejected(f"There is no file {path}.") from exc
+        except OSError as exc:
+            raise FileRejected(f"{path} cannot be read ({exc.strerror}).") from exc
+        if size == 0:
+            raise FileRejected(f"{path.name} is empty, so there is nothing to keep.")
+        if size > max_bytes:
+            raise FileRejected(
+                f"{path.name} is {size / 1048576:,.1f} MiB; the limit is "
+                f"{max_bytes / 1048576:,.0f} MiB per file."
+            )
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(SNIFF_BYTES)
+                media_type = sniff_media_type(head)
+                if size <= _IN_MEMORY_LIMIT or media_type.startswith("image/"):
+                    data = head + handle.read()
+                    chunks: Iterable[bytes] = [
+                        data[i : i + CHUNK_SIZE] for i in range(0, len(data), CHUNK_SIZE)
+                    ]
+                    sha256 = sha256_hex(data)
+                    size = len(data)
+                    image_size = check_image(data, media_type)
+                else:
+                    sha256, size = _hash_file(path)
+                    chunks = _read_chunks(path)
+                    image_size = None
+        except OSError as exc:
+            raise FileRejected(f"{path.name} cannot be read ({exc.strerror}).") from exc
+        metadata["source_file_name"] = path.name
+        if image_size is not None:
+            metadata["image"] = {"width": image_size[0], "height": image_size[1]}
+        return self.store_exhibit(
+            incident.id,
+            kind=kind or kind_for(media_type),
+            media_type=media_type,
+            chunks=chunks,
+            size=size,
+            sha256=sha256,
+            metadata=metadata,
+            action=Action.EVIDENCE_IMPORTED,
+            now=now,
+            entry_details={"source_file_name": path.name},
+        )
+
+    def add_note(self, incident_id: str, text: str) -> CustodyEntry:
+        """Record a written account or contemporaneous note on the chain; it can never change."""
+        incident = self.incident(incident_id)
+        check_text(text, "note", max_length=NOTE_MAX, multiline=True)
+        with self._vault.transaction():
+            return self._append(incident.id, Action.NOTE_ADDED, {"text": text})
+
+    def read_exhibit(self, incident_id: str, ref: str) -> Iterator[bytes]:
+        """The exhibit's original bytes, chunk by chunk."""
+        exhibit = self.exhibit(incident_id, ref)
+        if not exhibit.has_bytes:
+            raise BadInput(_no_bytes_message(exhibit))
+        return self._vault.exhibit_chunks(exhibit.ref)
+
+    def exhibit_bytes(self, incident_id: str, ref: str) -> bytes:
+        """The exhibit's whole original bytes."""
+        return b"".join(self.read_exhibit(incident_id, ref))
+
+    def extract(self, incident_id: str, ref: str, out: Path) -> tuple[Path, str]:
+        """Write a copy of an exhibit's original bytes to ``out``; logged on the chain.
+
+        An existing file is never overwritten. If ``out`` is a folder the copy is named after the
+        exhibit. The copy is checked against the recorded SHA-256 before it is kept.
+        """
+        exhibit = self.exhibit(incident_id, ref)
+        if not exhibit.has_bytes:
+            raise BadInput(_no_bytes_message(exhibit))
+        target = out / exhibit.file_name if out.is_dir() else out
+        if target.exists():
+            raise BadInput(f"{target} already exists; choose a new file name.")
+        if not target.parent.is_dir():
+            raise BadInput(f"The folder {target.parent} does not exist.")
+        digest = hashlib.sha256()
+        fd, temp_name = tempfile.mkstemp(prefix=".extract-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in self._vault.exhibit_chunks(exhibit.ref):
+                    digest.update(chunk)
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if digest.hexdigest() != exhibit.sha256:
+                raise StoreDamaged(
+                    f"The stored bytes of exhibit {exhibit.ref} no longer match its SHA-256; "
+                    "run verify, and do not rely on this exhibit."
+                )
+            os.link(temp_name, target) if hasattr(os, "link") else os.replace(temp_name, target)
+        except FileExistsError as exc:
+            raise BadInput(f"{target} already exists; choose a new file name.") from exc
+        except OSError as exc:
+            raise BadInput(f"Cannot write {target} ({exc.strerror}).") from exc
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp_name)
+        with self._vault.transaction():
+            self._append(
+                exhibit.incident_id,
+                Action.EVIDENCE_EXTRACTED,
+                {"exhibit": exhibit.ref, "file_name": target.name},
+                evidence_sha256=exhibit.sha256,
+            )
+        return target, digest.hexdigest()
+
+    def purge(self, incident_id: str, ref: str, reason: str) -> CustodyEntry:
+        """Remove an exhibit's bytes for retention (GDPR); a tombstone entry keeps its hash."""
+        exhibit = self.exhibit(incident_id, ref)
+        check_text(reason, "reason for the purge", max_length=NOTE_MAX, multiline=True)
+        if not exhibit.has_bytes:
+            raise BadInput(_no_bytes_message(exhibit))
+        with self._vault.transaction():
+            entry = self._append(
+                exhibit.incident_id,
+                Action.PURGED,
+                {"exhibit": exhibit.ref, "reason": reason, "size": exhibit.size},
+                evidence_sha256=exhibit.sha256,
+            )
+            self._vault.delete_exhibit_bytes(exhibit.ref)
+        return entry
+
+    # -- verification ---------------------------------------------------------------------------
+
+    def verify(self, incident_id: str | None = None, progress: Progress | None = None) -> VerificationReport:
+        """Re-check every hash, link and signature, and re-hash every stored exhibit."""
+        damaged = self._vault.integrity_problems()
+        if damaged:
+            log.error("cipher integrity check: %s", damaged)
+            raise StoreDamaged(
+                "The evidence store is damaged (" + "; ".join(damaged[:3]) + "); restore the "
+                "store folder from a backup, and keep this copy for investigation."
+            )
+        ids = [self.incident(incident_id).id] if incident_id else self._vault.incident_ids()
+        problems: list[Problem] = []
+        entries_checked = exhibits_checked = 0
+        for index, current in enumerate(ids):
+            entries, found = verify_chain(
+                current, self._vault.stored_entries(current), self._checker
+            )
+            entries_checked += len(entries)
+            problems.extend(Problem(f"{current} {p.subject}", p.message) for p in found)
+            exhibits = self._vault.list_exhibits(current)
+            exhibits_checked += len(exhibits)
+            problems.extend(self._check_exhibits(current, exhibits, entries))
+            if progress:
+                progress(index + 1, len(ids))
+        return VerificationReport(tuple(ids), entries_checked, exhibits_checked, tuple(problems))
+
+    def _check_exhibits(
+        self, incident_id: str, exhibits: list[Exhibit], entries: list[CustodyEntry]
+    ) -> list[Problem]:
+        problems: list[Problem] = []
+        added = {
+            str(e.details.get("exhibit")): e for e in entries if e.action in _ADD_ACTIONS
+        }
+        purged = {str(e.details.get("exhibit")) for e in entries if e.action == Action.PURGED}
+        known = {exhibit.ref for exhibit in exhibits}
+        for ref, entry in added.items():
+            if ref not in known:
+                problems.append(
+                    Problem(
+                        f"{incident_id} custody entry {entry.seq}",
+                        f"it records exhibit {ref}, which is missing from the store",
+                    )
+                )
+        for exhibit in exhibits:
+            subject = f"exhibit {exhibit.ref}"
+            entry = added.get(exhibit.ref)
+            if entry is None:
+                problems.append(Problem(subject, "it is not recorded on the custody chain"))
+            else:
+                if entry.evidence_sha256 != exhibit.sha256:
+                    problems.append(
+                        Problem(subject, "its recorded SHA-256 differs from the custody chain's")
+                    )
+                if entry.details.get("metadata_sha256") != metadata_digest(exhibit.metadata):
+                    problems.append(
+                        Problem(subject, "its metadata differs from what the custody chain recorded")
+                    )
+            if exhibit.sha256 is None:
+                continue
+            actual = self._vault.exhibit_digest(exhibit.ref)
+            if exhibit.ref in purged:
+                if actual is not None:
+                    problems.append(Problem(subject, "it was purged but its bytes are still here"))
+            elif actual is None:
+                problems.append(Problem(subject, "its bytes are missing from the store"))
+            elif actual != exhibit.sha256:
+                problems.append(
+                    Problem(subject, "its stored bytes do not match its recorded SHA-256")
+                )
+        return problems
+
+
+def reporter_missing(value: str | None) -> bool:
+    """Whether a reporter name was left out."""
+    return value is None or not value.strip()
+
+
+def _no_bytes_message(exhibit: Exhibit) -> str:
+    if exhibit.purged:
+        return f"Exhibit {exhibit.ref} was purged; only its hash and record remain."
+    return f"Exhibit {exhibit.ref} is a written record with no file."
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _read_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            yield chunk

@@ -1,0 +1,202 @@
+"""Finding, creating, unlocking and recovering an evidence store.
+
+A store is a folder holding ``evidence.db`` (the SQLCipher database) and ``key.json`` (its key,
+wrapped; see :mod:`harmonize_evidence.vault.keys`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from harmonize_evidence.domain.clock import Clock
+from harmonize_evidence.domain.errors import (
+    StoreExists,
+    StoreLocked,
+    StoreMissing,
+)
+from harmonize_evidence.domain.model import Producer, validate_initials
+from harmonize_evidence.domain.text import NAME_MAX, check_text
+from harmonize_evidence.export.identity import create_identity
+from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.vault import keychain
+from harmonize_evidence.vault.database import IdentityRecord, open_database
+from harmonize_evidence.vault.files import make_private_directory, sync_directory
+from harmonize_evidence.vault.keys import (
+    KeyFile,
+    check_new_passphrase,
+    new_database_key,
+    new_recovery_key,
+)
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "evidence.db"
+KEY_FILE_NAME = "key.json"
+HOME_VARIABLE = "HARMONIZE_EVIDENCE_HOME"
+# Measured in tests/benchmarks/store.py: larger pages store screenshots faster than 4 KiB.
+CIPHER_PAGE_SIZE = 16384
+
+PassphraseSource = Callable[[], str | None]
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """Where a store lives."""
+
+    directory: Path
+
+    @property
+    def database(self) -> Path:
+        """The SQLCipher database file."""
+        return self.directory / DATABASE_NAME
+
+    @property
+    def key_file(self) -> Path:
+        """The wrapped-key file."""
+        return self.directory / KEY_FILE_NAME
+
+    def exists(self) -> bool:
+        """Whether a store (its key file) is here."""
+        return self.key_file.exists()
+
+    @classmethod
+    def resolve(cls, explicit: str | os.PathLike[str] | None = None) -> StoreLocation:
+        """``--store DIR``, else ``$HARMONIZE_EVIDENCE_HOME``, else the user data directory."""
+        if explicit:
+            return cls(Path(explicit).expanduser())
+        from_env = os.environ.get(HOME_VARIABLE)
+        if from_env:
+            return cls(Path(from_env).expanduser())
+        import platformdirs
+
+        return cls(Path(platformdirs.user_data_dir("Harmonize Evidence", appauthor=False)))
+
+
+def _missing(location: StoreLocation) -> StoreMissing:
+    return StoreMissing(
+        f"There is no evidence store in {location.directory}; set one up first "
+        "(harmonize-evidence init), or choose the right folder with --store."
+    )
+
+
+def create_store(
+    location: StoreLocation,
+    producer: Producer,
+    passphrase: str,
+    clock: Clock,
+    *,
+    keychain_cache: bool = False,
+) -> tuple[EvidenceStore, str]:
+    """Create a store with its signing identity; returns it open, and the recovery key.
+
+    Nothing is left behind if any step fails, including a keychain that cannot be used.
+    """
+    if location.exists() or location.database.exists():
+        raise StoreExists(
+            f"An evidence store already exists in {location.directory}; "
+            "choose another folder with --store."
+        )
+    producer = Producer(
+        name=check_text(producer.name, "name", max_length=NAME_MAX),
+        initials=validate_initials(producer.initials),
+        school=check_text(producer.school, "school name", max_length=NAME_MAX),
+        role=producer.role,
+    )
+    check_new_passphrase(passphrase)
+    key = new_database_key()
+    recovery_key = new_recovery_key()
+    key_file = KeyFile.create(
+        key, passphrase, recovery_key, page_size=CIPHER_PAGE_SIZE, keychain=keychain_cache
+    )
+    if keychain_cache:
+        keychain.store_key(key_file.store_id, key)  # before anything is written to disk
+    created_directory = not location.directory.exists()
+    previous_umask = os.umask(0o077)  # the database, its WAL and journal: owner only
+    try:
+        make_private_directory(location.directory)
+        vault = open_database(location.database, key, CIPHER_PAGE_SIZE, create=True)
+        try:
+            identity = create_identity(producer, clock.now())
+            with vault.transaction():
+                vault.save_identity(
+                    IdentityRecord(
+                        producer=producer,
+                        ca_cert_pem=identity.ca_cert_pem,
+                        ca_key_pem=identity.ca_key_pem,
+                        signer_cert_pem=identity.signer_cert_pem,
+                        signer_key_pem=identity.signer_key_pem,
+                        created_utc=clock.now(),
+                    )
+                )
+            # The key file goes last: a store without one is not a store.
+            key_file.save(location.key_file)
+        except BaseException:
+            vault.close()
+            raise
+    except BaseException:
+        _remove_partial_store(location, created_directory)
+        if keychain_cache:
+            keychain.forget_key(key_file.store_id)
+        raise
+    finally:
+        os.umask(previous_umask)
+    sync_directory(location.directory)
+    return EvidenceStore(vault, clock, key=key, location_directory=location.directory), recovery_key
+
+
+def _remove_partial_store(location: StoreLocation, created_directory: bool) -> None:
+    for name in (DATABASE_NAME, f"{DATABASE_NAME}-wal", f"{DATABASE_NAME}-shm", KEY_FILE_NAME):
+        with contextlib.suppress(FileNotFoundError):
+            (location.directory / name).unlink()
+    if created_directory:
+        with contextlib.suppress(OSError):
+            location.directory.rmdir()
+
+
+def unlock_key(location: StoreLocation, passphrase_source: PassphraseSource) -> bytes:
+    """The database key: from the keychain when it was set up and answers, else the passphrase."""
+    if not location.exists():
+        raise _missing(location)
+    key_file = KeyFile.load(location.key_file)
+    if key_file.keychain:
+        cached = keychain.cached_key(key_file.store_id)
+        if cached is not None and key_file.matches(cached):
+            return cached
+        if cached is not None:
+            log.warning("the keychain holds a key that does not open this store; ignoring it")
+    passphrase = passphrase_source()
+    if passphrase is None:
+        raise StoreLocked(
+            "The evidence store is locked; give the passphrase in HARMONIZE_EVIDENCE_PASSPHRASE "
+            "or run the command in a terminal to be asked for it."
+        )
+    return key_file.unwrap_with_passphrase(passphrase)
+
+
+def open_store(
+    location: StoreLocation, passphrase_source: PassphraseSource, clock: Clock
+) -> EvidenceStore:
+    """Unlock and open the store."""
+    key = unlock_key(location, passphrase_source)
+    key_file = KeyFile.load(location.key_file)
+    vault = open_database(location.database, key, key_file.cipher_page_size)
+    return EvidenceStore(vault, clock, key=key, location_directory=location.directory)
+
+
+def recover_store(location: StoreLocation, recovery_key: str, new_passphrase: str) -> None:
+    """Set a new passphrase with the recovery key. The recovery key itself stays the same."""
+    if not location.exists():
+        raise _missing(location)
+    check_new_passphrase(new_passphrase)
+    key_file = KeyFile.load(location.key_file)
+    key = key_file.unwrap_with_recovery_key(recovery_key)
+    # Prove the key opens the database before replacing anything.
+    open_database(location.database, key, key_file.cipher_page_size).close()
+    key_file.with_new_passphrase(key, new_passphrase).save(location.key_file)
+    if key_file.keychain:
+        keychain.store_key_if_possible(key_file.store_id, key)

@@ -1,0 +1,1 @@
+"""The encrypted store: SQLCipher database, schema and migrations, and its keys."""

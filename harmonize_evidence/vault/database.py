@@ -1,0 +1,523 @@
+"""The open, unlocked evidence database.
+
+One SQLCipher 4 file, keyed with a random 256-bit *raw* key (no KDF per open; the slow KDF guards
+the key file instead). WAL journal, ``synchronous=FULL`` so an acknowledged commit survives a crash
+or power cut, temp storage in memory so SQLite never writes a plaintext temp file, and
+``secure_delete`` so purged bytes are overwritten.
+
+Threads: a :class:`Vault` and its connection belong to the thread that opened it (sqlcipher3
+enforces this). Work on another thread opens its own :class:`Vault` with the same key.
+
+Every sqlcipher3 error is translated here into the program's exceptions; nothing above this layer
+sees SQL or sqlcipher3.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from harmonize_evidence.domain.chain import CustodyEntry, StoredEntry
+from harmonize_evidence.domain.clock import format_utc, parse_utc
+from harmonize_evidence.domain.errors import (
+    EnvironmentProblem,
+    HarmonizeError,
+    NotFound,
+    StoreDamaged,
+)
+from harmonize_evidence.domain.model import (
+    Category,
+    Exhibit,
+    ExhibitKind,
+    Incident,
+    Producer,
+    Role,
+    Status,
+)
+from harmonize_evidence.vault.schema import CURRENT_VERSION, MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 8 * 1024 * 1024
+
+_DAMAGED = (
+    "The evidence store is damaged and cannot be read; do not add to it, and restore the store "
+    "folder from a backup (the recovery key will still open it)."
+)
+_FULL = "The disk is full, so nothing was saved; free some space and try again."
+_BUSY = "The evidence store is busy in another Harmonize Evidence window; close it and try again."
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn sqlcipher3 errors into the program's exceptions, keeping the cause for the log."""
+    try:
+        yield
+    except sqlcipher3.DatabaseError as exc:
+        raise _translated(exc) from exc
+
+
+def _translated(exc: sqlcipher3.DatabaseError) -> HarmonizeError:
+    text = str(exc).lower()
+    if "disk is full" in text:
+        return EnvironmentProblem(_FULL)
+    if "database is locked" in text or "database is busy" in text:
+        return EnvironmentProblem(_BUSY)
+    if "append-only" in text or "immutable" in text or "purge" in text or "cannot be deleted" in text:
+        return HarmonizeError(f"The store refused to change a record that is kept forever ({exc}).")
+    log.error("database error: %s", exc)
+    return StoreDamaged(_DAMAGED)
+
+
+@dataclass(frozen=True)
+class IdentityRecord:
+    """The producer and their certificates and keys (PEM), as kept in the store."""
+
+    producer: Producer
+    ca_cert_pem: bytes
+    ca_key_pem: bytes
+    signer_cert_pem: bytes
+    signer_key_pem: bytes
+    created_utc: datetime
+
+
+class Vault:
+    """An open evidence database. Use :func:`open_database` to get one."""
+
+    def __init__(self, connection: sqlcipher3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        with translate_errors():
+            self._db.close()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic write: everything inside commits together, or nothing does."""
+        with translate_errors():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        with translate_errors():
+            row = self._db.execute("SELECT version FROM schema_version").fetchone()
+        return int(row[0])
+
+    def integrity_problems(self) -> list[str]:
+        """Pages whose encryption MAC fails, as SQLCipher names them (empty when intact)."""
+        with translate_errors():
+            rows = self._db.execute("PRAGMA cipher_integrity_check").fetchall()
+        return [str(row[0]) for row in rows]
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        """A stored setting, or None."""
+        with translate_errors():
+            row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store a setting."""
+        with translate_errors():
+            self._db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- identity -------------------------------------------------------------------------------
+
+    def save_identity(self, record: IdentityRecord) -> None:
+        """Store the producer and signing identity (once; the row can never change)."""
+        p = record.producer
+        with translate_errors():
+            self._db.execute(
+                "INSERT INTO identity (id, name, initials, school, role, ca_cert, ca_key, "
+                "signer_cert, signer_key, created_utc) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    p.name,
+                    p.initials,
+                    p.school,
+                    p.role.value,
+                    record.ca_cert_pem,
+                    record.ca_key_pem,
+                    record.signer_cert_pem,
+                    record.signer_key_pem,
+                    format_utc(record.created_utc),
+                ),
+            )
+
+    def load_identity(self) -> IdentityRecord:
+        """The store's producer and signing identity."""
+        with translate_errors():
+            row = self._db.execute(
+                "SELECT name, initials, school, role, ca_cert, ca_key, signer_cert, signer_key, "
+                "created_utc FROM identity WHERE id = 1"
+            ).fetchone()
+        if row is None:
+            raise StoreDamaged(_DAMAGED)
+        return IdentityRecord(
+            producer=Producer(row[0], row[1], row[2], Role(row[3])),
+            ca_cert_pem=bytes(row[4]),
+            ca_key_pem=bytes(row[5]),
+            signer_cert_pem=bytes(row[6]),
+            signer_key_pem=bytes(row[7]),
+            created_utc=parse_utc(row[8]),
+        )
+
+    # -- incidents ------------------------------------------------------------------------------
+
+    def next_incident_number(self, year: int) -> int:
+        """The next free incident number in ``year`` (call inside a transaction)."""
+        with translate_errors():
+            row = self._db.execute(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE year = ?", (year,)
+            ).fetchone()
+        return int(row[0])
+
+    def insert_incident(self, incident: Incident) -> None:
+        """Store a new incident."""
+        year, number = (int(part) for part in incident.id.split("-")[1:3])
+        with translate_errors():
+            self._db.execute(
+                "INSERT INTO incidents (id, year, number, title, category, platforms, people, "
+                "reported_by, created_utc, status, urgent) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    incident.id,
+                    year,
+                    number,
+                    incident.title,
+                    incident.category.value,
+                    json.dumps(list(incident.platforms)),
+                    incident.people,
+                    incident.reported_by,
+                    format_utc(incident.created_utc),
+                    incident.status.value,
+                    int(incident.urgent),
+                ),
+            )
+
+    _INCIDENT_COLUMNS = (
+        "i.id, i.title, i.category, i.platforms, i.people, i.reported_by, i.created_utc, "
+        "i.status, i.urgent, (SELECT COUNT(*) FROM exhibits e WHERE e.incident_id = i.id)"
+    )
+
+    @staticmethod
+    def _incident(row: Any) -> Incident:
+        return Incident(
+            id=row[0],
+            title=row[1],
+            category=Category(row[2]),
+            platforms=tuple(json.loads(row[3])),
+            people=row[4],
+            reported_by=row[5],
+            created_utc=parse_utc(row[6]),
+            status=Status(row[7]),
+            urgent=bool(row[8]),
+            item_count=int(row[9]),
+        )
+
+    def get_incident(self, incident_id: str) -> Incident:
+        """One incident, or :class:`NotFound`."""
+        with translate_errors():
+            row = self._db.execute(
+                f"SELECT {self._INCIDENT_COLUMNS} FROM incidents i WHERE i.id = ?",  # noqa: S608
+                (incident_id,),
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"There is no incident {incident_id} in this store.")
+        return self._incident(row)
+
+    def list_incidents(self) -> list[Incident]:
+        """All incidents, newest first."""
+        with translate_errors():
+            rows = self._db.execute(
+                f"SELECT {self._INCIDENT_COLUMNS} FROM incidents i "  # noqa: S608
+                "ORDER BY i.created_utc DESC, i.year DESC, i.number DESC"
+            ).fetchall()
+        return [self._incident(row) for row in rows]
+
+    def incident_ids(self) -> list[str]:
+        """Every incident id, oldest first."""
+        with translate_errors():
+            rows = self._db.execute("SELECT id FROM incidents ORDER BY year, number").fetchall()
+        return [str(row[0]) for row in rows]
+
+    def set_incident_status(self, incident_id: str, status: Status) -> None:
+        """Change an incident's status (the caller records it on the chain)."""
+        with translate_errors():
+            self._db.execute(
+                "UPDATE incidents SET status = ? WHERE id = ?", (status.value, incident_id)
+            )
+
+    def set_incident_urgent(self, incident_id: str) -> None:
+        """Flag an incident urgent (the caller records it on the chain)."""
+        with translate_errors():
+            self._db.execute("UPDATE incidents SET urgent = 1 WHERE id = ?", (incident_id,))
+
+    def add_incident_platform(self, incident_id: str, platform: str) -> None:
+        """Add ``platform`` to the incident's platforms if it is not there yet."""
+        incident = self.get_incident(incident_id)
+        if platform in incident.platforms:
+            return
+        with translate_errors():
+            self._db.execute(
+                "UPDATE incidents SET platforms = ? WHERE id = ?",
+                (json.dumps([*incident.platforms, platform]), incident_id),
+            )
+
+    # -- exhibits -------------------------------------------------------------------------------
+
+    def next_exhibit_number(self, initials: str) -> int:
+        """The producer's next exhibit number (call inside a transaction)."""
+        with translate_errors():
+            row = self._db.execute(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM exhibits WHERE initials = ?",
+                (initials,),
+            ).fetchone()
+        return int(row[0])
+
+    def insert_exhibit(self, exhibit: Exhibit, chunks: Iterable[bytes] = ()) -> None:
+        """Store an exhibit and its bytes, chunk by chunk (call inside a transaction)."""
+        initials, number = exhibit.ref.split("/")
+        with translate_errors():
+            cursor = self._db.execute(
+                "INSERT INTO exhibits (ref, initials, number, incident_id, kind, media_type, size, "
+                "sha256, metadata, parent_sha256, created_utc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    exhibit.ref,
+                    initials,
+                    int(number),
+                    exhibit.incident_id,
+                    exhibit.kind.value,
+                    exhibit.media_type,
+                    exhibit.size,
+                    exhibit.sha256,
+                    json.dumps(exhibit.metadata, ensure_ascii=False, sort_keys=True),
+                    exhibit.parent_sha256,
+                    format_utc(exhibit.created_utc),
+                ),
+            )
+            exhibit_id = cursor.lastrowid
+            for index, chunk in enumerate(chunks):
+                self._db.execute(
+                    "INSERT INTO exhibit_chunks (exhibit_id, idx, data) VALUES (?, ?, ?)",
+                    (exhibit_id, index, chunk),
+                )
+
+    _EXHIBIT_COLUMNS = (
+        "e.ref, e.incident_id, e.kind, e.media_type, e.size, e.sha256, e.created_utc, "
+        "e.metadata, e.parent_sha256, EXISTS (SELECT 1 FROM custody c WHERE "
+        "c.incident_id = e.incident_id AND c.action = 'purged' AND c.evidence_sha256 = e.sha256)"
+    )
+
+    @staticmethod
+    def _exhibit(row: Any) -> Exhibit:
+        return Exhibit(
+            ref=row[0],
+            incident_id=row[1],
+            kind=ExhibitKind(row[2]),
+            media_type=row[3],
+            size=int(row[4]),
+            sha256=row[5],
+            created_utc=parse_utc(row[6]),
+            metadata=json.loads(row[7]),
+            parent_sha256=row[8],
+            purged=bool(row[9]),
+        )
+
+    def list_exhibits(self, incident_id: str) -> list[Exhibit]:
+        """The incident's exhibits in the order they were added."""
+        with translate_errors():
+            rows = self._db.execute(
+                f"SELECT {self._EXHIBIT_COLUMNS} FROM exhibits e "  # noqa: S608
+                "WHERE e.incident_id = ? ORDER BY e.id",
+                (incident_id,),
+            ).fetchall()
+        return [self._exhibit(row) for row in rows]
+
+    def get_exhibit(self, ref: str) -> Exhibit:
+        """One exhibit by reference, or :class:`NotFound`."""
+        with translate_errors():
+            row = self._db.execute(
+                f"SELECT {self._EXHIBIT_COLUMNS} FROM exhibits e WHERE e.ref = ?",  # noqa: S608
+                (ref,),
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"There is no exhibit {ref} in this store.")
+        return self._exhibit(row)
+
+    def exhibit_chunks(self, ref: str) -> Iterator[bytes]:
+        """The exhibit's original bytes, one chunk at a time (never all in memory at once)."""
+        with translate_errors():
+            row = self._db.execute("SELECT id FROM exhibits WHERE ref = ?", (ref,)).fetchone()
+            if row is None:
+                raise NotFound(f"There is no exhibit {ref} in this store.")
+            exhibit_id = int(row[0])
+            count = self._db.execute(
+                "SELECT COUNT(*) FROM exhibit_chunks WHERE exhibit_id = ?", (exhibit_id,)
+            ).fetchone()[0]
+        for index in range(int(count)):
+            with translate_errors():
+                chunk = self._db.execute(
+                    "SELECT data FROM exhibit_chunks WHERE exhibit_id = ? AND idx = ?",
+                    (exhibit_id, index),
+                ).fetchone()
+            if chunk is None:
+                return
+            yield bytes(chunk[0])
+
+    def exhibit_bytes(self, ref: str) -> bytes:
+        """The exhibit's whole original bytes (for images that are shown or embedded)."""
+        return b"".join(self.exhibit_chunks(ref))
+
+    def exhibit_digest(self, ref: str) -> str | None:
+        """SHA-256 of the exhibit's stored bytes, or None if it has none."""
+        digest = hashlib.sha256()
+        seen = False
+        for chunk in self.exhibit_chunks(ref):
+            digest.update(chunk)
+            seen = True
+        return digest.hexdigest() if seen else None
+
+    def delete_exhibit_bytes(self, ref: str) -> None:
+        """Remove an exhibit's bytes. The database refuses unless a purge entry is recorded."""
+        with translate_errors():
+            self._db.execute(
+                "DELETE FROM exhibit_chunks WHERE exhibit_id = (SELECT id FROM exhibits "
+                "WHERE ref = ?)",
+                (ref,),
+            )
+
+    # -- custody --------------------------------------------------------------------------------
+
+    def chain_head(self, incident_id: str) -> tuple[int, str] | None:
+        """(sequence number, hash) of the incident's last entry, or None when it has none."""
+        with translate_errors():
+            row = self._db.execute(
+                "SELECT seq, hash FROM custody WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
+                (incident_id,),
+            ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def append_entry(self, entry: CustodyEntry) -> None:
+        """Store a signed entry (call inside the transaction that made its change)."""
+        with translate_errors():
+            self._db.execute(
+                "INSERT INTO custody (incident_id, seq, utc, action, evidence_sha256, hash, body, "
+                "signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    entry.incident_id,
+                    entry.seq,
+                    entry.utc,
+                    entry.action,
+                    entry.evidence_sha256,
+                    entry.hash,
+                    entry.body,
+                    entry.signature,
+                ),
+            )
+
+    def stored_entries(self, incident_id: str) -> Iterator[StoredEntry]:
+        """The incident's entries in sequence order, as stored."""
+        with translate_errors():
+            cursor = self._db.execute(
+                "SELECT seq, hash, body, signature, action, evidence_sha256 FROM custody "
+                "WHERE incident_id = ? ORDER BY seq",
+                (incident_id,),
+            )
+            for row in cursor:
+                yield StoredEntry(
+                    seq=int(row[0]),
+                    hash=str(row[1]),
+                    body=bytes(row[2]),
+                    signature=bytes(row[3]),
+                    action=row[4],
+                    evidence_sha256=row[5],
+                )
+
+    # -- migrations -----------------------------------------------------------------------------
+
+    def migrate(self, target: int = CURRENT_VERSION) -> None:
+        """Bring the schema up to ``target``, one migration per transaction."""
+        with translate_errors():
+            exists = self._db.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                ("schema_version",),
+            ).fetchone()[0]
+            version = self.schema_version() if exists else 0
+            if version > CURRENT_VERSION:
+                raise StoreDamaged(
+                    "This store was made by a newer version of Harmonize Evidence; "
+                    "install the newer version to open it."
+                )
+            for number in range(version + 1, target + 1):
+                script = MIGRATIONS[number - 1]
+                self._db.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\n"
+                    f"UPDATE schema_version SET version = {number};\nCOMMIT;"
+                )
+                log.info("migrated store to schema version %d", number)
+
+
+def open_database(path: Path, key: bytes, page_size: int, *, create: bool = False) -> Vault:
+    """Open (or create) the database at ``path`` with the raw ``key`` and migrate it.
+
+    The key was already confirmed by the key file's authenticated wrapping, so any failure to
+    read here means the database itself is damaged.
+    """
+    if not create and not path.exists():
+        raise StoreDamaged(
+            "The evidence database is missing from the store folder, though its key file is "
+            "there; restore the store folder from a backup."
+        )
+    if len(key) != 32:
+        raise ValueError("the database key must be 32 bytes")
+    with translate_errors():
+        connection = sqlcipher3.connect(str(path), isolation_level=None)
+    try:
+        with translate_errors():
+            connection.execute("PRAGMA cipher_log_level = NONE")
+            # Only our own hex goes into the key pragma; it takes no parameters.
+            connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            connection.execute(f"PRAGMA cipher_page_size = {int(page_size)}")
+            connection.execute("PRAGMA temp_store = MEMORY")
+            connection.execute("PRAGMA busy_timeout = 5000")
+            connection.execute("PRAGMA journal_mode = WAL").fetchone()
+            connection.execute("PRAGMA synchronous = FULL")
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.execute("PRAGMA secure_delete = ON")
+        vault = Vault(connection, path)
+        vault.migrate()
+    except BaseException:
+        connection.close()
+        raise
+    return vault
