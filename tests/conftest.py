@@ -1,0 +1,239 @@
+"""Shared fixtures: real stores, the real command line, a real X display, a real Secret Service."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harmonize_evidence.domain.clock import FixedClock
+from harmonize_evidence.domain.model import Producer, Role
+from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.store import StoreLocation, create_store, open_store
+
+PASSPHRASE = "correct horse battery staple"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock stopped on a winter evening in London (GMT)."""
+    return FixedClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC))
+
+
+@pytest.fixture
+def producer() -> Producer:
+    return Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
+
+
+@dataclass
+class MadeStore:
+    location: StoreLocation
+    recovery_key: str
+    passphrase: str = PASSPHRASE
+
+
+@pytest.fixture
+def made_store(tmp_path: Path, producer: Producer, clock: FixedClock) -> MadeStore:
+    """A real store on disk, closed again."""
+    location = StoreLocation(tmp_path / "store")
+    store, recovery_key = create_store(location, producer, PASSPHRASE, clock)
+    store.close()
+    return MadeStore(location, recovery_key)
+
+
+@pytest.fixture
+def store(made_store: MadeStore, clock: FixedClock) -> Iterator[EvidenceStore]:
+    """An open, unlocked store."""
+    opened = open_store(made_store.location, lambda: PASSPHRASE, clock)
+    yield opened
+    opened.close()
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+class Cli:
+    """Runs the real ``harmonize-evidence`` program in a child process."""
+
+    def __init__(self, store_dir: Path, env: dict[str, str]) -> None:
+        self.store_dir = store_dir
+        self.env = env
+
+    def __call__(
+        self, *args: str, passphrase: str | None = PASSPHRASE, env: dict[str, str] | None = None,
+        timeout: float = 120,
+    ) -> CliResult:
+        run_env = dict(self.env)
+        run_env.pop("HARMONIZE_EVIDENCE_PASSPHRASE", None)
+        if passphrase is not None:
+            run_env["HARMONIZE_EVIDENCE_PASSPHRASE"] = passphrase
+        run_env.update(env or {})
+        completed = subprocess.run(
+            [sys.executable, "-m", "harmonize_evidence", "--store", str(self.store_dir), *args],
+            capture_output=True,
+            text=True,
+            env=run_env,
+            stdin=subprocess.DEVNULL,
+            timeout=timeout,
+            check=False,
+        )
+        return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for child processes: private HOME and temp dir, no keychain unless asked."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("HARMONIZE_EVIDENCE", "DBUS_", "PYTHON_KEYRING"))
+    }
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_STATE_HOME=str(home / ".local/state"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
+    return env
+
+
+@pytest.fixture
+def cli(tmp_path: Path, cli_env: dict[str, str]) -> Cli:
+    """The command line against a fresh store folder (not yet initialised)."""
+    return Cli(tmp_path / "cli-store", cli_env)
+
+
+@pytest.fixture
+def initialised_cli(cli: Cli) -> Cli:
+    """The command line against an initialised store."""
+    result = cli("--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak Hill")
+    assert result.code == 0, result.stderr + result.stdout
+    cli.recovery_key = result.json["recovery_key"]  # type: ignore[attr-defined]
+    return cli
+
+
+# -- a real X display ------------------------------------------------------------------------------
+
+
+@dataclass
+class XDisplay:
+    name: str
+    process: subprocess.Popen[bytes]
+    screens: tuple[tuple[int, int], ...]
+
+
+def start_xvfb(screens: tuple[tuple[int, int], ...] = ((1920, 1080),), xinerama: bool = False) -> XDisplay:
+    """Start Xvfb on a free display number (-displayfd) with -noreset."""
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is not installed (Debian package xvfb; .ci/run installs it)")
+    read_fd, write_fd = os.pipe()
+    args = ["Xvfb", "-displayfd", str(write_fd), "-noreset", "-nolisten", "tcp"]
+    for index, (width, height) in enumerate(screens):
+        args += ["-screen", str(index), f"{width}x{height}x24"]
+    if xinerama:
+        args += ["+xinerama"]
+    process = subprocess.Popen(
+        args, pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as reader:
+        number = reader.readline().strip()
+    if not number:
+        process.kill()
+        pytest.fail("Xvfb did not start")
+    return XDisplay(f":{number}", process, screens)
+
+
+def stop_xvfb(display: XDisplay) -> None:
+    display.process.send_signal(signal.SIGTERM)
+    try:
+        display.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        display.process.kill()
+
+
+@pytest.fixture(scope="session")
+def xvfb() -> Iterator[XDisplay]:
+    """One 1920x1080 virtual screen for the whole session."""
+    display = start_xvfb()
+    yield display
+    stop_xvfb(display)
+
+
+# -- a real Secret Service -------------------------------------------------------------------------
+
+
+@dataclass
+class SecretService:
+    env: dict[str, str]
+    password: str
+
+
+@pytest.fixture
+def secret_service(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[SecretService]:
+    """A private D-Bus session with gnome-keyring's Secret Service, unlocked."""
+    for tool in ("dbus-daemon", "gnome-keyring-daemon"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is not installed (.ci/run installs dbus-x11 and gnome-keyring)")
+    runtime = Path(tempfile.mkdtemp(prefix="xdg-runtime-"))
+    runtime.chmod(0o700)
+    env = dict(cli_env)
+    env.pop("PYTHON_KEYRING_BACKEND", None)
+    env["XDG_RUNTIME_DIR"] = str(runtime)
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1", "--nopidfile"],
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    assert bus.stdout is not None
+    env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
+    password = "keyring-test-password"
+    daemon = subprocess.run(
+        ["gnome-keyring-daemon", "--unlock", "--components=secrets", "--daemonize"],
+        input=password,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=True,
+    )
+    for line in daemon.stdout.splitlines():
+        if "=" in line:
+            key, value = line.split("=", 1)
+            env[key] = value
+    try:
+        yield SecretService(env, password)
+    finally:
+        pid = env.get("GNOME_KEYRING_PID")
+        if pid:
+            try:
+                os.kill(int(pid), signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        bus.terminate()
+        bus.wait(timeout=10)
+        shutil.rmtree(runtime, ignore_errors=True)
