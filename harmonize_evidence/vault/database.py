@@ -488,8 +488,18 @@ class Vault:
                 log.info("migrated store to schema version %d", number)
 
 
-def open_database(path: Path, key: bytes, page_size: int, *, create: bool = False) -> Vault:
+def open_database(
+    path: Path,
+    key: bytes,
+    page_size: int,
+    *,
+    create: bool = False,
+    schema_version: int = CURRENT_VERSION,
+) -> Vault:
     """Open (or create) the database at ``path`` with the raw ``key`` and migrate it.
+
+    ``schema_version`` is the version to migrate to; only tests that build stores of an older
+    version pass anything but the current one.
 
     The key was already confirmed by the key file's authenticated wrapping, so any failure to
     read here means the database itself is damaged.
@@ -516,7 +526,7 @@ def open_database(path: Path, key: bytes, page_size: int, *, create: bool = Fals
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA secure_delete = ON")
         vault = Vault(connection, path)
-        vault.migrate()
+        vault.migrate(schema_version)
     except BaseException:
         connection.close()
         raise

@@ -1,0 +1,439 @@
+"""The encrypted store: round trips, keys, append-only rules, tampering and plaintext."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import pytest
+import sqlcipher3
+from PIL import Image
+
+from harmonize_evidence.domain.clock import FixedClock
+from harmonize_evidence.domain.errors import (
+    BadInput,
+    FileRejected,
+    HarmonizeError,
+    InvalidUrl,
+    NotFound,
+    StoreDamaged,
+    StoreLocked,
+)
+from harmonize_evidence.domain.model import Producer
+from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.store import (
+    StoreLocation,
+    create_store,
+    open_store,
+    recover_store,
+)
+from harmonize_evidence.vault.keys import KeyFile
+from tests.conftest import PASSPHRASE, MadeStore
+
+
+def _png(width: int = 64, height: int = 48, colour: tuple[int, int, int] = (200, 30, 40)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def raw_connection(location: StoreLocation) -> sqlcipher3.Connection:
+    """What an attacker holding the key could do: open the database directly, no triggers."""
+    key_file = KeyFile.load(location.key_file)
+    key = key_file.unwrap_with_passphrase(PASSPHRASE)
+    connection = sqlcipher3.connect(str(location.database), isolation_level=None)
+    connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    connection.execute(f"PRAGMA cipher_page_size = {key_file.cipher_page_size}")
+    return connection
+
+
+def test_evidence_round_trips_byte_identical_after_reopening(
+    made_store: MadeStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    original = os.urandom(3 * 1024 * 1024 + 17)
+    source = tmp_path / "voicemail.bin"
+    source.write_bytes(original)
+    with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
+        incident = store.new_incident("Voicemail left for Ms Lane")
+        exhibit = store.add_file(incident.id, source)
+    with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
+        assert store.exhibit_bytes(incident.id, exhibit.ref) == original
+        assert store.exhibits(incident.id)[0].sha256 == exhibit.sha256
+        assert store.verify().ok
+
+
+def test_large_file_streams_in_chunks_and_round_trips(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
+    big = tmp_path / "video.mp4"
+    with big.open("wb") as handle:
+        handle.write(b"\x00\x00\x00\x18ftypmp42")
+        for _ in range(70):
+            handle.write(os.urandom(1024 * 1024))
+    incident = store.new_incident("Video")
+    exhibit = store.add_file(incident.id, big)
+    assert exhibit.media_type == "video/mp4"
+    assert store.exhibit_bytes(incident.id, exhibit.ref) == big.read_bytes()
+
+
+def test_exhibits_are_numbered_per_producer_across_incidents(store: EvidenceStore, tmp_path: Path) -> None:
+    png = tmp_path / "shot.png"
+    png.write_bytes(_png())
+    first = store.new_incident("First")
+    second = store.new_incident("Second")
+    refs = [
+        store.add_file(first.id, png).ref,
+        store.add_file(second.id, png).ref,
+        store.add_file(first.id, png).ref,
+    ]
+    assert refs == ["ZL/1", "ZL/2", "ZL/3"]
+    assert [i.id for i in store.incidents()] == ["INC-2026-0002", "INC-2026-0001"]
+
+
+def test_media_type_comes_from_the_content_not_the_name(store: EvidenceStore, tmp_path: Path) -> None:
+    disguised = tmp_path / "notes.txt"
+    disguised.write_bytes(_png())
+    email = tmp_path / "message"
+    email.write_bytes(
+        b"From: a@example.org\nTo: zl@school.example\nSubject: you\nDate: Sat, 21 Nov 2026\n\nhi\n"
+    )
+    incident = store.new_incident("Mixed files")
+    assert store.add_file(incident.id, disguised).media_type == "image/png"
+    assert store.add_file(incident.id, email).media_type == "message/rfc822"
+
+
+def test_wrong_passphrase_leaves_store_untouched(made_store: MadeStore, clock: FixedClock) -> None:
+    before = {p.name: p.read_bytes() for p in made_store.location.directory.iterdir()}
+    with pytest.raises(StoreLocked, match="passphrase is not right"):
+        open_store(made_store.location, lambda: "not the passphrase", clock)
+    after = {p.name: p.read_bytes() for p in made_store.location.directory.iterdir()}
+    assert before == after
+    open_store(made_store.location, lambda: PASSPHRASE, clock).close()
+
+
+def test_passphrase_is_normalised_so_either_accent_form_opens_the_store(
+    tmp_path: Path, producer: Producer, clock: FixedClock
+) -> None:
+    composed = 'Zoë\'s "café" 🔐 naïve'
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert composed != decomposed
+    location = StoreLocation(tmp_path / "accents")
+    store, _ = create_store(location, producer, composed, clock)
+    store.close()
+    open_store(location, lambda: decomposed, clock).close()
+    with pytest.raises(StoreLocked):
+        open_store(location, lambda: composed.replace("🔐", ""), clock)
+
+
+def test_recovery_key_sets_a_new_passphrase(made_store: MadeStore, clock: FixedClock) -> None:
+    messy = made_store.recovery_key.lower().replace("-", " ")
+    recover_store(made_store.location, messy, "a brand new passphrase")
+    open_store(made_store.location, lambda: "a brand new passphrase", clock).close()
+    with pytest.raises(StoreLocked):
+        open_store(made_store.location, lambda: PASSPHRASE, clock)
+
+
+def test_wrong_recovery_key_changes_nothing(made_store: MadeStore, clock: FixedClock) -> None:
+    key_file = made_store.location.key_file.read_bytes()
+    wrong = "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH"
+    with pytest.raises(StoreLocked, match="recovery key"):
+        recover_store(made_store.location, wrong, "a brand new passphrase")
+    with pytest.raises(StoreLocked, match="not valid"):
+        recover_store(made_store.location, "not-a-key", "a brand new passphrase")
+    assert made_store.location.key_file.read_bytes() == key_file
+
+
+def test_short_passphrase_is_refused_at_setup(tmp_path: Path, producer: Producer, clock: FixedClock) -> None:
+    location = StoreLocation(tmp_path / "short")
+    with pytest.raises(BadInput, match="at least 8"):
+        create_store(location, producer, "short", clock)
+    assert not location.directory.exists()
+
+
+def test_damaged_key_file_is_reported_as_damage(made_store: MadeStore, clock: FixedClock) -> None:
+    made_store.location.key_file.write_text("{not json")
+    with pytest.raises(StoreDamaged, match="key file"):
+        open_store(made_store.location, lambda: PASSPHRASE, clock)
+
+
+def test_custody_entries_and_exhibits_cannot_be_changed_in_the_database(
+    made_store: MadeStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    (tmp_path / "a.png").write_bytes(_png())
+    with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
+        incident = store.new_incident("Triggers")
+        store.add_file(incident.id, tmp_path / "a.png")
+    db = raw_connection(made_store.location)
+    for statement in (
+        "UPDATE custody SET action = 'x'",
+        "DELETE FROM custody",
+        "UPDATE exhibits SET sha256 = 'x'",
+        "DELETE FROM exhibits",
+        "UPDATE exhibit_chunks SET data = x'00'",
+        "DELETE FROM exhibit_chunks",
+        "UPDATE identity SET name = 'x'",
+        "DELETE FROM incidents",
+    ):
+        with pytest.raises(sqlcipher3.DatabaseError):
+            db.execute(statement)
+    db.close()
+
+
+def test_purge_removes_bytes_but_the_chain_still_verifies(store: EvidenceStore, tmp_path: Path) -> None:
+    (tmp_path / "a.png").write_bytes(_png())
+    incident = store.new_incident("Retention")
+    exhibit = store.add_file(incident.id, tmp_path / "a.png")
+    entry = store.purge(incident.id, exhibit.ref, "Retention period ended")
+    assert entry.evidence_sha256 == exhibit.sha256
+    purged = store.exhibit(incident.id, exhibit.ref)
+    assert purged.purged and purged.sha256 == exhibit.sha256
+    with pytest.raises(BadInput, match="purged"):
+        store.exhibit_bytes(incident.id, exhibit.ref)
+    assert store.verify().ok
+
+
+def _tampered_store(made_store: MadeStore, clock: FixedClock, tmp_path: Path) -> str:
+    (tmp_path / "a.png").write_bytes(_png(colour=(1, 2, 3)))
+    (tmp_path / "b.png").write_bytes(_png(colour=(4, 5, 6)))
+    with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
+        incident = store.new_incident("Tamper target")
+        store.add_file(incident.id, tmp_path / "a.png", url="https://x.com/a/status/1")
+        store.add_file(incident.id, tmp_path / "b.png")
+        store.add_note(incident.id, "first note")
+        store.add_note(incident.id, "second note")
+        assert store.verify().ok
+    return incident.id
+
+
+def _drop_triggers(db: sqlcipher3.Connection) -> None:
+    names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]
+    for name in names:
+        db.execute(f"DROP TRIGGER {name}")
+
+
+def _problems(made_store: MadeStore, clock: FixedClock) -> list[str]:
+    with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
+        report = store.verify()
+    assert not report.ok
+    return [str(p) for p in report.problems]
+
+
+def test_changed_evidence_bytes_are_named_by_verify(
+    made_store: MadeStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    _tampered_store(made_store, clock, tmp_path)
+    db = raw_connection(made_store.location)
+    _drop_triggers(db)
+    db.execute(
+        "UPDATE exhibit_chunks SET data = ? WHERE exhibit_id = "
+        "(SELECT id FROM exhibits WHERE ref = 'ZL/1')",
+        (_png(colour=(9, 9, 9)),),
+    )
+    db.close()
+    problems = _problems(made_store, clock)
+    assert problems == ["exhibit ZL/1: its stored bytes do not match its recorded SHA-256"]
+
+
+def test_changed_entry_details_are_named_by_verify(
+    made_store: MadeStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    incident_id = _tampered_store(made_store, clock, tmp_path)
+    db = raw_connection(made_store.location)
+    _drop_triggers(db)
+    body = db.execute("SELECT body FROM custody WHERE seq = 4").fetchone()[0]
+    db.execute(
+        "UPDATE custody SET body = ? WHERE seq = 4", (bytes(body).replace(b"first", b"faked"),)
+    )
+    db.close()
+    problems = _problems(made_store, clock)
+    assert f"{incident_id} custody entry 4: its contents do not match its recorded hash" in problems
+    assert f"{incident_id} custody entry 4: its signature is not valid" in problems
+
+
+def test_deleted_entry_is_named_by_verify(
+    made_store: MadeStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    incident_id = _tampered_store(made_store, clock, tmp_path)
+    db = raw_connection(made_store.location)
+    _drop_triggers(db)
+    db.execute("DELETE FROM custody WHERE seq = 4")
+    db.close()
+    problems = _problems(made_store, clock)
+    assert any(p.startswith(f"{incident_id} custody entry 5:") for p in problems)
+    assert any("entry 4 is missing" in p for p in problems)
+
+
+def test_swapped_entries_are_named_by_verify(
+    made_store: MadeStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    incident_id = _tampered_store(made_store, clock, tmp_path)
+    db = raw_connection(made_store.location)
+    _drop_triggers(db)
+    db.execute("UPDATE custody SET seq = -1 WHERE seq = 4")
+    db.execute("UPDATE custody SET seq = 4 WHERE seq = 5")
+    db.execute("UPDATE custody SET seq = 5 WHERE seq = -1")
+    db.close()
+    problems = _problems(made_store, clock)
+    assert f"{incident_id} custody entry 4: it says it is entry 5" in problems
+    assert f"{incident_id} custody entry 5: it says it is entry 4" in problems
+
+
+def test_changed_url_in_exhibit_metadata_is_named_by_verify(
+    made_store: MadeStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    _tampered_store(made_store, clock, tmp_path)
+    db = raw_connection(made_store.location)
+    _drop_triggers(db)
+    db.execute("UPDATE exhibits SET metadata = replace(metadata, 'x.com/a', 'x.com/b')")
+    db.close()
+    assert _problems(made_store, clock) == [
+        "exhibit ZL/1: its metadata differs from what the custody chain recorded"
+    ]
+
+
+def test_exhibit_slipped_in_without_a_custody_entry_is_named(
+    made_store: MadeStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    _tampered_store(made_store, clock, tmp_path)
+    db = raw_connection(made_store.location)
+    db.execute(
+        "INSERT INTO exhibits (ref, initials, number, incident_id, kind, media_type, size, sha256, "
+        "metadata, created_utc) SELECT 'ZL/9', 'ZL', 9, incident_id, kind, media_type, size, "
+        "sha256, metadata, created_utc FROM exhibits WHERE ref = 'ZL/1'"
+    )
+    db.close()
+    problems = _problems(made_store, clock)
+    assert "exhibit ZL/9: it is not recorded on the custody chain" in problems
+
+
+def test_flipped_byte_on_disk_is_reported_as_damage(
+    made_store: MadeStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    _tampered_store(made_store, clock, tmp_path)
+    data = bytearray(made_store.location.database.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    made_store.location.database.write_bytes(bytes(data))
+    with pytest.raises(StoreDamaged, match="damaged"):
+        with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
+            store.verify()
+
+
+def test_flipped_byte_in_the_first_page_is_damage_not_a_wrong_key(
+    made_store: MadeStore, clock: FixedClock
+) -> None:
+    data = bytearray(made_store.location.database.read_bytes())
+    data[100] ^= 0x01
+    made_store.location.database.write_bytes(bytes(data))
+    with pytest.raises(StoreDamaged):
+        open_store(made_store.location, lambda: PASSPHRASE, clock)
+
+
+def test_nothing_is_written_in_the_clear(
+    made_store: MadeStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    marker = b"MARKER-7f3a9c-evidence-content"
+    title_marker = "TITLE-MARKER-4b1e"
+    source = tmp_path / "outside" / "evidence.txt"
+    source.parent.mkdir()
+    source.write_bytes(b"abuse text " + marker + b" more text\n" * 50)
+    temp_before = set(Path(tempfile.gettempdir()).rglob("*"))
+    with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
+        incident = store.new_incident(f"Case {title_marker}", people=title_marker)
+        store.add_file(incident.id, source, note=title_marker)
+        store.add_note(incident.id, title_marker)
+        store.verify()
+    source.unlink()
+    candidates = [p for p in made_store.location.directory.rglob("*") if p.is_file()]
+    candidates += [
+        p
+        for p in set(Path(tempfile.gettempdir()).rglob("*")) - temp_before
+        if p.is_file() and not str(p).startswith(str(tmp_path / "outside"))
+    ]
+    assert candidates, "expected at least the store files to be checked"
+    for path in candidates:
+        content = path.read_bytes()
+        assert marker not in content, path
+        assert title_marker.encode() not in content, path
+        assert title_marker.encode("utf-16-le") not in content, path
+
+
+@pytest.mark.parametrize(
+    ("content", "error", "message"),
+    [
+        (b"", FileRejected, "empty"),
+        (_png()[:-40], FileRejected, "damaged or incomplete"),
+    ],
+)
+def test_bad_files_are_refused_with_a_clear_sentence(
+    store: EvidenceStore, tmp_path: Path, content: bytes, error: type[Exception], message: str
+) -> None:
+    incident = store.new_incident("Bad files")
+    path = tmp_path / "bad.png"
+    path.write_bytes(content)
+    with pytest.raises(error, match=message):
+        store.add_file(incident.id, path)
+    assert store.exhibits(incident.id) == []
+    assert store.verify().ok
+
+
+def test_file_over_the_limit_is_refused(store: EvidenceStore, tmp_path: Path) -> None:
+    incident = store.new_incident("Too big")
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"x" * 2048)
+    with pytest.raises(FileRejected, match="limit is"):
+        store.add_file(incident.id, path, max_bytes=1024)
+
+
+def test_decompression_bomb_is_refused(store: EvidenceStore, tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (20000, 20000)).save(bomb, "PNG")
+    assert bomb.stat().st_size < 200_000
+    incident = store.new_incident("Bomb")
+    with pytest.raises(FileRejected, match="decompression bomb"):
+        store.add_file(incident.id, bomb)
+
+
+def test_bad_urls_and_text_are_refused_before_anything_is_stored(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.png"
+    path.write_bytes(_png())
+    incident = store.new_incident("<b>Markup</b> is just text & stays")
+    assert incident.title == "<b>Markup</b> is just text & stays"
+    with pytest.raises(InvalidUrl):
+        store.add_file(incident.id, path, url="javascript:alert(document.cookie)")
+    with pytest.raises(BadInput, match="control"):
+        store.add_file(incident.id, path, note="ring\x07ring")
+    with pytest.raises(BadInput, match="control"):
+        store.new_incident("tab\tin title")
+    with pytest.raises(NotFound, match="INC-2026-0099"):
+        store.add_file("INC-2026-0099", path)
+    assert store.exhibits(incident.id) == []
+
+
+def test_every_refusal_is_a_harmonize_error_with_an_exit_code() -> None:
+    for error in (BadInput, InvalidUrl, FileRejected, NotFound, StoreLocked, StoreDamaged):
+        assert issubclass(error, HarmonizeError)
+        assert error("x").exit_code in (1, 2, 3, 4, 5)
+
+
+def test_store_made_by_schema_version_1_is_migrated(tmp_path: Path, clock: FixedClock) -> None:
+    import shutil
+
+    saved = Path(__file__).parent / "data" / "store-schema-v1"
+    copy = tmp_path / "old"
+    shutil.copytree(saved, copy)
+    location = StoreLocation(copy)
+    with open_store(location, lambda: "schema one passphrase", clock) as store:
+        assert store.schema_version == 2
+        (incident,) = store.incidents()
+        assert incident.title == "Made by schema version 1"
+        assert not incident.urgent
+        (exhibit,) = store.exhibits(incident.id)
+        assert store.exhibit_bytes(incident.id, exhibit.ref) == b"saved by version 1\n"
+        assert store.verify().ok
+        store.new_incident("Made after the migration")
+        assert store.verify().ok
