@@ -295,6 +295,8 @@ class Commands:
 
         kind = ExhibitKind(self.args.kind) if self.args.kind else None
         path = Path(self.args.file)
+        if self.args.no_image_reason is not None:
+            return self._record_only(source_file_name=path.name)
         with self._open() as store:
             exhibit = store.add_file(
                 self.args.id,
@@ -308,6 +310,86 @@ class Commands:
             {"exhibit": exhibit.ref, "sha256": exhibit.sha256, "incident": exhibit.incident_id},
             f"Stored {path.name} as exhibit {exhibit.ref} in {exhibit.incident_id}.\n"
             f"SHA-256 {exhibit.sha256}",
+        )
+        return 0
+
+    def capture(self) -> int:
+        from harmonize_evidence.capture import CaptureTarget, parse_region
+        from harmonize_evidence.services.capturing import capture_into
+
+        if self.args.no_image_reason is not None:
+            return self._record_only()
+        if self.args.monitor is not None:
+            target = CaptureTarget.of_monitor(self.args.monitor)
+        elif self.args.region is not None:
+            target = CaptureTarget.of_region(parse_region(self.args.region))
+        else:
+            target = CaptureTarget.full()
+        with self._open() as store:
+            captured = capture_into(
+                store,
+                self.args.id,
+                target,
+                url=self.args.url,
+                note=self.args.note or "",
+                posted_at=self.args.posted_at,
+            )
+        exhibit = captured.exhibit
+        details = captured.details
+        self.out.result(
+            {
+                "exhibit": exhibit.ref,
+                "sha256": exhibit.sha256,
+                "width": captured.width,
+                "height": captured.height,
+                "incident": exhibit.incident_id,
+                "area": details.area.value,
+                "geometry": details.geometry.as_dict(),
+                "monitor": details.monitor.number if details.monitor else None,
+                "window_title": details.window_title.title,
+                "size": exhibit.size,
+            },
+            f"Captured {captured.width}x{captured.height} pixels ({details.area.value}) as "
+            f"exhibit {exhibit.ref} in {exhibit.incident_id}.\nSHA-256 {exhibit.sha256}",
+        )
+        return 0
+
+    def record(self) -> int:
+        return self._record_only(description=self.args.description)
+
+    def _record_only(
+        self, description: str | None = None, source_file_name: str | None = None
+    ) -> int:
+        """The record-only path of ``record``, ``capture --no-image-reason`` and ``add``."""
+        from harmonize_evidence.services.capturing import record_without_image
+
+        text = description if description is not None else self.args.note
+        if not text or not text.strip():
+            raise BadInput(
+                "Describe what you saw with --note; no image is kept, so the description is "
+                "the evidence."
+            )
+        with self._open() as store:
+            exhibit = record_without_image(
+                store,
+                self.args.id,
+                description=text,
+                url=self.args.url,
+                posted_at=self.args.posted_at,
+                reason=self.args.no_image_reason,
+                source_file_name=source_file_name,
+            )
+        not_read = (
+            f"\nThe file {source_file_name} was not read or stored. Do not open, copy or share "
+            "it; the safeguarding lead decides what happens to it."
+            if source_file_name
+            else ""
+        )
+        self.out.result(
+            {"exhibit": exhibit.ref, "incident": exhibit.incident_id, "urgent": True},
+            f"Recorded exhibit {exhibit.ref} in {exhibit.incident_id} as a description only, "
+            "with no image.\nThe incident is flagged urgent-safeguarding: tell the safeguarding "
+            f"lead now.{not_read}",
         )
         return 0
 
@@ -450,7 +532,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note")
     p.add_argument("--kind", choices=[k.value for k in ExhibitKind])
     p.add_argument("--posted-at", metavar="ISO8601")
+    p.add_argument(
+        "--no-image-reason",
+        metavar="TEXT",
+        help="do not read the file: record --note as a description only and flag the incident",
+    )
     p.set_defaults(run=Commands.add)
+
+    p = command("capture", "grab the screen into an incident")
+    p.add_argument("id")
+    area = p.add_mutually_exclusive_group()
+    area.add_argument("--full", action="store_true", help="every monitor (the default)")
+    area.add_argument("--monitor", type=int, metavar="N", help="one monitor, numbered from 1")
+    area.add_argument("--region", metavar="X,Y,W,H", help="a rectangle of the virtual screen")
+    p.add_argument("--url")
+    p.add_argument("--note")
+    p.add_argument("--posted-at", metavar="ISO8601")
+    p.add_argument(
+        "--no-image-reason",
+        metavar="TEXT",
+        help="grab nothing: record --note as a description only and flag the incident",
+    )
+    p.set_defaults(run=Commands.capture)
+
+    p = command("record", "record content that must not be copied, as a description only")
+    p.add_argument("id")
+    p.add_argument("--url", required=True)
+    p.add_argument("--description", required=True)
+    p.add_argument("--posted-at", metavar="ISO8601")
+    p.add_argument("--no-image-reason", metavar="TEXT", help="why there is no image")
+    p.set_defaults(run=Commands.record)
 
     p = command("note", "add a written account or contemporaneous note")
     p.add_argument("id")

@@ -80,6 +80,11 @@ class Action(StrEnum):
     POLICE_REFERRED = "police_referred"
     SUPPORT_OFFERED = "support_offered"
     PURGED = "purged"
+    FLAGGED_URGENT = "flagged_urgent"
+
+
+URGENT_SAFEGUARDING = "urgent-safeguarding"
+"""The flag on an incident that needs the safeguarding lead at once (e.g. record-only evidence)."""
 
 
 @dataclass(frozen=True)

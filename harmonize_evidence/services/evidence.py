@@ -30,6 +30,7 @@ from harmonize_evidence.domain.chain import (
 from harmonize_evidence.domain.clock import Clock, format_utc, local_time
 from harmonize_evidence.domain.errors import BadInput, FileRejected, NotFound, StoreDamaged
 from harmonize_evidence.domain.model import (
+    URGENT_SAFEGUARDING,
     Action,
     Category,
     Exhibit,
@@ -280,6 +281,25 @@ class EvidenceStore:
                 incident.id,
                 Action.STATUS_CHANGED,
                 {"from": incident.status.value, "to": status.value, "reason": reason},
+            )
+
+    def flag_urgent(
+        self, incident_id: str, reason: str, *, utc: datetime | None = None
+    ) -> CustodyEntry:
+        """Flag the incident ``urgent-safeguarding`` for the lead, recorded on the chain.
+
+        Flagging again records the new reason; the flag itself stays set. ``utc`` stamps the
+        entry with a time already read (the moment of the evidence it is flagged for).
+        """
+        incident = self.incident(incident_id)
+        check_text(reason, "reason", max_length=NOTE_MAX, multiline=True)
+        with self._vault.transaction():
+            self._vault.set_incident_urgent(incident.id)
+            return self._append(
+                incident.id,
+                Action.FLAGGED_URGENT,
+                {"flag": URGENT_SAFEGUARDING, "reason": reason},
+                utc=utc,
             )
 
     # -- evidence -------------------------------------------------------------------------------

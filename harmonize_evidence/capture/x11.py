@@ -1,0 +1,182 @@
+"""What the X11 window manager says about the screen: window titles and the desktop's scale.
+
+Read through python-xlib (the X protocol in pure Python). Everything here is best effort and
+never guesses: a title that cannot be read is recorded as ``unknown``, with the reason.
+
+- The window under a point is the topmost *viewable* client window that contains it. With an
+  EWMH window manager that is read from ``_NET_CLIENT_LIST_STACKING`` (bottom to top); without
+  one, from the root window's children in stacking order, descending to the client window that
+  carries ``WM_STATE`` (ICCCM) when the child is a frame.
+- Its title is ``_NET_WM_NAME`` (UTF-8), else ``WM_NAME``.
+- The desktop's scale is ``Xft.dpi`` in the root window's ``RESOURCE_MANAGER`` resources, over
+  96 dpi; X11 itself always works in device pixels, so grabs are at native resolution anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+UNKNOWN = "unknown"
+_MAX_DEPTH = 4
+_local = threading.local()
+
+
+@dataclass(frozen=True)
+class WindowTitle:
+    """A window's title and where it was read from (or why it could not be)."""
+
+    title: str
+    source: str
+
+
+@dataclass(frozen=True)
+class DesktopScale:
+    """The desktop's device pixel ratio and where it was read from."""
+
+    ratio: Decimal
+    source: str
+
+
+class X11Session:
+    """One connection to the X server, owned by the thread that opened it."""
+
+    def __init__(self, display_name: str | None) -> None:
+        from Xlib import display as xdisplay  # noqa: PLC0415 (python-xlib: Linux only)
+
+        self._display: Any = xdisplay.Display(display_name)
+        self._root: Any = self._display.screen().root
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._display.close()
+
+    def _atom(self, name: str) -> int:
+        return int(self._display.intern_atom(name, only_if_exists=True))
+
+    def _property(self, window: Any, name: str) -> Any:
+        atom = self._atom(name)
+        if not atom:
+            return None
+        from Xlib import X  # noqa: PLC0415 (python-xlib: Linux only)
+
+        return window.get_full_property(atom, X.AnyPropertyType)
+
+    def _title(self, window: Any) -> WindowTitle | None:
+        for name in ("_NET_WM_NAME", "WM_NAME"):
+            prop = self._property(window, name)
+            if prop is None or not prop.value:
+                continue
+            value = prop.value
+            if isinstance(value, bytes):
+                encoding = "utf-8" if name == "_NET_WM_NAME" else "latin-1"
+                value = value.decode(encoding, errors="replace")
+            return WindowTitle(str(value), f"X11 {name} of window {window.id:#x}")
+        return None
+
+    def _viewable_at(self, window: Any, x: int, y: int) -> bool:
+        from Xlib import X  # noqa: PLC0415 (python-xlib: Linux only)
+
+        if window.get_attributes().map_state != X.IsViewable:
+            return False
+        geometry = window.get_geometry()
+        origin = self._root.translate_coords(window, 0, 0)
+        return bool(
+            origin.x <= x < origin.x + geometry.width and origin.y <= y < origin.y + geometry.height
+        )
+
+    def _client_of(self, window: Any, depth: int = 0) -> Any:
+        """The ICCCM client window inside ``window`` (itself if it has WM_STATE or a title)."""
+        if self._property(window, "WM_STATE") is not None or depth >= _MAX_DEPTH:
+            return window
+        for child in reversed(window.query_tree().children):
+            found = self._client_of(child, depth + 1)
+            if found is not None and self._property(found, "WM_STATE") is not None:
+                return found
+        return window
+
+    def window_title_at(self, x: int, y: int) -> WindowTitle:
+        """The title of the topmost viewable window containing root pixel (x, y)."""
+        stacking = self._property(self._root, "_NET_CLIENT_LIST_STACKING")
+        if stacking is not None and len(stacking.value):
+            candidates = [
+                self._display.create_resource_object("window", wid)
+                for wid in reversed(list(stacking.value))
+            ]
+            clients = True
+        else:
+            candidates = list(reversed(self._root.query_tree().children))
+            clients = False
+        for window in candidates:
+            if not self._viewable_at(window, x, y):
+                continue
+            client = window if clients else self._client_of(window)
+            title = self._title(client)
+            if title is None:
+                return WindowTitle(UNKNOWN, f"window {client.id:#x} has no title property")
+            return title
+        return WindowTitle(UNKNOWN, "no window covers that point")
+
+    def desktop_scale(self) -> DesktopScale:
+        """The desktop's scale from ``Xft.dpi`` (1 when the desktop sets none)."""
+        resources = self._property(self._root, "RESOURCE_MANAGER")
+        if resources is not None and resources.value:
+            text = resources.value
+            if isinstance(text, bytes):
+                text = text.decode("latin-1")
+            for line in str(text).splitlines():
+                key, _, value = line.partition(":")
+                if key.strip() == "Xft.dpi":
+                    try:
+                        dpi = Decimal(value.strip())
+                    except ArithmeticError:
+                        break
+                    if dpi > 0:
+                        return DesktopScale(
+                            (dpi / 96).quantize(Decimal("0.001")).normalize(),
+                            f"X11 Xft.dpi {value.strip()}",
+                        )
+        return DesktopScale(Decimal(1), "X11 (the desktop sets no Xft.dpi scale)")
+
+
+def session_for_this_thread(display_name: str | None) -> X11Session | None:
+    """This thread's X11 connection to ``display_name`` (kept open), or None if it cannot open."""
+    sessions: dict[str | None, X11Session] = _local.__dict__.setdefault("sessions", {})
+    session = sessions.get(display_name)
+    if session is None:
+        try:
+            session = X11Session(display_name)
+        except Exception as exc:  # python-xlib raises many kinds; a title is not worth a failure
+            log.info("cannot open X11 display %s for window titles: %s", display_name, exc)
+            return None
+        sessions[display_name] = session
+    return session
+
+
+def window_title_at(display_name: str | None, x: int, y: int) -> WindowTitle:
+    """The title of the window under (x, y), or ``unknown`` with the reason."""
+    session = session_for_this_thread(display_name)
+    if session is None:
+        return WindowTitle(UNKNOWN, "the X server could not be asked")
+    try:
+        return session.window_title_at(x, y)
+    except Exception as exc:  # a window can vanish while we look; never guess a title
+        log.info("cannot read the window title: %s", exc)
+        return WindowTitle(UNKNOWN, "the window manager's properties could not be read")
+
+
+def desktop_scale(display_name: str | None) -> DesktopScale:
+    """The desktop's device pixel ratio, as X11 resources state it."""
+    session = session_for_this_thread(display_name)
+    if session is None:
+        return DesktopScale(Decimal(1), "X11 (the scale could not be read)")
+    try:
+        return session.desktop_scale()
+    except Exception as exc:
+        log.info("cannot read the desktop scale: %s", exc)
+        return DesktopScale(Decimal(1), "X11 (the scale could not be read)")

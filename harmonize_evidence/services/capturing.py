@@ -1,0 +1,187 @@
+"""Use cases: capture the screen into an incident, or record evidence that must not be copied.
+
+Both the command line and the GUI's capture overlay call these with an open
+:class:`~harmonize_evidence.services.evidence.EvidenceStore`.
+
+A capture goes grab -> PNG in memory -> SHA-256 -> one encrypted transaction holding the bytes
+and their custody entry. No temporary file is ever written.
+
+Record-only evidence follows UK safeguarding guidance: staff must never view, copy, save or share
+nude or semi-nude images of under-18s, and only the safeguarding lead decides what happens next.
+So nothing is grabbed or read; a description is stored, the custody entry says why there is no
+image, and the incident is flagged ``urgent-safeguarding``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from harmonize_evidence.capture import CaptureDetails, CaptureTarget, capture_screen
+from harmonize_evidence.capture.png import DEFAULT_SETTINGS, EncoderSettings
+from harmonize_evidence.domain.chain import sha256_hex
+from harmonize_evidence.domain.model import URGENT_SAFEGUARDING, Action, Exhibit, ExhibitKind
+from harmonize_evidence.domain.text import NOTE_MAX, check_text
+from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.vault.database import CHUNK_SIZE
+
+DEFAULT_NO_IMAGE_REASON = (
+    "The content must not be copied: UK safeguarding guidance says staff must never view, copy, "
+    "save or share nude or semi-nude images of under-18s. Recorded as a description only, for "
+    "the safeguarding lead."
+)
+RECORD_ONLY_MEDIA_TYPE = "text/plain"
+
+
+@dataclass(frozen=True)
+class CapturedExhibit:
+    """A stored screen capture."""
+
+    exhibit: Exhibit
+    details: CaptureDetails
+    seconds: dict[str, float] = field(default_factory=dict, compare=False)
+    """Time spent in each step: ``grab``, ``describe``, ``encode``, ``hash``, ``store``."""
+
+    @property
+    def width(self) -> int:
+        """Width of the stored image in pixels."""
+        return self.details.width
+
+    @property
+    def height(self) -> int:
+        """Height of the stored image in pixels."""
+        return self.details.height
+
+
+def capture_into(
+    store: EvidenceStore,
+    incident_id: str,
+    target: CaptureTarget,
+    *,
+    url: str | None = None,
+    note: str = "",
+    posted_at: str | None = None,
+    display: str | None = None,
+    device_pixel_ratio: Decimal | None = None,
+    settings: EncoderSettings = DEFAULT_SETTINGS,
+    on_grabbed: Callable[[], None] | None = None,
+) -> CapturedExhibit:
+    """Grab ``target`` and store it in the incident as a PNG screenshot exhibit.
+
+    The URL, note and time on the post are checked before anything is grabbed; the capture time
+    is read from the store's clock just before the grab.
+
+    Args:
+        store: The open store (owned by the calling thread).
+        incident_id: The incident that receives the exhibit.
+        target: The whole screen, one monitor, or a region.
+        url: The address of the content shown, as given (http or https only).
+        note: What the member of staff wants to say about it.
+        posted_at: The time shown on the post itself (ISO 8601), if any.
+        display: The X11 display (default: ``DISPLAY``).
+        device_pixel_ratio: The ratio the caller knows (the GUI's screen), else the platform's.
+        settings: Encoder choices; the default is the measured best.
+        on_grabbed: Called right after the pixels are grabbed.
+
+    Raises:
+        BadInput: Unknown incident, bad URL or note, a missing monitor or an off-screen region.
+        EnvironmentProblem: There is no screen to capture.
+    """
+    incident = store.incident(incident_id)
+    now = store.clock.now()
+    metadata = store.describe_source(url=url, note=note, posted_at=posted_at, now=now)
+    capture = capture_screen(
+        target,
+        display=display,
+        device_pixel_ratio=device_pixel_ratio,
+        settings=settings,
+        on_grabbed=on_grabbed,
+    )
+    started = time.perf_counter()
+    png = capture.png
+    sha256 = sha256_hex(png)
+    hashed = time.perf_counter()
+    metadata.update(capture.details.as_metadata())
+    exhibit = store.store_exhibit(
+        incident.id,
+        kind=ExhibitKind.SCREENSHOT,
+        media_type="image/png",
+        chunks=[png[i : i + CHUNK_SIZE] for i in range(0, len(png), CHUNK_SIZE)],
+        size=len(png),
+        sha256=sha256,
+        metadata=metadata,
+        action=Action.EVIDENCE_CAPTURED,
+        now=now,
+        entry_details={
+            "area": capture.details.area.value,
+            "geometry": capture.details.geometry.as_dict(),
+        },
+    )
+    stored = time.perf_counter()
+    seconds = {**capture.seconds, "hash": hashed - started, "store": stored - hashed}
+    return CapturedExhibit(exhibit, capture.details, seconds)
+
+
+def record_without_image(
+    store: EvidenceStore,
+    incident_id: str,
+    *,
+    description: str,
+    url: str | None = None,
+    posted_at: str | None = None,
+    reason: str | None = None,
+    source_file_name: str | None = None,
+) -> Exhibit:
+    """Store a description-only exhibit (no image) and flag the incident urgent-safeguarding.
+
+    Everything is checked first. The incident is flagged before the exhibit is stored, each in
+    its own signed custody entry, so that an interruption between the two can only leave an
+    incident flagged for the lead, never a record-only item on an unflagged incident.
+
+    Args:
+        store: The open store (owned by the calling thread).
+        incident_id: The incident that receives the record.
+        description: What was seen, in words.
+        url: The address of the content, as given (http or https only).
+        posted_at: The time shown on the post itself (ISO 8601), if any.
+        reason: Why there is no image; the default cites the safeguarding guidance.
+        source_file_name: The name of a file that was offered but deliberately not read.
+
+    Raises:
+        BadInput: Unknown incident, bad URL, or an empty or unacceptable description.
+    """
+    incident = store.incident(incident_id)
+    check_text(description, "description", max_length=NOTE_MAX, multiline=True)
+    why = DEFAULT_NO_IMAGE_REASON if reason is None or not reason.strip() else reason.strip()
+    check_text(why, "reason there is no image", max_length=NOTE_MAX, multiline=True)
+    now = store.clock.now()
+    metadata = store.describe_source(url=url, note="", posted_at=posted_at, now=now)
+    metadata.update(
+        {
+            "description": description,
+            "no_image_reason": why,
+            "incident_flag": URGENT_SAFEGUARDING,
+        }
+    )
+    if source_file_name is not None:
+        metadata["source_file_name"] = source_file_name
+        metadata["source_file_read"] = False
+    store.flag_urgent(
+        incident.id,
+        "Evidence that must not be copied is being recorded as a description only: " + why,
+        utc=now,
+    )
+    return store.store_exhibit(
+        incident.id,
+        kind=ExhibitKind.RECORD_ONLY,
+        media_type=RECORD_ONLY_MEDIA_TYPE,
+        chunks=(),
+        size=0,
+        sha256=None,
+        metadata=metadata,
+        action=Action.EVIDENCE_RECORDED,
+        now=now,
+        entry_details={"no_image_reason": why, "incident_flag": URGENT_SAFEGUARDING},
+    )
