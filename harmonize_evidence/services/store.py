@@ -182,7 +182,15 @@ def open_store(
     location: StoreLocation, passphrase_source: PassphraseSource, clock: Clock
 ) -> EvidenceStore:
     """Unlock and open the store."""
-    key = unlock_key(location, passphrase_source)
+    return open_with_key(location, unlock_key(location, passphrase_source), clock)
+
+
+def open_with_key(location: StoreLocation, key: bytes, clock: Clock) -> EvidenceStore:
+    """Open the store with a key already unlocked by :func:`unlock_key`.
+
+    The GUI unlocks on a worker thread (the keychain and the passphrase KDF are slow) and opens
+    its own handle here, on the thread that will own the connection.
+    """
     key_file = KeyFile.load(location.key_file)
     vault = open_database(location.database, key, key_file.cipher_page_size)
     return EvidenceStore(vault, clock, key=key, location_directory=location.directory)
