@@ -1,0 +1,499 @@
+"""First run: the setup wizard, ending on the recovery key the user must keep.
+
+Pages: about you (name, initials, school, role) -> how to unlock (passphrase, with a strength
+hint, and the keychain option) -> the recovery key (large, Print, Save as PDF, and a box the user
+must tick before continuing). The store is created by ``services.store.create_store`` on a worker
+thread when the user leaves the second page; there is no way back after that.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from harmonize_evidence.domain.clock import Clock
+from harmonize_evidence.domain.errors import BadInput, HarmonizeError
+from harmonize_evidence.domain.model import Producer, Role, validate_initials
+from harmonize_evidence.domain.text import NAME_MAX, check_text
+from harmonize_evidence.services.store import StoreLocation, create_store, unlock_key
+from harmonize_evidence.ui.errors import show_error
+from harmonize_evidence.ui.recovery_sheet import RecoverySheet, draw_sheet, save_sheet_pdf
+from harmonize_evidence.ui.tasks import Task, run_task
+from harmonize_evidence.ui.wording import local_text
+
+PASSPHRASE_MIN = 8
+_COMMON = (
+    "password",
+    "passw0rd",
+    "qwerty",
+    "letmein",
+    "welcome",
+    "iloveyou",
+    "12345678",
+    "123456789",
+    "abc123",
+    "school",
+    "teacher",
+    "football",
+    "monkey",
+    "dragon",
+    "admin",
+)
+
+
+@dataclass(frozen=True)
+class Strength:
+    """How hard a passphrase looks to guess: a score from 0 to 4 and a hint for the user."""
+
+    score: int
+    hint: str
+
+    @property
+    def acceptable(self) -> bool:
+        """Long enough to be accepted at all (the store's own rule is the final word)."""
+        return self.score > 0
+
+
+def passphrase_strength(passphrase: str) -> Strength:
+    """A rough guide to a passphrase's strength, shown as the user types."""
+    text = unicodedata.normalize("NFC", passphrase)
+    if len(text) < PASSPHRASE_MIN:
+        return Strength(0, f"Too short: use at least {PASSPHRASE_MIN} characters.")
+    pool = 0
+    if any(c.islower() for c in text):
+        pool += 26
+    if any(c.isupper() for c in text):
+        pool += 26
+    if any(c.isdigit() for c in text):
+        pool += 10
+    if any(not c.isalnum() and c.isascii() for c in text):
+        pool += 33
+    if any(not c.isascii() for c in text):
+        pool += 100
+    distinct = len(set(text.casefold()))
+    bits = min(len(text), distinct * 2) * math.log2(max(pool, 2))
+    lowered = text.casefold()
+    if any(word in lowered for word in _COMMON) or distinct <= 3:
+        bits = min(bits, 30)
+    words = len(text.split())
+    if words >= 4:
+        bits = max(bits, 70.0)
+    if bits < 40:
+        return Strength(1, "Weak: easy to guess. Four or more unrelated words are stronger.")
+    if bits < 60:
+        return Strength(2, "Fair. A longer sentence of unrelated words would be stronger.")
+    if bits < 80:
+        return Strength(3, "Good.")
+    return Strength(4, "Strong.")
+
+
+def suggested_initials(name: str) -> str:
+    """Initials for a name, e.g. ``ZL`` for Zoë Lane (letters A to Z only)."""
+    letters = []
+    for part in name.split():
+        first = unicodedata.normalize("NFKD", part)[:1].upper()
+        if "A" <= first <= "Z":
+            letters.append(first)
+    return "".join(letters[:4])
+
+
+@dataclass(frozen=True)
+class CreatedStore:
+    """What the wizard's worker hands back once the store exists."""
+
+    key: bytes
+    recovery_key: str
+    fingerprint: str
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setAccessibleName("Problem")
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    label.hide()
+    return label
+
+
+class AboutYouPage(QWizardPage):
+    """Name, initials, school and role."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("About you")
+        self.setSubTitle(
+            "Your name and initials go on every exhibit you keep (e.g. exhibit ZL/1), as police "
+            "label exhibits."
+        )
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Your full name")
+        self.initials = QLineEdit()
+        self.initials.setAccessibleName("Your initials")
+        self.initials.setMaxLength(4)
+        self.school = QLineEdit()
+        self.school.setAccessibleName("School")
+        self.staff = QRadioButton("Member of staff")
+        self.lead = QRadioButton("Safeguarding lead")
+        self.staff.setChecked(True)
+        roles = QButtonGroup(self)
+        roles.addButton(self.staff)
+        roles.addButton(self.lead)
+        role_row = QHBoxLayout()
+        role_row.addWidget(self.staff)
+        role_row.addWidget(self.lead)
+        role_row.addStretch()
+        self.error = _error_label()
+
+        form = QFormLayout()
+        form.addRow("Full &name:", self.name)
+        form.addRow("&Initials:", self.initials)
+        form.addRow("&School:", self.school)
+        form.addRow("Role:", role_row)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addStretch()
+
+        self._initials_edited = False
+        self.name.textEdited.connect(self._name_changed)
+        self.initials.textEdited.connect(self._initials_typed)
+        for field in (self.name, self.initials, self.school):
+            field.textChanged.connect(self.completeChanged)
+
+    def _name_changed(self, name: str) -> None:
+        if not self._initials_edited:
+            self.initials.setText(suggested_initials(name))
+
+    def _initials_typed(self, _text: str) -> None:
+        self._initials_edited = True
+
+    def isComplete(self) -> bool:
+        return all(f.text().strip() for f in (self.name, self.initials, self.school))
+
+    def validatePage(self) -> bool:
+        try:
+            self.producer()
+        except BadInput as exc:
+            self.error.setText(exc.message)
+            self.error.show()
+            return False
+        self.error.hide()
+        return True
+
+    def producer(self) -> Producer:
+        """The producer as typed; :class:`BadInput` if a field is not acceptable."""
+        return Producer(
+            name=check_text(self.name.text().strip(), "name", max_length=NAME_MAX),
+            initials=validate_initials(self.initials.text()),
+            school=check_text(self.school.text().strip(), "school name", max_length=NAME_MAX),
+            role=Role.LEAD if self.lead.isChecked() else Role.STAFF,
+        )
+
+
+class UnlockingPage(QWizardPage):
+    """The passphrase (twice, with a strength hint) and whether the keychain also keeps the key."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle("Protect the evidence")
+        self.setSubTitle(
+            "Everything you keep is encrypted. Choose a passphrase that only you know: a short "
+            "sentence is easiest to remember."
+        )
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        self.again = QLineEdit()
+        self.again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.again.setAccessibleName("Passphrase again")
+        self.strength_bar = QProgressBar()
+        self.strength_bar.setRange(0, 4)
+        self.strength_bar.setTextVisible(False)
+        self.strength_bar.setAccessibleName("Passphrase strength")
+        self.strength = QLabel()
+        self.strength.setTextFormat(Qt.TextFormat.PlainText)
+        self.strength.setWordWrap(True)
+        self.strength.setAccessibleName("Passphrase strength hint")
+        self.keychain = QRadioButton(
+            "Unlock with my computer login (the key is also kept in this computer's keychain)"
+        )
+        self.type_it = QRadioButton("Type my passphrase every time I open the program")
+        self.keychain.setChecked(True)
+        choice = QButtonGroup(self)
+        choice.addButton(self.keychain)
+        choice.addButton(self.type_it)
+        note = QLabel(
+            "Either way the passphrase is needed if the keychain is not available, and the "
+            "recovery key on the next page opens the store if the passphrase is forgotten."
+        )
+        note.setWordWrap(True)
+        self.error = _error_label()
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setAccessibleName("Creating the evidence store")
+        self.busy.hide()
+
+        form = QFormLayout()
+        form.addRow("&Passphrase:", self.passphrase)
+        form.addRow("&Again:", self.again)
+        form.addRow("Strength:", self.strength_bar)
+        form.addRow("", self.strength)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.keychain)
+        layout.addWidget(self.type_it)
+        layout.addWidget(note)
+        layout.addWidget(self.error)
+        layout.addWidget(self.busy)
+        layout.addStretch()
+        self.passphrase.textChanged.connect(self._update_strength)
+        self.passphrase.textChanged.connect(self.completeChanged)
+        self.again.textChanged.connect(self.completeChanged)
+        self._update_strength("")
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Create store")
+        self._created: CreatedStore | None = None
+        self._working = False
+
+    def _update_strength(self, text: str) -> None:
+        strength = passphrase_strength(text)
+        self.strength_bar.setValue(strength.score)
+        self.strength.setText(strength.hint if text else "")
+
+    def isComplete(self) -> bool:
+        return (
+            not self._working
+            and passphrase_strength(self.passphrase.text()).acceptable
+            and bool(self.again.text())
+        )
+
+    def validatePage(self) -> bool:
+        if self._created is not None:
+            return True
+        if self.passphrase.text() != self.again.text():
+            self._show_error("The two passphrases are different; type them again.")
+            return False
+        self._start_creating()
+        return False  # the wizard moves on when the store exists
+
+    def _show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def _start_creating(self) -> None:
+        producer = self._wizard.about.producer()
+        passphrase = self.passphrase.text()
+        keychain = self.keychain.isChecked()
+        location = self._wizard.location
+        clock = self._wizard.clock
+
+        def create(_task: Task[CreatedStore]) -> CreatedStore:
+            store, recovery_key = create_store(
+                location, producer, passphrase, clock, keychain_cache=keychain
+            )
+            with store:
+                fingerprint = store.fingerprint
+            # The creating thread's handle is closed; the GUI opens its own with this key.
+            key = unlock_key(location, lambda: passphrase)
+            return CreatedStore(key, recovery_key, fingerprint)
+
+        self._working = True
+        self.error.hide()
+        self.busy.show()
+        for widget in (self.passphrase, self.again, self.keychain, self.type_it):
+            widget.setEnabled(False)
+        self.completeChanged.emit()
+        run_task(create, self._created_ok, self._created_failed)
+
+    def _created_ok(self, created: CreatedStore) -> None:
+        self._created = created
+        self._working = False
+        self.busy.hide()
+        self._wizard.store_created(created)
+        self._wizard.next()
+
+    def _created_failed(self, error: BaseException) -> None:
+        self._working = False
+        self.busy.hide()
+        for widget in (self.passphrase, self.again, self.keychain, self.type_it):
+            widget.setEnabled(True)
+        self.completeChanged.emit()
+        if isinstance(error, HarmonizeError):
+            self._show_error(error.message)
+        else:
+            show_error(self, error)
+
+
+class RecoveryKeyPage(QWizardPage):
+    """The recovery key, large, with Print and Save as PDF; the user confirms they kept it."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle("Your recovery key")
+        self.setSubTitle(
+            "If the passphrase is forgotten, this key is the only way into the evidence. It is "
+            "shown only this once: print it, and give it to the school office to keep safe."
+        )
+        self.key = QLabel()
+        self.key.setTextFormat(Qt.TextFormat.PlainText)
+        self.key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.key.setWordWrap(True)
+        self.key.setAccessibleName("Recovery key")
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSizeF(QFont().pointSizeF() * 2.2)
+        font.setBold(True)
+        self.key.setFont(font)
+        self.key.setFrameShape(QLabel.Shape.StyledPanel)
+        self.key.setMargin(12)
+        self.print_button = QPushButton("&Print…")
+        self.print_button.setAccessibleName("Print the recovery key")
+        self.pdf_button = QPushButton("Save as P&DF…")
+        self.pdf_button.setAccessibleName("Save the recovery key as a PDF")
+        self.saved_to = QLabel()
+        self.saved_to.setTextFormat(Qt.TextFormat.PlainText)
+        self.saved_to.setWordWrap(True)
+        self.kept = QCheckBox(
+            "I have printed or saved the recovery key, and I will give it to the school office"
+        )
+        self.kept.setAccessibleName("I have kept the recovery key")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.print_button)
+        buttons.addWidget(self.pdf_button)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.key)
+        layout.addLayout(buttons)
+        layout.addWidget(self.saved_to)
+        layout.addStretch()
+        layout.addWidget(self.kept)
+        self.kept.toggled.connect(self.completeChanged)
+        self.print_button.clicked.connect(self.print_sheet)
+        self.pdf_button.clicked.connect(self.choose_pdf)
+
+    def initializePage(self) -> None:
+        created = self._wizard.created
+        self.key.setText(created.recovery_key if created else "")
+
+    def isComplete(self) -> bool:
+        return self.kept.isChecked()
+
+    def sheet(self) -> RecoverySheet:
+        """What the printed sheet says."""
+        created = self._wizard.created
+        producer = self._wizard.about.producer()
+        assert created is not None
+        return RecoverySheet(
+            recovery_key=created.recovery_key,
+            name=producer.name,
+            school=producer.school,
+            store_folder=str(self._wizard.location.directory),
+            created=local_text(self._wizard.clock.now(), self._wizard.clock.zone),
+            fingerprint=created.fingerprint,
+        )
+
+    def print_sheet(self) -> None:
+        """Print the sheet through the system's print dialog."""
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: PLC0415 - only when printing
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("Print the recovery key")
+        if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+            return
+        try:
+            draw_sheet(printer, self.sheet())
+        except HarmonizeError as exc:
+            show_error(self, exc)
+            return
+        self.saved_to.setText("Sent to the printer. Check that the page came out.")
+
+    def choose_pdf(self) -> None:
+        """Ask where to save the PDF, then save it."""
+        suggested = str(Path.home() / "Harmonize Evidence recovery key.pdf")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save the recovery key as a PDF", suggested, "PDF (*.pdf)"
+        )
+        if name:
+            self.save_pdf(Path(name))
+
+    def save_pdf(self, path: Path) -> None:
+        """Save the sheet as a PDF at ``path``."""
+        if path.suffix.lower() != ".pdf":
+            path = path.with_name(path.name + ".pdf")
+        try:
+            save_sheet_pdf(path, self.sheet())
+        except HarmonizeError as exc:
+            show_error(self, exc)
+            return
+        self.saved_to.setText(
+            f"Saved to {path}. Print it, then delete the file: anyone who finds it could use it."
+        )
+
+
+class SetupWizard(QWizard):
+    """The first-run wizard. Emits :attr:`finished_setup` with the new store's key."""
+
+    finished_setup = Signal(bytes)
+
+    def __init__(
+        self, location: StoreLocation, clock: Clock, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.location = location
+        self.clock = clock
+        self.created: CreatedStore | None = None
+        self.setWindowTitle("Set up Harmonize Evidence")
+        self.setAccessibleName("Set up Harmonize Evidence")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        self.about = AboutYouPage()
+        self.unlocking = UnlockingPage(self)
+        self.recovery = RecoveryKeyPage(self)
+        self.addPage(self.about)
+        self.addPage(self.unlocking)
+        self.addPage(self.recovery)
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Open Harmonize Evidence")
+
+    def store_created(self, created: CreatedStore) -> None:
+        """Called by the passphrase page once the store exists."""
+        self.created = created
+
+    def accept(self) -> None:
+        if self.created is None:
+            return
+        key = self.created.key
+        super().accept()
+        self.finished_setup.emit(key)
+
+    def reject(self) -> None:
+        if self.created is not None:
+            return  # the store exists: the user must confirm the recovery key first
+        super().reject()
