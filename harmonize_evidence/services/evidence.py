@@ -472,6 +472,16 @@ class EvidenceStore:
         with self._vault.transaction():
             return self._append(incident.id, Action.NOTE_ADDED, {"text": text})
 
+    def record_export(
+        self, incident_id: str, bundle_sha256: str, details: Mapping[str, Any]
+    ) -> CustodyEntry:
+        """Record on the chain that the incident was exported as a bundle with this SHA-256."""
+        incident = self.incident(incident_id)
+        with self._vault.transaction():
+            return self._append(
+                incident.id, Action.EXPORTED, details, evidence_sha256=bundle_sha256
+            )
+
     def read_exhibit(self, incident_id: str, ref: str) -> Iterator[bytes]:
         """The exhibit's original bytes, chunk by chunk."""
         exhibit = self.exhibit(incident_id, ref)

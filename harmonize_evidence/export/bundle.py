@@ -1,0 +1,322 @@
+"""The export bundle: a zip a senior manager or the police can check without this program.
+
+Contents
+========
+
+``INC-2026-0007_2026-11-21.zip`` holds::
+
+    report.pdf         the signed PDF report (PAdES, see export.pades)
+    exhibits/ZL-1.png  the original bytes of every exhibit that has a file, named by reference
+    manifest.json      what is in the bundle (format below), UTF-8
+    manifest.sig       detached ECDSA P-256 / SHA-256 signature (DER) of manifest.json's bytes
+                       by signer.pem: openssl dgst -sha256 -verify KEY -signature manifest.sig
+    signer.pem         the producer's signing certificate
+    ca.pem             the installation's Evidence CA certificate, which issued signer.pem
+    SHA256SUMS         "HASH  NAME" lines for report.pdf and every exhibit (sha256sum -c)
+    VERIFY.txt         how to check all of this by hand
+
+Exhibits and the report are stored uncompressed (they are compressed already); the small text
+files are deflated. The zip is written in one pass (entries carry data descriptors), so the
+bundle's SHA-256 is known the moment it is finished; the export's custody entry records it.
+
+Manifest format, version 1
+==========================
+
+``manifest.json`` is one JSON object (key order and spacing carry no meaning; the signature is
+over the exact bytes)::
+
+    {
+      "format": "harmonize-evidence/bundle-manifest",
+      "version": 1,
+      "tool": "Harmonize Evidence 0.1.0",
+      "exported": {"utc": "2026-11-21T21:40:05.000000Z", "local_time": "...",
+                   "time_zone": "Europe/London", "utc_offset": "+00:00"},
+      "producer": {"name": "Zoë Lane", "initials": "ZL", "role": "staff", "school": "..."},
+      "incident": {"id": "INC-2026-0007", "title": ..., "category": ..., "platforms": [...],
+                   "people": ..., "reported_by": ..., "status": ..., "urgent": false,
+                   "created_utc": ...},
+      "certificates": {"signer": "signer.pem", "ca": "ca.pem",
+                       "ca_fingerprint_sha256": "AB:CD:...",
+                       "signer_fingerprint_sha256": "12:34:..."},
+      "report": {"file": "report.pdf", "sha256": ..., "size": ..., "signature": "PAdES B-B"},
+      "checksums": {"file": "SHA256SUMS", "sha256": ...},
+      "items": [{"exhibit": "ZL/1", "kind": "screenshot", "media_type": "image/png",
+                 "size": 123, "sha256": "<hex>" | null, "file": "exhibits/ZL-1.png" | null,
+                 "created_utc": ..., "metadata": {...}, "metadata_sha256": "<hex>",
+                 "parent_sha256": null, "purged": false}, ...],
+      "custody": {"entry_format": "harmonize-evidence/custody-entry", "entry_version": 1,
+                  "head": {"seq": 9, "hash": "<hex>"},
+                  "entries": [{"seq": 1, "hash": "<hex>", "signature": "<base64 DER>",
+                               "body": "<the entry's canonical JSON, as a string>"}, ...]}
+    }
+
+Each custody entry's ``body`` is the exact text that was hashed and signed (see
+``domain/chain.py``): its UTF-8 bytes hash to ``hash`` and ``signature`` verifies over them with
+signer.pem, so ``jq -j '.custody.entries[0].body' manifest.json | sha256sum`` prints the hash.
+``metadata_sha256`` is the SHA-256 of the item's metadata as RFC 8785 canonical JSON, the value
+its custody entry records. ``head`` is the last entry when the bundle was made; the export itself
+is recorded afterwards as the next entry, with this bundle's SHA-256.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any, BinaryIO, cast
+
+from harmonize_evidence.domain.chain import ENTRY_FORMAT, ENTRY_VERSION, CustodyEntry
+from harmonize_evidence.domain.clock import LocalTime, format_utc
+from harmonize_evidence.domain.model import Exhibit, Incident, Producer
+
+MANIFEST_FORMAT = "harmonize-evidence/bundle-manifest"
+MANIFEST_VERSION = 1
+
+REPORT_NAME = "report.pdf"
+MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.sig"
+SIGNER_NAME = "signer.pem"
+CA_NAME = "ca.pem"
+SUMS_NAME = "SHA256SUMS"
+VERIFY_NAME = "VERIFY.txt"
+EXHIBITS_DIR = "exhibits/"
+FIXED_NAMES = frozenset(
+    {REPORT_NAME, MANIFEST_NAME, SIGNATURE_NAME, SIGNER_NAME, CA_NAME, SUMS_NAME, VERIFY_NAME}
+)
+_COPY_BUFFER = 1 << 20
+
+
+def bundle_file_name(incident_id: str, exported: datetime) -> str:
+    """``INC-2026-0007_2026-11-21.zip``."""
+    return f"{incident_id}_{exported.strftime('%Y-%m-%d')}.zip"
+
+
+def exhibit_file_name(exhibit: Exhibit) -> str:
+    """Where an exhibit's bytes go in the bundle: ``exhibits/ZL-3.png``."""
+    return EXHIBITS_DIR + exhibit.file_name
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """The signed report as the manifest records it."""
+
+    sha256: str
+    size: int
+    signature_level: str
+
+
+@dataclass(frozen=True)
+class ManifestContent:
+    """Everything the manifest records."""
+
+    tool: str
+    exported: LocalTime
+    producer: Producer
+    incident: Incident
+    exhibits: Sequence[Exhibit]
+    entries: Sequence[CustodyEntry]
+    ca_fingerprint: str
+    signer_fingerprint: str
+    report: ReportFile
+    sums_sha256: str
+
+
+def _item(exhibit: Exhibit) -> dict[str, Any]:
+    from harmonize_evidence.domain.chain import metadata_digest
+
+    return {
+        "exhibit": exhibit.ref,
+        "kind": exhibit.kind.value,
+        "media_type": exhibit.media_type,
+        "size": exhibit.size,
+        "sha256": exhibit.sha256,
+        "file": exhibit_file_name(exhibit) if exhibit.has_bytes else None,
+        "created_utc": format_utc(exhibit.created_utc),
+        "metadata": exhibit.metadata,
+        "metadata_sha256": metadata_digest(exhibit.metadata),
+        "parent_sha256": exhibit.parent_sha256,
+        "purged": exhibit.purged,
+    }
+
+
+def manifest_bytes(content: ManifestContent) -> bytes:
+    """``manifest.json``, UTF-8."""
+    incident = content.incident
+    exported = content.exported
+    head = content.entries[-1] if content.entries else None
+    document = {
+        "format": MANIFEST_FORMAT,
+        "version": MANIFEST_VERSION,
+        "tool": content.tool,
+        "exported": {
+            "utc": exported.utc_iso,
+            "local_time": exported.local_iso,
+            "time_zone": exported.zone_name,
+            "utc_offset": exported.utc_offset,
+        },
+        "producer": {
+            "name": content.producer.name,
+            "initials": content.producer.initials,
+            "role": content.producer.role.value,
+            "school": content.producer.school,
+        },
+        "incident": {
+            "id": incident.id,
+            "title": incident.title,
+            "category": incident.category.value,
+            "platforms": list(incident.platforms),
+            "people": incident.people,
+            "reported_by": incident.reported_by,
+            "status": incident.status.value,
+            "urgent": incident.urgent,
+            "created_utc": format_utc(incident.created_utc),
+        },
+        "certificates": {
+            "signer": SIGNER_NAME,
+            "ca": CA_NAME,
+            "ca_fingerprint_sha256": content.ca_fingerprint,
+            "signer_fingerprint_sha256": content.signer_fingerprint,
+        },
+        "report": {
+            "file": REPORT_NAME,
+            "sha256": content.report.sha256,
+            "size": content.report.size,
+            "signature": content.report.signature_level,
+        },
+        "checksums": {"file": SUMS_NAME, "sha256": content.sums_sha256},
+        "items": [_item(exhibit) for exhibit in content.exhibits],
+        "custody": {
+            "entry_format": ENTRY_FORMAT,
+            "entry_version": ENTRY_VERSION,
+            "head": None if head is None else {"seq": head.seq, "hash": head.hash},
+            "entries": [
+                {
+                    "seq": entry.seq,
+                    "hash": entry.hash,
+                    "signature": base64.b64encode(entry.signature).decode("ascii"),
+                    "body": entry.body.decode("utf-8"),
+                }
+                for entry in content.entries
+            ],
+        },
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def sums_text(files: Iterable[tuple[str, str]]) -> bytes:
+    """``SHA256SUMS``: one ``HASH  NAME`` line per (name, sha256)."""
+    return "".join(f"{sha256}  {name}\n" for name, sha256 in files).encode("utf-8")
+
+
+class _HashingWriter:
+    """A write-only, non-seekable file that hashes everything written through it.
+
+    zipfile writes data descriptors instead of seeking back when it cannot seek, so the zip
+    comes out in one pass and its SHA-256 is ready when it is closed.
+    """
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._digest = hashlib.sha256()
+        self._position = 0
+
+    def write(self, data: bytes) -> int:
+        self._out.write(data)
+        self._digest.update(data)
+        self._position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, *_args: object) -> int:
+        raise OSError("the bundle is written in one pass")
+
+    def seekable(self) -> bool:
+        return False
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    @property
+    def size(self) -> int:
+        return self._position
+
+
+class BundleWriter:
+    """Writes the bundle zip in one pass, entry by entry, never holding an exhibit twice."""
+
+    def __init__(self, out: BinaryIO, stamp: datetime) -> None:
+        self._writer = _HashingWriter(out)
+        self._zip = zipfile.ZipFile(cast("IO[bytes]", self._writer), "w", allowZip64=True)
+        self._stamp = stamp.timetuple()[:6]
+        self._names: set[str] = set()
+
+    def _info(self, name: str, size: int, compress: bool) -> zipfile.ZipInfo:
+        if name in self._names:
+            raise ValueError(f"{name} is already in the bundle")
+        self._names.add(name)
+        info = zipfile.ZipInfo(name, date_time=self._stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        info.external_attr = 0o100644 << 16
+        info.create_system = 3
+        info.file_size = size
+        return info
+
+    def add_stream(
+        self, name: str, chunks: Iterable[bytes], size: int, *, compress: bool = False
+    ) -> str:
+        """Add an entry from an iterable of byte chunks; returns the content's SHA-256."""
+        digest = hashlib.sha256()
+        info = self._info(name, size, compress)
+        with self._zip.open(info, "w", force_zip64=size > 0x7FFF0000) as entry:
+            for chunk in chunks:
+                digest.update(chunk)
+                entry.write(chunk)
+        return digest.hexdigest()
+
+    def add_bytes(self, name: str, data: bytes, *, compress: bool = True) -> str:
+        """Add a small entry; returns its SHA-256."""
+        return self.add_stream(name, [data], len(data), compress=compress)
+
+    def add_file(self, name: str, source: BinaryIO, size: int) -> str:
+        """Add an entry copied from an open file (read from its start); returns its SHA-256."""
+        source.seek(0)
+
+        def chunks() -> Iterable[bytes]:
+            while piece := source.read(_COPY_BUFFER):
+                yield piece
+
+        return self.add_stream(name, chunks(), size)
+
+    def close(self) -> tuple[str, int]:
+        """Finish the zip; returns its SHA-256 and size."""
+        self._zip.close()
+        self._writer.flush()
+        return self._writer.sha256, self._writer.size
+
+    def __enter__(self) -> BundleWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # On failure the zip is still closed while its file is open; the caller deletes it.
+        if self._zip.fp is not None:
+            self._zip.close()
+
+
+def parse_manifest(data: bytes) -> Mapping[str, Any]:
+    """Read ``manifest.json``; ``ValueError`` if it is not a manifest of a known version."""
+    document = json.loads(data.decode("utf-8"))
+    if not isinstance(document, dict) or document.get("format") != MANIFEST_FORMAT:
+        raise ValueError("it is not a Harmonize Evidence manifest")
+    if document.get("version") != MANIFEST_VERSION:
+        raise ValueError(f"its version {document.get('version')!r} is not one this program reads")
+    return document

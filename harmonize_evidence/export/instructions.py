@@ -1,0 +1,120 @@
+"""How a recipient checks a bundle by hand: ``VERIFY.txt`` and the report's last section.
+
+Every command here is run by the tests exactly as written (``openssl``, ``sha256sum``), so what
+the police are told to type is known to work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PUBLIC_KEY_COMMAND = "openssl x509 -in signer.pem -pubkey -noout -out signer-key.pem"
+MANIFEST_COMMAND = (
+    "openssl dgst -sha256 -verify signer-key.pem -signature manifest.sig manifest.json"
+)
+CHAIN_COMMAND = "openssl verify -CAfile ca.pem signer.pem"
+FINGERPRINT_COMMAND = "openssl x509 -in ca.pem -noout -fingerprint -sha256"
+SUMS_COMMAND = "sha256sum -c SHA256SUMS"
+PDFSIG_COMMAND = "pdfsig report.pdf"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: a heading, what to do and see, and the commands to type (if any)."""
+
+    title: str
+    text: str
+    commands: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BundleFacts:
+    """What the instructions quote: names, fingerprint and chain head."""
+
+    incident_id: str
+    exported: str
+    producer: str
+    school: str
+    ca_fingerprint: str
+    chain_head_seq: int
+    chain_head_hash: str
+    bundle_name: str
+
+
+def verification_steps(facts: BundleFacts) -> list[Step]:
+    """The steps, in the order a recipient should take them."""
+    return [
+        Step(
+            "1. Who signed it",
+            "The report and the manifest are signed with a certificate issued by the school's "
+            f'"Evidence CA" ({facts.school}). Its SHA-256 fingerprint is '
+            f"{facts.ca_fingerprint}. Ask the school for this fingerprint by a second channel "
+            "(telephone, or an email from a known school address) and compare. Print the "
+            "fingerprint of ca.pem, and check that signer.pem was issued by it (it prints "
+            '"signer.pem: OK"):',
+            (FINGERPRINT_COMMAND, CHAIN_COMMAND),
+        ),
+        Step(
+            "2. The manifest",
+            "manifest.json lists the incident, every file with its SHA-256, and the custody "
+            "log. manifest.sig is its detached signature (ECDSA P-256, SHA-256) by signer.pem. "
+            'Check it; the second command prints "Verified OK":',
+            (PUBLIC_KEY_COMMAND, MANIFEST_COMMAND),
+        ),
+        Step(
+            "3. The files",
+            "In the folder where the bundle was unpacked, check every file against its SHA-256 "
+            'value; each line must end in "OK". On a Mac use "shasum -a 256 -c SHA256SUMS"; on '
+            'Windows, "certutil -hashfile FILE SHA256" for each file. The values must also be '
+            "the ones printed in the signed report and in manifest.json, which records the "
+            "SHA-256 of SHA256SUMS itself.",
+            (SUMS_COMMAND,),
+        ),
+        Step(
+            "4. The report",
+            "Open report.pdf in a PDF reader and look at its signature panel: it is signed by "
+            f"{facts.producer} and has not been changed since it was signed. The reader shows "
+            "the signer as unknown until you trust ca.pem (in Adobe Acrobat Reader: Edit, "
+            "Preferences, Signatures, Identities & Trusted Certificates), which you should do "
+            "only after comparing its fingerprint (step 1). With poppler's pdfsig, look for "
+            '"Signature is Valid." and "Total document signed":',
+            (PDFSIG_COMMAND,),
+        ),
+        Step(
+            "5. Nothing removed later",
+            f"The custody log of {facts.incident_id} had {facts.chain_head_seq} entries when "
+            f"this bundle was made; its last entry (the chain head) has the hash "
+            f"{facts.chain_head_hash}. Any later export of the same incident must contain that "
+            "entry unchanged, followed by the entries added since, including one recording "
+            "this export and the SHA-256 of this bundle.",
+        ),
+        Step(
+            "All at once",
+            "With Harmonize Evidence installed, one command makes all of these checks:",
+            (f"harmonize-evidence verify-bundle {facts.bundle_name}",),
+        ),
+    ]
+
+
+def verify_text(facts: BundleFacts) -> str:
+    """The plain-English ``VERIFY.txt`` of a bundle."""
+    lines = [
+        f"HOW TO CHECK THIS EVIDENCE BUNDLE ({facts.incident_id})",
+        "",
+        f"Exported {facts.exported} by {facts.producer}, {facts.school}.",
+        "It was made with Harmonize Evidence, but you can check it without that program,",
+        "using standard tools: openssl, sha256sum and a PDF reader.",
+        "",
+    ]
+    for step in verification_steps(facts):
+        lines.append(step.title.upper())
+        lines.extend(_wrap(step.text, 78))
+        lines.extend(f"    {command}" for command in step.commands)
+        lines.append("")
+    return "\r\n".join(lines)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)

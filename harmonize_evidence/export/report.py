@@ -1,0 +1,1129 @@
+"""The PDF report (reportlab): what a police officer or a disciplinary panel reads.
+
+Layout: a cover (incident, school, producer, export time, fingerprints, chain head), a summary,
+a list of exhibits with their SHA-256, one section per exhibit (metadata table, SHA-256, then
+the image over as many pages as it needs at a legible scale), the written notes, the custody
+log, a continuity statement in the style of a UK witness statement, and how to verify. Every
+page carries the OFFICIAL-SENSITIVE marking, the incident id and "Page X of Y".
+
+User text is data: it is escaped before reportlab sees it, so markup such as ``<b>`` or
+``<img src=...>`` prints literally. Right-to-left words (Arabic, Hebrew) are shaped with
+HarfBuzz and put in visual order. Images are drawn from PDF image objects whose data is spliced
+in afterwards from the spool (see :mod:`harmonize_evidence.export.pdfassembly`).
+
+The report also carries, in its document information under ``/HarmonizeEvidenceIndex``, a JSON
+index (format ``harmonize-evidence/report-index``, version 1): the incident id, the chain head,
+each exhibit's reference and SHA-256, and the pages where the cover and the exhibit list are
+printed. ``verify-bundle`` compares it, and the text printed on those pages, with the manifest.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, BinaryIO
+from xml.sax.saxutils import escape
+
+from harmonize_evidence.domain.chain import CustodyEntry
+from harmonize_evidence.domain.clock import LocalTime
+from harmonize_evidence.domain.model import Category, Exhibit, ExhibitKind, Incident, Producer
+from harmonize_evidence.export import fonts
+from harmonize_evidence.export.images import NoPreview, PdfImage
+from harmonize_evidence.export.instructions import Step
+from harmonize_evidence.export.pdfassembly import Placement, splice_images
+
+INDEX_KEY = "HarmonizeEvidenceIndex"
+INDEX_FORMAT = "harmonize-evidence/report-index"
+INDEX_VERSION = 1
+MARKING = "OFFICIAL-SENSITIVE"
+
+# Points per image pixel. Images are drawn as large as the page allows; below LEGIBLE_SCALE a
+# screenshot's text would be too small to read on paper, so the image is split into tiles
+# instead of being shrunk. MAX_SCALE stops small images being blown up.
+LEGIBLE_SCALE = 0.3
+MAX_SCALE = 1.0
+TILE_OVERLAP = 40  # pixels repeated at each cut, so a line of text cut in two is whole on one page
+
+_MM = 72 / 25.4
+_PAGE_MARGIN = 15 * _MM
+_TOP = 17 * _MM
+_BOTTOM = 16 * _MM
+_CAPTION_HEIGHT = 30.0
+
+_CATEGORY_LABELS = {
+    Category.STAFF_CYBERBULLYING: "Cyberbullying of a member of staff",
+    Category.PUPIL_CYBERBULLYING: "Cyberbullying of a pupil",
+    Category.SAFEGUARDING: "Safeguarding concern",
+    Category.INAPPROPRIATE_CONTENT: "Inappropriate content",
+    Category.POLICY_BREACH: "Breach of policy",
+    Category.OTHER: "Other",
+}
+
+
+@dataclass(frozen=True)
+class ReportExhibit:
+    """One exhibit as the report shows it."""
+
+    exhibit: Exhibit
+    file_name: str | None
+    """Its path in the bundle (``exhibits/ZL-1.png``), or None when it has no bytes."""
+    image: PdfImage | NoPreview | None = None
+    """The image to show; :class:`NoPreview` says why there is none; None for non-images."""
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything the report prints."""
+
+    incident: Incident
+    producer: Producer
+    exhibits: Sequence[ReportExhibit]
+    entries: Sequence[CustodyEntry]
+    exported: LocalTime
+    ca_fingerprint: str
+    signer_fingerprint: str
+    chain_head: tuple[int, str]
+    tool: str
+    signature_level: str
+    """How the report is signed, e.g. ``PAdES B-B`` (said on the cover)."""
+    verify_steps: Sequence[Step] = ()
+
+
+@dataclass(frozen=True)
+class ReportIndex:
+    """What the report's embedded index says (also what the verifier reads back)."""
+
+    incident_id: str
+    chain_head: tuple[int, str]
+    exhibits: tuple[tuple[str, str | None], ...]
+    cover_page: int
+    list_pages: tuple[int, ...]
+
+    def to_json(self) -> str:
+        """The index as compact JSON (ASCII)."""
+        return json.dumps(
+            {
+                "format": INDEX_FORMAT,
+                "version": INDEX_VERSION,
+                "incident": self.incident_id,
+                "chain_head": {"seq": self.chain_head[0], "hash": self.chain_head[1]},
+                "exhibits": [{"exhibit": ref, "sha256": sha} for ref, sha in self.exhibits],
+                "pages": {"cover": self.cover_page, "exhibit_list": list(self.list_pages)},
+            },
+            separators=(",", ":"),
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ReportIndex:
+        """Parse an index; ``ValueError``, ``KeyError`` or ``TypeError`` if it is not one."""
+        data = json.loads(text)
+        if data.get("format") != INDEX_FORMAT or data.get("version") != INDEX_VERSION:
+            raise ValueError("not a report index of a known version")
+        return cls(
+            incident_id=str(data["incident"]),
+            chain_head=(int(data["chain_head"]["seq"]), str(data["chain_head"]["hash"])),
+            exhibits=tuple(
+                (str(item["exhibit"]), None if item["sha256"] is None else str(item["sha256"]))
+                for item in data["exhibits"]
+            ),
+            cover_page=int(data["pages"]["cover"]),
+            list_pages=tuple(int(page) for page in data["pages"]["exhibit_list"]),
+        )
+
+
+# -- text -------------------------------------------------------------------------------------
+
+
+def _is_rtl_char(char: str) -> bool:
+    return unicodedata.bidirectional(char) in ("R", "AL")
+
+
+def _strong_direction(token: str) -> str:
+    for char in token:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "R"
+        if kind == "L":
+            return "L"
+    return "N"
+
+
+def visual_word_order(text: str) -> str:
+    """Put runs of right-to-left words in visual (left-to-right drawing) order.
+
+    HarfBuzz shapes each word and orders its letters; this orders the words of a run, so
+    "محمد الأحمد" inside English text reads correctly. A run is right-to-left words with only
+    neutral tokens (numbers, punctuation) between them. Text is laid out left to right; a long
+    paragraph written wholly in Arabic may wrap with its lines in the wrong order.
+    """
+    if not any(_is_rtl_char(char) for char in text):
+        return text
+    lines = []
+    for line in text.split("\n"):
+        tokens = line.split(" ")
+        kinds = [_strong_direction(token) for token in tokens]
+        result: list[str] = []
+        index = 0
+        while index < len(tokens):
+            if kinds[index] != "R":
+                result.append(tokens[index])
+                index += 1
+                continue
+            end = index
+            probe = index + 1
+            while probe < len(tokens) and kinds[probe] != "L":
+                if kinds[probe] == "R":
+                    end = probe
+                probe += 1
+            result.extend(reversed(tokens[index : end + 1]))
+            index = end + 1
+        lines.append(" ".join(result))
+    return "\n".join(lines)
+
+
+def markup(value: object) -> str:
+    """User text as safe reportlab paragraph markup: escaped, line breaks kept."""
+    text = "" if value is None else str(value)
+    text = visual_word_order(text)
+    escaped = escape(text, {'"': "&quot;"})
+    return escaped.replace("\r\n", "\n").replace("\n", "<br/>")
+
+
+def _needs_shaping(text: str) -> bool:
+    return any(_is_rtl_char(char) or unicodedata.combining(char) for char in text)
+
+
+# -- layout helpers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One page's part of an image: a pixel rectangle and the scale it is drawn at."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+    scale: float
+    landscape: bool
+
+
+def plan_tiles(width: int, height: int, page_width: float, page_height: float) -> list[Tile]:
+    """Split an image into page-sized tiles at a legible scale (never a thumbnail).
+
+    ``page_width`` x ``page_height`` is the drawing area of a portrait page (points); images
+    wider than tall go on landscape pages.
+    """
+    landscape = width > height
+    area_w, area_h = (page_height, page_width) if landscape else (page_width, page_height)
+    area_h -= _CAPTION_HEIGHT
+    fit = min(area_w / width, area_h / height, MAX_SCALE)
+    if fit >= LEGIBLE_SCALE:
+        return [Tile(0, 0, width, height, fit, landscape)]
+    scale = min(max(area_w / width, LEGIBLE_SCALE), MAX_SCALE)
+    tile_w = min(width, int(area_w / scale))
+    tile_h = min(height, int(area_h / scale))
+    tiles = []
+    for y in _cuts(height, tile_h):
+        for x in _cuts(width, tile_w):
+            tiles.append(
+                Tile(x, y, min(tile_w, width - x), min(tile_h, height - y), scale, landscape)
+            )
+    return tiles
+
+
+def _cuts(total: int, size: int) -> list[int]:
+    """Start offsets of tiles of ``size`` covering ``total``, overlapping a little."""
+    if size >= total:
+        return [0]
+    step = max(size - TILE_OVERLAP, size // 2)
+    starts = list(range(0, total - size, step))
+    starts.append(total - size)
+    return starts
+
+
+def _group_fingerprint(value: str) -> str:
+    """A fingerprint in two lines of 16 pairs, so it never wraps mid-pair."""
+    pairs = value.split(":")
+    return ":".join(pairs[:16]) + ":\n" + ":".join(pairs[16:])
+
+
+def _human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    for unit in ("KiB", "MiB", "GiB"):
+        size_f = size / 1024
+        if size_f < 1024 or unit == "GiB":
+            return f"{size_f:.1f} {unit} ({size:,} bytes)"
+        size = int(size_f)
+    return f"{size:,} bytes"  # pragma: no cover
+
+
+def _when(utc_text: str | None) -> str:
+    if not utc_text:
+        return "-"
+    return utc_text.replace("T", " ").replace(".000000Z", " UTC").replace("Z", " UTC")
+
+
+def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
+    if isinstance(value, Mapping):
+        for key in sorted(value):
+            _flatten(f"{prefix}.{key}" if prefix else str(key), value[key], out)
+    elif isinstance(value, list):
+        out.append(
+            (
+                prefix,
+                ", ".join(
+                    json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v)
+                    for v in value
+                ),
+            )
+        )
+    elif value is not None and value != "":
+        out.append((prefix, str(value)))
+
+
+_SHOWN_KEYS = {
+    "url",
+    "platform",
+    "note",
+    "posted_at",
+    "utc",
+    "local_time",
+    "time_zone",
+    "utc_offset",
+    "os_user",
+    "display_name",
+    "machine",
+    "tool",
+    "window_title",
+    "image",
+    "source_file_name",
+}
+
+
+def metadata_rows(exhibit: Exhibit) -> list[tuple[str, str]]:
+    """The rows of an exhibit's metadata table, in reading order (plain text, not yet escaped)."""
+    meta = exhibit.metadata
+    rows: list[tuple[str, str]] = []
+
+    def add(label: str, value: object) -> None:
+        if value is not None and value != "":
+            rows.append((label, str(value)))
+
+    add("Address (URL)", meta.get("url") or "none recorded")
+    add("Platform", meta.get("platform"))
+    add("Window or page title", meta.get("window_title"))
+    add("Recorded (UTC)", _when(meta.get("utc")) if meta.get("utc") else _when(None))
+    if meta.get("local_time"):
+        zone = meta.get("time_zone") or ""
+        offset = meta.get("utc_offset") or ""
+        add("Recorded (local time)", f"{meta['local_time']} ({zone}, UTC{offset})")
+    add("Time shown on the post", meta.get("posted_at") or "not recorded")
+    who = meta.get("display_name")
+    if who:
+        account = meta.get("os_user")
+        add("Recorded by", f"{who} (computer account {account})" if account else who)
+    add("Computer", meta.get("machine"))
+    add("Program", meta.get("tool"))
+    image = meta.get("image")
+    if isinstance(image, Mapping) and image.get("width") and image.get("height"):
+        add("Image size", f"{image['width']} × {image['height']} pixels")
+    add("Original file name", meta.get("source_file_name"))
+    add("Type", f"{exhibit.kind.value}, {exhibit.media_type}")
+    add("Size", _human_size(exhibit.size) if exhibit.sha256 else "no file")
+    add("Derived from (SHA-256)", exhibit.parent_sha256)
+    add("Note", meta.get("note"))
+    others: list[tuple[str, str]] = []
+    for key in sorted(meta):
+        if key not in _SHOWN_KEYS:
+            _flatten(key, meta[key], others)
+    rows.extend(others)
+    return rows
+
+
+def entry_summary(entry: CustodyEntry) -> str:
+    """A short description of a custody entry's details for the log table."""
+    details = entry.details
+    parts: list[str] = []
+    if "exhibit" in details:
+        parts.append(f"exhibit {details['exhibit']}")
+    if entry.action == "note_added":
+        text = str(details.get("text", ""))
+        parts.append(text if len(text) <= 160 else text[:157] + "... (in full under Notes)")
+    for key in ("title", "to", "reason", "file_name", "bundle", "kind", "media_type"):
+        if key in details and details[key] not in ("", None):
+            parts.append(f"{key.replace('_', ' ')}: {details[key]}")
+    if entry.evidence_sha256:
+        parts.append(f"SHA-256 {entry.evidence_sha256[:16]}...")
+    return "; ".join(parts) or "-"
+
+
+# -- reportlab parts ---------------------------------------------------------------------------
+
+
+def _styles() -> dict[str, Any]:
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
+
+    base = ParagraphStyle("body", fontName=fonts.REGULAR, fontSize=9.5, leading=12.5)
+    small = ParagraphStyle("small", parent=base, fontSize=8, leading=10)
+    return {
+        "body": base,
+        "small": small,
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
+        "cell_small": ParagraphStyle("cell_small", parent=base, fontSize=7.5, leading=9.2),
+        "label": ParagraphStyle(
+            "label", parent=base, fontName=fonts.BOLD, fontSize=8.5, leading=10.5
+        ),
+        "mono": ParagraphStyle("mono", parent=base, fontName=fonts.MONO, fontSize=8, leading=10),
+        "mono_small": ParagraphStyle(
+            "mono_small", parent=base, fontName=fonts.MONO, fontSize=7, leading=9
+        ),
+        "title": ParagraphStyle(
+            "title", parent=base, fontName=fonts.BOLD, fontSize=22, leading=27, spaceAfter=6
+        ),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=13, leading=17, spaceAfter=12),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=15,
+            leading=19,
+            spaceBefore=4,
+            spaceAfter=8,
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=11,
+            leading=14,
+            spaceBefore=8,
+            spaceAfter=4,
+        ),
+        "caption": ParagraphStyle(
+            "caption", parent=base, fontSize=8.5, leading=10.5, textColor=colors.HexColor("#333333")
+        ),
+        "command": ParagraphStyle(
+            "command",
+            parent=base,
+            fontName=fonts.MONO,
+            fontSize=8,
+            leading=10,
+            leftIndent=14,
+            spaceBefore=2,
+            spaceAfter=2,
+        ),
+    }
+
+
+class _Paragraphs:
+    """Makes paragraphs from user text, escaped and shaped where needed."""
+
+    def __init__(self, styles: Mapping[str, Any]) -> None:
+        from reportlab.lib.styles import ParagraphStyle
+
+        self.styles = styles
+        self._shaped: dict[str, Any] = {
+            name: ParagraphStyle(f"{name}-shaped", parent=style, shaping=1)
+            for name, style in styles.items()
+        }
+
+    def text(self, value: object, style: str = "body") -> Any:
+        """A paragraph of user text: never interpreted as markup."""
+        from reportlab.platypus import Paragraph
+
+        raw = "" if value is None else str(value)
+        chosen = self._shaped[style] if _needs_shaping(raw) else self.styles[style]
+        return Paragraph(markup(raw), chosen)
+
+    def fixed(self, trusted_markup: str, style: str = "body") -> Any:
+        """A paragraph of the program's own markup (never user text)."""
+        from reportlab.platypus import Paragraph
+
+        return Paragraph(trusted_markup, self.styles[style])
+
+
+def _image_xobject_class() -> type:
+    """A reportlab PDF object for a spooled image: dictionary now, data spliced in later."""
+    from reportlab.pdfbase.pdfdoc import PDFObject
+
+    class SpooledImage(PDFObject):  # type: ignore[misc]
+        def __init__(self, image: PdfImage, marker: bytes, smask: Any = None) -> None:
+            self.image = image
+            self.marker = marker
+            self.smask = smask
+
+        def format(self, document: Any) -> bytes:
+            from reportlab.pdfbase.pdfdoc import format as pdf_format
+
+            image = self.image
+            if image.palette is not None:
+                count = len(image.palette) // 3
+                space = b"[/Indexed /DeviceRGB %d <%s>]" % (count - 1, image.palette.hex().encode())
+            else:
+                space = b"/" + image.color_space.encode("ascii")
+            parts = [
+                b"/Type /XObject /Subtype /Image",
+                b"/Width %d /Height %d" % (image.width, image.height),
+                b"/ColorSpace " + space,
+                b"/BitsPerComponent %d" % image.bits_per_component,
+                b"/Filter /" + image.filter.encode("ascii"),
+                b"/Length %d" % image.data.length,
+            ]
+            if image.predictor_colors is not None:
+                parts.append(
+                    b"/DecodeParms << /Predictor 15 /Colors %d /BitsPerComponent %d /Columns %d >>"
+                    % (image.predictor_colors, image.bits_per_component, image.width)
+                )
+            if image.invert_cmyk:
+                parts.append(b"/Decode [1 0 1 0 1 0 1 0]")
+            if self.smask is not None:
+                parts.append(b"/SMask " + pdf_format(document.Reference(self.smask), document))
+            return b"<< " + b"\n".join(parts) + b" >>\nstream\n" + self.marker + b"\nendstream"
+
+    return SpooledImage
+
+
+class _ImageRegistry:
+    """Registers each spooled image (and its alpha mask) with the PDF document once."""
+
+    def __init__(self) -> None:
+        self._token = secrets.token_hex(16).encode("ascii")
+        self._class = _image_xobject_class()
+        self._names: dict[int, str] = {}
+        self.placements: list[Placement] = []
+
+    def _marker(self) -> bytes:
+        return b"%%HE-IMAGE-" + self._token + b"-%06d%%" % len(self.placements)
+
+    def name_for(self, canvas: Any, key: int, image: PdfImage) -> str:
+        """The XObject name to draw ``image`` with, registering it on first use."""
+        name = self._names.get(key)
+        if name is not None:
+            return name
+        document = canvas._doc
+        smask_object = None
+        if image.smask is not None:
+            marker = self._marker()
+            self.placements.append(Placement(marker, image.smask.data))
+            smask_object = self._class(image.smask, marker)
+            document.Reference(smask_object, f"HEMask{key}")
+        marker = self._marker()
+        self.placements.append(Placement(marker, image.data))
+        name = f"HEImage{key}"
+        document.addForm(name, self._class(image, marker, smask_object))
+        self._names[key] = name
+        return name
+
+
+def _flowables() -> tuple[type, type]:
+    from reportlab.platypus.flowables import Flowable
+
+    class ImageTile(Flowable):  # type: ignore[misc]
+        """One tile of an exhibit image, drawn from the image object and clipped."""
+
+        def __init__(self, registry: _ImageRegistry, key: int, image: PdfImage, tile: Tile) -> None:
+            super().__init__()
+            self.registry, self.key, self.image, self.tile = registry, key, image, tile
+            self.width = tile.width * tile.scale
+            self.height = tile.height * tile.scale
+
+        def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+            return self.width, self.height
+
+        def draw(self) -> None:
+            canvas, tile, image = self.canv, self.tile, self.image
+            name = self.registry.name_for(canvas, self.key, image)
+            canvas.saveState()
+            path = canvas.beginPath()
+            path.rect(0, 0, self.width, self.height)
+            canvas.clipPath(path, stroke=0, fill=0)
+            canvas.translate(
+                -tile.x * tile.scale, -(image.height - tile.y - tile.height) * tile.scale
+            )
+            canvas.scale(image.width * tile.scale, image.height * tile.scale)
+            canvas.doForm(name)
+            canvas.restoreState()
+            canvas.saveState()
+            canvas.setLineWidth(0.5)
+            canvas.setStrokeGray(0.55)
+            canvas.rect(0, 0, self.width, self.height, stroke=1, fill=0)
+            canvas.restoreState()
+
+    class PageMark(Flowable):  # type: ignore[misc]
+        """Records the page it lands on (for the report index)."""
+
+        def __init__(self, record: Callable[[int], None]) -> None:
+            super().__init__()
+            self.record = record
+            self.width = self.height = 0
+
+        def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+            return 0, 0
+
+        def draw(self) -> None:
+            self.record(self.canv.getPageNumber())
+
+    return ImageTile, PageMark
+
+
+# -- the document ------------------------------------------------------------------------------
+
+
+@dataclass
+class _PageFacts:
+    incident_id: str
+    exported: str
+    index_json: Callable[[], str]
+    pages: list[int] = field(default_factory=list)
+
+
+def _timestamp(moment: float) -> Any:
+    """reportlab's document time (creation date, file id) set to the export time, in UTC."""
+    import time
+
+    from reportlab.lib.utils import TimeStamp
+
+    stamp = TimeStamp(invariant=1)
+    stamp.t = moment
+    stamp.lt = tuple(time.gmtime(moment))
+    stamp.YMDhms = stamp.lt[:6]
+    stamp.dhh = stamp.dmm = 0
+    stamp.tzname = "UTC"
+    return stamp
+
+
+def _canvas_maker(facts: _PageFacts, timestamp: float) -> Callable[..., Any]:
+    from reportlab.lib import colors
+    from reportlab.pdfbase.pdfdoc import PDFInfo, PDFString
+    from reportlab.pdfgen.canvas import Canvas
+
+    class IndexedInfo(PDFInfo):  # type: ignore[misc]
+        def format(self, document: Any) -> bytes:
+            body: bytes = super().format(document)
+            extra = (
+                b"/" + INDEX_KEY.encode() + b" " + PDFString(facts.index_json()).format(document)
+            )
+            return bytes(body[: body.rindex(b">>")] + extra + b"\n>>")
+
+    class ReportCanvas(Canvas):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["pdfVersion"] = (1, 7)
+            super().__init__(*args, **kwargs)
+            info = IndexedInfo()
+            for key, value in vars(self._doc.info).items():
+                setattr(info, key, value)
+            self._doc.info = info
+            self._doc._timeStamp = _timestamp(timestamp)
+            self._saved_pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._saved_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._saved_pages)
+            for state in self._saved_pages:
+                self.__dict__.update(state)
+                self._furniture(total)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+        def _furniture(self, total: int) -> None:
+            width, height = self._pagesize
+            self.saveState()
+            self.setFillColor(colors.black)
+            self.setFont(fonts.BOLD, 9)
+            self.drawCentredString(width / 2, height - 10 * _MM, MARKING)
+            self.drawCentredString(width / 2, 7 * _MM, MARKING)
+            self.setFont(fonts.REGULAR, 8)
+            self.drawString(_PAGE_MARGIN, height - 10 * _MM, "Harmonize Evidence report")
+            self.drawRightString(width - _PAGE_MARGIN, height - 10 * _MM, facts.incident_id)
+            self.drawString(_PAGE_MARGIN, 7 * _MM, f"Exported {facts.exported}")
+            self.drawRightString(
+                width - _PAGE_MARGIN, 7 * _MM, f"Page {self._pageNumber} of {total}"
+            )
+            self.setStrokeGray(0.6)
+            self.setLineWidth(0.4)
+            self.line(_PAGE_MARGIN, height - 12 * _MM, width - _PAGE_MARGIN, height - 12 * _MM)
+            self.line(_PAGE_MARGIN, 11 * _MM, width - _PAGE_MARGIN, 11 * _MM)
+            self.restoreState()
+
+    return ReportCanvas
+
+
+def _doc_template(out: BinaryIO, content: ReportContent) -> Any:
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+    def frame(size: tuple[float, float], name: str) -> Any:
+        width, height = size
+        return Frame(
+            _PAGE_MARGIN,
+            _BOTTOM,
+            width - 2 * _PAGE_MARGIN,
+            height - _TOP - _BOTTOM,
+            id=name,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+
+    doc = BaseDocTemplate(
+        out,
+        pagesize=A4,
+        title=f"Evidence report {content.incident.id}",
+        author=content.producer.actor,
+        subject=f"{content.incident.id}: {content.incident.title}",
+        creator=content.tool,
+        keywords=f"{content.incident.id} evidence {MARKING}",
+        pageCompression=1,
+    )
+    doc.addPageTemplates(
+        [
+            PageTemplate(id="portrait", frames=[frame(A4, "portrait")], pagesize=A4),
+            PageTemplate(
+                id="landscape",
+                frames=[frame(landscape(A4), "landscape")],
+                pagesize=landscape(A4),
+            ),
+        ]
+    )
+    return doc
+
+
+def portrait_area() -> tuple[float, float]:
+    """The drawing area of a portrait page, in points."""
+    from reportlab.lib.pagesizes import A4
+
+    return A4[0] - 2 * _PAGE_MARGIN, A4[1] - _TOP - _BOTTOM
+
+
+def build_report(content: ReportContent, spool: BinaryIO, out: BinaryIO) -> ReportIndex:
+    """Lay out the report and write the finished (unsigned) PDF to ``out``."""
+    fonts.register_fonts()
+    index_holder: dict[str, ReportIndex] = {}
+    cover_pages: list[int] = []
+    list_pages: list[int] = []
+
+    def index() -> ReportIndex:
+        built = ReportIndex(
+            incident_id=content.incident.id,
+            chain_head=content.chain_head,
+            exhibits=tuple((item.exhibit.ref, item.exhibit.sha256) for item in content.exhibits),
+            cover_page=cover_pages[0] if cover_pages else 1,
+            list_pages=tuple(sorted(set(list_pages))),
+        )
+        index_holder["index"] = built
+        return built
+
+    exported_text = content.exported.utc.strftime("%d %B %Y %H:%M UTC")
+    facts = _PageFacts(content.incident.id, exported_text, lambda: index().to_json())
+    registry = _ImageRegistry()
+    story = _story(content, registry, cover_pages.append, list_pages.append)
+    laid_out = io.BytesIO()
+    doc = _doc_template(laid_out, content)
+    doc.build(story, canvasmaker=_canvas_maker(facts, content.exported.utc.timestamp()))
+    splice_images(laid_out.getvalue(), registry.placements, spool, out)
+    return index_holder.get("index") or index()
+
+
+def _story(
+    content: ReportContent,
+    registry: _ImageRegistry,
+    on_cover: Callable[[int], None],
+    on_list: Callable[[int], None],
+) -> list[Any]:
+    from reportlab.platypus import NextPageTemplate, PageBreak, Spacer
+
+    styles = _styles()
+    p = _Paragraphs(styles)
+    image_tile, page_mark = _flowables()
+    story: list[Any] = [page_mark(on_cover)]
+    story += _cover(content, p)
+    story += _summary(content, p)
+    story += [PageBreak(), p.fixed("Exhibits", "h1")]
+    story += _exhibit_list(content, p, page_mark, on_list)
+    area_w, area_h = portrait_area()
+    for key, item in enumerate(content.exhibits):
+        story += [NextPageTemplate("portrait"), PageBreak()]
+        story += _exhibit_section(item, p)
+        image = item.image
+        if isinstance(image, PdfImage):
+            tiles = plan_tiles(image.width, image.height, area_w, area_h)
+            for number, tile in enumerate(tiles, start=1):
+                story += [
+                    NextPageTemplate("landscape" if tile.landscape else "portrait"),
+                    PageBreak(),
+                    p.text(
+                        _tile_caption(item.exhibit.ref, image, tile, number, len(tiles)), "caption"
+                    ),
+                    Spacer(1, 6),
+                    image_tile(registry, key, image, tile),
+                ]
+    story += [NextPageTemplate("portrait"), PageBreak()]
+    story += _notes(content, p)
+    story += _custody_log(content, p)
+    story += [PageBreak()]
+    story += _continuity(content, p)
+    story += [PageBreak()]
+    story += _how_to_verify(content, p)
+    return story
+
+
+def _tile_caption(ref: str, image: PdfImage, tile: Tile, number: int, count: int) -> str:
+    how = (
+        "pixels exactly as in the original file"
+        if image.unchanged
+        else "converted for display; the original file is in the bundle"
+    )
+    if count == 1:
+        return f"Exhibit {ref}: the whole image, {image.width} × {image.height} pixels ({how})."
+    return (
+        f"Exhibit {ref}, part {number} of {count}: pixels {tile.x}–{tile.x + tile.width - 1} "
+        f"across, {tile.y}–{tile.y + tile.height - 1} down, of {image.width} × {image.height} "
+        f"({how}; parts overlap by {TILE_OVERLAP} pixels)."
+    )
+
+
+def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], header: bool = False) -> Any:
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    table = Table(list(rows), colWidths=list(widths), repeatRows=1 if header else 0)
+    commands: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9a9a9a")),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e4e4")))
+    else:
+        commands.append(("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f0f0")))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _key_values(rows: Iterable[tuple[str, Any]], p: _Paragraphs) -> Any:
+    width, _ = portrait_area()
+    cells = [
+        [
+            p.fixed(escape(label), "label"),
+            value if not isinstance(value, str) else p.text(value, "cell"),
+        ]
+        for label, value in rows
+    ]
+    return _table(cells, [130, width - 130])
+
+
+def _cover(content: ReportContent, p: _Paragraphs) -> list[Any]:
+    from reportlab.platypus import Spacer
+
+    incident = content.incident
+    exported = content.exported
+    with_files = sum(1 for item in content.exhibits if item.exhibit.has_bytes)
+    rows: list[tuple[str, Any]] = [
+        ("Incident", incident.id),
+        ("Title", incident.title),
+        ("School", content.producer.school),
+        (
+            "Produced by",
+            f"{content.producer.name} ({content.producer.initials}), {content.producer.role.value}",
+        ),
+        (
+            "Exported",
+            f"{exported.utc.strftime('%Y-%m-%d %H:%M:%S')} UTC "
+            f"({exported.local.strftime('%Y-%m-%d %H:%M:%S')} {exported.zone_name}, "
+            f"UTC{exported.utc_offset})",
+        ),
+        (
+            "Exhibits",
+            f"{len(content.exhibits)} ({with_files} with original files, "
+            f"{len(content.exhibits) - with_files} recorded without a file)",
+        ),
+        (
+            "Custody chain head",
+            _mono_block(
+                p,
+                f"entry {content.chain_head[0]} of the custody log, SHA-256\n"
+                f"{content.chain_head[1]}",
+            ),
+        ),
+        (
+            "Evidence CA fingerprint (SHA-256)",
+            _mono_block(p, _group_fingerprint(content.ca_fingerprint)),
+        ),
+        (
+            "Signing certificate fingerprint (SHA-256)",
+            _mono_block(p, _group_fingerprint(content.signer_fingerprint)),
+        ),
+        ("Report signature", content.signature_level),
+        ("Made with", content.tool),
+    ]
+    return [
+        p.fixed("Evidence report", "title"),
+        p.text(f"{incident.id}: {incident.title}", "subtitle"),
+        _key_values(rows, p),
+        Spacer(1, 10),
+        p.fixed(
+            "This report and the files in its bundle are signed with the certificate above. Before "
+            "relying on them, compare the Evidence CA fingerprint with the one the school gives "
+            "you "
+            "by telephone or from a known school email address. The section <i>How to verify this "
+            "bundle</i> at the end explains every check.",
+            "small",
+        ),
+    ]
+
+
+def _mono_block(p: _Paragraphs, text: str) -> Any:
+    return p.text(text, "mono")
+
+
+def _summary(content: ReportContent, p: _Paragraphs) -> list[Any]:
+    from reportlab.platypus import Spacer
+
+    incident = content.incident
+    entries = content.entries
+    captured = [item.exhibit.created_utc for item in content.exhibits]
+    status = incident.status.value + (" (marked urgent)" if incident.urgent else "")
+    rows: list[tuple[str, Any]] = [
+        ("Category", _CATEGORY_LABELS.get(incident.category, incident.category.value)),
+        ("Platforms", ", ".join(incident.platforms) or "none recorded"),
+        ("People involved", incident.people or "none recorded"),
+        ("Reported by", incident.reported_by),
+        ("Status", status),
+        ("Incident opened", _when(_iso(incident.created_utc))),
+    ]
+    if captured:
+        rows.append(("First exhibit recorded", _when(_iso(min(captured)))))
+        rows.append(("Last exhibit recorded", _when(_iso(max(captured)))))
+    if entries:
+        rows.append(("Last custody entry", f"{_when(entries[-1].utc)} ({entries[-1].action})"))
+    return [Spacer(1, 16), p.fixed("Summary", "h1"), _key_values(rows, p)]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _exhibit_list(
+    content: ReportContent, p: _Paragraphs, page_mark: type, on_list: Callable[[int], None]
+) -> list[Any]:
+    from reportlab.platypus import Table
+
+    width, _ = portrait_area()
+    header = [p.fixed(label, "label") for label in ("Exhibit", "Kind", "Recorded (UTC)", "SHA-256")]
+    rows: list[list[Any]] = [header]
+    for item in content.exhibits:
+        exhibit = item.exhibit
+        rows.append(
+            [
+                [page_mark(on_list), p.text(exhibit.ref, "cell")],
+                p.text(exhibit.kind.value, "cell_small"),
+                p.text(_when(_iso(exhibit.created_utc)), "cell_small"),
+                p.text(exhibit.sha256 or "(no file: recorded description only)", "mono_small"),
+            ]
+        )
+    if len(rows) == 1:
+        return [p.fixed("There are no exhibits in this incident.", "body")]
+    table = _table(rows, [44, 66, 92, width - 202], header=True)
+    assert isinstance(table, Table)
+    return [
+        p.fixed(
+            "Every exhibit, with the SHA-256 of its original file. The same values are in "
+            "manifest.json and SHA256SUMS in the bundle.",
+            "small",
+        ),
+        table,
+    ]
+
+
+def _exhibit_section(item: ReportExhibit, p: _Paragraphs) -> list[Any]:
+    from reportlab.platypus import Spacer
+
+    exhibit = item.exhibit
+    story: list[Any] = [p.text(f"Exhibit {exhibit.ref}", "h1")]
+    rows: list[tuple[str, Any]] = [(label, value) for label, value in metadata_rows(exhibit)]
+    if exhibit.sha256:
+        rows.insert(0, ("SHA-256", p.text(exhibit.sha256, "mono")))
+    if item.file_name:
+        rows.insert(1, ("File in this bundle", item.file_name))
+    story.append(_key_values(rows, p))
+    story.append(Spacer(1, 8))
+    image = item.image
+    if exhibit.purged:
+        story.append(
+            p.fixed(
+                "The original file of this exhibit was purged from the evidence store (retention); "
+                "its SHA-256 and custody record remain.",
+                "body",
+            )
+        )
+    elif exhibit.kind == ExhibitKind.RECORD_ONLY or not exhibit.sha256:
+        story.append(
+            p.fixed(
+                "This exhibit is a written record only: the content was described, not copied "
+                "(for example because it must not be copied). There is no image.",
+                "body",
+            )
+        )
+    elif isinstance(image, NoPreview):
+        story.append(
+            p.text(
+                f"The image cannot be shown in this report ({image.reason}); the original file is "
+                f"in the bundle as {item.file_name}.",
+                "body",
+            )
+        )
+    elif isinstance(image, PdfImage):
+        story.append(
+            p.fixed(
+                "The image follows on the next page(s), as large as the page allows; a long "
+                "capture "
+                "is split into parts that overlap slightly.",
+                "small",
+            )
+        )
+    else:
+        story.append(
+            p.text(
+                f"This exhibit is a {exhibit.media_type} file, which a PDF cannot show; the "
+                "original "
+                f"file is in the bundle as {item.file_name}.",
+                "body",
+            )
+        )
+    return story
+
+
+def _notes(content: ReportContent, p: _Paragraphs) -> list[Any]:
+    from reportlab.platypus import Spacer
+
+    notes = [entry for entry in content.entries if entry.action == "note_added"]
+    story: list[Any] = [p.fixed("Written accounts and notes", "h1")]
+    if not notes:
+        return [*story, p.fixed("No notes were recorded.", "body"), Spacer(1, 12)]
+    for entry in notes:
+        story.append(p.text(f"{_when(entry.utc)}, {entry.actor} (custody entry {entry.seq})", "h2"))
+        story.append(p.text(entry.details.get("text", ""), "body"))
+    story.append(Spacer(1, 12))
+    return story
+
+
+def _custody_log(content: ReportContent, p: _Paragraphs) -> list[Any]:
+    width, _ = portrait_area()
+    header = [
+        p.fixed(label, "label")
+        for label in ("#", "Time (UTC)", "Actor", "Action", "Details", "Entry hash")
+    ]
+    rows: list[list[Any]] = [header]
+    for entry in content.entries:
+        rows.append(
+            [
+                p.text(str(entry.seq), "cell_small"),
+                p.text(_when(entry.utc), "cell_small"),
+                p.text(entry.actor, "cell_small"),
+                p.text(entry.action.replace("_", " "), "cell_small"),
+                p.text(entry_summary(entry), "cell_small"),
+                p.text(entry.hash[:16], "mono_small"),
+            ]
+        )
+    return [
+        p.fixed("Custody log", "h1"),
+        p.fixed(
+            "Every action on this incident, in order. Each entry is signed and holds the hash of "
+            "the one before it; the full entries, signatures and hashes are in manifest.json.",
+            "small",
+        ),
+        _table(rows, [22, 78, 82, 70, width - 22 - 78 - 82 - 70 - 78, 78], header=True),
+    ]
+
+
+def _continuity(content: ReportContent, p: _Paragraphs) -> list[Any]:
+    from reportlab.platypus import Spacer
+
+    producer = content.producer
+    story: list[Any] = [p.fixed("Statement of production and continuity", "h1")]
+    story.append(
+        p.text(
+            f"I, {producer.name}, {producer.role.value} at {producer.school}, produce the "
+            "following "
+            f"exhibits, which relate to incident {content.incident.id}:",
+            "body",
+        )
+    )
+    story.append(Spacer(1, 6))
+    for item in content.exhibits:
+        exhibit = item.exhibit
+        how = {
+            ExhibitKind.SCREENSHOT: "captured by me as a screenshot",
+            ExhibitKind.RECORD_ONLY: "described by me in writing, without copying the content",
+        }.get(exhibit.kind, "imported by me from a file")
+        where = exhibit.metadata.get("url")
+        sentence = f"Exhibit {exhibit.ref}: {how} at {_when(_iso(exhibit.created_utc))}"
+        if where:
+            sentence += f", from {where}"
+        if exhibit.sha256:
+            sentence += f"; SHA-256 {exhibit.sha256}"
+        story.append(p.text(sentence + ".", "cell"))
+    story.append(Spacer(1, 8))
+    story.append(
+        p.text(
+            "From the moment each exhibit was recorded it was kept, unaltered, in an encrypted "
+            "evidence store on my computer, protected by a passphrase known to me. Every action on "
+            "the incident was recorded in the signed custody log printed in this report. On "
+            f"{content.exported.utc.strftime('%d %B %Y at %H:%M UTC')} I exported the exhibits, "
+            "unaltered, into the signed bundle that contains this report.",
+            "body",
+        )
+    )
+    story.append(Spacer(1, 8))
+    story.append(
+        p.fixed(
+            "This statement is true to the best of my knowledge and belief and I make it knowing "
+            "that, if it is tendered in evidence, I shall be liable to prosecution if I have "
+            "wilfully stated in it anything which I know to be false, or do not believe to be "
+            "true.",
+            "body",
+        )
+    )
+    story.append(Spacer(1, 30))
+    story.append(_key_values([("Signature", " "), ("Name", producer.name), ("Date", " ")], p))
+    story.append(Spacer(1, 6))
+    story.append(
+        p.fixed(
+            "Sign in ink only if you print this statement to give to the police; the electronic "
+            "signature of the report does not replace your signature here.",
+            "small",
+        )
+    )
+    return story
+
+
+def _how_to_verify(content: ReportContent, p: _Paragraphs) -> list[Any]:
+    story: list[Any] = [p.fixed("How to verify this bundle", "h1")]
+    for step in content.verify_steps:
+        story.append(p.text(step.title, "h2"))
+        story.append(p.text(step.text, "body"))
+        for command in step.commands:
+            story.append(p.text(command, "command"))
+    return story
+
+
+def tile_count(image: PdfImage) -> int:
+    """How many pages an image takes in the report."""
+    area_w, area_h = portrait_area()
+    return len(plan_tiles(image.width, image.height, area_w, area_h))

@@ -1,0 +1,310 @@
+"""Exporting an incident as a signed bundle, and checking a bundle (the export use cases).
+
+:func:`export_bundle` reads each exhibit from the store once, chunk by chunk, and sends the bytes
+three ways at the same time: into the bundle (the zip is written in one pass), into a hash that
+must match the recorded SHA-256, and into the report's image spool. Nothing holds all the
+exhibits at once. The report is laid out, its images spliced in, and signed (PAdES); then the
+manifest and its signature, the certificates and the instructions complete the zip. The bundle
+is written beside its final name and renamed only when whole, and the export is recorded on the
+incident's custody chain with the bundle's SHA-256.
+
+Temporary files (the image spool, the report before it goes into the zip) are anonymous files in
+the bundle's own folder, where the bundle's plaintext goes anyway; they vanish when closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harmonize_evidence import TOOL_NAME, __version__
+from harmonize_evidence.domain.chain import CustodyEntry, Problem, StoredEntry, verify_chain
+from harmonize_evidence.domain.clock import local_time
+from harmonize_evidence.domain.errors import BadInput, StoreDamaged
+from harmonize_evidence.domain.model import Exhibit, ExhibitKind
+from harmonize_evidence.domain.urls import validate_url
+from harmonize_evidence.services.evidence import EvidenceStore, Progress
+
+log = logging.getLogger(__name__)
+
+_IMAGE_KINDS = {ExhibitKind.SCREENSHOT, ExhibitKind.IMAGE}
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How to export."""
+
+    timestamp_url: str | None = None
+    """An RFC 3161 timestamp authority's URL: the report is then signed at PAdES B-T."""
+    timestamper: Any = None
+    """A pyHanko ``TimeStamper`` to use instead of ``timestamp_url`` (a local one in tests)."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export produced."""
+
+    bundle: Path
+    sha256: str
+    size: int
+    exhibits: int
+    signature_level: str
+    entry: CustodyEntry
+
+
+def _target_path(out: Path, default_name: str) -> Path:
+    target = out / default_name if out.is_dir() else out
+    if target.exists():
+        raise BadInput(f"{target} already exists; choose a new file name.")
+    if not target.parent.is_dir():
+        raise BadInput(f"The folder {target.parent} does not exist.")
+    return target
+
+
+def _checked_chain(store: EvidenceStore, incident_id: str) -> list[CustodyEntry]:
+    """The incident's chain, refusing to export one that does not verify."""
+    from harmonize_evidence.export.identity import SignatureChecker
+
+    entries = store.log(incident_id)
+    rows = [
+        StoredEntry(e.seq, e.hash, e.body, e.signature, e.action, e.evidence_sha256)
+        for e in entries
+    ]
+    _, problems = verify_chain(incident_id, rows, SignatureChecker(store.identity.signer_cert_pem))
+    if problems:
+        raise StoreDamaged(
+            f"The custody log of {incident_id} does not verify ({problems[0]}), so it was not "
+            "exported; run verify and keep the store for investigation."
+        )
+    return entries
+
+
+def export_bundle(
+    store: EvidenceStore,
+    incident_id: str,
+    out: Path,
+    *,
+    options: ExportOptions | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Write the signed bundle of one incident to ``out`` (a file, or a folder to put it in)."""
+    from harmonize_evidence.export import bundle, instructions, pades, report
+    from harmonize_evidence.export.identity import fingerprint
+    from harmonize_evidence.export.images import NoPreview, PdfImage, image_feeder
+
+    options = options or ExportOptions()
+    timestamper = options.timestamper
+    if timestamper is None and options.timestamp_url:
+        timestamper = pades.timestamper_for_url(validate_url(options.timestamp_url))
+    incident = store.incident(incident_id)
+    exhibits = store.exhibits(incident.id)
+    entries = _checked_chain(store, incident.id)
+    now = store.clock.now()
+    exported = local_time(now, store.clock.zone, store.clock.zone_name)
+    target = _target_path(out, bundle.bundle_file_name(incident.id, exported.local))
+    identity = store.identity
+    producer = store.producer
+    with_bytes = [exhibit for exhibit in exhibits if exhibit.has_bytes]
+    total = len(with_bytes) + 3
+    done = 0
+
+    def advance() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total)
+
+    if progress:
+        progress(0, total)
+    head = (entries[-1].seq, entries[-1].hash)
+    level = pades.LEVEL_B_T if timestamper is not None else pades.LEVEL_B_B
+    facts = instructions.BundleFacts(
+        incident_id=incident.id,
+        exported=f"{exported.utc.strftime('%Y-%m-%d %H:%M')} UTC",
+        producer=producer.actor,
+        school=producer.school,
+        ca_fingerprint=store.fingerprint,
+        chain_head_seq=head[0],
+        chain_head_hash=head[1],
+        bundle_name=target.name,
+    )
+    fd, temp_name = tempfile.mkstemp(prefix=".export-", suffix=".partial", dir=target.parent)
+    try:
+        with (
+            os.fdopen(fd, "wb") as zip_file,
+            tempfile.TemporaryFile(dir=target.parent) as spool,
+            tempfile.TemporaryFile(dir=target.parent) as pdf,
+            bundle.BundleWriter(zip_file, exported.local) as writer,
+        ):
+            shown: list[report.ReportExhibit] = []
+            sums: list[tuple[str, str]] = []
+            for exhibit in exhibits:
+                if not exhibit.has_bytes:
+                    shown.append(report.ReportExhibit(exhibit, None))
+                    continue
+                name = bundle.exhibit_file_name(exhibit)
+                feeder = (
+                    image_feeder(exhibit.media_type, exhibit.size, spool)
+                    if exhibit.kind in _IMAGE_KINDS or exhibit.media_type.startswith("image/")
+                    else None
+                )
+                sha256 = writer.add_stream(
+                    name, _fed(store.read_exhibit(incident.id, exhibit.ref), feeder), exhibit.size
+                )
+                _check_bytes(exhibit, sha256)
+                image: PdfImage | NoPreview | None = feeder.finish() if feeder else None
+                shown.append(report.ReportExhibit(exhibit, name, image))
+                sums.append((name, sha256))
+                advance()
+
+            content = report.ReportContent(
+                incident=incident,
+                producer=producer,
+                exhibits=shown,
+                entries=entries,
+                exported=exported,
+                ca_fingerprint=store.fingerprint,
+                signer_fingerprint=fingerprint(identity.signer_cert_pem),
+                chain_head=head,
+                tool=f"{TOOL_NAME} {__version__}",
+                signature_level=level,
+                verify_steps=instructions.verification_steps(facts),
+            )
+            report.build_report(content, spool, pdf)
+            spool.close()
+            advance()
+            signing = pades.SigningIdentity(
+                identity.signer_key_pem, identity.signer_cert_pem, identity.ca_cert_pem
+            )
+            level = pades.sign_pdf(
+                pdf,
+                signing,
+                pades.SignatureOptions(
+                    name=producer.name,
+                    reason=f"Evidence report for {incident.id}, exported with its original files",
+                    location=producer.school,
+                    timestamper=timestamper,
+                ),
+            )
+            pdf.seek(0, os.SEEK_END)
+            pdf_size = pdf.tell()
+            report_sha = writer.add_file(bundle.REPORT_NAME, pdf, pdf_size)
+            advance()
+
+            sums_bytes = bundle.sums_text([(bundle.REPORT_NAME, report_sha), *sums])
+            sums_sha = writer.add_bytes(bundle.SUMS_NAME, sums_bytes)
+            manifest = bundle.manifest_bytes(
+                bundle.ManifestContent(
+                    tool=content.tool,
+                    exported=exported,
+                    producer=producer,
+                    incident=incident,
+                    exhibits=exhibits,
+                    entries=entries,
+                    ca_fingerprint=store.fingerprint,
+                    signer_fingerprint=content.signer_fingerprint,
+                    report=bundle.ReportFile(report_sha, pdf_size, level),
+                    sums_sha256=sums_sha,
+                )
+            )
+            manifest_sha = writer.add_bytes(bundle.MANIFEST_NAME, manifest)
+            writer.add_bytes(bundle.SIGNATURE_NAME, store.sign(manifest), compress=False)
+            writer.add_bytes(bundle.SIGNER_NAME, identity.signer_cert_pem)
+            writer.add_bytes(bundle.CA_NAME, identity.ca_cert_pem)
+            writer.add_bytes(bundle.VERIFY_NAME, instructions.verify_text(facts).encode("utf-8"))
+            bundle_sha, bundle_size = writer.close()
+            zip_file.flush()
+            os.fsync(zip_file.fileno())
+        try:
+            os.link(temp_name, target)
+        except FileExistsError as exc:
+            raise BadInput(f"{target} already exists; choose a new file name.") from exc
+        except OSError as exc:
+            if not hasattr(os, "link") or exc.errno in (1, 38, 95):  # no hard links here
+                os.replace(temp_name, target)
+            else:
+                raise BadInput(f"Cannot write {target} ({exc.strerror}).") from exc
+    except OSError as exc:
+        raise BadInput(f"Cannot write {target} ({exc.strerror or exc}).") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+    try:
+        entry = store.record_export(
+            incident.id,
+            bundle_sha,
+            {
+                "bundle": target.name,
+                "size": bundle_size,
+                "exhibits": len(with_bytes),
+                "report_sha256": report_sha,
+                "manifest_sha256": manifest_sha,
+                "signature": level,
+                "chain_head": {"seq": head[0], "hash": head[1]},
+            },
+        )
+    except BaseException:
+        # An export that is not on the chain must not exist.
+        with contextlib.suppress(OSError):
+            target.unlink()
+        raise
+    advance()
+    return ExportResult(target, bundle_sha, bundle_size, len(with_bytes), level, entry)
+
+
+def _fed(chunks: Iterator[bytes], feeder: Any) -> Iterator[bytes]:
+    for chunk in chunks:
+        if feeder is not None:
+            feeder.feed(chunk)
+        yield chunk
+
+
+def _check_bytes(exhibit: Exhibit, sha256: str) -> None:
+    if sha256 != exhibit.sha256:
+        raise StoreDamaged(
+            f"The stored bytes of exhibit {exhibit.ref} no longer match its SHA-256, so the "
+            "incident was not exported; run verify, and keep the store for investigation."
+        )
+
+
+@dataclass(frozen=True)
+class BundleCheck:
+    """The result of checking a bundle (see :mod:`harmonize_evidence.export.verifier`)."""
+
+    ok: bool
+    problems: tuple[Problem, ...]
+    signer_fingerprint: str | None
+    signer: str | None
+    incident_id: str | None
+    exhibits_checked: int
+    entries_checked: int
+    chain_head: tuple[int, str] | None
+    report_signature: str | None
+    timestamp: str | None
+
+
+def verify_bundle(path: Path, progress: Progress | None = None) -> BundleCheck:
+    """Check a bundle on its own: no store, nothing unpacked to disk."""
+    from harmonize_evidence.export.verifier import verify_bundle as check
+
+    if not path.is_file():
+        raise BadInput(f"There is no file {path}.")
+    result = check(path, progress)
+    return BundleCheck(
+        ok=result.ok,
+        problems=result.problems,
+        signer_fingerprint=result.ca_fingerprint,
+        signer=result.signer,
+        incident_id=result.incident_id,
+        exhibits_checked=result.exhibits_checked,
+        entries_checked=result.entries_checked,
+        chain_head=result.chain_head,
+        report_signature=result.report_signature,
+        timestamp=result.timestamp,
+    )
