@@ -33,9 +33,11 @@ def _pattern_image(left: int, top: int, width: int, height: int) -> bytes:
     rows = []
     for y in range(top, top + height):
         row = bytearray()
-        for x in range(left, left + width, BLOCK):
+        x = left
+        while x < left + width:
             span = min(BLOCK - (x % BLOCK), left + width - x)
             row += bytes(pattern_colour(x, y)) * span
+            x += span
         rows.append(bytes(row))
     return b"".join(rows)
 

@@ -97,7 +97,10 @@ class Screen:
 
     def _read_layout(self) -> Layout:
         monitors = self._mss.monitors
-        return layout_from_monitors(monitors[0], monitors[1:] or monitors[:1])
+        listed = monitors[1:] or monitors[:1]
+        if len(listed) == 1 and display_server() == "X11":
+            listed = x11.xinerama_screens(self.display) or listed
+        return layout_from_monitors(monitors[0], listed)
 
     @property
     def layout(self) -> Layout:

@@ -122,6 +122,17 @@ class X11Session:
             return title
         return WindowTitle(UNKNOWN, "no window covers that point")
 
+    def xinerama_screens(self) -> list[dict[str, int]]:
+        """The Xinerama screens when Xinerama is active (see :func:`xinerama_screens`)."""
+        if not self._display.has_extension("XINERAMA"):
+            return []
+        if not self._display.xinerama_is_active():
+            return []
+        return [
+            {"left": s.x, "top": s.y, "width": s.width, "height": s.height}
+            for s in self._display.xinerama_query_screens().screens
+        ]
+
     def desktop_scale(self) -> DesktopScale:
         """The desktop's scale from ``Xft.dpi`` (1 when the desktop sets none)."""
         resources = self._property(self._root, "RESOURCE_MANAGER")
@@ -142,6 +153,22 @@ class X11Session:
                             f"X11 Xft.dpi {value.strip()}",
                         )
         return DesktopScale(Decimal(1), "X11 (the desktop sets no Xft.dpi scale)")
+
+
+def xinerama_screens(display_name: str | None) -> list[dict[str, int]]:
+    """The Xinerama screens (mss-style dicts) when Xinerama is active, else an empty list.
+
+    mss reads monitors from RandR, which an X server running Xinerama does not offer per
+    monitor; there Xinerama itself is the authority on the layout.
+    """
+    session = session_for_this_thread(display_name)
+    if session is None:
+        return []
+    try:
+        return session.xinerama_screens()
+    except Exception as exc:
+        log.info("cannot read the Xinerama screens: %s", exc)
+        return []
 
 
 def session_for_this_thread(display_name: str | None) -> X11Session | None:
