@@ -47,7 +47,7 @@ class X11Session:
     """One connection to the X server, owned by the thread that opened it."""
 
     def __init__(self, display_name: str | None) -> None:
-        from Xlib import display as xdisplay  # noqa: PLC0415 (python-xlib: Linux only)
+        from Xlib import display as xdisplay
 
         self._display: Any = xdisplay.Display(display_name)
         self._root: Any = self._display.screen().root
@@ -63,7 +63,7 @@ class X11Session:
         atom = self._atom(name)
         if not atom:
             return None
-        from Xlib import X  # noqa: PLC0415 (python-xlib: Linux only)
+        from Xlib import X
 
         return window.get_full_property(atom, X.AnyPropertyType)
 
@@ -80,7 +80,7 @@ class X11Session:
         return None
 
     def _viewable_at(self, window: Any, x: int, y: int) -> bool:
-        from Xlib import X  # noqa: PLC0415 (python-xlib: Linux only)
+        from Xlib import X
 
         if window.get_attributes().map_state != X.IsViewable:
             return False
