@@ -449,6 +449,73 @@ class Commands:
         )
         return 0 if report.ok else 1
 
+    def export(self) -> int:
+        from harmonize_evidence.services.exporting import ExportOptions, export_bundle
+
+        options = ExportOptions(timestamp_url=self.args.timestamp_url)
+        with self._open() as store:
+            result = export_bundle(
+                store,
+                self.args.id,
+                Path(self.args.out),
+                options=options,
+                progress=self.out.progress("Exporting"),
+            )
+        self.out.result(
+            {
+                "bundle": str(result.bundle),
+                "sha256": result.sha256,
+                "size": result.size,
+                "exhibits": result.exhibits,
+                "signature": result.signature_level,
+                "entry": result.entry.seq,
+            },
+            f"Wrote {result.bundle} ({result.exhibits} exhibit file(s), report signed "
+            f"{result.signature_level}).\nSHA-256 {result.sha256}\n"
+            f"The export is custody entry {result.entry.seq} of {result.entry.incident_id}.",
+        )
+        return 0
+
+    def verify_bundle(self) -> int:
+        from harmonize_evidence.services.exporting import verify_bundle
+
+        check = verify_bundle(Path(self.args.path), progress=self.out.progress("Checking"))
+        problems = [str(p) for p in check.problems]
+        head = check.chain_head
+        if check.ok:
+            text = (
+                f"The bundle is intact: {check.exhibits_checked} exhibit file(s), the signed report "
+                f"({check.report_signature}) and {check.entries_checked} custody entries of "
+                f"{check.incident_id} all check out.\n"
+                f"Signed by {check.signer}. Evidence CA fingerprint (SHA-256):\n"
+                f"  {check.signer_fingerprint}\n"
+                "Compare this fingerprint with the one the school gives you by telephone or "
+                "from a known school email address."
+            )
+        else:
+            text = "\n".join(
+                [
+                    f"The bundle failed {len(problems)} check(s):",
+                    *(f"  - {p}" for p in problems),
+                ]
+            )
+        self.out.result(
+            {
+                "ok": check.ok,
+                "problems": problems,
+                "signer_fingerprint": check.signer_fingerprint,
+                "signer": check.signer,
+                "incident": check.incident_id,
+                "exhibits_checked": check.exhibits_checked,
+                "entries_checked": check.entries_checked,
+                "chain_head": None if head is None else {"seq": head[0], "hash": head[1]},
+                "report_signature": check.report_signature,
+                "timestamp": check.timestamp,
+            },
+            text,
+        )
+        return 0 if check.ok else 1
+
     def purge(self) -> int:
         if not self.args.yes:
             raise BadInput(
@@ -581,6 +648,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("verify", "re-check hashes, links, signatures and item bytes")
     p.add_argument("id", nargs="?")
     p.set_defaults(run=Commands.verify)
+
+    p = command("export", "write the signed bundle (.zip) of an incident")
+    p.add_argument("id")
+    p.add_argument("--out", required=True, metavar="PATH", help="a .zip file, or a folder")
+    p.add_argument(
+        "--timestamp-url",
+        metavar="URL",
+        help="an RFC 3161 timestamp authority, for a PAdES B-T signature",
+    )
+    p.set_defaults(run=Commands.export)
+
+    p = command("verify-bundle", "check a bundle on its own; no store needed")
+    p.add_argument("path", metavar="PATH")
+    p.set_defaults(run=Commands.verify_bundle)
 
     p = command("purge", "remove an item's bytes for retention, keeping its hash on the chain")
     p.add_argument("id")

@@ -46,7 +46,7 @@ MARKING = "OFFICIAL-SENSITIVE"
 # screenshot's text would be too small to read on paper, so the image is split into tiles
 # instead of being shrunk. MAX_SCALE stops small images being blown up.
 LEGIBLE_SCALE = 0.3
-MAX_SCALE = 1.0
+MAX_SCALE = 1.5
 TILE_OVERLAP = 40  # pixels repeated at each cut, so a line of text cut in two is whole on one page
 
 _MM = 72 / 25.4
@@ -305,6 +305,8 @@ _SHOWN_KEYS = {
     "window_title",
     "image",
     "source_file_name",
+    "description",
+    "no_image_reason",
 }
 
 
@@ -324,7 +326,8 @@ def metadata_rows(exhibit: Exhibit) -> list[tuple[str, str]]:
     if meta.get("local_time"):
         zone = meta.get("time_zone") or ""
         offset = meta.get("utc_offset") or ""
-        add("Recorded (local time)", f"{meta['local_time']} ({zone}, UTC{offset})")
+        local = str(meta["local_time"])[:19].replace("T", " ")
+        add("Recorded (local time)", f"{local} ({zone}, UTC{offset})")
     add("Time shown on the post", meta.get("posted_at") or "not recorded")
     who = meta.get("display_name")
     if who:
@@ -339,6 +342,8 @@ def metadata_rows(exhibit: Exhibit) -> list[tuple[str, str]]:
     add("Type", f"{exhibit.kind.value}, {exhibit.media_type}")
     add("Size", _human_size(exhibit.size) if exhibit.sha256 else "no file")
     add("Derived from (SHA-256)", exhibit.parent_sha256)
+    add("Description (no copy kept)", meta.get("description"))
+    add("Why there is no image", meta.get("no_image_reason"))
     add("Note", meta.get("note"))
     others: list[tuple[str, str]] = []
     for key in sorted(meta):
@@ -911,7 +916,12 @@ def _summary(content: ReportContent, p: _Paragraphs) -> list[Any]:
         rows.append(("First exhibit recorded", _when(_iso(min(captured)))))
         rows.append(("Last exhibit recorded", _when(_iso(max(captured)))))
     if entries:
-        rows.append(("Last custody entry", f"{_when(entries[-1].utc)} ({entries[-1].action})"))
+        rows.append(
+            (
+                "Last custody entry",
+                f"{_when(entries[-1].utc)} ({entries[-1].action.replace('_', ' ')})",
+            )
+        )
     return [Spacer(1, 16), p.fixed("Summary", "h1"), _key_values(rows, p)]
 
 
