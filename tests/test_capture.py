@@ -462,6 +462,36 @@ def test_window_title_is_unknown_where_no_window_says_one(tmp_path: Path) -> Non
     assert (capture.details.width, capture.details.height) == (320, 240)
 
 
+def test_capture_reconnects_when_the_x_server_was_restarted() -> None:
+    first = start_xvfb(((320, 240),))
+    name = first.name
+    before = capture_screen(CaptureTarget.full(), display=name)
+    stop_xvfb(first)
+    again = subprocess.Popen(
+        ["Xvfb", name, "-noreset", "-nolisten", "tcp", "-screen", "0", "400x300x24"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        from Xlib import display as xdisplay
+        from Xlib.error import DisplayError
+
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                xdisplay.Display(name).close()
+                break
+            except DisplayError:
+                assert time.monotonic() < deadline, "the second X server did not start"
+                time.sleep(0.05)
+        after = capture_screen(CaptureTarget.full(), display=name)
+    finally:
+        again.terminate()
+        again.wait(timeout=10)
+    assert (before.details.width, before.details.height) == (320, 240)
+    assert (after.details.width, after.details.height) == (400, 300)
+
+
 # -- record-only evidence ----------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ there into the encrypted store.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,8 +27,15 @@ from harmonize_evidence.capture.geometry import (
     resolve,
 )
 from harmonize_evidence.capture.png import DEFAULT_SETTINGS, EncoderSettings, encode_png
-from harmonize_evidence.capture.screen import Screen, display_server, screen_for_this_thread
+from harmonize_evidence.capture.screen import (
+    Screen,
+    display_server,
+    forget_screen,
+    screen_for_this_thread,
+)
 from harmonize_evidence.capture.x11 import WindowTitle
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Area",
@@ -116,7 +124,15 @@ def capture_screen(
     screen = screen_for_this_thread(display)
     rect, monitor = resolve(target, screen.layout)
     started = time.perf_counter()
-    frame = screen.grab(rect)
+    try:
+        frame = screen.grab(rect)
+    except Exception as exc:  # a connection kept open can outlive its X server (a new login)
+        log.info("grab failed on the kept connection (%r); reconnecting once", exc)
+        forget_screen(display)
+        screen = screen_for_this_thread(display)
+        rect, monitor = resolve(target, screen.layout)
+        started = time.perf_counter()
+        frame = screen.grab(rect)
     grabbed = time.perf_counter()
     if on_grabbed is not None:
         on_grabbed()

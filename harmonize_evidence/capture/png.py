@@ -5,22 +5,25 @@ type 2, no interlace) that any viewer opens and whose pixels are exactly the gra
 written to disk: the PNG exists only as bytes in memory until the vault stores it encrypted.
 
 Why it is built this way (measured on a 2-core machine under Xvfb, 1920x1080 busy content;
-``tests/benchmarks/capture.py`` prints the current figures):
+``tests/benchmarks/capture.py`` prints these figures again for 1080p and 4K):
 
-- Deflate is the whole cost. zlib at level 1 took ~65 ms for the frame; ISA-L (the ``isal``
-  package) at level 1 ~9.5 ms for the same bytes and a similar size. ISA-L level 3 costs ~3x for
-  ~2 % smaller output, so level 1 is used.
-- The PNG "Up" filter (each byte minus the byte above it) makes text-and-photo screens ~1/3
-  smaller than no filter at the same speed; Pillow computes it in C (``ImageChops.subtract_modulo``
-  of the frame and the frame shifted down a row) in ~2 ms. Pillow's own PNG encoder tries every
-  filter on every row and spent ~40 ms on that alone.
-- The frame is cut into horizontal stripes, one per core, each compressed by its own ISA-L
-  stream in a worker thread (ISA-L releases the GIL). Every stripe but the last ends with a sync
-  flush (a byte-aligned, non-final empty stored block), the last with a final block, so their
-  concatenation is one valid raw deflate stream; back-references never cross a stripe boundary,
-  which a decoder does not care about. The zlib header and the Adler-32 of the whole filtered
-  data frame it as the single zlib stream that PNG's IDAT requires. Two stripes on two cores
-  halve the deflate time.
+- Deflate is the cost. On the Up-filtered frame zlib level 1 took ~60 ms and ISA-L (the
+  ``isal`` package) level 1 ~27 ms in one thread, both ~1.3 MB. ISA-L level 3 is ~2x slower for
+  ~2 % less; level 0 is no faster and 13 % bigger; so level 1.
+- The PNG "Up" filter (each byte minus the byte above it) makes text-and-photo screens ~35 %
+  smaller than no filter (1.26 against 1.95 MB) at about the same speed, because the rows above
+  are the same frame viewed one row earlier: Pillow subtracts the two views in C
+  (``ImageChops.subtract_modulo``) without copying the frame first. Pillow's own PNG encoder
+  tries every filter on every row and spent ~40 ms on that alone.
+- Fresh multi-megabyte buffers cost page faults, which at first doubled the encode time; so the
+  frame is never copied whole: each stripe is filtered from zero-copy views of the grab.
+- The frame is cut into horizontal stripes, one per processor, each filtered and compressed by
+  its own ISA-L stream in a worker thread (ISA-L releases the GIL): ~12 ms instead of ~27 ms on
+  two cores. Every stripe but the last ends with a sync flush (a byte-aligned, non-final empty
+  stored block), the last with a final block, so their concatenation is one valid raw deflate
+  stream; back-references never cross a stripe boundary, which a decoder does not care about.
+  The zlib header and the Adler-32 of all the filtered rows frame it as the single zlib stream
+  that PNG's IDAT requires.
 """
 
 from __future__ import annotations

@@ -153,6 +153,19 @@ class Screen:
         self._mss.close()
 
 
+def forget_screen(display: str | None = None) -> None:
+    """Forget this thread's connection to ``display`` (e.g. after its X server restarted)."""
+    key = display if display else os.environ.get("DISPLAY")
+    screens: dict[str | None, Screen] = _local.__dict__.setdefault("screens", {})
+    screen = screens.pop(key, None)
+    if screen is not None:
+        try:
+            screen.close()
+        except Exception as exc:  # a dead connection may not close cleanly; it is gone anyway
+            log.info("closing the old screen connection: %s", exc)
+    x11.forget_session(key)
+
+
 def screen_for_this_thread(display: str | None = None) -> Screen:
     """This thread's open :class:`Screen` for ``display`` (opened on first use, then kept)."""
     key = display if display else os.environ.get("DISPLAY")

@@ -168,6 +168,7 @@ def xinerama_screens(display_name: str | None) -> list[dict[str, int]]:
         return session.xinerama_screens()
     except Exception as exc:
         log.info("cannot read the Xinerama screens: %s", exc)
+        forget_session(display_name)
         return []
 
 
@@ -185,6 +186,17 @@ def session_for_this_thread(display_name: str | None) -> X11Session | None:
     return session
 
 
+def forget_session(display_name: str | None) -> None:
+    """Close and forget this thread's X11 connection to ``display_name``, if any."""
+    sessions: dict[str | None, X11Session] = _local.__dict__.setdefault("sessions", {})
+    session = sessions.pop(display_name, None)
+    if session is not None:
+        try:
+            session.close()
+        except Exception as exc:
+            log.info("closing the old X11 connection: %s", exc)
+
+
 def window_title_at(display_name: str | None, x: int, y: int) -> WindowTitle:
     """The title of the window under (x, y), or ``unknown`` with the reason."""
     session = session_for_this_thread(display_name)
@@ -194,6 +206,7 @@ def window_title_at(display_name: str | None, x: int, y: int) -> WindowTitle:
         return session.window_title_at(x, y)
     except Exception as exc:  # a window can vanish while we look; never guess a title
         log.info("cannot read the window title: %s", exc)
+        forget_session(display_name)
         return WindowTitle(UNKNOWN, "the window manager's properties could not be read")
 
 
@@ -206,4 +219,5 @@ def desktop_scale(display_name: str | None) -> DesktopScale:
         return session.desktop_scale()
     except Exception as exc:
         log.info("cannot read the desktop scale: %s", exc)
+        forget_session(display_name)
         return DesktopScale(Decimal(1), "X11 (the scale could not be read)")
