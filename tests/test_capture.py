@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from harmonize_evidence.capture import CaptureTarget, Rect, capture_screen
+from harmonize_evidence.capture import CaptureTarget, Rect, capture_screen, screen_layout
 from harmonize_evidence.capture.geometry import layout_from_monitors, parse_region, resolve
 from harmonize_evidence.capture.png import PNG_SIGNATURE, EncoderSettings, PngFilter, encode_png
 from harmonize_evidence.capture.screen import Screen, screen_for_this_thread
@@ -307,6 +307,8 @@ def test_xinerama_screens_are_the_monitors_where_randr_sees_one() -> None:
 def test_full_capture_of_two_monitors_spans_the_virtual_screen(
     store: EvidenceStore, two_monitors: PaintedScreen
 ) -> None:
+    layout = screen_layout(two_monitors.name, refresh=True)
+    assert [m.number for m in layout.monitors] == [1, 2]
     incident = store.new_incident("Two screens")
     captured = capture_into(store, incident.id, CaptureTarget.full(), display=two_monitors.name)
     assert (captured.width, captured.height) == (1440, 600)

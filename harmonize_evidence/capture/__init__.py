@@ -41,12 +41,26 @@ __all__ = [
     "Area",
     "CaptureDetails",
     "CaptureTarget",
+    "Layout",
+    "Monitor",
     "Rect",
     "Screen",
     "ScreenCapture",
     "capture_screen",
     "parse_region",
+    "screen_layout",
 ]
+
+
+def screen_layout(display: str | None = None, *, refresh: bool = False) -> Layout:
+    """The monitors, numbered as the user reads them (for a capture overlay to draw over).
+
+    Args:
+        display: The X11 display (default: ``DISPLAY``); this thread keeps its connection open.
+        refresh: Re-read the monitors, e.g. after one was plugged in.
+    """
+    screen = screen_for_this_thread(display)
+    return screen.refresh() if refresh else screen.layout
 
 
 @dataclass(frozen=True)
