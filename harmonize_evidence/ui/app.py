@@ -1,14 +1,260 @@
-"""Entry point of the desktop application."""
+"""Entry point of the desktop application, and the controller that moves between its windows.
+
+First run: the setup wizard. Later runs: a quiet unlock through the keychain when the store was set
+up for it, else the unlock window. Once unlocked: the main window, until the store is locked (on
+demand or after a spell without use), which drops everything decrypted and shows the unlock window.
+"""
 
 from __future__ import annotations
 
+import logging
+import sys
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from harmonize_evidence.domain.clock import Clock
+from harmonize_evidence.domain.errors import HarmonizeError, StoreDamaged, StoreLocked
+from harmonize_evidence.services.clock import SystemClock
+from harmonize_evidence.services.store import StoreLocation, unlock_key
+from harmonize_evidence.ui.errors import (
+    APP_NAME,
+    install_exception_hooks,
+    message_box,
+    report_unexpected,
+    start_logging,
+)
+from harmonize_evidence.ui.locking import IdleLock, Preferences
+from harmonize_evidence.ui.main_window import MainWindow
+from harmonize_evidence.ui.session import Session
+from harmonize_evidence.ui.setup import SetupWizard
+from harmonize_evidence.ui.tasks import Task, run_task
+from harmonize_evidence.ui.unlock import UnlockWindow
+
+log = logging.getLogger(__name__)
+
+EXIT_INTERNAL = 70
+
+
+class DesktopApp(QObject):
+    """Moves between the setup wizard, the unlock window and the main window."""
+
+    main_window_shown = Signal()
+    finished = Signal(int)
+    """The program should end with this exit code (``run_gui`` ends the event loop)."""
+
+    def __init__(
+        self,
+        location: StoreLocation,
+        clock: Clock,
+        preferences: Preferences,
+        *,
+        idle_ms: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.location = location
+        self.preferences = preferences
+        self.session = Session(location, clock)
+        self.idle = IdleLock(
+            session=self.session, idle_ms=idle_ms or preferences.idle_minutes * 60_000
+        )
+        self.idle.expired.connect(self._idle_expired)
+        application = QApplication.instance()
+        if application is not None:
+            application.installEventFilter(self.idle)
+        self.session.locked.connect(self._locked)
+        self.main_window: MainWindow | None = None
+        self.unlock_window: UnlockWindow | None = None
+        self.wizard: SetupWizard | None = None
+        self.fatal_dialog: QMessageBox | None = None
+        self.exit_code: int | None = None
+        self._lock_message = ""
+        self._selected: str | None = None
+        self._quiet_task: Task[bytes] | None = None
+        self._closing = False
+
+    # -- start -----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Show the first window: setup, or unlock (quietly through the keychain if possible)."""
+        location = self.location
+        if not location.exists():
+            if location.database.exists():
+                self.fatal(
+                    StoreDamaged(
+                        f"The store folder {location.directory} holds an evidence database but "
+                        "not its key file (key.json); restore key.json from a backup of the "
+                        "store folder."
+                    )
+                )
+                return
+            self.show_setup()
+            return
+        asked: list[bool] = []
+
+        def never_ask() -> None:
+            asked.append(True)
+
+        def quiet(_task: Task[bytes]) -> bytes:
+            return unlock_key(location, never_ask)
+
+        def failed(error: BaseException) -> None:
+            self._quiet_task = None
+            if isinstance(error, StoreLocked) and asked:
+                self.show_unlock()
+            else:
+                self.fatal(error)
+
+        def unlocked(key: bytes) -> None:
+            self._quiet_task = None
+            self.open_with_key(key)
+
+        self._quiet_task = run_task(quiet, unlocked, failed)
+
+    def show_setup(self) -> None:
+        """The first-run wizard."""
+        wizard = SetupWizard(self.location, self.session.clock)
+        wizard.finished_setup.connect(self.open_with_key)
+        wizard.rejected.connect(lambda: self.quit(0))
+        self.wizard = wizard
+        wizard.show()
+
+    def show_unlock(self, message: str = "") -> None:
+        """The unlock window."""
+        if self.unlock_window is None:
+            window = UnlockWindow(self.location)
+            window.unlocked.connect(self.open_with_key)
+            window.quit_requested.connect(lambda: self.quit(0))
+            self.unlock_window = window
+        self.unlock_window.reset(message)
+        self.unlock_window.show()
+        self.unlock_window.raise_()
+        self.unlock_window.activateWindow()
+
+    def open_with_key(self, key: bytes) -> None:
+        """Open the GUI thread's handle with an unlocked key and show the main window."""
+        try:
+            self.session.open(key)
+        except HarmonizeError as exc:
+            self.fatal(exc)
+            return
+        except Exception as exc:
+            self.fatal(exc)
+            return
+        if self.wizard is not None:
+            self.wizard.deleteLater()
+            self.wizard = None
+        if self.unlock_window is not None:
+            self.unlock_window.hide()
+        self.show_main()
+
+    def show_main(self) -> None:
+        """Show the main window and read the incidents."""
+        window = self.main_window
+        if window is None:
+            window = MainWindow(self.session, self.preferences.idle_minutes)
+            window.lock_requested.connect(self.lock)
+            window.quit_requested.connect(lambda: self.quit(0))
+            window.idle_minutes_chosen.connect(self.set_idle_minutes)
+            self.main_window = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        window.load(self._selected)
+        self.main_window_shown.emit()
+
+    # -- locking ---------------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Lock now (Ctrl+L, the tray menu)."""
+        self._lock_message = "Locked. Type your passphrase to carry on."
+        self.session.lock()
+
+    def _idle_expired(self) -> None:
+        minutes = round(self.idle.idle_ms / 60_000)
+        self._lock_message = (
+            f"Locked after {minutes} minute{'s' if minutes != 1 else ''} without use."
+            if minutes >= 1
+            else "Locked after a spell without use."
+        )
+
+    def _locked(self) -> None:
+        if self._closing:
+            return
+        window = self.main_window
+        if window is not None:
+            current = window.current_incident()
+            self._selected = current.id if current else None
+            window.drop_everything()
+            window.hide()
+        self.show_unlock(self._lock_message or "Locked.")
+        self._lock_message = ""
+
+    def set_idle_minutes(self, minutes: int) -> None:
+        """Lock after ``minutes`` without use from now on (remembered)."""
+        self.preferences.idle_minutes = minutes
+        self.idle.set_idle_ms(minutes * 60_000)
+
+    # -- ending ----------------------------------------------------------------------------------
+
+    def fatal(self, error: BaseException) -> None:
+        """Say why the program cannot go on, then end it when the dialog is closed."""
+        box: QMessageBox | None
+        if isinstance(error, HarmonizeError):
+            log.error("cannot continue: %s", error.message, exc_info=error.__cause__ is not None)
+            box = message_box(None, QMessageBox.Icon.Critical, APP_NAME, error.message)
+            code = error.exit_code
+        else:
+            box = report_unexpected(error)
+            code = EXIT_INTERNAL
+        self.exit_code = code
+        for window in (self.unlock_window, self.wizard, self.main_window):
+            if window is not None:
+                window.hide()
+        if box is None:
+            self.quit(code)
+            return
+        self.fatal_dialog = box
+        box.finished.connect(lambda _result: self.quit(code))
+
+    def quit(self, code: int = 0) -> None:
+        """Lock, close every window and end the event loop."""
+        if self.exit_code is None:
+            self.exit_code = code
+        self.shutdown()
+        self.finished.emit(self.exit_code)
+
+    def shutdown(self) -> None:
+        """Close the store and every window (also used by tests)."""
+        self._closing = True
+        self._lock_message = ""
+        if self.session.is_unlocked:
+            self.session.lock()
+        for window in (self.unlock_window, self.wizard):
+            if window is not None:
+                window.hide()
+        if self.main_window is not None:
+            self.main_window.drop_everything()
+            self.main_window.hide()
+        application = QApplication.instance()
+        if application is not None:
+            application.removeEventFilter(self.idle)
+        QThreadPool.globalInstance().waitForDone(10_000)
+
 
 def run_gui(store: str | None) -> int:
-    """Open the desktop application (built in a later issue)."""
-    import sys
-
-    sys.stderr.write(
-        "harmonize-evidence: the desktop window is not built yet; use the commands listed by "
-        "'harmonize-evidence --help'.\n"
-    )
-    return 2
+    """Open the desktop application on the store in ``store`` (else the default folder)."""
+    log_path = start_logging()
+    application = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(application, QApplication)
+    application.setApplicationName(APP_NAME)
+    application.setApplicationDisplayName(APP_NAME)
+    application.setDesktopFileName("harmonize-evidence")
+    install_exception_hooks()
+    log.info("desktop application starting; log at %s", log_path)
+    desktop = DesktopApp(StoreLocation.resolve(store), SystemClock(), Preferences())
+    desktop.finished.connect(application.exit)
+    desktop.start()
+    code = application.exec()
+    desktop.shutdown()
+    return desktop.exit_code if desktop.exit_code is not None else code

@@ -420,7 +420,7 @@ class RecoveryKeyPage(QWizardPage):
 
     def print_sheet(self) -> None:
         """Print the sheet through the system's print dialog."""
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: PLC0415 - only when printing
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintDialog(printer, self)

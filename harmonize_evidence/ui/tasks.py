@@ -151,7 +151,7 @@ class Task(Generic[T]):
 
 def default_error_handler(error: BaseException) -> None:
     """What happens to a task's error when the caller gave no ``on_error``."""
-    from harmonize_evidence.ui.errors import show_error  # noqa: PLC0415 - errors imports tasks
+    from harmonize_evidence.ui.errors import show_error
 
     show_error(None, error)
 

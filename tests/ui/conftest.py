@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.services.store import StoreLocation
-from tests.conftest import XDisplay
+from tests.conftest import PASSPHRASE, XDisplay
+from tests.ui.helpers import png_file
 
 
 @pytest.fixture(scope="session")
@@ -74,3 +78,66 @@ def desktop_factory(qtbot, clock: FixedClock, tmp_path: Path):  # type: ignore[n
         if widget.isVisible():
             widget.close()
     qtbot.wait(10)
+
+
+@dataclass(frozen=True)
+class SeededStore:
+    """A store with a few incidents, copied fresh for each test."""
+
+    location: StoreLocation
+    photo: str
+    """Incident with three PNG exhibits (TikTok, people: Pupil A; Pupil B)."""
+    fake_account: str
+    """Incident with no exhibits and one written account."""
+    closed: str
+    """A closed incident on Instagram."""
+
+
+def _seed(folder: Path) -> tuple[StoreLocation, str, str, str]:
+    from harmonize_evidence.domain.model import Category, Producer, Role, Status
+    from harmonize_evidence.services.store import create_store
+
+    location = StoreLocation(folder / "store")
+    producer = Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
+    moments = [datetime(2026, 11, day, 20, 0, tzinfo=UTC) for day in (18, 19, 20, 21)]
+    store, _ = create_store(location, producer, PASSPHRASE, FixedClock(moments[0]))
+    with store:
+        store.clock = FixedClock(moments[1])
+        closed = store.new_incident(
+            "Group chat about a supply teacher", platforms=["Instagram"], people="Pupil C"
+        )
+        store.set_status(closed.id, Status.CLOSED, "resolved with the parents")
+        store.clock = FixedClock(moments[2])
+        fake = store.new_incident(
+            "Fake account in my name", category=Category.OTHER, people="unknown"
+        )
+        store.add_note(fake.id, "The account first appeared on Monday; a parent told me.")
+        store.clock = FixedClock(moments[3])
+        photo = store.new_incident(
+            "Comments under a class photo", platforms=["TikTok"], people="Pupil A; Pupil B"
+        )
+        for number in range(3):
+            path = png_file(folder / f"photo-{number}.png", colour=(200, 40 * number, 60))
+            store.add_file(
+                photo.id,
+                path,
+                url="https://www.tiktok.com/@someone/video/1",
+                note=f"comment {number}",
+            )
+    return location, photo.id, fake.id, closed.id
+
+
+@pytest.fixture(scope="session")
+def _template_store(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[StoreLocation, str, str, str]:
+    return _seed(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def seeded(_template_store: tuple[StoreLocation, str, str, str], tmp_path: Path) -> SeededStore:
+    """A fresh copy of the seeded store."""
+    template, photo, fake, closed = _template_store
+    location = StoreLocation(tmp_path / "seeded")
+    shutil.copytree(template.directory, location.directory)
+    return SeededStore(location, photo, fake, closed)

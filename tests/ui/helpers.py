@@ -38,3 +38,50 @@ def unlock_through_window(qtbot, desktop, passphrase: str = PASSPHRASE) -> None:
         lambda: desktop.main_window is not None and desktop.main_window.isVisible(),
         timeout=15_000,
     )
+
+
+def png_file(
+    path: Path, size: tuple[int, int] = (320, 200), colour: tuple[int, int, int] = (200, 30, 30)
+) -> Path:
+    """Write a PNG of one colour with a white band across it (so blur is visible)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, colour)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, size[1] // 3, size[0], size[1] // 3 + max(2, size[1] // 10)), fill="white")
+    image.save(path, format="PNG")
+    return path
+
+
+def seed_store(location: Any, clock: Any, folder: Path, plan: list[tuple[str, int]]) -> list[str]:
+    """Add incidents (title, number of PNG exhibits) to a store; returns their ids."""
+    from harmonize_evidence.services.store import open_store
+
+    ids = []
+    with open_store(location, lambda: PASSPHRASE, clock) as store:
+        for title, count in plan:
+            incident = store.new_incident(title, people="Pupil A; Pupil B")
+            for number in range(count):
+                path = png_file(
+                    folder / f"{incident.id}-{number}.png", colour=(40 * number % 255, 90, 160)
+                )
+                store.add_file(
+                    incident.id,
+                    path,
+                    url="https://www.tiktok.com/@someone/video/1",
+                    note=f"note {number}",
+                )
+            ids.append(incident.id)
+    return ids
+
+
+def type_text(widget: Any, text: str) -> None:
+    """Type ``text`` into a widget as key presses (any Unicode, unlike QTest.keyClicks)."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+
+    for char in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(
+                widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char)
+            )

@@ -1,0 +1,182 @@
+"""Small dialogs: a new incident, a written account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from harmonize_evidence.domain.chain import CustodyEntry
+from harmonize_evidence.domain.errors import HarmonizeError
+from harmonize_evidence.domain.model import Category, Incident
+from harmonize_evidence.domain.text import NOTE_MAX
+from harmonize_evidence.domain.urls import PLATFORMS
+from harmonize_evidence.ui.errors import show_error
+from harmonize_evidence.ui.wording import CATEGORY_NAMES
+
+
+def problem_label() -> QLabel:
+    """A label for an inline problem: plain text, bold, hidden until needed."""
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setAccessibleName("Problem")
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    label.hide()
+    return label
+
+
+class NewIncidentDialog(QDialog):
+    """Opens an incident: title, category, platforms, people involved, who reported it."""
+
+    def __init__(
+        self,
+        create: Callable[..., Incident],
+        reporter: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._create = create
+        self.incident: Incident | None = None
+        self.setWindowTitle("New incident")
+        self.setAccessibleName("New incident")
+        self.title = QLineEdit()
+        self.title.setAccessibleName("Title")
+        self.title.setPlaceholderText("e.g. Abusive comments about Ms Lane on TikTok")
+        self.category = QComboBox()
+        self.category.setAccessibleName("Category")
+        for category in Category:
+            self.category.addItem(CATEGORY_NAMES[category], category)
+        self.platforms = QListWidget()
+        self.platforms.setAccessibleName("Platforms")
+        for platform in PLATFORMS:
+            item = QListWidgetItem("Other" if platform == "other" else platform)
+            item.setData(Qt.ItemDataRole.UserRole, platform)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.platforms.addItem(item)
+        self.platforms.setMaximumHeight(self.fontMetrics().height() * 7)
+        self.people = QPlainTextEdit()
+        self.people.setAccessibleName("People involved")
+        self.people.setTabChangesFocus(True)
+        self.people.setMaximumHeight(self.fontMetrics().height() * 4)
+        self.reported_by = QLineEdit(reporter)
+        self.reported_by.setAccessibleName("Reported by")
+        self.problem = problem_label()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Open incident")
+        form = QFormLayout()
+        form.addRow("&Title:", self.title)
+        form.addRow("&Category:", self.category)
+        form.addRow("&Platforms:", self.platforms)
+        form.addRow("P&eople involved:", self.people)
+        form.addRow("&Reported by:", self.reported_by)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
+
+    def checked_platforms(self) -> list[str]:
+        """The platforms ticked."""
+        return [
+            str(self.platforms.item(row).data(Qt.ItemDataRole.UserRole))
+            for row in range(self.platforms.count())
+            if self.platforms.item(row).checkState() == Qt.CheckState.Checked
+        ]
+
+    def submit(self) -> None:
+        """Open the incident; problems are shown in the dialog."""
+        try:
+            self.incident = self._create(
+                self.title.text(),
+                category=Category(self.category.currentData()),
+                platforms=self.checked_platforms(),
+                people=self.people.toPlainText(),
+                reported_by=self.reported_by.text() or None,
+            )
+        except HarmonizeError as exc:
+            self.problem.setText(exc.message)
+            self.problem.show()
+            return
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self.accept()
+
+
+class WrittenAccountDialog(QDialog):
+    """Writes a written account or contemporaneous note. Once saved it can never change."""
+
+    def __init__(
+        self,
+        incident: Incident,
+        save: Callable[[str], CustodyEntry],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._save = save
+        self.entry: CustodyEntry | None = None
+        self.setWindowTitle(f"Written account for {incident.id}")
+        self.setAccessibleName("Written account")
+        intro = QLabel(
+            "Write what you saw and did, in your own words, with times where you know them. "
+            "Once saved, an account cannot be changed: a correction is a new account."
+        )
+        intro.setWordWrap(True)
+        self.text = QPlainTextEdit()
+        self.text.setAccessibleName("Written account text")
+        self.text.setTabChangesFocus(True)
+        self.counter = QLabel()
+        self.counter.setAccessibleName("Characters used")
+        self.problem = problem_label()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Save account")
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.text)
+        layout.addWidget(self.counter)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        self.text.textChanged.connect(self._count)
+        self._count()
+        self.resize(self.fontMetrics().averageCharWidth() * 80, self.fontMetrics().height() * 22)
+
+    def _count(self) -> None:
+        self.counter.setText(f"{len(self.text.toPlainText()):,} of {NOTE_MAX:,} characters")
+
+    def submit(self) -> None:
+        """Save the account on the custody chain."""
+        try:
+            self.entry = self._save(self.text.toPlainText())
+        except HarmonizeError as exc:
+            self.problem.setText(exc.message)
+            self.problem.show()
+            return
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self.accept()

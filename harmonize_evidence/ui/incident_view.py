@@ -1,0 +1,501 @@
+"""One incident: its exhibits as a blurred thumbnail grid, their metadata, written accounts and
+the custody timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import (
+    QItemSelection,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QIcon, QKeyEvent, QMouseEvent, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from harmonize_evidence.domain.chain import CustodyEntry
+from harmonize_evidence.domain.clock import parse_utc
+from harmonize_evidence.domain.model import Exhibit, Incident
+from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.ui.models import (
+    EXHIBIT_ROLE,
+    CustodyTableModel,
+    ExhibitListModel,
+    metadata_rows,
+    shows_picture,
+    written_accounts,
+)
+from harmonize_evidence.ui.session import Session
+from harmonize_evidence.ui.tasks import Task
+from harmonize_evidence.ui.thumbnails import THUMBNAIL_SIZE, ThumbnailCache
+from harmonize_evidence.ui.viewer import ExhibitViewer
+from harmonize_evidence.ui.wording import CATEGORY_NAMES, STATUS_NAMES, local_text
+
+
+@dataclass(frozen=True)
+class IncidentDetails:
+    """Everything the incident view shows, read in one go by a worker."""
+
+    incident: Incident
+    exhibits: tuple[Exhibit, ...]
+    entries: tuple[CustodyEntry, ...]
+
+
+def read_details(store: EvidenceStore, incident_id: str) -> IncidentDetails:
+    """Read an incident, its exhibits and its custody log (no exhibit bytes)."""
+    incident = store.incident(incident_id)
+    return IncidentDetails(
+        incident, tuple(store.exhibits(incident.id)), tuple(store.log(incident.id))
+    )
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    """Draws one grid cell: the picture centred in a square, the caption under it."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
+        cell = option.rect.adjusted(2, 2, -2, -2)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if selected:
+            painter.setPen(QPen(palette.highlight().color(), 2))
+            painter.setBrush(
+                palette.highlight().color().lighter(170)
+                if not _dark(palette)
+                else palette.highlight().color().darker(150)
+            )
+            painter.drawRoundedRect(cell, 6, 6)
+        side = THUMBNAIL_SIZE
+        box = QRect(cell.left() + (cell.width() - side) // 2, cell.top() + 4, side, side)
+        decoration = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(decoration, QPixmap) and not decoration.isNull():
+            size = decoration.deviceIndependentSize().toSize()
+            size.scale(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(
+                box.left() + (box.width() - size.width()) // 2,
+                box.top() + (box.height() - size.height()) // 2,
+                size.width(),
+                size.height(),
+            )
+            painter.drawPixmap(target, decoration)
+        elif isinstance(decoration, QIcon):
+            exhibit = index.data(EXHIBIT_ROLE)
+            placeholder = isinstance(exhibit, Exhibit) and shows_picture(exhibit)
+            inset = 0 if placeholder else side // 4  # a kind icon is drawn smaller
+            decoration.paint(painter, box.adjusted(inset, inset, -inset, -inset))
+        text_rect = QRect(
+            cell.left() + 2, box.bottom() + 4, cell.width() - 4, cell.bottom() - box.bottom() - 4
+        )
+        role = QPalette.ColorRole.Text
+        painter.setPen(palette.color(role))
+        painter.drawText(
+            text_rect,
+            int(
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+            ),
+            str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
+        )
+        if focused and not selected:
+            painter.setPen(QPen(palette.highlight().color(), 1, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(cell, 6, 6)
+        painter.restore()
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        line = option.fontMetrics.height()
+        return QSize(THUMBNAIL_SIZE + line * 2, THUMBNAIL_SIZE + round(line * 2.8))
+
+
+def _dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+class ExhibitGrid(QListView):
+    """Thumbnails in a grid. A click shows a picture unblurred, Space toggles, Enter opens."""
+
+    open_requested = Signal(QModelIndex)
+    visible_changed = Signal()
+
+    def __init__(self, model: ExhibitListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self._model = model
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)  # only painted rows are asked for their picture
+        self.setWordWrap(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+        self.setItemDelegate(ThumbnailDelegate(self))
+        line = self.fontMetrics().height()
+        self.setGridSize(QSize(THUMBNAIL_SIZE + line * 2, THUMBNAIL_SIZE + round(line * 2.8)))
+        self.setSpacing(line // 2)
+        self.setAccessibleName("Exhibits")
+        self.setAccessibleDescription(
+            "Pictures are blurred. Click a picture or press Space to show it; press Enter to "
+            "open it full size."
+        )
+        self.doubleClicked.connect(self.open_requested)
+        self._visible_timer = QTimer(self)
+        self._visible_timer.setSingleShot(True)
+        self._visible_timer.setInterval(60)
+        self._visible_timer.timeout.connect(self.visible_changed)
+        self.verticalScrollBar().valueChanged.connect(lambda _v: self._visible_timer.start())
+
+    def visible_rows(self) -> list[int]:
+        """Rows whose cell is at least partly on screen."""
+        area = self.viewport().rect()
+        rows = []
+        for row in range(self._model.rowCount()):
+            if self.visualRect(self._model.index(row)).intersects(area):
+                rows.append(row)
+        return rows
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        super().mouseReleaseEvent(event)
+        if index.isValid() and event.button() == Qt.MouseButton.LeftButton:
+            self._toggle(index.row())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        index = self.currentIndex()
+        if index.isValid() and event.key() == Qt.Key.Key_Space:
+            self._toggle(index.row())
+            return
+        if index.isValid() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.open_requested.emit(index)
+            return
+        super().keyPressEvent(event)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._visible_timer.start()
+
+    def _toggle(self, row: int) -> None:
+        exhibit = self._model.exhibit_at(row)
+        if shows_picture(exhibit):
+            self._model.set_revealed(row, not self._model.is_revealed(exhibit.ref))
+
+
+class MetadataPanel(QTableWidget):
+    """The selected exhibit's record: reference, hash, source, times, who kept it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, 2, parent)
+        self.setHorizontalHeaderLabels(["Field", "Value"])
+        self.verticalHeader().hide()
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setWordWrap(True)
+        self.setAccessibleName("Exhibit details")
+        self.setTabKeyNavigation(False)
+
+    def show_exhibit(self, exhibit: Exhibit | None, session: Session) -> None:
+        """Fill the panel for ``exhibit`` (or empty it)."""
+        self.setRowCount(0)
+        if exhibit is None:
+            return
+        rows = metadata_rows(exhibit, session.clock.zone)
+        self.setRowCount(len(rows))
+        for row, (label, value) in enumerate(rows):
+            self.setItem(row, 0, QTableWidgetItem(label))
+            item = QTableWidgetItem(value)
+            item.setToolTip(value if len(value) < 300 else value[:300] + "…")
+            self.setItem(row, 1, item)
+        self.resizeRowsToContents()
+
+
+class IncidentView(QWidget):
+    """Everything about one incident. Emits :attr:`changed` after it adds to the incident."""
+
+    changed = Signal(object)  # the refreshed Incident
+    add_files_requested = Signal()
+    account_requested = Signal()
+    verify_requested = Signal()
+
+    def __init__(self, session: Session, thumbnails: ThumbnailCache) -> None:
+        super().__init__()
+        self._session = session
+        self._thumbnails = thumbnails
+        self.incident: Incident | None = None
+        self._viewers: list[ExhibitViewer] = []
+        self._task: Task[IncidentDetails] | None = None
+
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setWordWrap(True)
+        self.title.setAccessibleName("Incident title")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("Incident summary")
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.add_files_button = QPushButton("Add &files…")
+        self.account_button = QPushButton("&Written account…")
+        self.verify_button = QPushButton("&Verify")
+        self.verify_button.setToolTip("Re-check every hash, signature and stored file")
+        self.actions_row = QHBoxLayout()
+        for button in (self.add_files_button, self.account_button, self.verify_button):
+            self.actions_row.addWidget(button)
+        self.actions_row.addStretch()
+        self.add_files_button.clicked.connect(self.add_files_requested)
+        self.account_button.clicked.connect(self.account_requested)
+        self.verify_button.clicked.connect(self.verify_requested)
+
+        # Exhibits tab: grid beside metadata.
+        self.exhibits = ExhibitListModel(thumbnails, self)
+        self.grid = ExhibitGrid(self.exhibits)
+        self.grid.open_requested.connect(self.open_exhibit)
+        self.grid.visible_changed.connect(self._retain_visible)
+        self.grid.selectionModel().selectionChanged.connect(self._exhibit_selected)
+        self.metadata = MetadataPanel()
+        self.open_button = QPushButton("&Open full size")
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(lambda: self.open_exhibit(self.grid.currentIndex()))
+        self.blur_button = QPushButton("&Blur all")
+        self.blur_button.setToolTip("Blur every picture again")
+        self.blur_button.clicked.connect(self.exhibits.blur_all)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.metadata, 1)
+        side_buttons = QHBoxLayout()
+        side_buttons.addWidget(self.open_button)
+        side_buttons.addWidget(self.blur_button)
+        side_buttons.addStretch()
+        side_layout.addLayout(side_buttons)
+        self.empty_exhibits = QLabel(
+            "No exhibits yet. Add files with the button above or drag them here."
+        )
+        self.empty_exhibits.setWordWrap(True)
+        self.empty_exhibits.hide()
+        grid_area = QWidget()
+        grid_layout = QVBoxLayout(grid_area)
+        grid_layout.setContentsMargins(0, 0, 0, 0)
+        grid_layout.addWidget(self.empty_exhibits)
+        grid_layout.addWidget(self.grid, 1)
+        exhibits_tab = QSplitter(Qt.Orientation.Horizontal)
+        exhibits_tab.addWidget(grid_area)
+        exhibits_tab.addWidget(side)
+        exhibits_tab.setStretchFactor(0, 3)
+        exhibits_tab.setStretchFactor(1, 2)
+        exhibits_tab.setSizes([3000, 2000])
+        exhibits_tab.setChildrenCollapsible(False)
+
+        # Written accounts tab.
+        self.accounts = QListWidget()
+        self.accounts.setWordWrap(True)
+        self.accounts.setAccessibleName("Written accounts")
+        self.accounts.setAlternatingRowColors(True)
+        self.accounts.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.accounts.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        accounts_note = QLabel(
+            "Saved accounts cannot be changed. To correct one, add a new account that says what "
+            "it corrects."
+        )
+        accounts_note.setWordWrap(True)
+        accounts_tab = QWidget()
+        accounts_layout = QVBoxLayout(accounts_tab)
+        accounts_layout.addWidget(accounts_note)
+        accounts_layout.addWidget(self.accounts, 1)
+        add_account = QPushButton("&Add written account…")
+        add_account.clicked.connect(self.account_requested)
+        accounts_row = QHBoxLayout()
+        accounts_row.addWidget(add_account)
+        accounts_row.addStretch()
+        accounts_layout.addLayout(accounts_row)
+
+        # Custody timeline tab.
+        self.custody = CustodyTableModel(session.clock.zone, self)
+        self.timeline = QTableView()
+        self.timeline.setModel(self.custody)
+        self.timeline.setAccessibleName("Custody log")
+        self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.timeline.verticalHeader().hide()
+        self.timeline.setTabKeyNavigation(False)
+        self.timeline.setWordWrap(False)
+        header = self.timeline.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(CustodyTableModel.COLUMN_ACTOR, QHeaderView.ResizeMode.Stretch)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Incident sections")
+        self.tabs.addTab(exhibits_tab, "E&xhibits")
+        self.tabs.addTab(accounts_tab, "Written a&ccounts")
+        self.tabs.addTab(self.timeline, "Custody &log")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.summary)
+        layout.addLayout(self.actions_row)
+        layout.addWidget(self.tabs, 1)
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def show_incident(self, incident_id: str | None) -> None:
+        """Show ``incident_id`` (read off the GUI thread), or nothing."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        if incident_id is None:
+            self.clear()
+            return
+        if self.incident is None or self.incident.id != incident_id:
+            self.clear()
+            self.title.setText(incident_id)
+            self.summary.setText("Loading…")
+        self._task = self._session.run(
+            lambda store, _task: read_details(store, incident_id), self._loaded
+        )
+
+    def reload(self) -> None:
+        """Read the shown incident again (after something was added)."""
+        if self.incident is not None:
+            self.show_incident(self.incident.id)
+
+    def _loaded(self, details: IncidentDetails) -> None:
+        self._task = None
+        same = self.incident is not None and self.incident.id == details.incident.id
+        self.incident = details.incident
+        self._show_header(details.incident)
+        if same:
+            for exhibit in details.exhibits:
+                self.exhibits.append(exhibit)
+        else:
+            self.exhibits.set_rows(details.exhibits)
+        self.empty_exhibits.setVisible(not details.exhibits)
+        self.custody.set_rows(details.entries)
+        self._show_accounts(written_accounts(details.entries))
+        if not same and details.exhibits:
+            self.grid.setCurrentIndex(self.exhibits.index(0))
+        self.changed.emit(details.incident)
+
+    def _show_header(self, incident: Incident) -> None:
+        zone = self._session.clock.zone
+        self.title.setText(incident.title)
+        parts = [
+            incident.id,
+            STATUS_NAMES[incident.status]
+            + (", URGENT: tell the safeguarding lead" if incident.urgent else ""),
+            CATEGORY_NAMES[incident.category],
+        ]
+        if incident.platforms:
+            parts.append(", ".join(incident.platforms))
+        lines = [
+            " · ".join(parts),
+            f"Opened {local_text(incident.created_utc, zone)} · reported by {incident.reported_by}",
+        ]
+        if incident.people:
+            lines.append(f"People involved: {incident.people}")
+        self.summary.setText("\n".join(lines))
+
+    def _show_accounts(self, entries: list[CustodyEntry]) -> None:
+        self.accounts.clear()
+        zone = self._session.clock.zone
+        for entry in entries:
+            when = local_text(parse_utc(entry.utc), zone)
+            text = str(entry.details.get("text", ""))
+            item = QListWidgetItem(f"{when}, {entry.actor} (entry {entry.seq}):\n{text}")
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.accounts.addItem(item)
+        if not entries:
+            item = QListWidgetItem("No written accounts yet.")
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.accounts.addItem(item)
+
+    def clear(self) -> None:
+        """Show nothing and drop every record and picture of the incident."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        self.incident = None
+        self.title.clear()
+        self.summary.clear()
+        self.exhibits.clear()
+        self.custody.clear()
+        self.accounts.clear()
+        self.metadata.show_exhibit(None, self._session)
+        self.open_button.setEnabled(False)
+        self._thumbnails.clear()
+        self.close_viewers()
+
+    # -- exhibits --------------------------------------------------------------------------------
+
+    def _exhibit_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        exhibit = self.exhibits.exhibit_at(indexes[0].row()) if indexes else None
+        self.metadata.show_exhibit(exhibit, self._session)
+        self.open_button.setEnabled(exhibit is not None and shows_picture(exhibit))
+
+    def _retain_visible(self) -> None:
+        rows = self.grid.visible_rows()
+        self._thumbnails.retain(self.exhibits.exhibit_at(row).ref for row in rows)
+
+    def open_exhibit(self, index: QModelIndex) -> ExhibitViewer | None:
+        """Open the exhibit at ``index`` full size in its own window."""
+        if not index.isValid():
+            return None
+        exhibit = self.exhibits.exhibit_at(index.row())
+        if not shows_picture(exhibit):
+            return None
+        viewer = ExhibitViewer(self._session, exhibit, self.window())
+        self._viewers.append(viewer)
+        viewer.destroyed.connect(lambda _obj=None, v=viewer: self._forget_viewer(v))
+        viewer.show()
+        return viewer
+
+    def _forget_viewer(self, viewer: ExhibitViewer) -> None:
+        if viewer in self._viewers:
+            self._viewers.remove(viewer)
+
+    @property
+    def viewers(self) -> list[ExhibitViewer]:
+        """The exhibit windows open now."""
+        return list(self._viewers)
+
+    def close_viewers(self) -> None:
+        """Close every exhibit window, dropping its picture."""
+        viewers, self._viewers = self._viewers, []
+        for viewer in viewers:
+            viewer.drop_picture()

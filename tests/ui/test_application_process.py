@@ -1,0 +1,106 @@
+"""The real program, started as a user starts it, on its own X display; a screenshot is kept."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSPHRASE, XDisplay, start_xvfb, stop_xvfb
+from tests.ui.conftest import SeededStore
+from tests.ui.helpers import ARTIFACTS
+
+
+def xdotool(display: XDisplay, *args: str, timeout: float = 20) -> str:
+    result = subprocess.run(
+        ["xdotool", *args],
+        env={**os.environ, "DISPLAY": display.name},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return result.stdout.strip()
+
+
+def wait_for_window(display: XDisplay, name: str, timeout: float = 30) -> str:
+    """The id of a visible window whose title matches ``name`` (a regular expression)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = xdotool(display, "search", "--onlyvisible", "--name", name)
+        if found:
+            return found.splitlines()[0]
+        time.sleep(0.1)
+    pytest.fail(f"no window called {name!r} appeared")
+
+
+def grab_window(display: XDisplay, window: str, path: Path) -> tuple[int, int]:
+    """Save a PNG of the window's area of the screen; returns its size."""
+    import mss
+    import mss.tools
+
+    geometry = dict(
+        line.split("=", 1)
+        for line in xdotool(display, "getwindowgeometry", "--shell", window).splitlines()
+    )
+    box = {
+        "left": int(geometry["X"]),
+        "top": int(geometry["Y"]),
+        "width": int(geometry["WIDTH"]),
+        "height": int(geometry["HEIGHT"]),
+    }
+    with mss.MSS(display=display.name) as screen:
+        shot = screen.grab(box)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mss.tools.to_png(shot.rgb, shot.size, output=str(path))
+    return shot.size.width, shot.size.height
+
+
+@pytest.fixture(params=[(1, (1920, 1080)), (2, (3840, 2160))], ids=["100%", "200%"])
+def screen(request: pytest.FixtureRequest) -> Iterator[tuple[XDisplay, int]]:
+    scale, size = request.param
+    display = start_xvfb((size,))
+    yield display, scale
+    stop_xvfb(display)
+
+
+def test_the_program_unlocks_to_its_main_window_and_quits_cleanly(
+    screen: tuple[XDisplay, int], seeded: SeededStore, cli_env: dict[str, str]
+) -> None:
+    display, scale = screen
+    env = {
+        **cli_env,
+        "DISPLAY": display.name,
+        "QT_QPA_PLATFORM": "xcb",
+        "QT_SCALE_FACTOR": str(scale),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harmonize_evidence", "--store", str(seeded.location.directory)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        locked = wait_for_window(display, "^Harmonize Evidence: locked$")
+        xdotool(display, "windowfocus", "--sync", locked)
+        xdotool(display, "type", "--delay", "5", PASSPHRASE)
+        xdotool(display, "key", "Return")
+        window = wait_for_window(display, "^Harmonize Evidence$")
+        time.sleep(1.5)  # thumbnails arrive off the GUI thread
+        name = "main-window.png" if scale == 1 else f"main-window-{scale * 100}pct.png"
+        width, height = grab_window(display, window, ARTIFACTS / name)
+        assert width >= 800 * scale * 0.9 and height >= 500 * scale * 0.9
+        xdotool(display, "windowfocus", "--sync", window)
+        xdotool(display, "key", "ctrl+q")
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        _out, err = process.communicate(timeout=10)
+    assert "Traceback" not in err

@@ -1,0 +1,238 @@
+"""The main window driven through its widgets: list, incident view, dialogs, drag and drop."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from harmonize_evidence.domain.model import Category
+from harmonize_evidence.ui.app import DesktopApp
+from harmonize_evidence.ui.main_window import MainWindow
+from harmonize_evidence.ui.models import IncidentTableModel
+from tests.ui.conftest import SeededStore
+from tests.ui.helpers import png_file, type_text, unlock_through_window, wait_for_message
+
+
+@pytest.fixture
+def desktop(qtbot, desktop_factory, seeded: SeededStore) -> DesktopApp:
+    app = desktop_factory(seeded.location)
+    app.start()
+    unlock_through_window(qtbot, app)
+    window = app.main_window
+    qtbot.waitUntil(lambda: window.incidents.rowCount() == 3)
+    qtbot.waitUntil(lambda: window.incident_view.incident is not None)
+    return app
+
+
+def main(desktop: DesktopApp) -> MainWindow:
+    assert desktop.main_window is not None
+    return desktop.main_window
+
+
+def test_main_window_shows_the_newest_incident_with_its_exhibits(
+    qtbot, desktop: DesktopApp, seeded: SeededStore
+) -> None:
+    window = main(desktop)
+    assert window.current_incident().id == seeded.photo
+    view = window.incident_view
+    assert view.title.text() == "Comments under a class photo"
+    assert seeded.photo in view.summary.text() and "TikTok" in view.summary.text()
+    assert view.exhibits.rowCount() == 3
+    assert view.custody.rowCount() == 4
+    assert view.metadata.item(0, 1).text() == "ZL/1"  # the first exhibit is chosen
+    assert window.count_label.text() == "3 incidents"
+    # Only the pictures on screen were decrypted, and they are blurred.
+    qtbot.waitUntil(lambda: window.thumbnails.held >= 3)
+    assert window.thumbnails.blobs_read == 3
+    assert not any(view.exhibits.is_revealed(e.ref) for e in view.exhibits.exhibits)
+
+
+def test_choosing_another_incident_shows_its_written_accounts(
+    qtbot, desktop: DesktopApp, seeded: SeededStore
+) -> None:
+    window = main(desktop)
+    window.select_incident(seeded.fake_account)
+    view = window.incident_view
+    qtbot.waitUntil(lambda: view.incident is not None and view.incident.id == seeded.fake_account)
+    assert view.exhibits.rowCount() == 0
+    assert view.empty_exhibits.isVisibleTo(view)
+    assert view.accounts.count() == 1
+    assert "The account first appeared on Monday" in view.accounts.item(0).text()
+    assert not view.accounts.item(0).flags() & Qt.ItemFlag.ItemIsEditable
+
+
+def test_clicking_a_thumbnail_shows_it_and_space_blurs_it_again(qtbot, desktop: DesktopApp) -> None:
+    view = main(desktop).incident_view
+    grid = view.grid
+    rect = grid.visualRect(view.exhibits.index(1))
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert view.exhibits.is_revealed("ZL/2")
+    assert view.metadata.item(0, 1).text() == "ZL/2"
+    qtbot.keyClick(grid, Qt.Key.Key_Space)
+    assert not view.exhibits.is_revealed("ZL/2")
+    qtbot.keyClick(grid, Qt.Key.Key_Right)  # keyboard moves choose without revealing
+    assert grid.currentIndex().row() == 2
+    assert not view.exhibits.is_revealed("ZL/3")
+
+
+def test_an_exhibit_opens_full_size_and_zooms(qtbot, desktop: DesktopApp) -> None:
+    view = main(desktop).incident_view
+    view.grid.setCurrentIndex(view.exhibits.index(0))
+    qtbot.keyClick(view.grid, Qt.Key.Key_Return)
+    assert len(view.viewers) == 1
+    viewer = view.viewers[0]
+    qtbot.waitUntil(lambda: not viewer.item.pixmap().isNull())
+    assert viewer.item.pixmap().size().width() == 320
+    viewer.view.set_zoom(1.0)
+    qtbot.keyClick(viewer.view, Qt.Key.Key_Plus)
+    assert viewer.view.zoom == pytest.approx(1.25)
+    qtbot.keyClick(viewer.view, Qt.Key.Key_Minus)
+    qtbot.keyClick(viewer.view, Qt.Key.Key_Minus)
+    assert viewer.view.zoom == pytest.approx(0.8)
+    qtbot.keyClick(viewer.view, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: view.viewers == [])
+
+
+def test_new_incident_dialog_explains_problems_inline_and_opens_the_incident(
+    qtbot, desktop: DesktopApp
+) -> None:
+    window = main(desktop)
+    dialog = window.new_incident()
+    dialog.submit()
+    assert dialog.isVisible()
+    assert dialog.problem.text() == "The title is empty; please type something."
+    type_text(dialog.title, "Voicemail from a withheld number")
+    dialog.category.setCurrentIndex(dialog.category.findData(Category.OTHER))
+    dialog.platforms.item(0).setCheckState(Qt.CheckState.Checked)
+    dialog.submit()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert window.incidents.rowCount() == 4
+    current = window.current_incident()
+    assert current is not None and current.title == "Voicemail from a withheld number"
+    assert current.category is Category.OTHER and current.platforms == ("Facebook",)
+    assert window.proxy.index(0, IncidentTableModel.COLUMN_TITLE).data() == current.title
+
+
+def test_a_written_account_is_saved_on_the_chain_and_searchable(
+    qtbot, desktop: DesktopApp, seeded: SeededStore
+) -> None:
+    window = main(desktop)
+    dialog = window.write_account()
+    assert dialog is not None
+    type_text(dialog.text, "At 21:35 I saw the comments; I took screenshots at once.")
+    dialog.submit()
+    view = window.incident_view
+    qtbot.waitUntil(lambda: view.custody.rowCount() == 5)
+    assert view.custody.entries[-1].action == "note_added"
+    assert "I took screenshots at once" in view.accounts.item(0).text()
+    window.search.setText("screenshots")
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 1, timeout=10_000)
+    assert window.current_incident().id == seeded.photo
+
+
+def test_search_finds_words_in_written_accounts(
+    qtbot, desktop: DesktopApp, seeded: SeededStore
+) -> None:
+    window = main(desktop)
+    qtbot.keyClicks(window.search, "monday parent")
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 1, timeout=10_000)
+    assert window.proxy.index(0, 0).data() == seeded.fake_account
+    assert window.count_label.text() == "1 of 3 incidents"
+    window.search.clear()
+    assert window.proxy.rowCount() == 3
+
+
+def test_dropping_a_file_on_the_window_adds_it_unchanged(
+    qtbot, desktop: DesktopApp, tmp_path: Path
+) -> None:
+    window = main(desktop)
+    path = png_file(tmp_path / "phone screenshot.png", (400, 800), (10, 120, 10))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    centre = window.rect().center()
+    enter = QDragEnterEvent(
+        QPointF(centre),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(centre),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, drop)
+    view = window.incident_view
+    qtbot.waitUntil(lambda: view.exhibits.rowCount() == 4, timeout=10_000)
+    added = view.exhibits.exhibit_at(3)
+    assert added.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert added.metadata["source_file_name"] == "phone screenshot.png"
+    assert window.incidents.index(0, IncidentTableModel.COLUMN_ITEMS).data() == "4"
+
+
+def test_a_drag_without_files_is_refused(desktop: DesktopApp) -> None:
+    window = main(desktop)
+    mime = QMimeData()
+    mime.setText("just words")
+    enter = QDragEnterEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, enter)
+    assert not enter.isAccepted()
+
+
+def test_an_empty_file_is_refused_with_the_command_line_sentence(
+    qtbot, desktop: DesktopApp, seeded: SeededStore, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    main(desktop).add_files(seeded.photo, [empty])
+    box = wait_for_message(qtbot)
+    assert box.text() == "empty.png is empty, so there is nothing to keep."
+    box.close()
+
+
+def test_verifying_an_incident_reports_in_plain_words(qtbot, desktop: DesktopApp) -> None:
+    window = main(desktop)
+    window.verify_action.trigger()
+    box = wait_for_message(qtbot)
+    assert box.text() == (
+        "Verified 1 incident(s): 4 custody entries and 3 exhibits; everything is intact."
+    )
+    box.close()
+
+
+def test_filters_are_reachable_by_keyboard_and_have_accessible_names(
+    qtbot, desktop: DesktopApp
+) -> None:
+    window = main(desktop)
+    for widget in (
+        window.search,
+        window.status_filter,
+        window.category_filter,
+        window.platform_filter,
+        window.table,
+        window.incident_view.grid,
+        window.incident_view.metadata,
+    ):
+        assert widget.accessibleName(), widget
+        assert widget.focusPolicy() & Qt.FocusPolicy.TabFocus, widget
+    window.find_action.trigger()
+    assert QApplication.focusWidget() is window.search
+    window.status_filter.setCurrentIndex(window.status_filter.findText("Closed"))
+    assert window.proxy.rowCount() == 1
+    assert window.count_label.text() == "1 of 3 incidents"

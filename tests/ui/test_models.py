@@ -1,0 +1,217 @@
+"""The Qt models over a real store: row counts, sorting, filtering, roles, blurred pictures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon, QPixmap
+
+from harmonize_evidence.domain.clock import FixedClock
+from harmonize_evidence.domain.model import Category, Exhibit, Incident, Status
+from harmonize_evidence.services.store import unlock_key
+from harmonize_evidence.ui.models import (
+    CATEGORY_ROLE,
+    EXHIBIT_ROLE,
+    INCIDENT_ROLE,
+    PLATFORMS_ROLE,
+    REVEALED_ROLE,
+    STATUS_ROLE,
+    URGENT_ROLE,
+    CustodyTableModel,
+    ExhibitListModel,
+    IncidentFilterProxy,
+    IncidentTableModel,
+    metadata_rows,
+)
+from harmonize_evidence.ui.session import Session
+from harmonize_evidence.ui.thumbnails import ThumbnailCache
+from tests.conftest import PASSPHRASE
+from tests.ui.conftest import SeededStore
+
+M = IncidentTableModel
+
+
+@pytest.fixture
+def session(qtbot, seeded: SeededStore, clock: FixedClock) -> Iterator[Session]:
+    opened = Session(seeded.location, clock)
+    opened.open(unlock_key(seeded.location, lambda: PASSPHRASE))
+    yield opened
+    opened.lock()
+
+
+@pytest.fixture
+def incidents(session: Session) -> tuple[IncidentTableModel, IncidentFilterProxy]:
+    model = IncidentTableModel(session.clock.zone)
+    model.set_rows(session.store.incidents())
+    proxy = IncidentFilterProxy()
+    proxy.setSourceModel(model)
+    return model, proxy
+
+
+def column(proxy: IncidentFilterProxy, number: int) -> list[str]:
+    return [proxy.index(row, number).data() for row in range(proxy.rowCount())]
+
+
+def test_incidents_model_has_a_row_per_incident_newest_first(
+    incidents: tuple[IncidentTableModel, IncidentFilterProxy], seeded: SeededStore
+) -> None:
+    model, proxy = incidents
+    assert model.rowCount() == 3
+    assert model.columnCount() == len(M.HEADERS) == 7
+    assert column(proxy, M.COLUMN_ID) == [seeded.photo, seeded.fake_account, seeded.closed]
+    first = model.index(0, M.COLUMN_TITLE)
+    assert first.data() == "Comments under a class photo"
+    assert isinstance(first.data(INCIDENT_ROLE), Incident)
+    assert Status(first.data(STATUS_ROLE)) is Status.OPEN
+    assert Category(first.data(CATEGORY_ROLE)) is Category.STAFF_CYBERBULLYING
+    assert first.data(PLATFORMS_ROLE) == ["TikTok"]
+    assert first.data(URGENT_ROLE) is False
+    assert model.index(0, M.COLUMN_ITEMS).data() == "3"
+    assert model.index(0, M.COLUMN_CREATED).data() == "21 Nov 2026, 20:00"
+    assert model.index(2, M.COLUMN_STATUS).data() == "Closed"
+    assert model.headerData(M.COLUMN_TITLE, Qt.Orientation.Horizontal) == "Title"
+
+
+def test_sorting_by_a_column_reorders_whole_rows(
+    incidents: tuple[IncidentTableModel, IncidentFilterProxy],
+) -> None:
+    _model, proxy = incidents
+    proxy.sort(M.COLUMN_TITLE, Qt.SortOrder.AscendingOrder)
+    assert column(proxy, M.COLUMN_TITLE) == [
+        "Comments under a class photo",
+        "Fake account in my name",
+        "Group chat about a supply teacher",
+    ]
+    proxy.sort(M.COLUMN_ITEMS, Qt.SortOrder.DescendingOrder)
+    assert column(proxy, M.COLUMN_ITEMS)[0] == "3"
+    assert proxy.index(0, M.COLUMN_TITLE).data() == "Comments under a class photo"
+    proxy.sort(M.COLUMN_CREATED, Qt.SortOrder.AscendingOrder)
+    assert column(proxy, M.COLUMN_TITLE)[0] == "Group chat about a supply teacher"
+
+
+def test_a_new_incident_goes_in_its_sorted_place(
+    incidents: tuple[IncidentTableModel, IncidentFilterProxy], session: Session
+) -> None:
+    model, proxy = incidents
+    newest = session.store.new_incident("Threatening voicemail")  # the fixed clock: 21 Nov 21:40
+    model.upsert(newest)
+    assert model.rowCount() == 4
+    assert proxy.index(0, M.COLUMN_TITLE).data() == "Threatening voicemail"
+
+
+def test_filters_by_status_category_and_platform(
+    incidents: tuple[IncidentTableModel, IncidentFilterProxy], seeded: SeededStore
+) -> None:
+    _model, proxy = incidents
+    proxy.set_status(Status.CLOSED)
+    assert column(proxy, M.COLUMN_ID) == [seeded.closed]
+    proxy.set_status(Status.OPEN)
+    assert proxy.rowCount() == 2
+    proxy.set_category(Category.OTHER)
+    assert column(proxy, M.COLUMN_ID) == [seeded.fake_account]
+    proxy.set_category(None)
+    proxy.set_platform("TikTok")
+    assert column(proxy, M.COLUMN_ID) == [seeded.photo]
+    proxy.set_status(None)
+    proxy.set_platform("Instagram")
+    assert column(proxy, M.COLUMN_ID) == [seeded.closed]
+    proxy.set_platform(None)
+    assert proxy.rowCount() == 3
+
+
+def test_search_matches_titles_people_and_notes(
+    incidents: tuple[IncidentTableModel, IncidentFilterProxy], seeded: SeededStore
+) -> None:
+    _model, proxy = incidents
+    proxy.set_search("PHOTO")
+    assert column(proxy, M.COLUMN_ID) == [seeded.photo]
+    proxy.set_search("supply teacher")
+    assert column(proxy, M.COLUMN_ID) == [seeded.closed]
+    proxy.set_search("pupil b")
+    assert column(proxy, M.COLUMN_ID) == [seeded.photo]
+    proxy.set_search("monday")
+    assert proxy.rowCount() == 0
+    proxy.set_note_index({seeded.fake_account: "the account first appeared on monday"})
+    assert column(proxy, M.COLUMN_ID) == [seeded.fake_account]
+    proxy.set_search("")
+    assert proxy.rowCount() == 3
+
+
+def test_user_text_is_never_shown_as_markup(session: Session) -> None:
+    incident = session.store.new_incident("<b>bold</b><img src='/etc/hosts'>")
+    model = IncidentTableModel(session.clock.zone)
+    model.set_rows([incident])
+    assert model.index(0, M.COLUMN_TITLE).data() == "<b>bold</b><img src='/etc/hosts'>"
+    tooltip = model.index(0, M.COLUMN_TITLE).data(Qt.ItemDataRole.ToolTipRole)
+    assert "<b>" not in tooltip and "&lt;b&gt;bold&lt;/b&gt;&lt;img" in tooltip
+
+
+def test_exhibits_model_blurs_pictures_until_revealed(
+    qtbot, session: Session, seeded: SeededStore
+) -> None:
+    thumbnails = ThumbnailCache(session)
+    model = ExhibitListModel(thumbnails)
+    model.set_rows(session.store.exhibits(seeded.photo))
+    assert model.rowCount() == 3
+    index = model.index(0)
+    exhibit = index.data(EXHIBIT_ROLE)
+    assert isinstance(exhibit, Exhibit) and exhibit.ref == "ZL/1"
+    assert index.data() == "ZL/1\nBlurred: click to show"
+    assert index.data(REVEALED_ROLE) is False
+    assert index.data(Qt.ItemDataRole.AccessibleTextRole) == "Exhibit ZL/1, Image, blurred"
+
+    assert isinstance(index.data(Qt.ItemDataRole.DecorationRole), QIcon)  # being made
+    qtbot.waitUntil(lambda: isinstance(index.data(Qt.ItemDataRole.DecorationRole), QPixmap))
+    blurred = index.data(Qt.ItemDataRole.DecorationRole).toImage()
+    model.set_revealed(0, True)
+    assert index.data(REVEALED_ROLE) is True
+    assert index.data() == "ZL/1\nShown"
+    clear = index.data(Qt.ItemDataRole.DecorationRole).toImage()
+    assert clear.size() == blurred.size()
+    # The white band across the picture is sharp when shown and smeared when blurred.
+    band_row = round(clear.height() / 3) + 1
+    assert clear.pixelColor(clear.width() // 2, band_row).lightness() > 240
+    assert blurred.pixelColor(blurred.width() // 2, band_row).lightness() < 240
+    assert thumbnails.blobs_read == 1  # only the row that was asked for
+    model.blur_all()
+    assert index.data(REVEALED_ROLE) is False
+
+
+def test_clearing_the_thumbnails_holds_no_pixmaps(
+    qtbot, session: Session, seeded: SeededStore
+) -> None:
+    thumbnails = ThumbnailCache(session)
+    model = ExhibitListModel(thumbnails)
+    model.set_rows(session.store.exhibits(seeded.photo))
+    for row in range(3):
+        model.index(row).data(Qt.ItemDataRole.DecorationRole)
+    qtbot.waitUntil(lambda: thumbnails.held >= 3 and thumbnails.pending == 0)
+    session.lock()
+    assert thumbnails.held == 0 and thumbnails.pending == 0
+
+
+def test_custody_model_reads_like_a_timeline(session: Session, seeded: SeededStore) -> None:
+    model = CustodyTableModel(session.clock.zone)
+    model.set_rows(session.store.log(seeded.photo))
+    C = CustodyTableModel
+    assert model.rowCount() == 4
+    actions = [model.index(row, C.COLUMN_ACTION).data() for row in range(4)]
+    assert actions == ["Incident opened", "File added", "File added", "File added"]
+    assert model.index(1, C.COLUMN_SUBJECT).data() == "ZL/1"
+    assert model.index(0, C.COLUMN_ACTOR).data() == "Zoë Lane (ZL)"
+    assert len(model.index(0, C.COLUMN_HASH).data()) == 12
+
+
+def test_metadata_panel_rows_name_the_source_and_the_hash(
+    session: Session, seeded: SeededStore
+) -> None:
+    exhibit = session.store.exhibits(seeded.photo)[0]
+    rows = dict(metadata_rows(exhibit, session.clock.zone))
+    assert rows["Exhibit"] == "ZL/1"
+    assert rows["SHA-256"] == exhibit.sha256
+    assert rows["Web address"] == "https://www.tiktok.com/@someone/video/1"
+    assert rows["Platform"] == "TikTok"
+    assert rows["Picture size"] == "320 × 200 pixels"
+    assert rows["Kept by"] == "Zoë Lane"

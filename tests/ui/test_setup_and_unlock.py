@@ -1,0 +1,236 @@
+"""First run, unlocking, recovery, locking (on demand and when idle), and a damaged store."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
+
+from harmonize_evidence.domain.clock import FixedClock
+from harmonize_evidence.domain.errors import StoreLocked
+from harmonize_evidence.services.store import StoreLocation, recover_store, unlock_key
+from harmonize_evidence.ui.setup import passphrase_strength, suggested_initials
+from tests.conftest import PASSPHRASE, MadeStore
+from tests.ui.helpers import seed_store, type_text, unlock_through_window, wait_for_message
+
+RECOVERY_KEY_RE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){7}$")
+
+
+def test_passphrase_hint_grows_with_strength() -> None:
+    assert passphrase_strength("short").score == 0
+    assert passphrase_strength("password123").score == 1
+    assert passphrase_strength("tulip kettle orbit saxophone").score >= 3
+    assert passphrase_strength("").hint.startswith("Too short")
+
+
+def test_initials_are_suggested_from_the_name() -> None:
+    assert suggested_initials("Zoë Lane") == "ZL"
+    assert suggested_initials("Łukasz  Nowak") == "N"  # Ł is not A-Z: the user types it
+    assert suggested_initials("") == ""
+
+
+def test_first_run_ends_on_the_recovery_key_which_must_be_kept_before_the_main_window(
+    qtbot, desktop_factory, tmp_path: Path
+) -> None:
+    location = StoreLocation(tmp_path / "new-store")
+    desktop = desktop_factory(location)
+    desktop.start()
+    wizard = desktop.wizard
+    assert wizard is not None and wizard.isVisible()
+
+    about = wizard.about
+    type_text(about.name, "Zoë Lane")
+    assert about.initials.text() == "ZL"
+    qtbot.keyClicks(about.school, "Oak Hill Academy")
+    wizard.button(QWizard.WizardButton.NextButton).click()
+    assert wizard.currentPage() is wizard.unlocking
+
+    page = wizard.unlocking
+    qtbot.keyClicks(page.passphrase, "abc")
+    assert page.strength.text().startswith("Too short")
+    assert not wizard.button(QWizard.WizardButton.CommitButton).isEnabled()
+    page.passphrase.setText(PASSPHRASE)
+    page.again.setText(PASSPHRASE + "x")
+    page.type_it.setChecked(True)  # no keychain on the test machine
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    assert page.error.text() == "The two passphrases are different; type them again."
+    assert not location.exists()
+    page.again.setText(PASSPHRASE)
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.recovery, timeout=20_000)
+
+    recovery = wizard.recovery
+    shown_key = recovery.key.text()
+    assert RECOVERY_KEY_RE.match(shown_key)
+    assert recovery.key.font().pointSizeF() > wizard.font().pointSizeF() * 2
+    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    assert not finish.isEnabled()
+    assert not wizard.button(QWizard.WizardButton.BackButton).isVisible()
+    wizard.reject()  # closing the wizard now is refused: the key is shown only once
+    assert wizard.isVisible()
+
+    pdf = tmp_path / "recovery.pdf"
+    recovery.save_pdf(pdf)
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "-".join(shown_key.split("-")[:4]) in text
+    assert "-".join(shown_key.split("-")[4:]) in text
+    assert "Oak Hill Academy" in text
+    assert str(pdf) in recovery.saved_to.text()
+
+    recovery.kept.setChecked(True)
+    assert finish.isEnabled()
+    finish.click()
+    qtbot.waitUntil(lambda: desktop.main_window is not None and desktop.main_window.isVisible())
+    assert desktop.session.store.producer.initials == "ZL"
+    assert desktop.main_window.incidents.rowCount() == 0
+    # The key shown is the one that opens the store.
+    recover_store(location, shown_key, "a brand new passphrase")
+
+
+def test_wrong_passphrase_says_so_and_leaves_the_store_untouched(
+    qtbot, desktop_factory, made_store: MadeStore
+) -> None:
+    key_file = made_store.location.key_file.read_bytes()
+    database = made_store.location.database.read_bytes()
+    desktop = desktop_factory(made_store.location)
+    desktop.start()
+    qtbot.waitUntil(lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible())
+    window = desktop.unlock_window
+    qtbot.keyClicks(window.passphrase, "not the passphrase")
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.message.isVisible() and window.unlock_button.isEnabled())
+    assert window.message.text() == (
+        "That passphrase is not right; try again, or use the recovery key if you have forgotten it."
+    )
+    assert desktop.main_window is None
+    assert not desktop.session.is_unlocked
+    assert made_store.location.key_file.read_bytes() == key_file
+    assert made_store.location.database.read_bytes() == database
+    unlock_through_window(qtbot, desktop)
+    assert desktop.session.is_unlocked
+
+
+def test_forgotten_passphrase_is_replaced_using_the_recovery_key(
+    qtbot, desktop_factory, made_store: MadeStore
+) -> None:
+    desktop = desktop_factory(made_store.location)
+    desktop.start()
+    qtbot.waitUntil(lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible())
+    desktop.unlock_window.forgot_button.click()
+    dialog = desktop.unlock_window.recovery
+    assert dialog is not None and dialog.isVisible()
+    dialog.recovery_key.setText("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH")
+    dialog.new_passphrase.setText("tulip kettle orbit saxophone")
+    dialog.again.setText("tulip kettle orbit saxophone")
+    dialog.submit()
+    qtbot.waitUntil(dialog.message.isVisible, timeout=10_000)
+    assert dialog.message.text() == (
+        "That recovery key does not open this store; check it against the printed copy."
+    )
+    dialog.recovery_key.setText(made_store.recovery_key.lower())
+    dialog.submit()
+    qtbot.waitUntil(
+        lambda: desktop.main_window is not None and desktop.main_window.isVisible(),
+        timeout=20_000,
+    )
+    with pytest.raises(StoreLocked):
+        unlock_key(made_store.location, lambda: PASSPHRASE)
+
+
+def test_ctrl_l_locks_and_drops_every_decrypted_picture_and_record(
+    qtbot, desktop_factory, made_store: MadeStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    seed_store(made_store.location, clock, tmp_path, [("Comments under a photo", 3)])
+    desktop = desktop_factory(made_store.location)
+    desktop.start()
+    unlock_through_window(qtbot, desktop)
+    window = desktop.main_window
+    view = window.incident_view
+    qtbot.waitUntil(lambda: view.exhibits.rowCount() == 3)
+    qtbot.waitUntil(lambda: window.thumbnails.held >= 3, timeout=10_000)
+    viewer = view.open_exhibit(view.exhibits.index(0))
+    assert viewer is not None
+    qtbot.waitUntil(lambda: not viewer.item.pixmap().isNull(), timeout=10_000)
+
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+
+    qtbot.waitUntil(desktop.unlock_window.isVisible)
+    assert not window.isVisible()
+    assert not desktop.session.is_unlocked
+    assert window.incidents.rowCount() == 0
+    assert window.proxy.rowCount() == 0
+    assert view.exhibits.rowCount() == 0
+    assert view.custody.rowCount() == 0
+    assert view.accounts.count() == 0
+    assert view.metadata.rowCount() == 0
+    assert window.thumbnails.held == 0
+    assert view.viewers == []
+    assert desktop.unlock_window.message.text() == "Locked. Type your passphrase to carry on."
+
+    unlock_through_window(qtbot, desktop)
+    qtbot.waitUntil(lambda: view.exhibits.rowCount() == 3)
+    assert window.current_incident() is not None
+
+
+def test_the_store_locks_itself_after_the_idle_time(
+    qtbot, desktop_factory, made_store: MadeStore
+) -> None:
+    desktop = desktop_factory(made_store.location, idle_ms=400)
+    desktop.start()
+    unlock_through_window(qtbot, desktop)
+    qtbot.waitUntil(lambda: not desktop.session.is_unlocked, timeout=5_000)
+    assert desktop.unlock_window.isVisible()
+    assert desktop.unlock_window.message.text() == "Locked after a spell without use."
+    assert desktop.main_window.incidents.rowCount() == 0
+
+
+def test_the_idle_time_defaults_to_five_minutes_and_is_remembered(
+    qtbot, desktop_factory, made_store: MadeStore
+) -> None:
+    desktop = desktop_factory(made_store.location)
+    assert desktop.idle.idle_ms == 5 * 60_000
+    desktop.set_idle_minutes(15)
+    assert desktop.idle.idle_ms == 15 * 60_000
+    assert desktop.preferences.idle_minutes == 15
+
+
+def test_a_damaged_database_on_start_gives_a_clear_dialog_not_a_crash(
+    qtbot, desktop_factory, made_store: MadeStore
+) -> None:
+    database = made_store.location.database
+    data = bytearray(database.read_bytes())
+    page = 16384
+    for offset in range(page + 100, len(data), page):
+        data[offset : offset + 64] = bytes(64)
+    database.write_bytes(bytes(data))
+    desktop = desktop_factory(made_store.location)
+    desktop.start()
+    qtbot.waitUntil(lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible())
+    desktop.unlock_window.passphrase.setText(PASSPHRASE)
+    desktop.unlock_window.unlock_button.click()
+    box = wait_for_message(qtbot, timeout=15_000)
+    assert box.text().startswith("The evidence store is damaged and cannot be read;")
+    assert desktop.main_window is None
+    box.close()
+    qtbot.waitUntil(lambda: desktop.exit_code == 4)
+
+
+def test_a_damaged_key_file_on_start_gives_a_clear_dialog(
+    qtbot, desktop_factory, made_store: MadeStore
+) -> None:
+    made_store.location.key_file.write_text("{ not json", encoding="utf-8")
+    desktop = desktop_factory(made_store.location)
+    desktop.start()
+    box = wait_for_message(qtbot)
+    assert box.text() == (
+        "The store's key file is damaged or unreadable; restore key.json from a backup "
+        "of the store folder."
+    )
+    box.close()
+    qtbot.waitUntil(lambda: desktop.exit_code == 4)
