@@ -83,11 +83,10 @@ class Cli:
         self, *args: str, passphrase: str | None = PASSPHRASE, env: dict[str, str] | None = None,
         timeout: float = 120,
     ) -> CliResult:
-        run_env = dict(self.env)
+        run_env = dict(self.env if env is None else env)
         run_env.pop("HARMONIZE_EVIDENCE_PASSPHRASE", None)
         if passphrase is not None:
             run_env["HARMONIZE_EVIDENCE_PASSPHRASE"] = passphrase
-        run_env.update(env or {})
         completed = subprocess.run(
             [sys.executable, "-m", "harmonize_evidence", "--store", str(self.store_dir), *args],
             capture_output=True,

@@ -1,0 +1,287 @@
+"""The command line as users and scripts meet it: exit codes, sentences, JSON, keychain, crashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSPHRASE, Cli, SecretService
+
+
+def _new_incident(cli: Cli, title: str = "Posts about Ms Lane") -> str:
+    result = cli("--json", "incident", "new", "--title", title, "--platform", "Instagram")
+    assert result.code == 0, result.stderr
+    return str(result.json["id"])
+
+
+def test_init_prints_fingerprint_and_recovery_key_once(cli: Cli) -> None:
+    result = cli(
+        "--json", "init", "--name", "Zoë Lane", "--initials", "zl", "--school", "Oak Hill",
+        "--role", "lead",
+    )
+    assert result.code == 0, result.stderr
+    document = result.json
+    assert document["role"] == "lead"
+    assert len(document["fingerprint"].split(":")) == 32
+    assert len(document["recovery_key"].replace("-", "")) == 32
+    again = cli("--json", "init", "--name", "Z", "--initials", "ZL", "--school", "Oak Hill")
+    assert again.code == 2
+    assert "already exists" in again.json["error"]
+
+
+def test_a_full_case_from_the_command_line(initialised_cli: Cli, tmp_path: Path) -> None:
+    cli = initialised_cli
+    incident = _new_incident(cli)
+    evidence = tmp_path / "post.txt"
+    evidence.write_text("You should be sacked, Ms Lane\n", encoding="utf-8")
+    added = cli(
+        "--json", "add", incident, str(evidence), "--url", "https://www.instagram.com/p/abc/",
+        "--note", "<b>seen</b> at <img src=x> 9pm", "--posted-at", "2026-11-21T20:55+00:00",
+    )
+    assert added.code == 0, added.stderr
+    assert added.json["exhibit"] == "ZL/1"
+    assert cli("--json", "note", incident, "Told the head at 9.30pm").json["entry"] == 3
+    shown = cli("--json", "incident", "show", incident).json
+    assert shown["incident"]["items"] == 1
+    (item,) = shown["items"]
+    assert item["metadata"]["note"] == "<b>seen</b> at <img src=x> 9pm"
+    assert item["metadata"]["platform"] == "Instagram"
+    listed = cli("--json", "incident", "list").json["incidents"]
+    assert [(i["id"], i["items"]) for i in listed] == [(incident, 1)]
+    out = tmp_path / "copy.txt"
+    extracted = cli("--json", "extract", incident, "zl/1", "--out", str(out))
+    assert extracted.code == 0, extracted.stderr
+    assert out.read_bytes() == evidence.read_bytes()
+    assert extracted.json["sha256"] == added.json["sha256"]
+    again = cli("--json", "extract", incident, "ZL/1", "--out", str(out))
+    assert again.code == 2 and "already exists" in again.json["error"]
+    entries = cli("--json", "log", incident).json["entries"]
+    assert [e["action"] for e in entries] == [
+        "incident_created", "evidence_imported", "note_added", "evidence_extracted",
+    ]
+    assert entries[1]["evidence_sha256"] == added.json["sha256"]
+    verified = cli("--json", "verify", incident)
+    assert verified.code == 0 and verified.json == {
+        **verified.json, "ok": True, "problems": [],
+    }
+    text = cli("log", incident)
+    assert "evidence_imported" in text.stdout and text.code == 0
+
+
+@pytest.fixture(scope="module")
+def shared_cli(tmp_path_factory: pytest.TempPathFactory) -> Cli:
+    """One initialised store with one empty incident, shared by the bad-input cases."""
+    base = tmp_path_factory.mktemp("shared")
+    home = base / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARMONIZE_EVIDENCE")}
+    env.update(HOME=str(home), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    cli = Cli(base / "store", env)
+    assert cli("init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak").code == 0
+    _new_incident(cli)
+    return cli
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "phrase"),
+    [
+        (("add", "INC-2026-0001", "{empty}"), 2, "empty"),
+        (("add", "INC-2026-0001", "{truncated}"), 2, "damaged or incomplete"),
+        (("add", "INC-2026-0001", "{huge}"), 2, "the limit is 512 MiB"),
+        (("add", "INC-2026-0001", "{missing}"), 2, "There is no file"),
+        (("add", "INC-2026-0001", "{ok}", "--url", "javascript:alert(1)"), 2, "http"),
+        (("add", "INC-2026-0001", "{ok}", "--url", "https://x.com/" + "a" * 100_000), 2, "limit"),
+        (("add", "INC-2026-0001", "{ok}", "--note", "bell\x07"), 2, "control"),
+        (("add", "INC-2026-0001", "{ok}", "--posted-at", "yesterday"), 2, "date and time"),
+        (("add", "INC-2026-0099", "{ok}"), 2, "no incident INC-2026-0099"),
+        (("add", "not-an-id", "{ok}"), 2, "not an incident id"),
+        (("incident", "new", "--title", "a\x1b[31mred"), 2, "control"),
+        (("incident", "new", "--title", "x", "--category", "nonsense"), 2, "invalid choice"),
+        (("extract", "INC-2026-0001", "ZL/7", "--out", "{out}"), 2, "no exhibit ZL/7"),
+        (("frobnicate",), 2, "invalid choice"),
+    ],
+)
+def test_bad_input_gets_its_exit_code_and_one_clear_sentence(
+    shared_cli: Cli, tmp_path: Path, args: tuple[str, ...], code: int, phrase: str
+) -> None:
+    from PIL import Image
+
+    ok = tmp_path / "ok.png"
+    Image.new("RGB", (40, 30), (1, 2, 3)).save(ok)
+    truncated = tmp_path / "truncated.png"
+    truncated.write_bytes(ok.read_bytes()[:-30])
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    huge = tmp_path / "huge.bin"
+    with huge.open("wb") as handle:  # sparse: 513 MiB on paper, no real disk used
+        handle.truncate(513 * 1024 * 1024)
+    names = {
+        "ok": ok, "truncated": truncated, "empty": empty, "huge": huge,
+        "missing": tmp_path / "nope.png", "out": tmp_path / "out.bin",
+    }
+    filled = [a.format(**{k: str(v) for k, v in names.items()}) if "{" in a else a for a in args]
+    result = shared_cli(*filled)
+    assert result.code == code, (result.stdout, result.stderr)
+    assert phrase in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stderr.count("\n") == 1  # one sentence on one line
+    as_json = shared_cli("--json", *filled)
+    assert as_json.code == code
+    assert as_json.json["code"] == code and phrase in as_json.json["error"]
+    shown = shared_cli("--json", "incident", "show", "INC-2026-0001").json
+    assert shown["items"] == []
+
+
+def test_wrong_passphrase_exits_3_and_the_right_one_still_opens(initialised_cli: Cli) -> None:
+    wrong = initialised_cli("--json", "incident", "list", passphrase="not my passphrase")
+    assert wrong.code == 3
+    assert "passphrase is not right" in wrong.json["error"]
+    assert "hmac" not in (wrong.stdout + wrong.stderr).lower()
+    assert initialised_cli("incident", "list").code == 0
+
+
+def test_no_passphrase_and_no_terminal_means_locked(initialised_cli: Cli) -> None:
+    result = initialised_cli("incident", "list", passphrase=None)
+    assert result.code == 3
+    assert "locked" in result.stderr
+
+
+def test_missing_store_exits_4(cli: Cli) -> None:
+    result = cli("incident", "list")
+    assert result.code == 4
+    assert "There is no evidence store" in result.stderr
+
+
+def test_flipped_byte_on_disk_exits_4_without_a_traceback(initialised_cli: Cli, tmp_path: Path) -> None:
+    incident = _new_incident(initialised_cli)
+    for index in range(3):
+        path = tmp_path / f"f{index}.bin"
+        path.write_bytes(os.urandom(200_000))
+        assert initialised_cli("add", incident, str(path)).code == 0
+    database = initialised_cli.store_dir / "evidence.db"
+    data = bytearray(database.read_bytes())
+    data[len(data) // 3] ^= 0x40
+    database.write_bytes(bytes(data))
+    result = initialised_cli("verify")
+    assert result.code == 4, result.stdout + result.stderr
+    assert "damaged" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_recovery_key_flow_from_the_command_line(initialised_cli: Cli) -> None:
+    key = initialised_cli.recovery_key  # type: ignore[attr-defined]
+    wrong = initialised_cli(
+        "recover", "--recovery-key", "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH",
+        passphrase="new passphrase please",
+    )
+    assert wrong.code == 3
+    done = initialised_cli("recover", "--recovery-key", key, passphrase="new passphrase please")
+    assert done.code == 0, done.stderr
+    assert initialised_cli("incident", "list", passphrase="new passphrase please").code == 0
+    assert initialised_cli("incident", "list", passphrase=PASSPHRASE).code == 3
+
+
+def test_keychain_unlocks_without_typing(cli: Cli, secret_service: SecretService) -> None:
+    env = secret_service.env
+    made = cli("--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak",
+               "--keychain", env=env)
+    assert made.code == 0, made.stdout + made.stderr
+    assert cli("--json", "incident", "new", "--title", "t", passphrase=None, env=env).code == 0
+    assert len(cli("--json", "incident", "list", passphrase=None, env=env).json["incidents"]) == 1
+    key_file = (cli.store_dir / "key.json").read_text()
+    assert json.loads(key_file)["keychain"] is True
+
+
+def test_keychain_entry_gone_falls_back_to_the_passphrase(cli: Cli, secret_service: SecretService) -> None:
+    env = secret_service.env
+    made = cli("--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak",
+               "--keychain", env=env)
+    assert made.code == 0, made.stderr
+    store_id = json.loads((cli.store_dir / "key.json").read_text())["store_id"]
+    cleared = subprocess.run(
+        ["secret-tool", "clear", "service", "Harmonize Evidence", "username", store_id],
+        env=env, capture_output=True, timeout=30, check=False,
+    )
+    assert cleared.returncode == 0, cleared.stderr
+    assert cli("incident", "list", passphrase=None, env=env).code == 3
+    assert cli("incident", "list", env=env).code == 0
+
+
+def test_locked_keychain_falls_back_to_the_passphrase(cli: Cli, secret_service: SecretService) -> None:
+    env = secret_service.env
+    assert cli("init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak",
+               "--keychain", env=env).code == 0
+    lock = (
+        "import secretstorage\n"
+        "collection = secretstorage.get_default_collection(secretstorage.dbus_init())\n"
+        "collection.lock()\n"
+        "assert collection.is_locked()\n"
+    )
+    locked = subprocess.run(
+        [sys.executable, "-c", lock], env=env, capture_output=True, text=True, timeout=30,
+        check=False,
+    )
+    assert locked.returncode == 0, locked.stderr
+    assert cli("incident", "list", passphrase=None, env=env).code == 3
+    assert cli("incident", "list", env=env).code == 0
+
+
+def test_keychain_missing_falls_back_to_the_passphrase(cli: Cli, secret_service: SecretService) -> None:
+    assert cli("init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak",
+               "--keychain", env=secret_service.env).code == 0
+    # The same store on a session with no keychain at all (keyring's own "fail" backend).
+    assert cli("incident", "list", passphrase=None).code == 3
+    assert cli("incident", "list").code == 0
+
+
+def test_init_with_keychain_but_none_usable_exits_5_and_creates_nothing(cli: Cli) -> None:
+    result = cli("init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak", "--keychain")
+    assert result.code == 5
+    assert "without the keychain option" in result.stderr
+    assert not cli.store_dir.exists()
+
+
+CHILD = textwrap.dedent(
+    """
+    import os, sys
+    from pathlib import Path
+    from harmonize_evidence.services.clock import SystemClock
+    from harmonize_evidence.services.store import StoreLocation, open_store
+    store = open_store(StoreLocation(Path(sys.argv[1])), lambda: sys.argv[2], SystemClock())
+    incident = store.new_incident("Crash test")
+    work = Path(sys.argv[3])
+    for n in range(100000):
+        path = work / f"f{n}.bin"
+        path.write_bytes(os.urandom(50_000 + n))
+        exhibit = store.add_file(incident.id, path)
+        print(exhibit.ref, exhibit.sha256, flush=True)
+    """
+)
+
+
+def test_every_acknowledged_add_survives_a_kill(initialised_cli: Cli, tmp_path: Path) -> None:
+    work = tmp_path / "files"
+    work.mkdir()
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(initialised_cli.store_dir), PASSPHRASE, str(work)],
+        stdout=subprocess.PIPE, text=True, env=initialised_cli.env,
+    )
+    assert child.stdout is not None
+    acknowledged = [child.stdout.readline().split() for _ in range(25)]
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    shown = initialised_cli("--json", "incident", "show", "INC-2026-0001")
+    assert shown.code == 0, shown.stderr
+    stored = {item["exhibit"]: item["sha256"] for item in shown.json["items"]}
+    for ref, sha256 in acknowledged:
+        assert stored.get(ref) == sha256
+    verified = initialised_cli("--json", "verify")
+    assert verified.code == 0, verified.stdout
+    assert verified.json["ok"] is True
