@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -80,7 +81,10 @@ class Cli:
         self.env = env
 
     def __call__(
-        self, *args: str, passphrase: str | None = PASSPHRASE, env: dict[str, str] | None = None,
+        self,
+        *args: str,
+        passphrase: str | None = PASSPHRASE,
+        env: dict[str, str] | None = None,
         timeout: float = 120,
     ) -> CliResult:
         run_env = dict(self.env if env is None else env)
@@ -144,7 +148,9 @@ class XDisplay:
     screens: tuple[tuple[int, int], ...]
 
 
-def start_xvfb(screens: tuple[tuple[int, int], ...] = ((1920, 1080),), xinerama: bool = False) -> XDisplay:
+def start_xvfb(
+    screens: tuple[tuple[int, int], ...] = ((1920, 1080),), xinerama: bool = False
+) -> XDisplay:
     """Start Xvfb on a free display number (-displayfd) with -noreset."""
     if shutil.which("Xvfb") is None:
         pytest.fail("Xvfb is not installed (Debian package xvfb; .ci/run installs it)")
@@ -229,10 +235,8 @@ def secret_service(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[SecretSe
     finally:
         pid = env.get("GNOME_KEYRING_PID")
         if pid:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         bus.terminate()
         bus.wait(timeout=10)
         shutil.rmtree(runtime, ignore_errors=True)

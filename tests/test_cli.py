@@ -23,8 +23,16 @@ def _new_incident(cli: Cli, title: str = "Posts about Ms Lane") -> str:
 
 def test_init_prints_fingerprint_and_recovery_key_once(cli: Cli) -> None:
     result = cli(
-        "--json", "init", "--name", "Zoë Lane", "--initials", "zl", "--school", "Oak Hill",
-        "--role", "lead",
+        "--json",
+        "init",
+        "--name",
+        "Zoë Lane",
+        "--initials",
+        "zl",
+        "--school",
+        "Oak Hill",
+        "--role",
+        "lead",
     )
     assert result.code == 0, result.stderr
     document = result.json
@@ -42,8 +50,16 @@ def test_a_full_case_from_the_command_line(initialised_cli: Cli, tmp_path: Path)
     evidence = tmp_path / "post.txt"
     evidence.write_text("You should be sacked, Ms Lane\n", encoding="utf-8")
     added = cli(
-        "--json", "add", incident, str(evidence), "--url", "https://www.instagram.com/p/abc/",
-        "--note", "<b>seen</b> at <img src=x> 9pm", "--posted-at", "2026-11-21T20:55+00:00",
+        "--json",
+        "add",
+        incident,
+        str(evidence),
+        "--url",
+        "https://www.instagram.com/p/abc/",
+        "--note",
+        "<b>seen</b> at <img src=x> 9pm",
+        "--posted-at",
+        "2026-11-21T20:55+00:00",
     )
     assert added.code == 0, added.stderr
     assert added.json["exhibit"] == "ZL/1"
@@ -64,12 +80,17 @@ def test_a_full_case_from_the_command_line(initialised_cli: Cli, tmp_path: Path)
     assert again.code == 2 and "already exists" in again.json["error"]
     entries = cli("--json", "log", incident).json["entries"]
     assert [e["action"] for e in entries] == [
-        "incident_created", "evidence_imported", "note_added", "evidence_extracted",
+        "incident_created",
+        "evidence_imported",
+        "note_added",
+        "evidence_extracted",
     ]
     assert entries[1]["evidence_sha256"] == added.json["sha256"]
     verified = cli("--json", "verify", incident)
     assert verified.code == 0 and verified.json == {
-        **verified.json, "ok": True, "problems": [],
+        **verified.json,
+        "ok": True,
+        "problems": [],
     }
     text = cli("log", incident)
     assert "evidence_imported" in text.stdout and text.code == 0
@@ -123,8 +144,12 @@ def test_bad_input_gets_its_exit_code_and_one_clear_sentence(
     with huge.open("wb") as handle:  # sparse: 513 MiB on paper, no real disk used
         handle.truncate(513 * 1024 * 1024)
     names = {
-        "ok": ok, "truncated": truncated, "empty": empty, "huge": huge,
-        "missing": tmp_path / "nope.png", "out": tmp_path / "out.bin",
+        "ok": ok,
+        "truncated": truncated,
+        "empty": empty,
+        "huge": huge,
+        "missing": tmp_path / "nope.png",
+        "out": tmp_path / "out.bin",
     }
     filled = [a.format(**{k: str(v) for k, v in names.items()}) if "{" in a else a for a in args]
     result = shared_cli(*filled)
@@ -159,7 +184,9 @@ def test_missing_store_exits_4(cli: Cli) -> None:
     assert "There is no evidence store" in result.stderr
 
 
-def test_flipped_byte_on_disk_exits_4_without_a_traceback(initialised_cli: Cli, tmp_path: Path) -> None:
+def test_flipped_byte_on_disk_exits_4_without_a_traceback(
+    initialised_cli: Cli, tmp_path: Path
+) -> None:
     incident = _new_incident(initialised_cli)
     for index in range(3):
         path = tmp_path / f"f{index}.bin"
@@ -178,7 +205,9 @@ def test_flipped_byte_on_disk_exits_4_without_a_traceback(initialised_cli: Cli, 
 def test_recovery_key_flow_from_the_command_line(initialised_cli: Cli) -> None:
     key = initialised_cli.recovery_key  # type: ignore[attr-defined]
     wrong = initialised_cli(
-        "recover", "--recovery-key", "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH",
+        "recover",
+        "--recovery-key",
+        "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH",
         passphrase="new passphrase please",
     )
     assert wrong.code == 3
@@ -190,8 +219,18 @@ def test_recovery_key_flow_from_the_command_line(initialised_cli: Cli) -> None:
 
 def test_keychain_unlocks_without_typing(cli: Cli, secret_service: SecretService) -> None:
     env = secret_service.env
-    made = cli("--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak",
-               "--keychain", env=env)
+    made = cli(
+        "--json",
+        "init",
+        "--name",
+        "Zoë Lane",
+        "--initials",
+        "ZL",
+        "--school",
+        "Oak",
+        "--keychain",
+        env=env,
+    )
     assert made.code == 0, made.stdout + made.stderr
     assert cli("--json", "incident", "new", "--title", "t", passphrase=None, env=env).code == 0
     assert len(cli("--json", "incident", "list", passphrase=None, env=env).json["incidents"]) == 1
@@ -199,25 +238,54 @@ def test_keychain_unlocks_without_typing(cli: Cli, secret_service: SecretService
     assert json.loads(key_file)["keychain"] is True
 
 
-def test_keychain_entry_gone_falls_back_to_the_passphrase(cli: Cli, secret_service: SecretService) -> None:
+def test_keychain_entry_gone_falls_back_to_the_passphrase(
+    cli: Cli, secret_service: SecretService
+) -> None:
     env = secret_service.env
-    made = cli("--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak",
-               "--keychain", env=env)
+    made = cli(
+        "--json",
+        "init",
+        "--name",
+        "Zoë Lane",
+        "--initials",
+        "ZL",
+        "--school",
+        "Oak",
+        "--keychain",
+        env=env,
+    )
     assert made.code == 0, made.stderr
     store_id = json.loads((cli.store_dir / "key.json").read_text())["store_id"]
     cleared = subprocess.run(
         ["secret-tool", "clear", "service", "Harmonize Evidence", "username", store_id],
-        env=env, capture_output=True, timeout=30, check=False,
+        env=env,
+        capture_output=True,
+        timeout=30,
+        check=False,
     )
     assert cleared.returncode == 0, cleared.stderr
     assert cli("incident", "list", passphrase=None, env=env).code == 3
     assert cli("incident", "list", env=env).code == 0
 
 
-def test_locked_keychain_falls_back_to_the_passphrase(cli: Cli, secret_service: SecretService) -> None:
+def test_locked_keychain_falls_back_to_the_passphrase(
+    cli: Cli, secret_service: SecretService
+) -> None:
     env = secret_service.env
-    assert cli("init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak",
-               "--keychain", env=env).code == 0
+    assert (
+        cli(
+            "init",
+            "--name",
+            "Zoë Lane",
+            "--initials",
+            "ZL",
+            "--school",
+            "Oak",
+            "--keychain",
+            env=env,
+        ).code
+        == 0
+    )
     lock = (
         "import secretstorage\n"
         "collection = secretstorage.get_default_collection(secretstorage.dbus_init())\n"
@@ -225,7 +293,11 @@ def test_locked_keychain_falls_back_to_the_passphrase(cli: Cli, secret_service: 
         "assert collection.is_locked()\n"
     )
     locked = subprocess.run(
-        [sys.executable, "-c", lock], env=env, capture_output=True, text=True, timeout=30,
+        [sys.executable, "-c", lock],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
         check=False,
     )
     assert locked.returncode == 0, locked.stderr
@@ -233,9 +305,23 @@ def test_locked_keychain_falls_back_to_the_passphrase(cli: Cli, secret_service: 
     assert cli("incident", "list", env=env).code == 0
 
 
-def test_keychain_missing_falls_back_to_the_passphrase(cli: Cli, secret_service: SecretService) -> None:
-    assert cli("init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak",
-               "--keychain", env=secret_service.env).code == 0
+def test_keychain_missing_falls_back_to_the_passphrase(
+    cli: Cli, secret_service: SecretService
+) -> None:
+    assert (
+        cli(
+            "init",
+            "--name",
+            "Zoë Lane",
+            "--initials",
+            "ZL",
+            "--school",
+            "Oak",
+            "--keychain",
+            env=secret_service.env,
+        ).code
+        == 0
+    )
     # The same store on a session with no keychain at all (keyring's own "fail" backend).
     assert cli("incident", "list", passphrase=None).code == 3
     assert cli("incident", "list").code == 0
@@ -271,7 +357,9 @@ def test_every_acknowledged_add_survives_a_kill(initialised_cli: Cli, tmp_path: 
     work.mkdir()
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(initialised_cli.store_dir), PASSPHRASE, str(work)],
-        stdout=subprocess.PIPE, text=True, env=initialised_cli.env,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=initialised_cli.env,
     )
     assert child.stdout is not None
     acknowledged = [child.stdout.readline().split() for _ in range(25)]

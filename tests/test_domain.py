@@ -95,7 +95,9 @@ def test_incident_ids_and_exhibit_references_are_normalised() -> None:
 
 
 def test_markup_in_text_is_data_but_control_characters_are_refused() -> None:
-    assert check_text("<b>bold</b> <img src=x>", "note", max_length=100) == "<b>bold</b> <img src=x>"
+    assert (
+        check_text("<b>bold</b> <img src=x>", "note", max_length=100) == "<b>bold</b> <img src=x>"
+    )
     assert check_text("line one\nline two", "note", max_length=100, multiline=True)
     with pytest.raises(BadInput, match="control"):
         check_text("bell\x07", "title", max_length=100)

@@ -65,9 +65,7 @@ def test_evidence_round_trips_byte_identical_after_reopening(
         assert store.verify().ok
 
 
-def test_large_file_streams_in_chunks_and_round_trips(
-    store: EvidenceStore, tmp_path: Path
-) -> None:
+def test_large_file_streams_in_chunks_and_round_trips(store: EvidenceStore, tmp_path: Path) -> None:
     big = tmp_path / "video.mp4"
     with big.open("wb") as handle:
         handle.write(b"\x00\x00\x00\x18ftypmp42")
@@ -79,7 +77,9 @@ def test_large_file_streams_in_chunks_and_round_trips(
     assert store.exhibit_bytes(incident.id, exhibit.ref) == big.read_bytes()
 
 
-def test_exhibits_are_numbered_per_producer_across_incidents(store: EvidenceStore, tmp_path: Path) -> None:
+def test_exhibits_are_numbered_per_producer_across_incidents(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
     png = tmp_path / "shot.png"
     png.write_bytes(_png())
     first = store.new_incident("First")
@@ -93,7 +93,9 @@ def test_exhibits_are_numbered_per_producer_across_incidents(store: EvidenceStor
     assert [i.id for i in store.incidents()] == ["INC-2026-0002", "INC-2026-0001"]
 
 
-def test_media_type_comes_from_the_content_not_the_name(store: EvidenceStore, tmp_path: Path) -> None:
+def test_media_type_comes_from_the_content_not_the_name(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
     disguised = tmp_path / "notes.txt"
     disguised.write_bytes(_png())
     email = tmp_path / "message"
@@ -146,7 +148,9 @@ def test_wrong_recovery_key_changes_nothing(made_store: MadeStore, clock: FixedC
     assert made_store.location.key_file.read_bytes() == key_file
 
 
-def test_short_passphrase_is_refused_at_setup(tmp_path: Path, producer: Producer, clock: FixedClock) -> None:
+def test_short_passphrase_is_refused_at_setup(
+    tmp_path: Path, producer: Producer, clock: FixedClock
+) -> None:
     location = StoreLocation(tmp_path / "short")
     with pytest.raises(BadInput, match="at least 8"):
         create_store(location, producer, "short", clock)
@@ -182,7 +186,9 @@ def test_custody_entries_and_exhibits_cannot_be_changed_in_the_database(
     db.close()
 
 
-def test_purge_removes_bytes_but_the_chain_still_verifies(store: EvidenceStore, tmp_path: Path) -> None:
+def test_purge_removes_bytes_but_the_chain_still_verifies(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
     (tmp_path / "a.png").write_bytes(_png())
     incident = store.new_incident("Retention")
     exhibit = store.add_file(incident.id, tmp_path / "a.png")
@@ -316,9 +322,11 @@ def test_flipped_byte_on_disk_is_reported_as_damage(
     data = bytearray(made_store.location.database.read_bytes())
     data[len(data) // 2] ^= 0x01
     made_store.location.database.write_bytes(bytes(data))
-    with pytest.raises(StoreDamaged, match="damaged"):
-        with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
-            store.verify()
+    with (
+        pytest.raises(StoreDamaged, match="damaged"),
+        open_store(made_store.location, lambda: PASSPHRASE, clock) as store,
+    ):
+        store.verify()
 
 
 def test_flipped_byte_in_the_first_page_is_damage_not_a_wrong_key(

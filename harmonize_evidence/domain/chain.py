@@ -179,7 +179,9 @@ def verify_chain(
         if row.action is not None and row.action != entry.action:
             problems.append(Problem(subject, "its indexed action differs from the signed one"))
         if row.evidence_sha256 != entry.evidence_sha256:
-            problems.append(Problem(subject, "its indexed evidence hash differs from the signed one"))
+            problems.append(
+                Problem(subject, "its indexed evidence hash differs from the signed one")
+            )
         if row.seq != expected_seq:
             problems.append(
                 Problem(subject, f"entry {expected_seq} is missing or out of order before it")

@@ -43,7 +43,7 @@ from harmonize_evidence.domain.model import (
     normalise_exhibit_ref,
     normalise_incident_id,
 )
-from harmonize_evidence.domain.text import NOTE_MAX, PEOPLE_MAX, TITLE_MAX, NAME_MAX, check_text
+from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, PEOPLE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.domain.urls import detect_platform, validate_url
 from harmonize_evidence.export.identity import EntrySigner, SignatureChecker, fingerprint
 from harmonize_evidence.services import environment
@@ -104,9 +104,7 @@ def parse_posted_at(text: str | None) -> str | None:
 class EvidenceStore:
     """An unlocked store. Belongs to the thread that opened it (see :mod:`vault.database`)."""
 
-    def __init__(
-        self, vault: Vault, clock: Clock, *, key: bytes, location_directory: Path
-    ) -> None:
+    def __init__(self, vault: Vault, clock: Clock, *, key: bytes, location_directory: Path) -> None:
         self._vault = vault
         self._key = key
         self.clock = clock
@@ -201,7 +199,9 @@ class EvidenceStore:
         """(sequence number, hash) of the incident's newest entry."""
         head = self._vault.chain_head(normalise_incident_id(incident_id))
         if head is None:
-            raise StoreDamaged(f"Incident {incident_id} has no custody chain; the store is damaged.")
+            raise StoreDamaged(
+                f"Incident {incident_id} has no custody chain; the store is damaged."
+            )
         return head
 
     # -- incidents ------------------------------------------------------------------------------
@@ -268,7 +268,9 @@ class EvidenceStore:
         incident = self.incident(incident_id)
         exhibit = self._vault.get_exhibit(normalise_exhibit_ref(ref))
         if exhibit.incident_id != incident.id:
-            raise NotFound(f"Exhibit {exhibit.ref} belongs to {exhibit.incident_id}, not {incident.id}.")
+            raise NotFound(
+                f"Exhibit {exhibit.ref} belongs to {exhibit.incident_id}, not {incident.id}."
+            )
         return exhibit
 
     def set_status(self, incident_id: str, status: Status, reason: str = "") -> CustodyEntry:
@@ -556,7 +558,9 @@ class EvidenceStore:
 
     # -- verification ---------------------------------------------------------------------------
 
-    def verify(self, incident_id: str | None = None, progress: Progress | None = None) -> VerificationReport:
+    def verify(
+        self, incident_id: str | None = None, progress: Progress | None = None
+    ) -> VerificationReport:
         """Re-check every hash, link and signature, and re-hash every stored exhibit."""
         damaged = self._vault.integrity_problems()
         if damaged:
@@ -585,9 +589,7 @@ class EvidenceStore:
         self, incident_id: str, exhibits: list[Exhibit], entries: list[CustodyEntry]
     ) -> list[Problem]:
         problems: list[Problem] = []
-        added = {
-            str(e.details.get("exhibit")): e for e in entries if e.action in _ADD_ACTIONS
-        }
+        added = {str(e.details.get("exhibit")): e for e in entries if e.action in _ADD_ACTIONS}
         purged = {str(e.details.get("exhibit")) for e in entries if e.action == Action.PURGED}
         known = {exhibit.ref for exhibit in exhibits}
         for ref, entry in added.items():
@@ -600,17 +602,19 @@ class EvidenceStore:
                 )
         for exhibit in exhibits:
             subject = f"exhibit {exhibit.ref}"
-            entry = added.get(exhibit.ref)
-            if entry is None:
+            recorded = added.get(exhibit.ref)
+            if recorded is None:
                 problems.append(Problem(subject, "it is not recorded on the custody chain"))
             else:
-                if entry.evidence_sha256 != exhibit.sha256:
+                if recorded.evidence_sha256 != exhibit.sha256:
                     problems.append(
                         Problem(subject, "its recorded SHA-256 differs from the custody chain's")
                     )
-                if entry.details.get("metadata_sha256") != metadata_digest(exhibit.metadata):
+                if recorded.details.get("metadata_sha256") != metadata_digest(exhibit.metadata):
                     problems.append(
-                        Problem(subject, "its metadata differs from what the custody chain recorded")
+                        Problem(
+                            subject, "its metadata differs from what the custody chain recorded"
+                        )
                     )
             if exhibit.sha256 is None:
                 continue

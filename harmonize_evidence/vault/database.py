@@ -72,7 +72,12 @@ def _translated(exc: sqlcipher3.DatabaseError) -> HarmonizeError:
         return EnvironmentProblem(_FULL)
     if "database is locked" in text or "database is busy" in text:
         return EnvironmentProblem(_BUSY)
-    if "append-only" in text or "immutable" in text or "purge" in text or "cannot be deleted" in text:
+    if (
+        "append-only" in text
+        or "immutable" in text
+        or "purge" in text
+        or "cannot be deleted" in text
+    ):
         return HarmonizeError(f"The store refused to change a record that is kept forever ({exc}).")
     log.error("database error: %s", exc)
     return StoreDamaged(_DAMAGED)

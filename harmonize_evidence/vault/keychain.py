@@ -34,7 +34,7 @@ def _with_time_limit(call: Callable[[], T]) -> T:
     def run() -> None:
         try:
             outcome["value"] = call()
-        except BaseException as exc:  # noqa: BLE001 - reported to the caller below
+        except BaseException as exc:
             outcome["error"] = exc
 
     worker = threading.Thread(target=run, name="keychain", daemon=True)
@@ -48,7 +48,11 @@ def _with_time_limit(call: Callable[[], T]) -> T:
 
 
 def store_key(store_id: str, key: bytes) -> None:
-    """Cache ``key`` for ``store_id``; :class:`EnvironmentProblem` if there is no usable keychain."""
+    """Cache ``key`` for ``store_id``.
+
+    Raises:
+        EnvironmentProblem: there is no usable keychain.
+    """
     import keyring
 
     def save_and_check() -> bool:

@@ -127,9 +127,7 @@ def _aad(store_id: str, slot: str) -> bytes:
 
 
 def _argon2(passphrase: str, salt: bytes, memory_kib: int, iterations: int, lanes: int) -> bytes:
-    kdf = Argon2id(
-        salt=salt, length=32, iterations=iterations, lanes=lanes, memory_cost=memory_kib
-    )
+    kdf = Argon2id(salt=salt, length=32, iterations=iterations, lanes=lanes, memory_cost=memory_kib)
     return kdf.derive(normalise_passphrase(passphrase))
 
 
@@ -287,4 +285,9 @@ def _wrap_with_passphrase(key: bytes, passphrase: str, store_id: str) -> dict[st
 def _wrap_with_recovery(key: bytes, recovery: bytes, store_id: str) -> dict[str, Any]:
     salt = secrets.token_bytes(16)
     nonce, wrapped = _wrap(key, _hkdf(recovery, salt), store_id, "recovery")
-    return {"kdf": "hkdf-sha256", "salt": _b64(salt), "nonce": _b64(nonce), "wrapped_key": _b64(wrapped)}
+    return {
+        "kdf": "hkdf-sha256",
+        "salt": _b64(salt),
+        "nonce": _b64(nonce),
+        "wrapped_key": _b64(wrapped),
+    }

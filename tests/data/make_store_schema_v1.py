@@ -12,9 +12,9 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from harmonize_evidence.domain.chain import metadata_digest, sha256_hex
 from harmonize_evidence.domain.clock import FixedClock, format_utc
 from harmonize_evidence.domain.model import Action, Exhibit, ExhibitKind, Producer, Role
-from harmonize_evidence.domain.chain import metadata_digest, sha256_hex
 from harmonize_evidence.export.identity import create_identity
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.vault.database import IdentityRecord, open_database
@@ -34,31 +34,65 @@ def main() -> None:
     producer = Producer("Old Version", "OV", "Oak Hill Academy", Role.STAFF)
     identity = create_identity(producer, clock.now())
     with vault.transaction():
-        vault.save_identity(IdentityRecord(producer, identity.ca_cert_pem, identity.ca_key_pem,
-                                           identity.signer_cert_pem, identity.signer_key_pem,
-                                           clock.now()))
+        vault.save_identity(
+            IdentityRecord(
+                producer,
+                identity.ca_cert_pem,
+                identity.ca_key_pem,
+                identity.signer_cert_pem,
+                identity.signer_key_pem,
+                clock.now(),
+            )
+        )
         # Version 1 had no "urgent" column: insert the row as version 1 did.
         vault._db.execute(
             "INSERT INTO incidents (id, year, number, title, category, platforms, people, "
             "reported_by, created_utc, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ("INC-2026-0001", 2026, 1, "Made by schema version 1", "cyberbullying-of-staff",
-             json.dumps([]), "", "Old Version", format_utc(clock.now()), "open"),
+            (
+                "INC-2026-0001",
+                2026,
+                1,
+                "Made by schema version 1",
+                "cyberbullying-of-staff",
+                json.dumps([]),
+                "",
+                "Old Version",
+                format_utc(clock.now()),
+                "open",
+            ),
         )
     store = EvidenceStore(vault, clock, key=key, location_directory=OUT)
     with vault.transaction():
-        store._append("INC-2026-0001", Action.INCIDENT_CREATED, {"title": "Made by schema version 1"})
+        store._append(
+            "INC-2026-0001", Action.INCIDENT_CREATED, {"title": "Made by schema version 1"}
+        )
     data = b"saved by version 1\n"
     metadata = store.describe_source(url=None, note="", posted_at=None, now=clock.now())
     metadata.update(os_user="teacher", machine="LAPTOP-01", source_file_name="old.txt")
-    exhibit = Exhibit(ref="OV/1", incident_id="INC-2026-0001", kind=ExhibitKind.DOCUMENT,
-                      media_type="text/plain", size=len(data), sha256=sha256_hex(data),
-                      created_utc=clock.now(), metadata=metadata)
+    exhibit = Exhibit(
+        ref="OV/1",
+        incident_id="INC-2026-0001",
+        kind=ExhibitKind.DOCUMENT,
+        media_type="text/plain",
+        size=len(data),
+        sha256=sha256_hex(data),
+        created_utc=clock.now(),
+        metadata=metadata,
+    )
     with vault.transaction():
         vault.insert_exhibit(exhibit, [data])
-        store._append("INC-2026-0001", Action.EVIDENCE_IMPORTED,
-                      {"exhibit": "OV/1", "kind": "document", "media_type": "text/plain",
-                       "size": len(data), "metadata_sha256": metadata_digest(metadata)},
-                      evidence_sha256=exhibit.sha256)
+        store._append(
+            "INC-2026-0001",
+            Action.EVIDENCE_IMPORTED,
+            {
+                "exhibit": "OV/1",
+                "kind": "document",
+                "media_type": "text/plain",
+                "size": len(data),
+                "metadata_sha256": metadata_digest(metadata),
+            },
+            evidence_sha256=exhibit.sha256,
+        )
     store.close()
     key_file.save(OUT / "key.json")
     print(f"wrote {OUT}")
