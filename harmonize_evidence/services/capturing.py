@@ -17,9 +17,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from harmonize_evidence.capture import CaptureDetails, CaptureTarget, capture_screen
+from harmonize_evidence.capture import CaptureDetails, CaptureTarget, ScreenCapture, capture_screen
 from harmonize_evidence.capture.png import DEFAULT_SETTINGS, EncoderSettings
 from harmonize_evidence.domain.chain import sha256_hex
 from harmonize_evidence.domain.model import URGENT_SAFEGUARDING, Action, Exhibit, ExhibitKind
@@ -99,13 +101,55 @@ def capture_into(
         settings=settings,
         on_grabbed=on_grabbed,
     )
+    return _store(store, incident.id, capture, metadata, now)
+
+
+def store_capture(
+    store: EvidenceStore,
+    incident_id: str,
+    capture: ScreenCapture,
+    *,
+    captured_at: datetime,
+    url: str | None = None,
+    note: str = "",
+    posted_at: str | None = None,
+) -> CapturedExhibit:
+    """Store a capture made earlier by :func:`~harmonize_evidence.capture.capture_screen`.
+
+    The GUI grabs first (the screen must not show its own dialog), then asks for the URL and
+    note, then stores; :func:`capture_into` does all three at once for the command line.
+
+    Args:
+        store: The open store (owned by the calling thread).
+        incident_id: The incident that receives the exhibit.
+        capture: The PNG bytes and details, exactly as the capture layer made them.
+        captured_at: The store clock's time read just before the grab.
+        url: The address of the content shown, as given (http or https only).
+        note: What the member of staff wants to say about it.
+        posted_at: The time shown on the post itself (ISO 8601), if any.
+
+    Raises:
+        BadInput: Unknown incident, bad URL, note or time on the post.
+    """
+    incident = store.incident(incident_id)
+    metadata = store.describe_source(url=url, note=note, posted_at=posted_at, now=captured_at)
+    return _store(store, incident.id, capture, metadata, captured_at)
+
+
+def _store(
+    store: EvidenceStore,
+    incident_id: str,
+    capture: ScreenCapture,
+    metadata: dict[str, Any],
+    now: datetime,
+) -> CapturedExhibit:
     started = time.perf_counter()
     png = capture.png
     sha256 = sha256_hex(png)
     hashed = time.perf_counter()
     metadata.update(capture.details.as_metadata())
     exhibit = store.store_exhibit(
-        incident.id,
+        incident_id,
         kind=ExhibitKind.SCREENSHOT,
         media_type="image/png",
         chunks=[png[i : i + CHUNK_SIZE] for i in range(0, len(png), CHUNK_SIZE)],
