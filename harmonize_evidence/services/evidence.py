@@ -347,11 +347,14 @@ class EvidenceStore:
         now: datetime,
         entry_details: Mapping[str, Any] | None = None,
         parent_sha256: str | None = None,
+        rehash: bool = True,
     ) -> Exhibit:
         """Store an exhibit, its bytes and its custody entry in one transaction.
 
-        ``chunks`` must hash to ``sha256``; the bytes are checked as they are written and the
-        whole transaction is undone if they do not.
+        ``chunks`` must hash to ``sha256``. With ``rehash`` (for bytes streamed from a file that
+        could change under us) they are hashed again as they are written and the whole
+        transaction is undone if they differ; callers that hashed the very bytes object they pass
+        may skip that second pass.
         """
         incident = self.incident(incident_id)
         metadata = dict(metadata)
@@ -361,7 +364,8 @@ class EvidenceStore:
         def checked(parts: Iterable[bytes]) -> Iterator[bytes]:
             nonlocal written
             for part in parts:
-                digest.update(part)
+                if rehash:
+                    digest.update(part)
                 written += len(part)
                 yield part
 
@@ -379,7 +383,9 @@ class EvidenceStore:
                 parent_sha256=parent_sha256,
             )
             self._vault.insert_exhibit(exhibit, checked(chunks))
-            if sha256 is not None and (digest.hexdigest() != sha256 or written != size):
+            if sha256 is not None and (
+                written != size or (rehash and digest.hexdigest() != sha256)
+            ):
                 raise FileRejected(
                     "The file changed while it was being stored, so it was not imported; "
                     "make sure nothing is writing to it and try again."
@@ -438,16 +444,21 @@ class EvidenceStore:
                 head = handle.read(SNIFF_BYTES)
                 media_type = sniff_media_type(head)
                 if size <= _IN_MEMORY_LIMIT or media_type.startswith("image/"):
-                    data = head + handle.read()
-                    chunks: Iterable[bytes] = [
-                        data[i : i + CHUNK_SIZE] for i in range(0, len(data), CHUNK_SIZE)
-                    ]
+                    handle.seek(0)
+                    data = handle.read()
+                    chunks: Iterable[bytes] = (
+                        [data]
+                        if len(data) <= CHUNK_SIZE
+                        else [data[i : i + CHUNK_SIZE] for i in range(0, len(data), CHUNK_SIZE)]
+                    )
+                    in_memory = True
                     sha256 = sha256_hex(data)
                     size = len(data)
                     image_size = check_image(data, media_type)
                 else:
                     sha256, size = _hash_file(path)
                     chunks = _read_chunks(path)
+                    in_memory = False
                     image_size = None
         except OSError as exc:
             raise FileRejected(f"{path.name} cannot be read ({exc.strerror}).") from exc
@@ -465,6 +476,7 @@ class EvidenceStore:
             action=Action.EVIDENCE_IMPORTED,
             now=now,
             entry_details={"source_file_name": path.name},
+            rehash=not in_memory,
         )
 
     def add_note(self, incident_id: str, text: str) -> CustodyEntry:
