@@ -445,3 +445,16 @@ def test_store_made_by_schema_version_1_is_migrated(tmp_path: Path, clock: Fixed
         assert store.verify().ok
         store.new_incident("Made after the migration")
         assert store.verify().ok
+
+
+def test_a_use_case_made_of_two_steps_is_kept_whole_or_not_at_all(store: EvidenceStore) -> None:
+    incident = store.new_incident("Atomic")
+    with pytest.raises(BadInput), store.atomic():
+        store.add_note(incident.id, "kept only if the whole step succeeds")
+        store.add_note(incident.id, "")  # refused: empty
+    assert [e.action for e in store.log(incident.id)] == ["incident_created"]
+    with store.atomic():
+        store.add_note(incident.id, "one")
+        store.add_note(incident.id, "two")
+    assert [e.seq for e in store.log(incident.id)] == [1, 2, 3]
+    assert store.verify().ok

@@ -180,9 +180,8 @@ def record_without_image(
 ) -> Exhibit:
     """Store a description-only exhibit (no image) and flag the incident urgent-safeguarding.
 
-    Everything is checked first. The incident is flagged before the exhibit is stored, each in
-    its own signed custody entry, so that an interruption between the two can only leave an
-    incident flagged for the lead, never a record-only item on an unflagged incident.
+    Everything is checked first. The flag and the record are two signed custody entries written
+    in one transaction: both are kept, or neither is.
 
     Args:
         store: The open store (owned by the calling thread).
@@ -212,20 +211,21 @@ def record_without_image(
     if source_file_name is not None:
         metadata["source_file_name"] = source_file_name
         metadata["source_file_read"] = False
-    store.flag_urgent(
-        incident.id,
-        "Evidence that must not be copied is being recorded as a description only: " + why,
-        utc=now,
-    )
-    return store.store_exhibit(
-        incident.id,
-        kind=ExhibitKind.RECORD_ONLY,
-        media_type=RECORD_ONLY_MEDIA_TYPE,
-        chunks=(),
-        size=0,
-        sha256=None,
-        metadata=metadata,
-        action=Action.EVIDENCE_RECORDED,
-        now=now,
-        entry_details={"no_image_reason": why, "incident_flag": URGENT_SAFEGUARDING},
-    )
+    with store.atomic():
+        store.flag_urgent(
+            incident.id,
+            "Evidence that must not be copied is being recorded as a description only: " + why,
+            utc=now,
+        )
+        return store.store_exhibit(
+            incident.id,
+            kind=ExhibitKind.RECORD_ONLY,
+            media_type=RECORD_ONLY_MEDIA_TYPE,
+            chunks=(),
+            size=0,
+            sha256=None,
+            metadata=metadata,
+            action=Action.EVIDENCE_RECORDED,
+            now=now,
+            entry_details={"no_image_reason": why, "incident_flag": URGENT_SAFEGUARDING},
+        )

@@ -129,6 +129,12 @@ class EvidenceStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Group several use cases into one transaction: all of them are kept, or none."""
+        with self._vault.transaction():
+            yield
+
     def open_for_this_thread(self) -> EvidenceStore:
         """A second handle on the same store for another thread (each thread owns its own)."""
         from harmonize_evidence.vault.keys import KeyFile

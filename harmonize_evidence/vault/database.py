@@ -117,8 +117,22 @@ class Vault:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """One atomic write: everything inside commits together, or nothing does."""
+        """One atomic write: everything inside commits together, or nothing does.
+
+        Transactions nest: an inner one is a savepoint of the outer, so a use case made of
+        smaller ones (flag an incident, then store an exhibit) still commits as one.
+        """
         with translate_errors():
+            if self._db.in_transaction:
+                self._db.execute("SAVEPOINT nested")
+                try:
+                    yield
+                except BaseException:
+                    self._db.execute("ROLLBACK TO nested")
+                    self._db.execute("RELEASE nested")
+                    raise
+                self._db.execute("RELEASE nested")
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield
