@@ -81,7 +81,7 @@ def sign_pdf(pdf: BinaryIO, identity: SigningIdentity, options: SignatureOptions
     writer = IncrementalPdfFileWriter(pdf, strict=False)
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=options.timestamper)
     try:
-        pdf_signer.sign_pdf(writer, in_place=True)
+        pdf_signer.sign_pdf(writer, in_place=True, chunk_size=1 << 20)
     except TimestampRequestError as exc:
         raise EnvironmentProblem(
             "The timestamp authority did not answer, so the report was not signed; check the "

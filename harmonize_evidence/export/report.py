@@ -214,15 +214,20 @@ class Tile:
     landscape: bool
 
 
-def plan_tiles(width: int, height: int, page_width: float, page_height: float) -> list[Tile]:
+def plan_tiles(
+    width: int,
+    height: int,
+    portrait: tuple[float, float],
+    landscape_area: tuple[float, float],
+) -> list[Tile]:
     """Split an image into page-sized tiles at a legible scale (never a thumbnail).
 
-    ``page_width`` x ``page_height`` is the drawing area of a portrait page (points); images
-    wider than tall go on landscape pages.
+    ``portrait`` and ``landscape_area`` are the drawing areas (points) of the two page
+    orientations; images wider than tall go on landscape pages.
     """
     landscape = width > height
-    area_w, area_h = (page_height, page_width) if landscape else (page_width, page_height)
-    area_h -= _CAPTION_HEIGHT
+    area_w, area_h = landscape_area if landscape else portrait
+    area_h -= _CAPTION_HEIGHT + 1  # a point of slack, so rounding never overflows the frame
     fit = min(area_w / width, area_h / height, MAX_SCALE)
     if fit >= LEGIBLE_SCALE:
         return [Tile(0, 0, width, height, fit, landscape)]
@@ -362,12 +367,12 @@ def entry_summary(entry: CustodyEntry) -> str:
     if entry.action == "note_added":
         text = str(details.get("text", ""))
         parts.append(text if len(text) <= 160 else text[:157] + "... (in full under Notes)")
-    for key in ("title", "to", "reason", "file_name", "bundle", "kind", "media_type"):
+    for key in ("title", "to", "reason", "file_name", "bundle", "media_type"):
         if key in details and details[key] not in ("", None):
             parts.append(f"{key.replace('_', ' ')}: {details[key]}")
     if entry.evidence_sha256:
         parts.append(f"SHA-256 {entry.evidence_sha256[:16]}...")
-    return "; ".join(parts) or "-"
+    return "\n".join(parts) or "-"
 
 
 # -- reportlab parts ---------------------------------------------------------------------------
@@ -378,47 +383,29 @@ def _styles() -> dict[str, Any]:
     from reportlab.lib.styles import ParagraphStyle
 
     base = ParagraphStyle("body", fontName=fonts.REGULAR, fontSize=9.5, leading=12.5)
-    small = ParagraphStyle("small", parent=base, fontSize=8, leading=10)
+
+    def style(name: str, **kwargs: Any) -> Any:
+        return ParagraphStyle(name, parent=base, **kwargs)
+
     return {
         "body": base,
-        "small": small,
-        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
-        "cell_small": ParagraphStyle("cell_small", parent=base, fontSize=7.5, leading=9.2),
-        "label": ParagraphStyle(
-            "label", parent=base, fontName=fonts.BOLD, fontSize=8.5, leading=10.5
+        "small": style("small", fontSize=8, leading=10),
+        "cell": style("cell", fontSize=8.5, leading=10.5),
+        "cell_small": style("cell_small", fontSize=7.5, leading=9.2),
+        "label": style("label", fontName=fonts.BOLD, fontSize=8.5, leading=10.5),
+        "mono": style("mono", fontName=fonts.MONO, fontSize=8, leading=10),
+        "mono_small": style("mono_small", fontName=fonts.MONO, fontSize=7, leading=9),
+        "title": style("title", fontName=fonts.BOLD, fontSize=22, leading=27, spaceAfter=6),
+        "subtitle": style("subtitle", fontSize=13, leading=17, spaceAfter=12),
+        "h1": style("h1", fontName=fonts.BOLD, fontSize=15, leading=19, spaceAfter=8),
+        "h2": style(
+            "h2", fontName=fonts.BOLD, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4
         ),
-        "mono": ParagraphStyle("mono", parent=base, fontName=fonts.MONO, fontSize=8, leading=10),
-        "mono_small": ParagraphStyle(
-            "mono_small", parent=base, fontName=fonts.MONO, fontSize=7, leading=9
+        "caption": style(
+            "caption", fontSize=8.5, leading=10.5, textColor=colors.HexColor("#333333")
         ),
-        "title": ParagraphStyle(
-            "title", parent=base, fontName=fonts.BOLD, fontSize=22, leading=27, spaceAfter=6
-        ),
-        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=13, leading=17, spaceAfter=12),
-        "h1": ParagraphStyle(
-            "h1",
-            parent=base,
-            fontName=fonts.BOLD,
-            fontSize=15,
-            leading=19,
-            spaceBefore=4,
-            spaceAfter=8,
-        ),
-        "h2": ParagraphStyle(
-            "h2",
-            parent=base,
-            fontName=fonts.BOLD,
-            fontSize=11,
-            leading=14,
-            spaceBefore=8,
-            spaceAfter=4,
-        ),
-        "caption": ParagraphStyle(
-            "caption", parent=base, fontSize=8.5, leading=10.5, textColor=colors.HexColor("#333333")
-        ),
-        "command": ParagraphStyle(
+        "command": style(
             "command",
-            parent=base,
             fontName=fonts.MONO,
             fontSize=8,
             leading=10,
@@ -429,8 +416,16 @@ def _styles() -> dict[str, Any]:
     }
 
 
+_CELL_PADDING = 8.0
+
+
 class _Paragraphs:
-    """Makes paragraphs from user text, escaped and shaped where needed."""
+    """Makes paragraphs and table cells from text, escaped and shaped where needed.
+
+    A table cell whose text fits on one line, in a script that needs no shaping, is given to
+    reportlab as a plain string: drawn as it is, never parsed as markup, and much faster to lay
+    out than a paragraph. Anything longer becomes an escaped, wrapping paragraph.
+    """
 
     def __init__(self, styles: Mapping[str, Any]) -> None:
         from reportlab.lib.styles import ParagraphStyle
@@ -454,6 +449,24 @@ class _Paragraphs:
         from reportlab.platypus import Paragraph
 
         return Paragraph(trusted_markup, self.styles[style])
+
+    def cell(self, value: object, style: str, width: float) -> Any:
+        """A table cell: plain lines when it wraps at spaces, else a wrapping paragraph."""
+        from reportlab.lib.utils import simpleSplit
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        text = "" if value is None else str(value)
+        chosen = self.styles[style]
+        if "\r" not in text and not _needs_shaping(text):
+            room = width - _CELL_PADDING
+            lines = simpleSplit(text, chosen.fontName, chosen.fontSize, room)
+            if all(stringWidth(line, chosen.fontName, chosen.fontSize) <= room for line in lines):
+                return "\n".join(lines)
+        return self.text(text, style)
+
+
+def _cell_font(style: Any) -> tuple[str, float, float]:
+    return style.fontName, style.fontSize, style.leading
 
 
 def _image_xobject_class() -> type:
@@ -530,26 +543,39 @@ class _ImageRegistry:
 
 
 def _flowables() -> tuple[type, type]:
+    from reportlab.lib.utils import simpleSplit
     from reportlab.platypus.flowables import Flowable
 
     class ImageTile(Flowable):  # type: ignore[misc]
-        """One tile of an exhibit image, drawn from the image object and clipped."""
+        """One tile of an exhibit image under its caption, drawn from the image object, clipped."""
 
-        def __init__(self, registry: _ImageRegistry, key: int, image: PdfImage, tile: Tile) -> None:
+        def __init__(
+            self, registry: _ImageRegistry, key: int, image: PdfImage, tile: Tile, caption: str
+        ) -> None:
             super().__init__()
             self.registry, self.key, self.image, self.tile = registry, key, image, tile
-            self.width = tile.width * tile.scale
-            self.height = tile.height * tile.scale
+            self.caption = caption
+            self.image_width = tile.width * tile.scale
+            self.image_height = tile.height * tile.scale
+            self.width = self.image_width
+            self.height = self.image_height + _CAPTION_HEIGHT
 
         def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
             return self.width, self.height
 
         def draw(self) -> None:
             canvas, tile, image = self.canv, self.tile, self.image
+            canvas.saveState()
+            canvas.setFont(fonts.REGULAR, 8.5)
+            canvas.setFillGray(0.2)
+            lines = simpleSplit(self.caption, fonts.REGULAR, 8.5, max(self.width, 400))
+            for index, line in enumerate(lines[:2]):
+                canvas.drawString(0, self.height - 9 - index * 10.5, line)
+            canvas.restoreState()
             name = self.registry.name_for(canvas, self.key, image)
             canvas.saveState()
             path = canvas.beginPath()
-            path.rect(0, 0, self.width, self.height)
+            path.rect(0, 0, self.image_width, self.image_height)
             canvas.clipPath(path, stroke=0, fill=0)
             canvas.translate(
                 -tile.x * tile.scale, -(image.height - tile.y - tile.height) * tile.scale
@@ -560,7 +586,7 @@ def _flowables() -> tuple[type, type]:
             canvas.saveState()
             canvas.setLineWidth(0.5)
             canvas.setStrokeGray(0.55)
-            canvas.rect(0, 0, self.width, self.height, stroke=1, fill=0)
+            canvas.rect(0, 0, self.image_width, self.image_height, stroke=1, fill=0)
             canvas.restoreState()
 
     class PageMark(Flowable):  # type: ignore[misc]
@@ -713,23 +739,28 @@ def portrait_area() -> tuple[float, float]:
     return A4[0] - 2 * _PAGE_MARGIN, A4[1] - _TOP - _BOTTOM
 
 
+def landscape_area() -> tuple[float, float]:
+    """The drawing area of a landscape page, in points."""
+    from reportlab.lib.pagesizes import A4
+
+    return A4[1] - 2 * _PAGE_MARGIN, A4[0] - _TOP - _BOTTOM
+
+
 def build_report(content: ReportContent, spool: BinaryIO, out: BinaryIO) -> ReportIndex:
     """Lay out the report and write the finished (unsigned) PDF to ``out``."""
     fonts.register_fonts()
-    index_holder: dict[str, ReportIndex] = {}
     cover_pages: list[int] = []
     list_pages: list[int] = []
 
     def index() -> ReportIndex:
-        built = ReportIndex(
+        listed = sorted(set(list_pages))
+        return ReportIndex(
             incident_id=content.incident.id,
             chain_head=content.chain_head,
             exhibits=tuple((item.exhibit.ref, item.exhibit.sha256) for item in content.exhibits),
             cover_page=cover_pages[0] if cover_pages else 1,
-            list_pages=tuple(sorted(set(list_pages))),
+            list_pages=tuple(range(listed[0], listed[-1] + 1)) if listed else (),
         )
-        index_holder["index"] = built
-        return built
 
     exported_text = content.exported.utc.strftime("%d %B %Y %H:%M UTC")
     facts = _PageFacts(content.incident.id, exported_text, lambda: index().to_json())
@@ -739,7 +770,7 @@ def build_report(content: ReportContent, spool: BinaryIO, out: BinaryIO) -> Repo
     doc = _doc_template(laid_out, content)
     doc.build(story, canvasmaker=_canvas_maker(facts, content.exported.utc.timestamp()))
     splice_images(laid_out.getvalue(), registry.placements, spool, out)
-    return index_holder.get("index") or index()
+    return index()
 
 
 def _story(
@@ -748,32 +779,29 @@ def _story(
     on_cover: Callable[[int], None],
     on_list: Callable[[int], None],
 ) -> list[Any]:
-    from reportlab.platypus import NextPageTemplate, PageBreak, Spacer
+    from reportlab.platypus import NextPageTemplate, PageBreak
 
-    styles = _styles()
-    p = _Paragraphs(styles)
+    p = _Paragraphs(_styles())
     image_tile, page_mark = _flowables()
     story: list[Any] = [page_mark(on_cover)]
     story += _cover(content, p)
     story += _summary(content, p)
-    story += [PageBreak(), p.fixed("Exhibits", "h1")]
-    story += _exhibit_list(content, p, page_mark, on_list)
-    area_w, area_h = portrait_area()
+    story += [PageBreak(), p.fixed("Exhibits", "h1"), page_mark(on_list)]
+    story += _exhibit_list(content, p)
+    story.append(page_mark(on_list))
+    areas = portrait_area(), landscape_area()
     for key, item in enumerate(content.exhibits):
         story += [NextPageTemplate("portrait"), PageBreak()]
         story += _exhibit_section(item, p)
         image = item.image
         if isinstance(image, PdfImage):
-            tiles = plan_tiles(image.width, image.height, area_w, area_h)
+            tiles = plan_tiles(image.width, image.height, *areas)
             for number, tile in enumerate(tiles, start=1):
+                caption = _tile_caption(item.exhibit.ref, image, tile, number, len(tiles))
                 story += [
                     NextPageTemplate("landscape" if tile.landscape else "portrait"),
                     PageBreak(),
-                    p.text(
-                        _tile_caption(item.exhibit.ref, image, tile, number, len(tiles)), "caption"
-                    ),
-                    Spacer(1, 6),
-                    image_tile(registry, key, image, tile),
+                    image_tile(registry, key, image, tile, caption),
                 ]
     story += [NextPageTemplate("portrait"), PageBreak()]
     story += _notes(content, p)
@@ -800,7 +828,21 @@ def _tile_caption(ref: str, image: PdfImage, tile: Tile, number: int, count: int
     )
 
 
-def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], header: bool = False) -> Any:
+@dataclass(frozen=True)
+class _Mono:
+    """A value printed in the monospaced font (hashes, fingerprints)."""
+
+    text: str
+
+
+def _table(
+    rows: Sequence[Sequence[Any]],
+    widths: Sequence[float],
+    *,
+    header: bool = False,
+    fonts_by_column: Sequence[tuple[str, float, float]] = (),
+    extra: Sequence[tuple[Any, ...]] = (),
+) -> Any:
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
@@ -813,24 +855,42 @@ def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], header: bool 
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]
+    for column, (name, size, leading) in enumerate(fonts_by_column):
+        commands.append(("FONT", (column, 0), (column, -1), name, size, leading))
     if header:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e4e4")))
+        commands.append(("FONT", (0, 0), (-1, 0), fonts.BOLD, 8, 10))
     else:
         commands.append(("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f0f0")))
+    commands.extend(extra)
     table.setStyle(TableStyle(commands))
     return table
 
 
+_LABEL_WIDTH = 130.0
+
+
 def _key_values(rows: Iterable[tuple[str, Any]], p: _Paragraphs) -> Any:
+    """A two-column table of labels and values; values are text, :class:`_Mono` or flowables."""
     width, _ = portrait_area()
-    cells = [
-        [
-            p.fixed(escape(label), "label"),
-            value if not isinstance(value, str) else p.text(value, "cell"),
-        ]
-        for label, value in rows
-    ]
-    return _table(cells, [130, width - 130])
+    value_width = width - _LABEL_WIDTH
+    cells: list[list[Any]] = []
+    extra: list[tuple[Any, ...]] = []
+    for row, (label, value) in enumerate(rows):
+        if isinstance(value, _Mono):
+            cell = p.cell(value.text, "mono", value_width)
+            extra.append(("FONT", (1, row), (1, row), *_cell_font(p.styles["mono"])))
+        elif isinstance(value, str):
+            cell = p.cell(value, "cell", value_width)
+        else:
+            cell = value
+        cells.append([p.cell(label, "label", _LABEL_WIDTH), cell])
+    return _table(
+        cells,
+        [_LABEL_WIDTH, value_width],
+        fonts_by_column=[_cell_font(p.styles["label"]), _cell_font(p.styles["cell"])],
+        extra=extra,
+    )
 
 
 def _cover(content: ReportContent, p: _Paragraphs) -> list[Any]:
@@ -838,15 +898,13 @@ def _cover(content: ReportContent, p: _Paragraphs) -> list[Any]:
 
     incident = content.incident
     exported = content.exported
+    producer = content.producer
     with_files = sum(1 for item in content.exhibits if item.exhibit.has_bytes)
     rows: list[tuple[str, Any]] = [
         ("Incident", incident.id),
         ("Title", incident.title),
-        ("School", content.producer.school),
-        (
-            "Produced by",
-            f"{content.producer.name} ({content.producer.initials}), {content.producer.role.value}",
-        ),
+        ("School", producer.school),
+        ("Produced by", f"{producer.name} ({producer.initials}), {producer.role.value}"),
         (
             "Exported",
             f"{exported.utc.strftime('%Y-%m-%d %H:%M:%S')} UTC "
@@ -860,19 +918,16 @@ def _cover(content: ReportContent, p: _Paragraphs) -> list[Any]:
         ),
         (
             "Custody chain head",
-            _mono_block(
-                p,
+            p.text(
                 f"entry {content.chain_head[0]} of the custody log, SHA-256\n"
                 f"{content.chain_head[1]}",
+                "mono",
             ),
         ),
-        (
-            "Evidence CA fingerprint (SHA-256)",
-            _mono_block(p, _group_fingerprint(content.ca_fingerprint)),
-        ),
+        ("Evidence CA fingerprint (SHA-256)", _Mono(_group_fingerprint(content.ca_fingerprint))),
         (
             "Signing certificate fingerprint (SHA-256)",
-            _mono_block(p, _group_fingerprint(content.signer_fingerprint)),
+            _Mono(_group_fingerprint(content.signer_fingerprint)),
         ),
         ("Report signature", content.signature_level),
         ("Made with", content.tool),
@@ -883,18 +938,13 @@ def _cover(content: ReportContent, p: _Paragraphs) -> list[Any]:
         _key_values(rows, p),
         Spacer(1, 10),
         p.fixed(
-            "This report and the files in its bundle are signed with the certificate above. Before "
-            "relying on them, compare the Evidence CA fingerprint with the one the school gives "
-            "you "
-            "by telephone or from a known school email address. The section <i>How to verify this "
-            "bundle</i> at the end explains every check.",
+            "This report and the files in its bundle are signed with the certificate above. "
+            "Before relying on them, compare the Evidence CA fingerprint with the one the school "
+            "gives you by telephone or from a known school email address. The section "
+            "<i>How to verify this bundle</i> at the end explains every check.",
             "small",
         ),
     ]
-
-
-def _mono_block(p: _Paragraphs, text: str) -> Any:
-    return p.text(text, "mono")
 
 
 def _summary(content: ReportContent, p: _Paragraphs) -> list[Any]:
@@ -902,7 +952,7 @@ def _summary(content: ReportContent, p: _Paragraphs) -> list[Any]:
 
     incident = content.incident
     entries = content.entries
-    captured = [item.exhibit.created_utc for item in content.exhibits]
+    recorded = [item.exhibit.created_utc for item in content.exhibits]
     status = incident.status.value + (" (marked urgent)" if incident.urgent else "")
     rows: list[tuple[str, Any]] = [
         ("Category", _CATEGORY_LABELS.get(incident.category, incident.category.value)),
@@ -912,16 +962,12 @@ def _summary(content: ReportContent, p: _Paragraphs) -> list[Any]:
         ("Status", status),
         ("Incident opened", _when(_iso(incident.created_utc))),
     ]
-    if captured:
-        rows.append(("First exhibit recorded", _when(_iso(min(captured)))))
-        rows.append(("Last exhibit recorded", _when(_iso(max(captured)))))
+    if recorded:
+        rows.append(("First exhibit recorded", _when(_iso(min(recorded)))))
+        rows.append(("Last exhibit recorded", _when(_iso(max(recorded)))))
     if entries:
-        rows.append(
-            (
-                "Last custody entry",
-                f"{_when(entries[-1].utc)} ({entries[-1].action.replace('_', ' ')})",
-            )
-        )
+        last = entries[-1]
+        rows.append(("Last custody entry", f"{_when(last.utc)} ({last.action.replace('_', ' ')})"))
     return [Spacer(1, 16), p.fixed("Summary", "h1"), _key_values(rows, p)]
 
 
@@ -929,35 +975,35 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _exhibit_list(
-    content: ReportContent, p: _Paragraphs, page_mark: type, on_list: Callable[[int], None]
-) -> list[Any]:
-    from reportlab.platypus import Table
-
+def _exhibit_list(content: ReportContent, p: _Paragraphs) -> list[Any]:
+    if not content.exhibits:
+        return [p.fixed("There are no exhibits in this incident.", "body")]
     width, _ = portrait_area()
-    header = [p.fixed(label, "label") for label in ("Exhibit", "Kind", "Recorded (UTC)", "SHA-256")]
-    rows: list[list[Any]] = [header]
+    widths = [44.0, 66.0, 92.0, width - 202.0]  # a SHA-256 in 7-point mono needs 276
+    rows: list[list[Any]] = [["Exhibit", "Kind", "Recorded (UTC)", "SHA-256"]]
     for item in content.exhibits:
         exhibit = item.exhibit
         rows.append(
             [
-                [page_mark(on_list), p.text(exhibit.ref, "cell")],
-                p.text(exhibit.kind.value, "cell_small"),
-                p.text(_when(_iso(exhibit.created_utc)), "cell_small"),
-                p.text(exhibit.sha256 or "(no file: recorded description only)", "mono_small"),
+                exhibit.ref,
+                p.cell(exhibit.kind.value, "cell_small", widths[1]),
+                exhibit.created_utc.strftime("%Y-%m-%d %H:%M:%S"),
+                exhibit.sha256 or "(no file: a written record only)",
             ]
         )
-    if len(rows) == 1:
-        return [p.fixed("There are no exhibits in this incident.", "body")]
-    table = _table(rows, [44, 66, 92, width - 202], header=True)
-    assert isinstance(table, Table)
+    small = _cell_font(p.styles["cell_small"])
     return [
         p.fixed(
             "Every exhibit, with the SHA-256 of its original file. The same values are in "
             "manifest.json and SHA256SUMS in the bundle.",
             "small",
         ),
-        table,
+        _table(
+            rows,
+            widths,
+            header=True,
+            fonts_by_column=[small, small, small, _cell_font(p.styles["mono_small"])],
+        ),
     ]
 
 
@@ -965,20 +1011,20 @@ def _exhibit_section(item: ReportExhibit, p: _Paragraphs) -> list[Any]:
     from reportlab.platypus import Spacer
 
     exhibit = item.exhibit
-    story: list[Any] = [p.text(f"Exhibit {exhibit.ref}", "h1")]
-    rows: list[tuple[str, Any]] = [(label, value) for label, value in metadata_rows(exhibit)]
+    rows: list[tuple[str, Any]] = []
     if exhibit.sha256:
-        rows.insert(0, ("SHA-256", p.text(exhibit.sha256, "mono")))
+        rows.append(("SHA-256", _Mono(exhibit.sha256)))
     if item.file_name:
-        rows.insert(1, ("File in this bundle", item.file_name))
-    story.append(_key_values(rows, p))
+        rows.append(("File in this bundle", item.file_name))
+    rows.extend(metadata_rows(exhibit))
+    story: list[Any] = [p.fixed(f"Exhibit {escape(exhibit.ref)}", "h1"), _key_values(rows, p)]
     story.append(Spacer(1, 8))
     image = item.image
     if exhibit.purged:
         story.append(
             p.fixed(
-                "The original file of this exhibit was purged from the evidence store (retention); "
-                "its SHA-256 and custody record remain.",
+                "The original file of this exhibit was purged from the evidence store "
+                "(retention); its SHA-256 and custody record remain.",
                 "body",
             )
         )
@@ -993,8 +1039,8 @@ def _exhibit_section(item: ReportExhibit, p: _Paragraphs) -> list[Any]:
     elif isinstance(image, NoPreview):
         story.append(
             p.text(
-                f"The image cannot be shown in this report ({image.reason}); the original file is "
-                f"in the bundle as {item.file_name}.",
+                f"The image cannot be shown in this report ({image.reason}); the original file "
+                f"is in the bundle as {item.file_name}.",
                 "body",
             )
         )
@@ -1002,8 +1048,7 @@ def _exhibit_section(item: ReportExhibit, p: _Paragraphs) -> list[Any]:
         story.append(
             p.fixed(
                 "The image follows on the next page(s), as large as the page allows; a long "
-                "capture "
-                "is split into parts that overlap slightly.",
+                "capture is split into parts that overlap slightly.",
                 "small",
             )
         )
@@ -1011,8 +1056,7 @@ def _exhibit_section(item: ReportExhibit, p: _Paragraphs) -> list[Any]:
         story.append(
             p.text(
                 f"This exhibit is a {exhibit.media_type} file, which a PDF cannot show; the "
-                "original "
-                f"file is in the bundle as {item.file_name}.",
+                f"original file is in the bundle as {item.file_name}.",
                 "body",
             )
         )
@@ -1035,22 +1079,20 @@ def _notes(content: ReportContent, p: _Paragraphs) -> list[Any]:
 
 def _custody_log(content: ReportContent, p: _Paragraphs) -> list[Any]:
     width, _ = portrait_area()
-    header = [
-        p.fixed(label, "label")
-        for label in ("#", "Time (UTC)", "Actor", "Action", "Details", "Entry hash")
-    ]
-    rows: list[list[Any]] = [header]
+    widths = [22.0, 64.0, 80.0, 70.0, width - 22 - 64 - 80 - 70 - 74, 74.0]
+    rows: list[list[Any]] = [["#", "Time (UTC)", "Actor", "Action", "Details", "Entry hash"]]
     for entry in content.entries:
         rows.append(
             [
-                p.text(str(entry.seq), "cell_small"),
-                p.text(_when(entry.utc), "cell_small"),
-                p.text(entry.actor, "cell_small"),
-                p.text(entry.action.replace("_", " "), "cell_small"),
-                p.text(entry_summary(entry), "cell_small"),
-                p.text(entry.hash[:16], "mono_small"),
+                str(entry.seq),
+                _when(entry.utc)[:19].replace(" ", "\n", 1) + " UTC",
+                p.cell(entry.actor, "cell_small", widths[2]),
+                p.cell(entry.action.replace("_", " "), "cell_small", widths[3]),
+                p.cell(entry_summary(entry), "cell_small", widths[4]),
+                entry.hash[:16],
             ]
         )
+    small = _cell_font(p.styles["cell_small"])
     return [
         p.fixed("Custody log", "h1"),
         p.fixed(
@@ -1058,43 +1100,51 @@ def _custody_log(content: ReportContent, p: _Paragraphs) -> list[Any]:
             "the one before it; the full entries, signatures and hashes are in manifest.json.",
             "small",
         ),
-        _table(rows, [22, 78, 82, 70, width - 22 - 78 - 82 - 70 - 78, 78], header=True),
+        _table(
+            rows,
+            widths,
+            header=True,
+            fonts_by_column=[small] * 5 + [_cell_font(p.styles["mono_small"])],
+        ),
     ]
+
+
+def _refs(items: Sequence[ReportExhibit]) -> str:
+    return ", ".join(item.exhibit.ref for item in items)
 
 
 def _continuity(content: ReportContent, p: _Paragraphs) -> list[Any]:
     from reportlab.platypus import Spacer
 
     producer = content.producer
+    exhibits = content.exhibits
+    captured = [i for i in exhibits if i.exhibit.kind == ExhibitKind.SCREENSHOT]
+    described = [i for i in exhibits if i.exhibit.kind == ExhibitKind.RECORD_ONLY]
+    imported = [i for i in exhibits if i not in captured and i not in described]
     story: list[Any] = [p.fixed("Statement of production and continuity", "h1")]
     story.append(
         p.text(
             f"I, {producer.name}, {producer.role.value} at {producer.school}, produce the "
-            "following "
-            f"exhibits, which relate to incident {content.incident.id}:",
+            f"exhibits listed in this report, which relate to incident {content.incident.id}.",
             "body",
         )
     )
     story.append(Spacer(1, 6))
-    for item in content.exhibits:
-        exhibit = item.exhibit
-        how = {
-            ExhibitKind.SCREENSHOT: "captured by me as a screenshot",
-            ExhibitKind.RECORD_ONLY: "described by me in writing, without copying the content",
-        }.get(exhibit.kind, "imported by me from a file")
-        where = exhibit.metadata.get("url")
-        sentence = f"Exhibit {exhibit.ref}: {how} at {_when(_iso(exhibit.created_utc))}"
-        if where:
-            sentence += f", from {where}"
-        if exhibit.sha256:
-            sentence += f"; SHA-256 {exhibit.sha256}"
-        story.append(p.text(sentence + ".", "cell"))
-    story.append(Spacer(1, 8))
+    for items, how in (
+        (captured, "I captured as screenshots of my screen"),
+        (imported, "I imported from files, unchanged"),
+        (described, "I described in writing, without copying the content"),
+    ):
+        if items:
+            story.append(p.text(f"Exhibits that {how}: {_refs(items)}.", "body"))
+    story.append(Spacer(1, 6))
     story.append(
         p.text(
-            "From the moment each exhibit was recorded it was kept, unaltered, in an encrypted "
-            "evidence store on my computer, protected by a passphrase known to me. Every action on "
-            "the incident was recorded in the signed custody log printed in this report. On "
+            "The time each exhibit was recorded, where it came from and the SHA-256 of its "
+            "original file are given in its section of this report. From the moment each "
+            "exhibit was recorded it was kept, unaltered, in an encrypted evidence store on my "
+            "computer, protected by a passphrase known to me. Every action on the incident was "
+            "recorded in the signed custody log printed in this report. On "
             f"{content.exported.utc.strftime('%d %B %Y at %H:%M UTC')} I exported the exhibits, "
             "unaltered, into the signed bundle that contains this report.",
             "body",
@@ -1103,10 +1153,10 @@ def _continuity(content: ReportContent, p: _Paragraphs) -> list[Any]:
     story.append(Spacer(1, 8))
     story.append(
         p.fixed(
-            "This statement is true to the best of my knowledge and belief and I make it knowing "
-            "that, if it is tendered in evidence, I shall be liable to prosecution if I have "
-            "wilfully stated in it anything which I know to be false, or do not believe to be "
-            "true.",
+            "This statement is true to the best of my knowledge and belief and I make it "
+            "knowing that, if it is tendered in evidence, I shall be liable to prosecution if I "
+            "have wilfully stated in it anything which I know to be false, or do not believe to "
+            "be true.",
             "body",
         )
     )
@@ -1131,9 +1181,3 @@ def _how_to_verify(content: ReportContent, p: _Paragraphs) -> list[Any]:
         for command in step.commands:
             story.append(p.text(command, "command"))
     return story
-
-
-def tile_count(image: PdfImage) -> int:
-    """How many pages an image takes in the report."""
-    area_w, area_h = portrait_area()
-    return len(plan_tiles(image.width, image.height, area_w, area_h))

@@ -1,0 +1,277 @@
+"""Benchmark: exporting a bundle, against img2pdf, and verify-bundle, against sha256sum.
+
+Run from the repository root: ``python tests/benchmarks/export.py`` (needs img2pdf from the test
+extra, and sha256sum).
+
+It makes realistic 1080p screenshots (a social-media page: bars, columns of text, photo-like
+pictures with noise, a different page each time) and encodes them with the capture encoder,
+exactly as a capture stores them. Then, for incidents of 10, 50 and 200 screenshots, it runs in
+the same session, alternately and each in a fresh child process:
+
+- ours: the whole ``export_bundle`` (every exhibit read from the encrypted store and checked,
+  the PDF report laid out with the images spliced in, the PAdES signature, the bundle zip, the
+  manifest and its signature, the custody entry);
+- img2pdf: ``img2pdf.convert`` of the same PNG files into one PDF, written to a file.
+
+Times are of the work only: each child has already started and imported its libraries (ours
+reportlab and pyHanko, about 0.5 s, as a GUI session that has exported once has), and ours has
+unlocked the store.
+Peak memory is each child's own high-water mark of resident memory (``VmHWM``); ours is reset
+just after the store is unlocked, so the passphrase KDF's memory is not counted, while every
+import the export needs is. Targets: ours at most 0.5x img2pdf's time, and no more memory.
+
+Finally ``verify-bundle`` on the 200-screenshot bundle (a new process, as a recipient runs it)
+against ``sha256sum`` of the same files unpacked (target at most 3x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
+
+from harmonize_evidence.capture.png import encode_png  # noqa: E402
+from harmonize_evidence.domain.clock import FixedClock  # noqa: E402
+from harmonize_evidence.domain.model import Producer, Role  # noqa: E402
+from harmonize_evidence.services.store import StoreLocation, create_store  # noqa: E402
+
+PASSPHRASE = "benchmark passphrase"
+SIZES = (10, 50, 200)
+WIDTH, HEIGHT = 1920, 1080
+
+_OURS = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from harmonize_evidence.domain.clock import FixedClock
+from datetime import UTC, datetime
+from harmonize_evidence.services.store import StoreLocation, open_store
+store = open_store(StoreLocation(Path({store!r})), lambda: {passphrase!r},
+                   FixedClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC)))
+Path("/proc/self/clear_refs").write_text("5")
+from harmonize_evidence.services.exporting import export_bundle
+import reportlab.platypus, pyhanko.sign.signers, pyhanko.sign.fields  # imported before timing,
+import harmonize_evidence.export.report, harmonize_evidence.export.pades  # as img2pdf is
+started = time.perf_counter()
+result = export_bundle(store, {incident!r}, Path({out!r}))
+seconds = time.perf_counter() - started
+store.close()
+peak = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")]
+print(json.dumps({{"seconds": seconds, "peak_kb": int(peak[0].split()[1]),
+                  "bundle": str(result.bundle), "size": result.size}}))
+"""
+
+_IMG2PDF = """
+import json, sys, time
+from pathlib import Path
+import img2pdf
+files = {files!r}
+started = time.perf_counter()
+with open({out!r}, "wb") as handle:
+    img2pdf.convert(files, outputstream=handle)
+seconds = time.perf_counter() - started
+peak = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")]
+print(json.dumps({{"seconds": seconds, "peak_kb": int(peak[0].split()[1])}}))
+"""
+
+
+def realistic_screenshot(seed: int) -> bytes:
+    """A 1080p social-media page as the capture encoder stores it."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (WIDTH, HEIGHT), (240, 242, 245))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, WIDTH, 56), fill=(24, 119, 242))
+    draw.text((24, 18), f"social page {seed}", fill="white")
+    draw.rectangle((0, 56, 300, HEIGHT), fill=(255, 255, 255))
+    for row in range(30):
+        draw.text((20, 80 + row * 30), f"Menu item {rng.randint(1, 999)}", fill=(50, 50, 50))
+    y = 80
+    while y < HEIGHT - 60:
+        height = rng.randint(180, 420)
+        draw.rectangle((340, y, 1240, y + height), fill="white", outline=(220, 220, 220))
+        draw.ellipse((360, y + 16, 404, y + 60), fill=(rng.randint(0, 255), 90, 160))
+        for line in range(rng.randint(2, 6)):
+            words = " ".join(
+                rng.choice(
+                    [
+                        "you",
+                        "are",
+                        "such",
+                        "a",
+                        "loser",
+                        "lol",
+                        "everyone",
+                        "knows",
+                        "what",
+                        "did",
+                        "school",
+                        "tomorrow",
+                        "@teacher",
+                        "#fail",
+                    ]
+                )
+                for _ in range(rng.randint(6, 18))
+            )
+            draw.text((420, y + 20 + line * 22), words, fill=(28, 30, 33))
+        if height > 260:
+            photo = Image.effect_noise((860, height - 170), rng.randint(60, 100)).convert("RGB")
+            tint = Image.new("RGB", photo.size, (rng.randint(0, 255), rng.randint(0, 255), 120))
+            photo = Image.blend(photo, tint, 0.4).filter(ImageFilter.GaussianBlur(0.6))
+            image.paste(photo, (360, y + 150))
+        y += height + 16
+    draw.rectangle((1280, 80, 1880, 600), fill="white", outline=(220, 220, 220))
+    for line in range(20):
+        draw.text((1300, 100 + line * 24), f"Trending #{rng.randint(1, 10**6)}", fill=(80, 80, 80))
+    pixels = image.tobytes("raw", "BGRX")
+    return encode_png(pixels, WIDTH, HEIGHT)
+
+
+def run_child(code: str) -> dict[str, float]:
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=1800
+    )
+    if completed.returncode != 0:
+        raise SystemExit(f"child failed:\n{completed.stderr}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each, median reported")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    try:
+        import img2pdf  # noqa: F401
+    except ImportError:
+        raise SystemExit("img2pdf is not installed: python -m pip install -e '.[test]'") from None
+    if shutil.which("sha256sum") is None:
+        raise SystemExit("sha256sum is not installed")
+
+    work = Path(tempfile.mkdtemp(prefix="export-bench-"))
+    try:
+        print(f"Making {max(SIZES)} realistic {WIDTH}x{HEIGHT} screenshots ...", flush=True)
+        shots = work / "shots"
+        shots.mkdir()
+        paths = []
+        for index in range(max(SIZES)):
+            path = shots / f"shot-{index:03d}.png"
+            path.write_bytes(realistic_screenshot(index))
+            paths.append(path)
+        sizes = [path.stat().st_size for path in paths]
+        print(
+            f"  PNG size: mean {statistics.mean(sizes) / 1024:.0f} KiB, "
+            f"min {min(sizes) / 1024:.0f} KiB, max {max(sizes) / 1024:.0f} KiB"
+        )
+        clock = FixedClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC))
+        location = StoreLocation(work / "store")
+        store, _ = create_store(
+            location, Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF), PASSPHRASE, clock
+        )
+        incidents = {}
+        with store:
+            for count in SIZES:
+                incident = store.new_incident(f"Benchmark incident of {count} screenshots")
+                for path in paths[:count]:
+                    store.add_file(incident.id, path, url="https://www.facebook.com/some.page/1")
+                incidents[count] = incident.id
+
+        print()
+        header = (
+            f"{'exhibits':>8} {'ours s':>8} {'img2pdf s':>10} {'time ratio':>11} "
+            f"{'ours MB':>8} {'img2pdf MB':>11} {'memory ratio':>13} {'ours ms/page':>13}"
+        )
+        print("Export (PDF, signature, bundle) against img2pdf embedding the same PNGs")
+        print(header)
+        biggest_bundle = None
+        for count in SIZES:
+            ours_runs, theirs_runs = [], []
+            for repeat in range(args.repeats):
+                out = work / f"out-{count}-{repeat}"
+                out.mkdir()
+                ours_runs.append(
+                    run_child(
+                        _OURS.format(
+                            repo=str(REPO),
+                            store=str(location.directory),
+                            passphrase=PASSPHRASE,
+                            incident=incidents[count],
+                            out=str(out),
+                        )
+                    )
+                )
+                theirs_runs.append(
+                    run_child(
+                        _IMG2PDF.format(
+                            files=[str(p) for p in paths[:count]], out=str(out / "img2pdf.pdf")
+                        )
+                    )
+                )
+            ours = statistics.median(run["seconds"] for run in ours_runs)
+            theirs = statistics.median(run["seconds"] for run in theirs_runs)
+            ours_mb = max(run["peak_kb"] for run in ours_runs) / 1024
+            theirs_mb = max(run["peak_kb"] for run in theirs_runs) / 1024
+            print(
+                f"{count:>8} {ours:>8.2f} {theirs:>10.2f} {ours / theirs:>10.2f}x "
+                f"{ours_mb:>8.0f} {theirs_mb:>11.0f} {ours_mb / theirs_mb:>12.2f}x "
+                f"{ours / count * 1000:>13.1f}",
+                flush=True,
+            )
+            biggest_bundle = Path(str(ours_runs[-1]["bundle"]))
+        print("  targets: time ratio <= 0.5x, memory ratio <= 1.0x at each size")
+
+        assert biggest_bundle is not None
+        unpacked = work / "unpacked"
+        with zipfile.ZipFile(biggest_bundle) as archive:
+            archive.extractall(unpacked)
+        files = [
+            str(unpacked / "report.pdf"),
+            *sorted(str(p) for p in (unpacked / "exhibits").iterdir()),
+        ]
+        verify_times, sums_times = [], []
+        for _ in range(args.repeats):
+            started = time.perf_counter()
+            checked = subprocess.run(
+                [sys.executable, "-m", "harmonize_evidence", "verify-bundle", str(biggest_bundle)],
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=REPO,
+            )
+            verify_times.append(time.perf_counter() - started)
+            if checked.returncode != 0:
+                raise SystemExit(f"verify-bundle failed:\n{checked.stdout}{checked.stderr}")
+            started = time.perf_counter()
+            subprocess.run(["sha256sum", *files], capture_output=True, check=True)
+            sums_times.append(time.perf_counter() - started)
+        total_mb = sum(Path(f).stat().st_size for f in files) / 1024 / 1024
+        verify_s, sums_s = statistics.median(verify_times), statistics.median(sums_times)
+        print()
+        bundle_mb = biggest_bundle.stat().st_size / 1024 / 1024
+        print(
+            f"verify-bundle of the {max(SIZES)}-exhibit bundle ({bundle_mb:.0f} MB; "
+            f"{total_mb:.0f} MB of report and exhibits): {verify_s:.2f} s; sha256sum of the same "
+            f"files: {sums_s:.2f} s; ratio {verify_s / sums_s:.2f}x (target <= 3x)"
+        )
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
