@@ -24,11 +24,13 @@ from harmonize_evidence.ui.errors import (
     report_unexpected,
     start_logging,
 )
+from harmonize_evidence.ui.instance import SingleInstance, ask_running_instance
 from harmonize_evidence.ui.locking import IdleLock, Preferences
 from harmonize_evidence.ui.main_window import MainWindow
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.setup import SetupWizard
 from harmonize_evidence.ui.tasks import Task, run_task
+from harmonize_evidence.ui.tray import TrayMenu, app_icon
 from harmonize_evidence.ui.unlock import UnlockWindow
 
 log = logging.getLogger(__name__)
@@ -72,11 +74,20 @@ class DesktopApp(QObject):
         self._selected: str | None = None
         self._quiet_task: Task[bytes] | None = None
         self._closing = False
+        self.tray = TrayMenu()
+        self.tray.capture_requested.connect(self.capture)
+        self.tray.open_requested.connect(self.bring_to_front)
+        self.tray.lock_requested.connect(self.lock)
+        self.tray.quit_requested.connect(lambda: self.quit(0))
+        self.tray.set_unlocked(False)
+        self.session.unlocked.connect(lambda: self.tray.set_unlocked(True))
+        self.session.locked.connect(lambda: self.tray.set_unlocked(False))
 
     # -- start -----------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Show the first window: setup, or unlock (quietly through the keychain if possible)."""
+        self.tray.show()
         location = self.location
         if not location.exists():
             if location.database.exists():
@@ -155,6 +166,8 @@ class DesktopApp(QObject):
             window = MainWindow(self.session, self.preferences.idle_minutes)
             window.lock_requested.connect(self.lock)
             window.quit_requested.connect(lambda: self.quit(0))
+            window.close_requested.connect(self._main_window_closed)
+            window.setWindowIcon(app_icon())
             window.idle_minutes_chosen.connect(self.set_idle_minutes)
             self.main_window = window
         window.show()
@@ -162,6 +175,39 @@ class DesktopApp(QObject):
         window.activateWindow()
         window.load(self._selected)
         self.main_window_shown.emit()
+
+    def bring_to_front(self) -> None:
+        """Show whichever window the user needs now (a second launch, the tray's Open)."""
+        for window in (self.wizard, self.fatal_dialog):
+            if window is not None and window.isVisible():
+                window.raise_()
+                window.activateWindow()
+                return
+        if self.session.is_unlocked and self.main_window is not None:
+            self.main_window.showNormal()
+            self.main_window.raise_()
+            self.main_window.activateWindow()
+        elif self.location.exists() and self._quiet_task is None:
+            self.show_unlock(self.unlock_window.message.text() if self.unlock_window else "")
+
+    def capture(self) -> None:
+        """Start a capture (the tray's Capture): unlock first if the store is locked."""
+        if self.session.is_unlocked and self.main_window is not None:
+            self.main_window.start_capture()
+        else:
+            self.bring_to_front()
+
+    def _main_window_closed(self) -> None:
+        # With a tray icon the program stays there, locked; without one, closing quits.
+        if self.tray.icon.isVisible():
+            self.lock()
+            if self.unlock_window is not None:
+                self.unlock_window.hide()
+            self.tray.icon.showMessage(
+                APP_NAME, "Still running here, locked. Capture from this icon's menu."
+            )
+        else:
+            self.quit(0)
 
     # -- locking ---------------------------------------------------------------------------------
 
@@ -236,6 +282,7 @@ class DesktopApp(QObject):
         if self.main_window is not None:
             self.main_window.drop_everything()
             self.main_window.hide()
+        self.tray.hide()
         application = QApplication.instance()
         if application is not None:
             application.removeEventFilter(self.idle)
@@ -250,11 +297,19 @@ def run_gui(store: str | None) -> int:
     application.setApplicationName(APP_NAME)
     application.setApplicationDisplayName(APP_NAME)
     application.setDesktopFileName("harmonize-evidence")
+    application.setWindowIcon(app_icon())
     install_exception_hooks()
+    location = StoreLocation.resolve(store)
+    if ask_running_instance(location):
+        log.info("already open on %s: asked that window to come to the front", location.directory)
+        return 0
+    instance = SingleInstance(location)
     log.info("desktop application starting; log at %s", log_path)
-    desktop = DesktopApp(StoreLocation.resolve(store), SystemClock(), Preferences())
+    desktop = DesktopApp(location, SystemClock(), Preferences())
+    instance.raise_requested.connect(desktop.bring_to_front)
     desktop.finished.connect(application.exit)
     desktop.start()
     code = application.exec()
     desktop.shutdown()
+    instance.close()
     return desktop.exit_code if desktop.exit_code is not None else code

@@ -45,8 +45,10 @@ from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Category, Exhibit, Incident, Status
 from harmonize_evidence.domain.urls import PLATFORMS
 from harmonize_evidence.services.evidence import EvidenceStore, VerificationReport
+from harmonize_evidence.ui.capture_flow import CaptureFlow
 from harmonize_evidence.ui.dialogs import NewIncidentDialog, WrittenAccountDialog
 from harmonize_evidence.ui.errors import APP_NAME, log_file_path, message_box, show_error
+from harmonize_evidence.ui.export_flow import BundleCheckJob, ExportJob
 from harmonize_evidence.ui.incident_view import IncidentView
 from harmonize_evidence.ui.locking import IDLE_CHOICES
 from harmonize_evidence.ui.models import (
@@ -133,6 +135,7 @@ class MainWindow(QMainWindow):
 
     lock_requested = Signal()
     quit_requested = Signal()
+    close_requested = Signal()
     idle_minutes_chosen = Signal(int)
 
     def __init__(self, session: Session, idle_minutes: int = 5) -> None:
@@ -259,6 +262,11 @@ class MainWindow(QMainWindow):
         self._note_task: Task[dict[str, str]] | None = None
         self._load_task: Task[list[Incident]] | None = None
         self._dialogs: list[QDialog] = []
+        self.capture_flow: CaptureFlow | None = None
+        self.capture_display: str | None = None
+        """The X display to capture (None: the one in ``DISPLAY``)."""
+        self.export_job: ExportJob | None = None
+        self.bundle_jobs: list[BundleCheckJob] = []
         self._make_actions(idle_minutes)
         self.statusBar().showMessage("")
         self._show_empty("Loading incidents…")
@@ -310,6 +318,22 @@ class MainWindow(QMainWindow):
         self.verify_all_action = action(
             "Verify &everything", None, self.verify_all, "Re-check every incident in the store"
         )
+        self.capture_action = action(
+            "&Capture the screen…",
+            "Ctrl+Shift+S",
+            self.start_capture,
+            "Capture the screen into an incident",
+        )
+        self.capture_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.export_action = action(
+            "&Export incident…",
+            "Ctrl+E",
+            self.export_current,
+            "Write a signed bundle of the incident for a senior manager or the police",
+        )
+        self.check_bundle_action = action(
+            "Check a &bundle…", None, self.choose_bundle, "Check a bundle that was exported"
+        )
         self.lock_action = action(
             "&Lock", "Ctrl+L", self.lock_requested.emit, "Lock the evidence store now"
         )
@@ -335,12 +359,16 @@ class MainWindow(QMainWindow):
             style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView)
         )
         self.verify_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton))
+        self.capture_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_ComputerIcon))
+        self.export_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
         self.lock_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_BrowserStop))
         self.toolbar = toolbar
         for item in (
+            self.capture_action,
             self.new_incident_action,
             self.add_files_action,
             self.account_action,
+            self.export_action,
             self.verify_action,
         ):
             toolbar.addAction(item)
@@ -351,15 +379,20 @@ class MainWindow(QMainWindow):
 
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
+        file_menu.addAction(self.capture_action)
         file_menu.addAction(self.new_incident_action)
         file_menu.addAction(self.add_files_action)
         file_menu.addAction(self.account_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.file_menu = file_menu
         check_menu = menus.addMenu("&Check")
         check_menu.addAction(self.verify_action)
         check_menu.addAction(self.verify_all_action)
+        check_menu.addSeparator()
+        check_menu.addAction(self.check_bundle_action)
         self.check_menu = check_menu
         security = menus.addMenu("&Security")
         security.addAction(self.lock_action)
@@ -644,6 +677,84 @@ class MainWindow(QMainWindow):
             on_progress=progress,
         )
 
+    # -- capture and export ----------------------------------------------------------------------
+
+    def start_capture(self) -> CaptureFlow | None:
+        """Start a capture (the first question comes first, always)."""
+        if self.capture_flow is not None or not self.session.is_unlocked:
+            return None
+        current = self.current_incident()
+        flow = CaptureFlow(
+            self.session,
+            list(self.incidents.incidents),
+            current.id if current else None,
+            self,
+            display=self.capture_display,
+        )
+        flow.finished.connect(self._capture_finished)
+        self.capture_flow = flow
+        flow.start()
+        return flow
+
+    def _capture_finished(self, exhibit: Exhibit | None) -> None:
+        self.capture_flow = None
+        if exhibit is None:
+            self.statusBar().showMessage("Nothing was saved.", 6000)
+            return
+        what = "Recorded" if not exhibit.has_bytes else "Saved"
+        self.statusBar().showMessage(
+            f"{what} exhibit {exhibit.ref} in {exhibit.incident_id}.", 10_000
+        )
+        if self.session.is_unlocked:
+            self.load(exhibit.incident_id)  # a new incident, a platform or an urgent flag
+            if self.incident_view.incident is not None and (
+                self.incident_view.incident.id == exhibit.incident_id
+            ):
+                self.incident_view.reload()
+
+    def export_current(self) -> None:
+        """Ask for a folder and export the chosen incident into it."""
+        incident = self._incident_or_explain()
+        if incident is None:
+            return
+        folder = QFileDialog.getExistingDirectory(
+            self, f"Choose a folder for the bundle of {incident.id}", str(Path.home())
+        )
+        if folder:
+            self.start_export(incident.id, Path(folder))
+
+    def start_export(self, incident_id: str, folder: Path) -> ExportJob | None:
+        """Export ``incident_id`` into ``folder`` with a cancellable progress dialog."""
+        if self.export_job is not None:
+            return None
+        job = ExportJob(self.session, incident_id, folder, self)
+        job.finished.connect(lambda result: self._export_finished(incident_id, result))
+        self.export_job = job
+        return job
+
+    def _export_finished(self, incident_id: str, result: object) -> None:
+        self.export_job = None
+        if result is None:
+            self.statusBar().showMessage("The export was stopped; no bundle was written.", 8000)
+            return
+        self.statusBar().showMessage(f"Exported {incident_id}.", 8000)
+        self._refresh(incident_id)
+
+    def choose_bundle(self) -> None:
+        """Ask for a bundle and check it."""
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Check a bundle", str(Path.home()), "Evidence bundles (*.zip)"
+        )
+        if name:
+            self.check_bundle(Path(name))
+
+    def check_bundle(self, path: Path) -> BundleCheckJob:
+        """Check a bundle off the GUI thread and say what was found."""
+        job = BundleCheckJob(path, self)
+        self.bundle_jobs.append(job)
+        job.finished.connect(lambda _check: self.bundle_jobs.remove(job))
+        return job
+
     # -- drag and drop ---------------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -671,6 +782,12 @@ class MainWindow(QMainWindow):
         """Forget every record and picture (the store was locked)."""
         for dialog in list(self._dialogs):
             dialog.close()
+        if self.capture_flow is not None:
+            self.capture_flow.abort()
+        if self.export_job is not None:
+            self.export_job.task.cancel()
+            self.export_job.progress.close()
+            self.export_job = None
         if self._note_task is not None:
             self._note_task.cancel()
             self._note_task = None
@@ -688,7 +805,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()
-        self.quit_requested.emit()
+        self.close_requested.emit()
 
     # -- help ------------------------------------------------------------------------------------
 

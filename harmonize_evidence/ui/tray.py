@@ -1,0 +1,91 @@
+"""The program's icon, and its system tray menu: Capture, Open, Lock, Quit."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPainterPath, QPixmap
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from harmonize_evidence.ui.errors import APP_NAME
+
+
+def app_icon() -> QIcon:
+    """The program's icon, drawn at several sizes (a shield with a tick)."""
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(QColor(0, 0, 0, 0))
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        s = float(size)
+        shield = QPainterPath()
+        shield.moveTo(s * 0.5, s * 0.04)
+        shield.lineTo(s * 0.92, s * 0.2)
+        shield.cubicTo(s * 0.92, s * 0.62, s * 0.72, s * 0.84, s * 0.5, s * 0.97)
+        shield.cubicTo(s * 0.28, s * 0.84, s * 0.08, s * 0.62, s * 0.08, s * 0.2)
+        shield.closeSubpath()
+        painter.fillPath(shield, QColor("#1f5fbf"))
+        painter.setPen(QColor("#ffffff"))
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(max(6, round(s * 0.42)))
+        painter.setFont(font)
+        painter.drawText(QRectF(0, s * 0.12, s, s * 0.7), int(Qt.AlignmentFlag.AlignCenter), "HE")
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
+class TrayMenu(QObject):
+    """The tray icon and its menu. Shown only where the desktop has a tray."""
+
+    capture_requested = Signal()
+    open_requested = Signal()
+    lock_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.icon = QSystemTrayIcon(app_icon())
+        self.icon.setToolTip(APP_NAME)
+        self.menu = QMenu()
+        self.menu.setAccessibleName(f"{APP_NAME} menu")
+        self.capture_action = QAction("&Capture the screen…", self.menu)
+        self.open_action = QAction("&Open Harmonize Evidence", self.menu)
+        self.lock_action = QAction("&Lock", self.menu)
+        self.quit_action = QAction("&Quit", self.menu)
+        for action, signal in (
+            (self.capture_action, self.capture_requested),
+            (self.open_action, self.open_requested),
+            (self.lock_action, self.lock_requested),
+            (self.quit_action, self.quit_requested),
+        ):
+            action.triggered.connect(signal.emit)
+            self.menu.addAction(action)
+            if action is self.lock_action:
+                self.menu.addSeparator()
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+
+    @property
+    def available(self) -> bool:
+        """Whether the desktop shows tray icons."""
+        return QSystemTrayIcon.isSystemTrayAvailable()
+
+    def show(self) -> bool:
+        """Show the icon if the desktop has a tray; returns whether it is shown."""
+        if self.available:
+            self.icon.show()
+        return self.icon.isVisible()
+
+    def set_unlocked(self, unlocked: bool) -> None:
+        """Capture and Lock only make sense while the store is open."""
+        self.lock_action.setEnabled(unlocked)
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.open_requested.emit()
+
+    def hide(self) -> None:
+        """Take the icon off the tray."""
+        self.icon.hide()
