@@ -61,10 +61,14 @@ is recorded afterwards as the next entry, with this bundle's SHA-256.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
+import queue
+import threading
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, BinaryIO, cast
@@ -252,13 +256,24 @@ class _HashingWriter:
 
 
 class BundleWriter:
-    """Writes the bundle zip in one pass, entry by entry, never holding an exhibit twice."""
+    """Writes the bundle zip in one pass, entry by entry, never holding an exhibit twice.
+
+    The hashing, checksumming and writing happen on a helper thread (they release the GIL), so
+    they overlap with the caller reading the next exhibit from the store or laying out the
+    report. The caller hands over chunks through a short queue and gets each entry's SHA-256 as a
+    future. Every zip operation happens on the helper thread, in the order it was asked for.
+    """
 
     def __init__(self, out: BinaryIO, stamp: datetime) -> None:
         self._writer = _HashingWriter(out)
         self._zip = zipfile.ZipFile(cast("IO[bytes]", self._writer), "w", allowZip64=True)
         self._stamp = stamp.timetuple()[:6]
         self._names: set[str] = set()
+        self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._work, name="bundle-writer", daemon=True)
+        self._thread.start()
 
     def _info(self, name: str, size: int, compress: bool) -> zipfile.ZipInfo:
         if name in self._names:
@@ -271,21 +286,69 @@ class BundleWriter:
         info.file_size = size
         return info
 
+    def _put(self, *operation: Any) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(operation)
+
+    def _work(self) -> None:
+        entry: Any = None
+        digest = hashlib.sha256()
+        while True:
+            operation = self._queue.get()
+            kind = operation[0]
+            future = operation[1] if kind in ("close", "sync", "finish") else None
+            if self._error is not None:
+                if isinstance(future, Future):
+                    future.set_exception(self._error)
+                if kind in ("finish", "abort"):
+                    return
+                continue
+            try:
+                if kind == "open":
+                    info = operation[1]
+                    entry = self._zip.open(info, "w", force_zip64=info.file_size > 0x7FFF0000)
+                    digest = hashlib.sha256()
+                elif kind == "data":
+                    entry.write(operation[1])
+                    digest.update(operation[1])
+                elif kind == "close":
+                    entry.close()
+                    operation[1].set_result(digest.hexdigest())
+                elif kind == "sync":
+                    self._writer.flush()
+                    operation[2]()
+                    operation[1].set_result(None)
+                elif kind == "finish":
+                    self._zip.close()
+                    self._writer.flush()
+                    operation[1].set_result((self._writer.sha256, self._writer.size))
+                    return
+                elif kind == "abort":
+                    _discard(self._zip, entry)
+                    return
+            except BaseException as exc:  # handed to the caller through the next future or put
+                self._error = exc
+                if isinstance(future, Future) and not future.done():
+                    future.set_exception(exc)
+                if kind in ("finish", "abort"):
+                    return
+
     def add_stream(
         self, name: str, chunks: Iterable[bytes], size: int, *, compress: bool = False
-    ) -> str:
-        """Add an entry from an iterable of byte chunks; returns the content's SHA-256."""
-        digest = hashlib.sha256()
+    ) -> Future[str]:
+        """Add an entry from an iterable of byte chunks; the future gives its SHA-256."""
         info = self._info(name, size, compress)
-        with self._zip.open(info, "w", force_zip64=size > 0x7FFF0000) as entry:
-            for chunk in chunks:
-                digest.update(chunk)
-                entry.write(chunk)
-        return digest.hexdigest()
+        future: Future[str] = Future()
+        self._put("open", info)
+        for chunk in chunks:
+            self._put("data", chunk)
+        self._put("close", future)
+        return future
 
     def add_bytes(self, name: str, data: bytes, *, compress: bool = True) -> str:
         """Add a small entry; returns its SHA-256."""
-        return self.add_stream(name, [data], len(data), compress=compress)
+        return self.add_stream(name, [data], len(data), compress=compress).result()
 
     def add_file(self, name: str, source: BinaryIO, size: int) -> str:
         """Add an entry copied from an open file (read from its start); returns its SHA-256."""
@@ -295,21 +358,41 @@ class BundleWriter:
             while piece := source.read(_COPY_BUFFER):
                 yield piece
 
-        return self.add_stream(name, chunks(), size)
+        return self.add_stream(name, chunks(), size).result()
+
+    def sync(self, flush_to_disk: Callable[[], None]) -> Future[None]:
+        """Once everything queued so far is written, call ``flush_to_disk`` (e.g. fdatasync)."""
+        future: Future[None] = Future()
+        self._put("sync", future, flush_to_disk)
+        return future
 
     def close(self) -> tuple[str, int]:
         """Finish the zip; returns its SHA-256 and size."""
-        self._zip.close()
-        self._writer.flush()
-        return self._writer.sha256, self._writer.size
+        future: Future[tuple[str, int]] = Future()
+        self._put("finish", future)
+        self._closed = True
+        result = future.result()
+        self._thread.join()
+        return result
 
     def __enter__(self) -> BundleWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        # On failure the zip is still closed while its file is open; the caller deletes it.
-        if self._zip.fp is not None:
-            self._zip.close()
+        # On failure the helper stops; the caller deletes the partial file.
+        if not self._closed:
+            self._closed = True
+            self._queue.put(("abort",))
+            self._thread.join()
+
+
+def _discard(archive: zipfile.ZipFile, entry: Any) -> None:
+    """Close an abandoned zip quietly (its file is deleted by the caller)."""
+    with contextlib.suppress(Exception):
+        if entry is not None:
+            entry.close()
+    with contextlib.suppress(Exception):
+        archive.close()
 
 
 def parse_manifest(data: bytes) -> Mapping[str, Any]:

@@ -10,6 +10,8 @@ result is an ordinary single-revision PDF, ready to be signed.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,14 +61,17 @@ def splice_images(
             raise AssemblyError("an image marker is outside the objects")
         located.append((position, placement))
     located.sort(key=lambda item: item[0])
+    positions = [position for position, _ in located]
+    moved_before = list(
+        itertools.accumulate(
+            (placement.data.length - len(placement.marker) for _, placement in located),
+            initial=0,
+        )
+    )
 
     def shift(offset: int) -> int:
-        moved = 0
-        for position, placement in located:
-            if position >= offset:
-                break
-            moved += placement.data.length - len(placement.marker)
-        return moved
+        """Bytes inserted before ``offset`` of the laid-out PDF."""
+        return moved_before[bisect.bisect_left(positions, offset)]
 
     written = 0
     cursor = 0

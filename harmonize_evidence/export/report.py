@@ -19,11 +19,12 @@ printed. ``verify-bundle`` compares it, and the text printed on those pages, wit
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import secrets
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -196,6 +197,8 @@ def markup(value: object) -> str:
 
 
 def _needs_shaping(text: str) -> bool:
+    if text.isascii():
+        return False
     return any(_is_rtl_char(char) or unicodedata.combining(char) for char in text)
 
 
@@ -550,11 +553,17 @@ def _flowables() -> tuple[type, type]:
         """One tile of an exhibit image under its caption, drawn from the image object, clipped."""
 
         def __init__(
-            self, registry: _ImageRegistry, key: int, image: PdfImage, tile: Tile, caption: str
+            self,
+            registry: _ImageRegistry,
+            key: int,
+            image: PdfImage,
+            *,
+            tile: Tile,
+            part: tuple[str, int, int],
         ) -> None:
             super().__init__()
             self.registry, self.key, self.image, self.tile = registry, key, image, tile
-            self.caption = caption
+            self.part = part
             self.image_width = tile.width * tile.scale
             self.image_height = tile.height * tile.scale
             self.width = self.image_width
@@ -565,10 +574,11 @@ def _flowables() -> tuple[type, type]:
 
         def draw(self) -> None:
             canvas, tile, image = self.canv, self.tile, self.image
+            caption = _tile_caption(self.part[0], image, tile, self.part[1], self.part[2])
             canvas.saveState()
             canvas.setFont(fonts.REGULAR, 8.5)
             canvas.setFillGray(0.2)
-            lines = simpleSplit(self.caption, fonts.REGULAR, 8.5, max(self.width, 400))
+            lines = simpleSplit(caption, fonts.REGULAR, 8.5, max(self.width, 400))
             for index, line in enumerate(lines[:2]):
                 canvas.drawString(0, self.height - 9 - index * 10.5, line)
             canvas.restoreState()
@@ -746,8 +756,44 @@ def landscape_area() -> tuple[float, float]:
     return A4[1] - 2 * _PAGE_MARGIN, A4[0] - _TOP - _BOTTOM
 
 
+@contextlib.contextmanager
+def _binary_streams() -> Iterator[None]:
+    """Page streams deflated only, not also ASCII85-encoded (reportlab's default costs time).
+
+    reportlab reads this setting from a process-wide module while it builds; it is restored after.
+    """
+    from reportlab import rl_config
+
+    previous = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = previous
+
+
+@dataclass(frozen=True)
+class LaidOutReport:
+    """The report laid out, its image data not yet spliced in."""
+
+    pdf: bytes
+    placements: tuple[Placement, ...]
+    index: ReportIndex
+
+    def write(self, spool: BinaryIO, out: BinaryIO) -> None:
+        """Write the finished (unsigned) PDF, image data copied from the spool."""
+        splice_images(self.pdf, self.placements, spool, out)
+
+
 def build_report(content: ReportContent, spool: BinaryIO, out: BinaryIO) -> ReportIndex:
     """Lay out the report and write the finished (unsigned) PDF to ``out``."""
+    laid_out = lay_out(content)
+    laid_out.write(spool, out)
+    return laid_out.index
+
+
+def lay_out(content: ReportContent) -> LaidOutReport:
+    """Lay out the report; the image data stays in the spool until :meth:`LaidOutReport.write`."""
     fonts.register_fonts()
     cover_pages: list[int] = []
     list_pages: list[int] = []
@@ -768,9 +814,9 @@ def build_report(content: ReportContent, spool: BinaryIO, out: BinaryIO) -> Repo
     story = _story(content, registry, cover_pages.append, list_pages.append)
     laid_out = io.BytesIO()
     doc = _doc_template(laid_out, content)
-    doc.build(story, canvasmaker=_canvas_maker(facts, content.exported.utc.timestamp()))
-    splice_images(laid_out.getvalue(), registry.placements, spool, out)
-    return index()
+    with _binary_streams():
+        doc.build(story, canvasmaker=_canvas_maker(facts, content.exported.utc.timestamp()))
+    return LaidOutReport(laid_out.getvalue(), tuple(registry.placements), index())
 
 
 def _story(
@@ -797,11 +843,12 @@ def _story(
         if isinstance(image, PdfImage):
             tiles = plan_tiles(image.width, image.height, *areas)
             for number, tile in enumerate(tiles, start=1):
-                caption = _tile_caption(item.exhibit.ref, image, tile, number, len(tiles))
                 story += [
                     NextPageTemplate("landscape" if tile.landscape else "portrait"),
                     PageBreak(),
-                    image_tile(registry, key, image, tile, caption),
+                    image_tile(
+                        registry, key, image, tile=tile, part=(item.exhibit.ref, number, len(tiles))
+                    ),
                 ]
     story += [NextPageTemplate("portrait"), PageBreak()]
     story += _notes(content, p)

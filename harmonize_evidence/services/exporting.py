@@ -19,6 +19,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,7 @@ def export_bundle(
         ):
             shown: list[report.ReportExhibit] = []
             sums: list[tuple[str, str]] = []
+            pending: list[tuple[Exhibit, str, Future[str]]] = []
             for exhibit in exhibits:
                 if not exhibit.has_bytes:
                     shown.append(report.ReportExhibit(exhibit, None))
@@ -154,14 +156,20 @@ def export_bundle(
                     if exhibit.kind in _IMAGE_KINDS or exhibit.media_type.startswith("image/")
                     else None
                 )
-                sha256 = writer.add_stream(
+                written = writer.add_stream(
                     name, _fed(store.read_exhibit(incident.id, exhibit.ref), feeder), exhibit.size
                 )
-                _check_bytes(exhibit, sha256)
                 image: PdfImage | NoPreview | None = feeder.finish() if feeder else None
                 shown.append(report.ReportExhibit(exhibit, name, image))
-                sums.append((name, sha256))
+                pending.append((exhibit, name, written))
                 advance()
+            for exhibit, name, written in pending:
+                sha256 = written.result()
+                _check_bytes(exhibit, sha256)
+                sums.append((name, sha256))
+            # Exhibits are on their way to the disk while the report is laid out.
+            flush = getattr(os, "fdatasync", os.fsync)  # macOS and Windows have only fsync
+            on_disk = writer.sync(lambda: flush(zip_file.fileno()))
 
             content = report.ReportContent(
                 incident=incident,
@@ -219,6 +227,7 @@ def export_bundle(
             writer.add_bytes(bundle.CA_NAME, identity.ca_cert_pem)
             writer.add_bytes(bundle.VERIFY_NAME, instructions.verify_text(facts).encode("utf-8"))
             bundle_sha, bundle_size = writer.close()
+            on_disk.result()
             zip_file.flush()
             os.fsync(zip_file.fileno())
         try:
