@@ -660,6 +660,23 @@ def test_unsafe_archive_is_refused_before_anything_is_unpacked(
     assert not (Path.cwd().parent / f"{marker}.txt").exists()
 
 
+def test_overlapping_entries_are_refused(bundle_cli: Cli, tmp_path: Path) -> None:
+    archive = _crafted(
+        tmp_path / "overlap.zip",
+        [
+            (_info("exhibits/ZL-1.png", deflate=True), bytes(100_000)),
+            (_info("exhibits/ZL-2.png", deflate=True), bytes(100_000)),
+        ],
+    )
+    data = bytearray(archive.read_bytes())
+    second = data.index(b"PK\x01\x02", data.index(b"PK\x01\x02") + 4)
+    struct.pack_into("<I", data, second + 42, 0)  # both entries now start at the first's data
+    archive.write_bytes(bytes(data))
+    result = bundle_cli("--json", "verify-bundle", str(archive), passphrase=None)
+    assert result.code == 1
+    assert any("overlap" in problem for problem in result.json["problems"])
+
+
 def test_a_file_that_is_not_a_zip_is_refused(bundle_cli: Cli, tmp_path: Path) -> None:
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"not a zip at all")
