@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
@@ -156,7 +156,7 @@ def test_dropping_a_file_on_the_window_adds_it_unchanged(
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     centre = window.rect().center()
     enter = QDragEnterEvent(
-        QPointF(centre),
+        QPoint(centre),
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
@@ -185,7 +185,7 @@ def test_a_drag_without_files_is_refused(desktop: DesktopApp) -> None:
     mime = QMimeData()
     mime.setText("just words")
     enter = QDragEnterEvent(
-        QPointF(10, 10),
+        QPoint(10, 10),
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
