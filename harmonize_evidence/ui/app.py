@@ -8,13 +8,19 @@ demand or after a spell without use), which drops everything decrypted and shows
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from harmonize_evidence.domain.clock import Clock
-from harmonize_evidence.domain.errors import HarmonizeError, StoreDamaged, StoreLocked
+from harmonize_evidence.domain.errors import (
+    EnvironmentProblem,
+    HarmonizeError,
+    StoreDamaged,
+    StoreLocked,
+)
 from harmonize_evidence.services.clock import SystemClock
 from harmonize_evidence.services.store import StoreLocation, unlock_key
 from harmonize_evidence.ui.errors import (
@@ -289,8 +295,26 @@ class DesktopApp(QObject):
         QThreadPool.globalInstance().waitForDone(10_000)
 
 
+_HEADLESS_PLATFORMS = ("offscreen", "minimal", "vnc", "eglfs", "linuxfb", "vkkhrdisplay")
+
+
+def check_screen() -> None:
+    """Refuse to start without a screen (Qt would abort), as the command-line contract says."""
+    if not sys.platform.startswith("linux"):
+        return
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform.startswith(_HEADLESS_PLATFORMS):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise EnvironmentProblem(
+            "There is no screen to show the window on; start Harmonize Evidence from the "
+            "desktop, or use the commands listed by 'harmonize-evidence --help'."
+        )
+
+
 def run_gui(store: str | None) -> int:
     """Open the desktop application on the store in ``store`` (else the default folder)."""
+    check_screen()
     log_path = start_logging()
     application = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(application, QApplication)

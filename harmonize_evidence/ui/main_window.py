@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -71,6 +72,9 @@ from harmonize_evidence.ui.wording import (
 log = logging.getLogger(__name__)
 
 _STATUS_VALUES = frozenset(status.value for status in Status)
+ANY = ""
+"""Item data of a filter's "any" choice. Not None: PySide6 6.12 loses a reference to None each
+time Python reads an empty QVariant (a combo's currentData(), an index's data())."""
 
 
 class StatusBadgeDelegate(QStyledItemDelegate):
@@ -87,13 +91,11 @@ class StatusBadgeDelegate(QStyledItemDelegate):
             super().paint(painter, option, index)
             return
         status = Status(value)
-        # Background and selection as the style draws them, then the badge on top.
-        plain = QStyleOptionViewItem(option)
-        self.initStyleOption(plain, index)
-        plain.text = ""
-        style = plain.widget.style() if plain.widget else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, plain, painter, plain.widget)
+        # Background and selection as the style draws them, then the badge on top. (Not through
+        # initStyleOption: called from Python, PySide6 6.12 loses a reference to None each time.)
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         metrics = option.fontMetrics
@@ -194,27 +196,35 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(self._search_changed)
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Filter by status")
-        self.status_filter.addItem("Any status", None)
+        self.status_filter.addItem("Any status", ANY)
         for status in Status:
             self.status_filter.addItem(STATUS_NAMES[status], status)
         self.category_filter = QComboBox()
         self.category_filter.setAccessibleName("Filter by category")
-        self.category_filter.addItem("Any category", None)
+        self.category_filter.addItem("Any category", ANY)
         for category in Category:
             self.category_filter.addItem(CATEGORY_NAMES[category], category)
         self.platform_filter = QComboBox()
         self.platform_filter.setAccessibleName("Filter by platform")
-        self.platform_filter.addItem("Any platform", None)
+        self.platform_filter.addItem("Any platform", ANY)
         for platform in PLATFORMS:
             self.platform_filter.addItem("Other" if platform == "other" else platform, platform)
         self.status_filter.currentIndexChanged.connect(
-            lambda _i: self._filter_changed(self.proxy.set_status, self.status_filter)
+            lambda _i: self._filter_changed(
+                lambda value: self.proxy.set_status(Status(value) if value else None),
+                self.status_filter,
+            )
         )
         self.category_filter.currentIndexChanged.connect(
-            lambda _i: self._filter_changed(self.proxy.set_category, self.category_filter)
+            lambda _i: self._filter_changed(
+                lambda value: self.proxy.set_category(Category(value) if value else None),
+                self.category_filter,
+            )
         )
         self.platform_filter.currentIndexChanged.connect(
-            lambda _i: self._filter_changed(self.proxy.set_platform, self.platform_filter)
+            lambda _i: self._filter_changed(
+                lambda value: self.proxy.set_platform(value or None), self.platform_filter
+            )
         )
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Incidents shown")
@@ -431,6 +441,7 @@ class MainWindow(QMainWindow):
     def _loaded(self, incidents: list[Incident], select_id: str | None) -> None:
         self._load_task = None
         self.incidents.set_rows(incidents)
+        log.info("main window lists %d incidents", len(incidents))
         self._update_count()
         if not incidents:
             self._show_empty(
@@ -487,8 +498,8 @@ class MainWindow(QMainWindow):
 
     # -- filters and search ----------------------------------------------------------------------
 
-    def _filter_changed(self, setter: object, combo: QComboBox) -> None:
-        setter(combo.currentData())  # type: ignore[operator]
+    def _filter_changed(self, setter: Callable[[str], None], combo: QComboBox) -> None:
+        setter(str(combo.currentData()))
         self._update_count()
 
     def clear_filters(self) -> None:

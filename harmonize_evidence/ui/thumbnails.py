@@ -115,6 +115,8 @@ class ThumbnailCache(QObject):
         self.pool.setMaxThreadCount(1)
         self.blobs_read = 0
         """How many exhibits' bytes were decrypted to make thumbnails (for tests and benchmarks)."""
+        self.decrypted_refs: set[str] = set()
+        """Which exhibits' bytes were decrypted (for tests and benchmarks; cleared on lock)."""
         session.locked.connect(self.clear)
 
     # -- what views ask for ----------------------------------------------------------------------
@@ -157,6 +159,7 @@ class ThumbnailCache(QObject):
         self._images.clear()
         self._pixmaps.clear()
         self._failed.clear()
+        self.decrypted_refs.clear()
 
     @property
     def held(self) -> int:
@@ -191,6 +194,7 @@ class ThumbnailCache(QObject):
                 try:
                     data = store.exhibit_bytes(incident_id, ref)
                     self.blobs_read += 1
+                    self.decrypted_refs.add(ref)
                     thumbnail = make_thumbnail(data, side)
                     del data  # the decrypted bytes go as soon as the thumbnail is made
                 except HarmonizeError as exc:

@@ -104,3 +104,12 @@ def test_the_program_unlocks_to_its_main_window_and_quits_cleanly(
             process.kill()
         _out, err = process.communicate(timeout=10)
     assert "Traceback" not in err
+
+
+def test_without_a_screen_the_program_says_so_instead_of_crashing(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli(env={"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": ""})
+    assert result.code == 5
+    assert result.stderr == (
+        "harmonize-evidence: There is no screen to show the window on; start Harmonize "
+        "Evidence from the desktop, or use the commands listed by 'harmonize-evidence --help'.\n"
+    )
