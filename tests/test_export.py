@@ -142,6 +142,10 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
                 posted_at="2026-11-21T20:15:00+00:00",
             )
             hashes[exhibit.ref] = str(exhibit.sha256)
+        purged = directory / "purged.png"
+        purged.write_bytes(screenshot(320, 200, SCREEN_BLUE, 9))
+        gone = store.add_file(incident.id, purged, note="Emoji 😀 and 张伟 print without error")
+        store.purge(incident.id, gone.ref, "Retention period over")
         record_without_image(
             store,
             incident.id,
@@ -338,10 +342,11 @@ def test_tall_capture_spans_several_pages_at_a_legible_scale(
     assert green[-1] - green[0] > 0.8 * width
 
 
-def test_record_only_exhibit_says_why_there_is_no_image(report_text: str) -> None:
+def test_record_only_and_purged_exhibits_say_why_there_is_no_image(report_text: str) -> None:
     flat = " ".join(report_text.split())
     assert "An indecent image of a pupil was posted; not copied." in flat
     assert "written record only" in flat
+    assert "was purged from the evidence store" in flat
 
 
 _rendered: dict[Path, list[Path]] = {}
@@ -397,7 +402,9 @@ def test_bundle_holds_originals_manifest_signature_certificates_and_instructions
     items = {item["exhibit"]: item for item in manifest["items"]}
     for ref, sha256 in exported.hashes.items():
         assert items[ref]["sha256"] == sha256
-    assert items["ZL/4"]["file"] is None and items["ZL/4"]["kind"] == "record-only"
+    assert items["ZL/4"]["purged"] is True and items["ZL/4"]["file"] is None
+    assert items["ZL/4"]["sha256"] is not None  # the hash outlives the purged bytes
+    assert items["ZL/5"]["file"] is None and items["ZL/5"]["kind"] == "record-only"
 
 
 def test_manifest_custody_entries_carry_the_exact_signed_bodies(exported: Exported) -> None:

@@ -516,6 +516,8 @@ def decode_for_display(data: bytes, image_format: str, spool: Spool) -> PdfImage
             alpha = channel
         image = rgba.convert("RGB")
     grey = image.mode in ("1", "L", "I;16", "I;16B", "I;16L", "I")
+    if image.mode.startswith("I"):  # 16-bit grey: keep the high byte (a plain convert clips)
+        image = image.convert("I").point(lambda value: value / 256)
     if image.mode == "CMYK":
         image = image.convert("RGB")
     image = image.convert("L" if grey else "RGB")
