@@ -793,9 +793,21 @@ def test_cli_export_with_a_timestamp_authority_signs_pades_b_t(
     again = cli("--json", "export", incident, "--out", str(bundle))
     assert again.code == 2
     assert "already exists" in again.json["error"]
+    second = cli("--json", "export", incident, "--out", str(out))
+    assert second.code == 0, second.stdout
+    assert Path(second.json["bundle"]).name == bundle.name.replace(".zip", "_2.zip")
     log = cli("--json", "log", incident).json["entries"]
-    assert log[-1]["action"] == "exported"
-    assert log[-1]["evidence_sha256"] == document["sha256"]
+    exports = [entry for entry in log if entry["action"] == "exported"]
+    assert [entry["evidence_sha256"] for entry in exports] == [
+        document["sha256"],
+        second.json["sha256"],
+    ]
+    # The later bundle carries the earlier export's entry: the first is a prefix of the second.
+    with zipfile.ZipFile(second.json["bundle"]) as archive:
+        later = json.loads(archive.read("manifest.json"))
+    bodies = [json.loads(entry["body"]) for entry in later["custody"]["entries"]]
+    assert bodies[-1]["action"] == "exported"
+    assert bodies[-1]["evidence_sha256"] == document["sha256"]
 
 
 def test_cli_export_of_an_unknown_incident_is_bad_input(

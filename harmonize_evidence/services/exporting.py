@@ -60,7 +60,14 @@ class ExportResult:
 
 
 def _target_path(out: Path, default_name: str) -> Path:
-    target = out / default_name if out.is_dir() else out
+    """The bundle's path: ``out`` itself, or a free name in the folder ``out``."""
+    if out.is_dir():
+        stem, suffix = default_name.rsplit(".", 1)
+        for number in range(1, 1000):
+            name = default_name if number == 1 else f"{stem}_{number}.{suffix}"
+            if not (out / name).exists():
+                return out / name
+    target = out
     if target.exists():
         raise BadInput(f"{target} already exists; choose a new file name.")
     if not target.parent.is_dir():
