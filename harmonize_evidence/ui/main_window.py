@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -46,7 +48,6 @@ from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Category, Exhibit, Incident, Status
 from harmonize_evidence.domain.urls import PLATFORMS
 from harmonize_evidence.services.evidence import EvidenceStore, VerificationReport
-from harmonize_evidence.ui.capture_flow import CaptureFlow
 from harmonize_evidence.ui.dialogs import NewIncidentDialog, WrittenAccountDialog
 from harmonize_evidence.ui.errors import APP_NAME, log_file_path, message_box, show_error
 from harmonize_evidence.ui.export_flow import BundleCheckJob, ExportJob
@@ -68,6 +69,9 @@ from harmonize_evidence.ui.wording import (
     STATUS_NAMES,
     URGENT_COLOURS,
 )
+
+if TYPE_CHECKING:
+    from harmonize_evidence.ui.capture_flow import CaptureFlow
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +282,24 @@ class MainWindow(QMainWindow):
         self.export_job: ExportJob | None = None
         self.bundle_jobs: list[BundleCheckJob] = []
         self._make_actions(idle_minutes)
+        view = self.incident_view
+        chain: list[QWidget] = [
+            self.search,
+            self.status_filter,
+            self.category_filter,
+            self.platform_filter,
+            self.table,
+            view.add_files_button,
+            view.account_button,
+            view.verify_button,
+            view.tabs,
+            view.grid,
+            view.metadata,
+            view.open_button,
+            view.blur_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
         self.statusBar().showMessage("")
         self._show_empty("Loading incidents…")
         # Most of the screen, whatever its size and scaling.
@@ -694,6 +716,9 @@ class MainWindow(QMainWindow):
         """Start a capture (the first question comes first, always)."""
         if self.capture_flow is not None or not self.session.is_unlocked:
             return None
+        # Imported here: the capture layer (encoder, Pillow) is not needed to start the program.
+        from harmonize_evidence.ui.capture_flow import CaptureFlow
+
         current = self.current_incident()
         flow = CaptureFlow(
             self.session,

@@ -236,3 +236,25 @@ def test_filters_are_reachable_by_keyboard_and_have_accessible_names(
     window.status_filter.setCurrentIndex(window.status_filter.findText("Closed"))
     assert window.proxy.rowCount() == 1
     assert window.count_label.text() == "1 of 3 incidents"
+
+
+def test_tab_moves_through_the_filters_to_the_list_and_the_incident(
+    qtbot, desktop: DesktopApp
+) -> None:
+    window = main(desktop)
+    order = [window.search]
+    widget = window.search
+    for _ in range(6):
+        widget = widget.nextInFocusChain()
+        while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus or not widget.isVisible():
+            widget = widget.nextInFocusChain()
+        order.append(widget)
+    assert order == [
+        window.search,
+        window.status_filter,
+        window.category_filter,
+        window.platform_filter,
+        window.table,
+        window.incident_view.add_files_button,
+        window.incident_view.account_button,
+    ]

@@ -1,0 +1,430 @@
+"""Benchmark of the desktop application on a large store (not a test; run it by hand).
+
+    python tests/benchmarks/gui.py [--runs 5] [--rebuild]
+
+On its own Xvfb display and its own Secret Service (gnome-keyring in a private D-Bus session):
+
+1. Cold start to an unlocked main window, keychain mode, on a store of 5,000 incidents and
+   50,000 exhibits: the real program is started as a user starts it, and timed until its log says
+   the main window lists the incidents. Baseline, in the same run: a bare QApplication and
+   QMainWindow shown by a fresh Python process. Median of ``--runs`` starts each.
+2. Scrolling, in this process: the incidents list from top to bottom and back, then the grid of an
+   incident with 500 exhibits. Each frame is a scroll step painted synchronously; frames over
+   50 ms are counted, and the exhibits whose bytes were decrypted for thumbnails are compared with
+   the grid cells that were on screen.
+
+The store takes a minute or two to build (small PNG exhibits, each stored with its signed custody
+entry through the services); it is built once into a folder under the system's temp directory and
+reused. The keychain entry is put back for every run, since each run has a fresh keyring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from tests.conftest import start_xvfb, stop_xvfb  # noqa: E402
+
+PASSPHRASE = "correct horse battery staple"
+INCIDENTS = 5_000
+EXHIBITS = 50_000
+BIG_INCIDENT_EXHIBITS = 500
+CACHE = Path(tempfile.gettempdir()) / "harmonize-evidence-gui-benchmark-v1"
+READY_LINE = f"main window lists {INCIDENTS} incidents"
+SLOW_FRAME_MS = 50.0
+
+BASELINE = (
+    "from PySide6.QtWidgets import QApplication, QMainWindow\n"
+    "app = QApplication([])\n"
+    "window = QMainWindow()\n"
+    "window.resize(1200, 800)\n"
+    "window.show()\n"
+    "app.processEvents()\n"
+    "print('shown', flush=True)\n"
+)
+
+_TITLE_WORDS = (
+    "comments photo group chat fake account threatening message video story post reply year "
+    "nine ten eleven parents evening trip football lesson supply teacher canteen bus"
+)
+WORDS = _TITLE_WORDS.split()
+
+
+# -- a private Secret Service ---------------------------------------------------------------------
+
+
+@contextmanager
+def secret_service(home: Path) -> Iterator[dict[str, str]]:
+    """A private D-Bus session with gnome-keyring's Secret Service, unlocked."""
+    runtime = Path(tempfile.mkdtemp(prefix="xdg-runtime-"))
+    runtime.chmod(0o700)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("HARMONIZE_EVIDENCE", "DBUS_", "PYTHON_KEYRING", "GNOME_KEYRING"))
+    }
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_STATE_HOME=str(home / ".local/state"),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_RUNTIME_DIR=str(runtime),
+    )
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1", "--nopidfile"],
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    assert bus.stdout is not None
+    env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
+    daemon = subprocess.run(
+        ["gnome-keyring-daemon", "--unlock", "--components=secrets", "--daemonize"],
+        input="benchmark-keyring",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=True,
+    )
+    for line in daemon.stdout.splitlines():
+        if "=" in line:
+            key, value = line.split("=", 1)
+            env[key] = value
+    try:
+        yield env
+    finally:
+        pid = env.get("GNOME_KEYRING_PID")
+        if pid:
+            with suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGTERM)
+        bus.terminate()
+        bus.wait(timeout=10)
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+# -- the store ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuiltStore:
+    folder: Path
+    big_incident: str
+
+
+def small_pngs() -> list[bytes]:
+    """A few tiny screenshots (64x48) with a band across, in different colours."""
+    from PIL import Image, ImageDraw
+
+    pictures = []
+    for number in range(16):
+        image = Image.new("RGB", (64, 48), (40 + number * 12, 90, 200 - number * 10))
+        ImageDraw.Draw(image).rectangle((0, 18, 63, 24), fill="white")
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        pictures.append(buffer.getvalue())
+    return pictures
+
+
+def build_store(folder: Path) -> BuiltStore:
+    """Create the store (keychain mode) with 5,000 incidents and 50,000 exhibits."""
+    from harmonize_evidence.domain.clock import FixedClock
+    from harmonize_evidence.domain.model import Action, Category, ExhibitKind, Producer, Role
+    from harmonize_evidence.services.store import StoreLocation, create_store
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    location = StoreLocation(folder / "store")
+    start = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
+    producer = Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
+    store, _ = create_store(location, producer, PASSPHRASE, FixedClock(start), keychain_cache=True)
+    pngs = small_pngs()
+    digests = [hashlib.sha256(png).hexdigest() for png in pngs]
+    categories = list(Category)
+    per_incident = (EXHIBITS - BIG_INCIDENT_EXHIBITS) // (INCIDENTS - 1)
+    extra = (EXHIBITS - BIG_INCIDENT_EXHIBITS) - per_incident * (INCIDENTS - 1)
+    began = time.perf_counter()
+    big = ""
+    stored = 0
+    with store:
+        for number in range(INCIDENTS):
+            moment = start + timedelta(minutes=97 * number)
+            store.clock = FixedClock(moment)
+            words = [WORDS[(number * 7 + k * 3) % len(WORDS)] for k in range(4)]
+            incident = store.new_incident(
+                " ".join(words).capitalize() + f" ({number})",
+                category=categories[number % len(categories)],
+                platforms=[("TikTok", "Instagram", "Snapchat", "WhatsApp")[number % 4]],
+                people=f"Pupil {number % 97}; Pupil {number % 89}",
+            )
+            if number == INCIDENTS // 2:
+                count = BIG_INCIDENT_EXHIBITS
+                big = incident.id
+            else:
+                count = per_incident + (1 if number < extra else 0)
+            metadata = store.describe_source(
+                url=f"https://www.tiktok.com/@someone/video/{number}",
+                note="",
+                posted_at=None,
+                now=moment,
+            )
+            for item in range(count):
+                which = (number + item) % len(pngs)
+                store.store_exhibit(
+                    incident.id,
+                    kind=ExhibitKind.IMAGE,
+                    media_type="image/png",
+                    chunks=[pngs[which]],
+                    size=len(pngs[which]),
+                    sha256=digests[which],
+                    metadata=metadata,
+                    action=Action.EVIDENCE_IMPORTED,
+                    now=moment,
+                )
+                stored += 1
+            if number % 250 == 0:
+                elapsed = time.perf_counter() - began
+                print(
+                    f"  building: {number:,} incidents, {stored:,} exhibits ({elapsed:.0f} s)",
+                    flush=True,
+                )
+    (folder / "big-incident").write_text(big, encoding="utf-8")
+    (folder / "complete").write_text(f"{INCIDENTS} {EXHIBITS}\n", encoding="utf-8")
+    return BuiltStore(folder / "store", big)
+
+
+def cached_store(rebuild: bool) -> BuiltStore:
+    """The store from an earlier run, or a new one."""
+    if not rebuild and (CACHE / "complete").exists():
+        return BuiltStore(CACHE / "store", (CACHE / "big-incident").read_text(encoding="utf-8"))
+    print(f"Building the store in {CACHE} (once; it is reused by later runs)…", flush=True)
+    return build_store(CACHE)
+
+
+def put_key_in_keychain(store_folder: Path) -> None:
+    """This run's fresh keyring gets the store's key, as setup would have left it."""
+    from harmonize_evidence.services.store import StoreLocation, unlock_key
+    from harmonize_evidence.vault import keychain
+    from harmonize_evidence.vault.keys import KeyFile
+
+    location = StoreLocation(store_folder)
+    key = unlock_key(location, lambda: PASSPHRASE)
+    keychain.store_key(KeyFile.load(location.key_file).store_id, key)
+
+
+# -- cold start -----------------------------------------------------------------------------------
+
+
+def time_baseline(env: dict[str, str]) -> float:
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", BASELINE], env=env, stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    elapsed = time.perf_counter() - began
+    process.wait(timeout=30)
+    if line.strip() != "shown":
+        raise SystemExit("the baseline window did not show")
+    return elapsed
+
+
+def time_cold_start(env: dict[str, str], store_folder: Path, run: int) -> float:
+    state = Path(tempfile.mkdtemp(prefix=f"gui-bench-state-{run}-"))
+    log_file = state / "Harmonize Evidence" / "log" / "harmonize-evidence.log"
+    run_env = {**env, "XDG_STATE_HOME": str(state)}
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harmonize_evidence", "--store", str(store_folder)],
+        env=run_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = began + 120
+        while True:
+            if log_file.exists() and READY_LINE in log_file.read_text(encoding="utf-8"):
+                elapsed = time.perf_counter() - began
+                break
+            if process.poll() is not None or time.perf_counter() > deadline:
+                tail = log_file.read_text(encoding="utf-8")[-2000:] if log_file.exists() else ""
+                raise SystemExit(
+                    "the program never listed the incidents (did the keychain unlock it?)\n" + tail
+                )
+            time.sleep(0.002)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(state, ignore_errors=True)
+    return elapsed
+
+
+# -- scrolling ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Frames:
+    times_ms: list[float]
+
+    def line(self, what: str) -> str:
+        ordered = sorted(self.times_ms)
+        p95 = ordered[min(len(ordered) - 1, round(len(ordered) * 0.95))]
+        slow = sum(1 for t in ordered if t > SLOW_FRAME_MS)
+        return (
+            f"{what}: {len(ordered)} frames, median {statistics.median(ordered):.1f} ms, "
+            f"95th percentile {p95:.1f} ms, worst {ordered[-1]:.1f} ms, "
+            f"{slow} frame(s) over {SLOW_FRAME_MS:.0f} ms"
+        )
+
+
+def scrolling(store_folder: Path, big_incident: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from harmonize_evidence.domain.clock import FixedClock
+    from harmonize_evidence.services.store import StoreLocation, unlock_key
+    from harmonize_evidence.ui.app import DesktopApp
+    from harmonize_evidence.ui.locking import Preferences
+
+    app = QApplication.instance() or QApplication(["gui-benchmark"])
+    location = StoreLocation(store_folder)
+    settings = Path(tempfile.mkdtemp(prefix="gui-bench-settings-")) / "settings.ini"
+    desktop = DesktopApp(location, FixedClock(datetime.now(UTC)), Preferences(settings))
+    key = unlock_key(location, lambda: PASSPHRASE)
+
+    def wait(condition: object, timeout: float = 120) -> None:
+        deadline = time.perf_counter() + timeout
+        while not condition():  # type: ignore[operator]
+            app.processEvents()
+            time.sleep(0.002)
+            if time.perf_counter() > deadline:
+                raise SystemExit("timed out waiting for the window")
+
+    desktop.open_with_key(key)
+    window = desktop.main_window
+    assert window is not None
+    wait(lambda: window.incidents.rowCount() == INCIDENTS)
+    wait(lambda: window.incident_view.incident is not None)
+    for _ in range(20):
+        app.processEvents()
+
+    # The incidents list: page by page to the bottom, then three rows at a time back up a way.
+    table = window.table
+    bar = table.verticalScrollBar()
+    frames: list[float] = []
+
+    def frame(value: int) -> None:
+        began = time.perf_counter()
+        bar.setValue(value)
+        table.viewport().repaint()
+        app.processEvents()
+        frames.append((time.perf_counter() - began) * 1000)
+
+    bar.setValue(0)
+    for value in range(0, bar.maximum() + bar.pageStep(), bar.pageStep()):
+        frame(min(value, bar.maximum()))
+    for value in range(bar.maximum(), max(0, bar.maximum() - 600), -3):
+        frame(value)
+    print(Frames(frames).line(f"Scrolling the {INCIDENTS:,} incidents"))
+
+    # The incident with 500 exhibits: the thumbnail grid, a step at a time to the bottom.
+    window.select_incident(big_incident)
+    view = window.incident_view
+    wait(lambda: view.incident is not None and view.incident.id == big_incident)
+    wait(lambda: view.exhibits.rowCount() == BIG_INCIDENT_EXHIBITS)
+    grid = view.grid
+    grid.viewport().repaint()
+    wait(lambda: window.thumbnails.pending == 0)
+    shown: set[str] = set()
+
+    def note_shown() -> None:
+        shown.update(view.exhibits.exhibit_at(row).ref for row in grid.visible_rows())
+
+    note_shown()
+    grid_bar = grid.verticalScrollBar()
+    grid_frames: list[float] = []
+    step = max(1, grid_bar.singleStep() * 3)
+    for value in range(0, grid_bar.maximum() + step, step):
+        began = time.perf_counter()
+        grid_bar.setValue(min(value, grid_bar.maximum()))
+        grid.viewport().repaint()
+        app.processEvents()
+        grid_frames.append((time.perf_counter() - began) * 1000)
+        note_shown()
+    wait(lambda: window.thumbnails.pending == 0)
+    decrypted = set(window.thumbnails.decrypted_refs)
+    print(Frames(grid_frames).line(f"Scrolling an incident's {BIG_INCIDENT_EXHIBITS} exhibits"))
+    hidden = decrypted - shown
+    print(
+        f"Exhibits decrypted for thumbnails: {len(decrypted)} of {BIG_INCIDENT_EXHIBITS}; "
+        f"cells shown on screen while scrolling: {len(shown)}; "
+        f"decrypted but never shown: {len(hidden)}"
+    )
+    desktop.shutdown()
+
+
+# -- main -----------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="cold starts of each kind")
+    parser.add_argument("--rebuild", action="store_true", help="build the store again")
+    args = parser.parse_args()
+
+    display = start_xvfb(((1920, 1080),))
+    home = Path(tempfile.mkdtemp(prefix="gui-bench-home-"))
+    try:
+        with secret_service(home) as env:
+            env.update(DISPLAY=display.name, QT_QPA_PLATFORM="xcb")
+            os.environ.update(env)  # this process uses the same keyring and display
+            os.environ.pop("PYTHON_KEYRING_BACKEND", None)
+            built = cached_store(args.rebuild)
+            put_key_in_keychain(built.folder)
+            size = sum(p.stat().st_size for p in built.folder.iterdir()) / 1e6
+            print(
+                f"Store: {INCIDENTS:,} incidents, {EXHIBITS:,} exhibits, {size:,.0f} MB, "
+                f"keychain mode; display {display.name} 1920x1080"
+            )
+            time_cold_start(env, built.folder, 0)  # warm the file cache, like a second login
+            time_baseline(env)
+            baseline = [time_baseline(env) for _ in range(args.runs)]
+            ours = [time_cold_start(env, built.folder, run + 1) for run in range(args.runs)]
+            base_median = statistics.median(baseline)
+            ours_median = statistics.median(ours)
+            print(
+                f"Cold start to the unlocked main window: median {ours_median * 1000:.0f} ms "
+                f"(runs: {', '.join(f'{t * 1000:.0f}' for t in ours)})"
+            )
+            print(
+                f"Bare QApplication + QMainWindow shown: median {base_median * 1000:.0f} ms "
+                f"(runs: {', '.join(f'{t * 1000:.0f}' for t in baseline)})"
+            )
+            print(f"Ratio: {ours_median / base_median:.2f}x the bare window")
+            scrolling(built.folder, built.big_incident)
+    finally:
+        stop_xvfb(display)
+        shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
