@@ -3,10 +3,15 @@
 :func:`export_bundle` reads each exhibit from the store once, chunk by chunk, and sends the bytes
 three ways at the same time: into the bundle (the zip is written in one pass), into a hash that
 must match the recorded SHA-256, and into the report's image spool. Nothing holds all the
-exhibits at once. The report is laid out, its images spliced in, and signed (PAdES); then the
-manifest and its signature, the certificates and the instructions complete the zip. The bundle
-is written beside its final name and renamed only when whole, and the export is recorded on the
-incident's custody chain with the bundle's SHA-256.
+exhibits at once (the zip's hashing and writing run on a helper thread of the bundle writer;
+the store is only ever used from the calling thread). The report is laid out, its images spliced
+in, and signed (PAdES); then the manifest and its signature, the certificates and the
+instructions complete the zip. The bundle is written beside its final name, flushed to disk and
+renamed only when whole, and only then is the export recorded on the incident's custody chain
+with the bundle's SHA-256; if that fails, the bundle is removed.
+
+Progress is reported as (done, total): one step per exhibit file, then the report, its
+signature, and the recording of the export.
 
 Temporary files (the image spool, the report before it goes into the zip) are anonymous files in
 the bundle's own folder, where the bundle's plaintext goes anyway; they vanish when closed.
