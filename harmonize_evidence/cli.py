@@ -484,8 +484,8 @@ class Commands:
         head = check.chain_head
         if check.ok:
             text = (
-                f"The bundle is intact: {check.exhibits_checked} exhibit file(s), the signed report "
-                f"({check.report_signature}) and {check.entries_checked} custody entries of "
+                f"The bundle is intact: {check.exhibits_checked} exhibit file(s), the signed "
+                f"report ({check.report_signature}) and {check.entries_checked} custody entries of "
                 f"{check.incident_id} all check out.\n"
                 f"Signed by {check.signer}. Evidence CA fingerprint (SHA-256):\n"
                 f"  {check.signer_fingerprint}\n"
