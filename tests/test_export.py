@@ -667,6 +667,16 @@ def test_unsafe_archive_is_refused_before_anything_is_unpacked(
     assert not (Path.cwd().parent / f"{marker}.txt").exists()
 
 
+def test_an_archive_with_too_many_entries_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "many.zip"
+    with zipfile.ZipFile(archive, "w") as crafted:
+        for number in range(20_001):
+            crafted.writestr(f"exhibits/ZL-{number}.png", b"")
+    check = verify_bundle(archive)
+    assert check.refused
+    assert "more than a bundle ever has" in str(check.problems[0])
+
+
 def test_overlapping_entries_are_refused(bundle_cli: Cli, tmp_path: Path) -> None:
     archive = _crafted(
         tmp_path / "overlap.zip",

@@ -308,6 +308,8 @@ class BundleCheck:
     chain_head: tuple[int, str] | None
     report_signature: str | None
     timestamp: str | None
+    refused: bool = False
+    """True when the archive was refused unread (not a zip, or built to harm its reader)."""
 
 
 def verify_bundle(path: Path, progress: Progress | None = None) -> BundleCheck:
@@ -328,4 +330,5 @@ def verify_bundle(path: Path, progress: Progress | None = None) -> BundleCheck:
         chain_head=result.chain_head,
         report_signature=result.report_signature,
         timestamp=result.timestamp,
+        refused=result.refused,
     )
