@@ -147,7 +147,10 @@ def export_bundle(
         chain_head_hash=head[1],
         bundle_name=target.name,
     )
-    fd, temp_name = tempfile.mkstemp(prefix=".export-", suffix=".partial", dir=target.parent)
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=".export-", suffix=".partial", dir=target.parent)
+    except OSError as exc:
+        raise BadInput(f"Cannot write in {target.parent} ({exc.strerror}).") from exc
     try:
         with (
             os.fdopen(fd, "wb") as zip_file,
