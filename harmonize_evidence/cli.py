@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from harmonize_evidence.services.evidence import EvidenceStore
     from harmonize_evidence.services.store import StoreLocation
 
-PASSPHRASE_VARIABLE = "HARMONIZE_EVIDENCE_PASSPHRASE"
-NEW_PASSPHRASE_VARIABLE = "HARMONIZE_EVIDENCE_NEW_PASSPHRASE"
+PASSPHRASE_VARIABLE = "HARMONIZE_EVIDENCE_PASSPHRASE"  # noqa: S105 - a variable name
+NEW_PASSPHRASE_VARIABLE = "HARMONIZE_EVIDENCE_NEW_PASSPHRASE"  # noqa: S105
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
@@ -203,7 +203,9 @@ class Commands:
                 f"An evidence store already exists in {location.directory}; "
                 "choose another folder with --store."
             )
-        producer = Producer(self.args.name, self.args.initials, self.args.school, Role(self.args.role))
+        producer = Producer(
+            self.args.name, self.args.initials, self.args.school, Role(self.args.role)
+        )
         passphrase = new_passphrase([PASSPHRASE_VARIABLE])
         store, recovery_key = create_store(
             location, producer, passphrase, self._clock(), keychain_cache=self.args.keychain
@@ -255,9 +257,7 @@ class Commands:
             )
         if not incidents:
             lines = ["No incidents yet."]
-        self.out.result(
-            {"incidents": [_incident_json(i) for i in incidents]}, "\n".join(lines)
-        )
+        self.out.result({"incidents": [_incident_json(i) for i in incidents]}, "\n".join(lines))
         return 0
 
     def incident_show(self) -> int:
@@ -280,11 +280,17 @@ class Commands:
         for item in items:
             url = item.metadata.get("url") or item.metadata.get("source_file_name") or ""
             lines.append(
-                f"  {item.ref:<8} {item.kind.value:<15} {item.media_type:<24} {item.size:>10,} B  {url}"
+                f"  {item.ref:<8} {item.kind.value:<15} {item.media_type:<24} "
+                f"{item.size:>10,} B  {url}"
             )
-            lines.append(f"           sha256 {item.sha256 or '(no file)'}{' PURGED' if item.purged else ''}")
+            lines.append(
+                f"           sha256 {item.sha256 or '(no file)'}{' PURGED' if item.purged else ''}"
+            )
         document = {
-            "incident": {**_incident_json(incident), "chain_head": {"seq": head[0], "hash": head[1]}},
+            "incident": {
+                **_incident_json(incident),
+                "chain_head": {"seq": head[0], "hash": head[1]},
+            },
             "items": [_exhibit_json(i) for i in items],
         }
         self.out.result(document, "\n".join(lines))
@@ -518,9 +524,7 @@ class Commands:
 
     def purge(self) -> int:
         if not self.args.yes:
-            raise BadInput(
-                "Purging removes an exhibit's bytes for good; add --yes to confirm."
-            )
+            raise BadInput("Purging removes an exhibit's bytes for good; add --yes to confirm.")
         with self._open() as store:
             entry = store.purge(self.args.id, self.args.exhibit, self.args.reason)
         self.out.result(
@@ -580,7 +584,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = incident_commands.add_parser("new", help="open an incident", parents=[common])
     p.add_argument("--title", required=True)
     p.add_argument(
-        "--category", choices=[c.value for c in Category], default=Category.STAFF_CYBERBULLYING.value
+        "--category",
+        choices=[c.value for c in Category],
+        default=Category.STAFF_CYBERBULLYING.value,
     )
     p.add_argument("--platform", action="append", help="repeat or separate with commas")
     p.add_argument("--people")
@@ -676,27 +682,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _log_file() -> Path:
-    import platformdirs
-
-    directory = Path(platformdirs.user_log_dir("Harmonize Evidence", appauthor=False))
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory / "harmonize-evidence.log"
-
-
-def _setup_logging() -> Path | None:
-    try:
-        path = _log_file()
-        handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
-        return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    return path
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -713,7 +698,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from harmonize_evidence.ui.app import run_gui
 
             return run_gui(args.store)
-        log_path = _setup_logging()
+        from harmonize_evidence.services.logfile import start_logging
+
+        log_path = start_logging()
         try:
             return int(args.run(Commands(args, out)))
         except HarmonizeError:
@@ -723,7 +710,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception:
             log.exception("unexpected error running %s", args.command)
             where = f"; details are in {log_path}" if log_path else ""
-            out.error(f"Something went wrong that the program did not expect{where}.", EXIT_INTERNAL)
+            out.error(
+                f"Something went wrong that the program did not expect{where}.", EXIT_INTERNAL
+            )
             return EXIT_INTERNAL
     except HarmonizeError as exc:
         out.error(exc.message, exc.exit_code)

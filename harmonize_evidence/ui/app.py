@@ -22,9 +22,9 @@ from harmonize_evidence.domain.errors import (
     StoreLocked,
 )
 from harmonize_evidence.services.clock import SystemClock
+from harmonize_evidence.services.logfile import APP_NAME
 from harmonize_evidence.services.store import StoreLocation, unlock_key
 from harmonize_evidence.ui.errors import (
-    APP_NAME,
     install_exception_hooks,
     message_box,
     report_unexpected,

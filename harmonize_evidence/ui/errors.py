@@ -13,40 +13,24 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-import platformdirs
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from harmonize_evidence.domain.errors import HarmonizeError
+from harmonize_evidence.services import logfile
+from harmonize_evidence.services.logfile import APP_NAME
 from harmonize_evidence.ui.tasks import TaskCancelled
 
 log = logging.getLogger("harmonize_evidence.ui")
 
-APP_NAME = "Harmonize Evidence"
-LOG_FILE_NAME = "harmonize-evidence.log"
 
 _state: dict[str, object] = {"log_path": None, "unexpected_open": False}
 _open_boxes: set[QMessageBox] = set()
 
 
-def log_file_path() -> Path:
-    """The log file in the platform's user log folder (created if missing)."""
-    directory = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory / LOG_FILE_NAME
-
-
 def start_logging() -> Path | None:
     """Send the program's log to the log file; returns its path, or None if it cannot be opened."""
-    try:
-        path = log_file_path()
-        handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
-        return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    path = logfile.start_logging()
     _state["log_path"] = path
     return path
 

@@ -21,7 +21,8 @@ from harmonize_evidence.services.exporting import (
     export_bundle,
     verify_bundle,
 )
-from harmonize_evidence.ui.errors import APP_NAME, message_box, show_error
+from harmonize_evidence.services.logfile import APP_NAME
+from harmonize_evidence.ui.errors import message_box, show_error
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task, TaskCancelled, run_task
 

@@ -48,8 +48,9 @@ from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Category, Exhibit, Incident, Status
 from harmonize_evidence.domain.urls import PLATFORMS
 from harmonize_evidence.services.evidence import EvidenceStore, VerificationReport
+from harmonize_evidence.services.logfile import APP_NAME, log_file_path
 from harmonize_evidence.ui.dialogs import NewIncidentDialog, WrittenAccountDialog
-from harmonize_evidence.ui.errors import APP_NAME, log_file_path, message_box, show_error
+from harmonize_evidence.ui.errors import message_box, show_error
 from harmonize_evidence.ui.export_flow import BundleCheckJob, ExportJob
 from harmonize_evidence.ui.incident_view import IncidentView
 from harmonize_evidence.ui.locking import IDLE_CHOICES

@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from harmonize_evidence.ui.errors import APP_NAME
+from harmonize_evidence.services.logfile import APP_NAME
 
 
 def app_icon() -> QIcon:
