@@ -452,11 +452,11 @@ def test_capture_metadata_has_every_field_a_court_expects(
     assert store.verify(incident.id).ok
 
 
-def test_window_title_is_unknown_where_no_window_says_one(tmp_path: Path) -> None:
+def test_window_title_is_unknown_where_no_window_says_one(clock: FixedClock) -> None:
     bare = start_xvfb(((320, 240),))
     try:
         title = window_title_at(bare.name, 10, 10)
-        capture = capture_screen(CaptureTarget.full(), display=bare.name)
+        capture = capture_screen(CaptureTarget.full(), clock=clock, display=bare.name)
     finally:
         stop_xvfb(bare)
     assert title.title == "unknown"
@@ -464,10 +464,10 @@ def test_window_title_is_unknown_where_no_window_says_one(tmp_path: Path) -> Non
     assert (capture.details.width, capture.details.height) == (320, 240)
 
 
-def test_capture_reconnects_when_the_x_server_was_restarted() -> None:
+def test_capture_reconnects_when_the_x_server_was_restarted(clock: FixedClock) -> None:
     first = start_xvfb(((320, 240),))
     name = first.name
-    before = capture_screen(CaptureTarget.full(), display=name)
+    before = capture_screen(CaptureTarget.full(), clock=clock, display=name)
     stop_xvfb(first)
     again = subprocess.Popen(
         ["Xvfb", name, "-noreset", "-nolisten", "tcp", "-screen", "0", "400x300x24"],
@@ -486,7 +486,7 @@ def test_capture_reconnects_when_the_x_server_was_restarted() -> None:
             except DisplayError:
                 assert time.monotonic() < deadline, "the second X server did not start"
                 time.sleep(0.05)
-        after = capture_screen(CaptureTarget.full(), display=name)
+        after = capture_screen(CaptureTarget.full(), clock=clock, display=name)
     finally:
         again.terminate()
         again.wait(timeout=10)

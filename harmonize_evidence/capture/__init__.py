@@ -1,11 +1,22 @@
 """Screen capture: grab with mss, describe what was grabbed, encode PNG in memory.
 
-This layer knows screens, not the store: :func:`capture_screen` returns the PNG bytes and the
-capture details, and :mod:`harmonize_evidence.services.capturing` hashes and stores them. The
-command line and the GUI's capture overlay both go through that service.
+This layer knows screens, not the store. A capture is made in two steps, on one code path for the
+command line and the GUI:
+
+1. :func:`grab_screen` grabs the whole virtual screen once and keeps it raw: the pixels, the
+   monitor layout, the clock's time of the grab, the device pixel ratio and a snapshot of the
+   windows showing with their titles (:class:`~harmonize_evidence.capture.x11.WindowStack`).
+2. :meth:`ScreenGrab.capture` makes the :class:`ScreenCapture` of any part of it (everything, one
+   monitor, a region) by cropping those pixels in memory and encoding them as PNG.
+
+So the stored exhibit is exactly the pixels that were grabbed, however long the user took to
+choose the part they want over the frozen picture, and the window title under a region is the
+one that window had at the grab, not whatever is on the screen afterwards (the GUI's own overlay,
+a new notification). :mod:`harmonize_evidence.services.capturing` hashes and stores the capture.
 
 Nothing here writes a file. The pixels go from the grab to the PNG bytes in memory, and from
-there into the encrypted store.
+there into the encrypted store. A grab of a 4K screen holds ~33 MB: drop it once its capture is
+made (or the user cancelled).
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,12 +40,14 @@ from harmonize_evidence.capture.geometry import (
 )
 from harmonize_evidence.capture.png import DEFAULT_SETTINGS, EncoderSettings, encode_png
 from harmonize_evidence.capture.screen import (
+    Frame,
     Screen,
     display_server,
     forget_screen,
     screen_for_this_thread,
 )
-from harmonize_evidence.capture.x11 import WindowTitle
+from harmonize_evidence.capture.x11 import WindowStack, WindowTitle
+from harmonize_evidence.domain.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +60,9 @@ __all__ = [
     "Rect",
     "Screen",
     "ScreenCapture",
+    "ScreenGrab",
     "capture_screen",
+    "grab_screen",
     "parse_region",
     "screen_layout",
 ]
@@ -109,71 +125,189 @@ class ScreenCapture:
 
     png: bytes
     details: CaptureDetails
+    grabbed_at: datetime
+    """The clock's time read just before the screen was grabbed: the capture time."""
     seconds: dict[str, float] = field(default_factory=dict, compare=False)
-    """Time spent in each step (``grab``, ``describe``, ``encode``), for the log and benchmark."""
+    """Time spent in each step (``grab``, ``describe``, ``crop``, ``encode``), for the log and
+    the benchmark."""
 
 
-def capture_screen(
-    target: CaptureTarget,
+def _scaled(points: int, pixels: int, span: int) -> int:
+    """``points`` of a ``span``-point layout in a grab ``pixels`` wide, rounded to a pixel."""
+    return (2 * points * pixels + span) // (2 * span)
+
+
+@dataclass(frozen=True, eq=False)
+class ScreenGrab:
+    """The whole virtual screen at one instant, kept raw so that any part of it can be stored.
+
+    Made by :func:`grab_screen`. Showing it (the GUI's frozen overlay) reads :attr:`pixels`;
+    storing part of it goes through :meth:`capture`, which crops these very pixels, so what is
+    stored is what was grabbed and shown, never a second look at the screen.
+    """
+
+    frame: Frame
+    """The raw pixels of the whole virtual screen (``layout.virtual``)."""
+    layout: Layout
+    """Every monitor at the time of the grab."""
+    grabbed_at: datetime
+    """The clock's time read just before the pixels were grabbed."""
+    device_pixel_ratio: Decimal
+    device_pixel_ratio_source: str
+    display_server: str
+    windows: WindowStack
+    """The windows showing right after the grab, to name the one under any part of it."""
+    seconds: dict[str, float] = field(default_factory=dict, compare=False)
+    """Time spent grabbing and describing (``grab``, ``describe``)."""
+
+    @property
+    def pixels(self) -> memoryview:
+        """The frame, read-only: blue, green, red, padding (4 bytes a pixel), rows top down."""
+        return memoryview(self.frame.pixels).toreadonly()
+
+    def _pixel_box(self, rect: Rect) -> tuple[int, int, int, int]:
+        """``rect`` (virtual-screen coordinates) as (left, top, width, height) in the frame."""
+        frame, origin = self.frame, self.frame.rect
+        left = _scaled(rect.left - origin.left, frame.width, origin.width)
+        right = _scaled(rect.right - origin.left, frame.width, origin.width)
+        top = _scaled(rect.top - origin.top, frame.height, origin.height)
+        bottom = _scaled(rect.bottom - origin.top, frame.height, origin.height)
+        left, top = min(max(0, left), frame.width - 1), min(max(0, top), frame.height - 1)
+        right = min(max(left + 1, right), frame.width)
+        bottom = min(max(top + 1, bottom), frame.height)
+        return left, top, right - left, bottom - top
+
+    def crop(self, rect: Rect) -> tuple[bytes | memoryview, int, int]:
+        """The pixels of ``rect`` (virtual-screen coordinates) as (BGRX bytes, width, height).
+
+        The whole frame, or a band of whole rows, is a view of the grab (no copy); any other
+        rectangle is copied row by row.
+        """
+        left, top, width, height = self._pixel_box(rect)
+        stride = self.frame.width * 4
+        view = self.pixels
+        if left == 0 and width == self.frame.width:
+            return view[top * stride : (top + height) * stride], width, height
+        start, row = top * stride + left * 4, width * 4
+        rows = (
+            view[offset : offset + row] for offset in range(start, start + height * stride, stride)
+        )
+        return b"".join(rows), width, height
+
+    def capture(
+        self, target: CaptureTarget, settings: EncoderSettings = DEFAULT_SETTINGS
+    ) -> ScreenCapture:
+        """The PNG capture of ``target``, cut from this grab.
+
+        Args:
+            target: The whole screen, one monitor, or a region (virtual-screen pixels).
+            settings: Encoder choices; the default is the measured best.
+
+        Raises:
+            BadInput: The monitor does not exist, or the region is empty or off the screen.
+        """
+        rect, monitor = resolve(target, self.layout)
+        started = time.perf_counter()
+        pixels, width, height = self.crop(rect)
+        cropped = time.perf_counter()
+        png = encode_png(pixels, width, height, settings)
+        encoded = time.perf_counter()
+        details = CaptureDetails(
+            area=target.area,
+            geometry=rect,
+            monitor=monitor,
+            layout=self.layout,
+            width=width,
+            height=height,
+            device_pixel_ratio=self.device_pixel_ratio,
+            device_pixel_ratio_source=self.device_pixel_ratio_source,
+            display_server=self.display_server,
+            window_title=self.windows.title_at(*rect.centre),
+            encoding=settings.describe(),
+        )
+        seconds = {**self.seconds, "crop": cropped - started, "encode": encoded - cropped}
+        return ScreenCapture(png, details, self.grabbed_at, seconds)
+
+
+def grab_screen(
+    clock: Clock,
     *,
     display: str | None = None,
     device_pixel_ratio: Decimal | None = None,
-    settings: EncoderSettings = DEFAULT_SETTINGS,
     on_grabbed: Callable[[], None] | None = None,
-) -> ScreenCapture:
-    """Grab ``target`` and encode it as PNG, in memory.
+) -> ScreenGrab:
+    """Grab the whole virtual screen once, with what is needed to describe any part of it later.
 
     Args:
-        target: The whole screen, one monitor, or a region.
+        clock: Stamps the grab (read just before the pixels are taken).
         display: The X11 display (default: ``DISPLAY``); this thread keeps its connection open.
         device_pixel_ratio: The ratio the caller knows (the GUI's screen), else the platform's.
-        settings: Encoder choices; the default is the measured best.
-        on_grabbed: Called with no arguments right after the pixels are grabbed (the GUI can
-            give feedback before encoding ends).
+        on_grabbed: Called with no arguments right after the pixels are grabbed, before the
+            windows are read (the GUI can give feedback at once).
 
     Raises:
-        BadInput: The monitor does not exist, or the region is empty or off the screen.
         EnvironmentProblem: There is no screen to capture.
     """
     screen = screen_for_this_thread(display)
-    rect, monitor = resolve(target, screen.layout)
+    grabbed_at = clock.now()
     started = time.perf_counter()
     try:
-        frame = screen.grab(rect)
+        frame = screen.grab(screen.layout.virtual)
     except Exception as exc:  # a connection kept open can outlive its X server (a new login)
         log.info("grab failed on the kept connection (%r); reconnecting once", exc)
         forget_screen(display)
         screen = screen_for_this_thread(display)
-        rect, monitor = resolve(target, screen.layout)
+        grabbed_at = clock.now()
         started = time.perf_counter()
-        frame = screen.grab(rect)
+        frame = screen.grab(screen.layout.virtual)
     grabbed = time.perf_counter()
     if on_grabbed is not None:
         on_grabbed()
-    title = screen.window_title_at(*rect.centre)
+    windows = screen.window_stack()
     if device_pixel_ratio is not None:
         ratio, ratio_source = device_pixel_ratio, "reported by the program's screen"
     else:
         ratio, ratio_source = screen.device_pixel_ratio(frame)
     described = time.perf_counter()
-    png = encode_png(frame.pixels, frame.width, frame.height, settings)
-    encoded = time.perf_counter()
-    details = CaptureDetails(
-        area=target.area,
-        geometry=rect,
-        monitor=monitor,
+    return ScreenGrab(
+        frame=frame,
         layout=screen.layout,
-        width=frame.width,
-        height=frame.height,
+        grabbed_at=grabbed_at,
         device_pixel_ratio=ratio,
         device_pixel_ratio_source=ratio_source,
         display_server=display_server(),
-        window_title=title,
-        encoding=settings.describe(),
+        windows=windows,
+        seconds={"grab": grabbed - started, "describe": described - grabbed},
     )
-    seconds = {
-        "grab": grabbed - started,
-        "describe": described - grabbed,
-        "encode": encoded - described,
-    }
-    return ScreenCapture(png, details, seconds)
+
+
+def capture_screen(
+    target: CaptureTarget,
+    *,
+    clock: Clock,
+    display: str | None = None,
+    device_pixel_ratio: Decimal | None = None,
+    settings: EncoderSettings = DEFAULT_SETTINGS,
+    on_grabbed: Callable[[], None] | None = None,
+) -> ScreenCapture:
+    """Grab the screen and make the capture of ``target`` at once (both steps, in memory).
+
+    The target is checked against the monitors before anything is grabbed.
+
+    Args:
+        target: The whole screen, one monitor, or a region.
+        clock: Stamps the grab.
+        display: The X11 display (default: ``DISPLAY``); this thread keeps its connection open.
+        device_pixel_ratio: The ratio the caller knows (the GUI's screen), else the platform's.
+        settings: Encoder choices; the default is the measured best.
+        on_grabbed: Called with no arguments right after the pixels are grabbed.
+
+    Raises:
+        BadInput: The monitor does not exist, or the region is empty or off the screen.
+        EnvironmentProblem: There is no screen to capture.
+    """
+    resolve(target, screen_for_this_thread(display).layout)
+    grab = grab_screen(
+        clock, display=display, device_pixel_ratio=device_pixel_ratio, on_grabbed=on_grabbed
+    )
+    return grab.capture(target, settings)

@@ -60,6 +60,31 @@ class Rect:
         """Whether pixel (x, y) lies inside this rectangle."""
         return self.left <= x < self.right and self.top <= y < self.bottom
 
+    def intersects(self, other: Rect) -> bool:
+        """Whether the two rectangles share at least one pixel."""
+        return (
+            self.left < other.right
+            and other.left < self.right
+            and self.top < other.bottom
+            and other.top < self.bottom
+        )
+
+    def minus(self, other: Rect) -> tuple[Rect, ...]:
+        """The parts of this rectangle that ``other`` does not cover (at most four)."""
+        if not self.intersects(other):
+            return (self,)
+        parts = []
+        if self.top < other.top:  # the band above ``other``, full width
+            parts.append(Rect(self.left, self.top, self.width, other.top - self.top))
+        if other.bottom < self.bottom:  # the band below it, full width
+            parts.append(Rect(self.left, other.bottom, self.width, self.bottom - other.bottom))
+        top, bottom = max(self.top, other.top), min(self.bottom, other.bottom)
+        if self.left < other.left:  # left of it, between the bands
+            parts.append(Rect(self.left, top, other.left - self.left, bottom - top))
+        if other.right < self.right:  # right of it, between the bands
+            parts.append(Rect(other.right, top, self.right - other.right, bottom - top))
+        return tuple(parts)
+
     def as_dict(self) -> dict[str, int]:
         """JSON form: ``{"left", "top", "width", "height"}``."""
         return {"left": self.left, "top": self.top, "width": self.width, "height": self.height}

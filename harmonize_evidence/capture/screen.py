@@ -141,12 +141,16 @@ class Screen:
             return scale.ratio, scale.source
         return Decimal(1), f"{display_server()} (grabbed in device pixels)"
 
-    def window_title_at(self, x: int, y: int) -> x11.WindowTitle:
-        """The title of the window at (x, y) where the platform lets us read it."""
+    def window_stack(self) -> x11.WindowStack:
+        """The windows showing now and their titles, where the platform lets us read them."""
         server = display_server()
         if server != "X11":
-            return x11.WindowTitle(x11.UNKNOWN, f"window titles are not read on {server}")
-        return x11.window_title_at(self.display, x, y)
+            return x11.WindowStack(problem=f"window titles are not read on {server}")
+        return x11.window_stack(self.display)
+
+    def window_title_at(self, x: int, y: int) -> x11.WindowTitle:
+        """The title of the window at (x, y) now, where the platform lets us read it."""
+        return self.window_stack().title_at(x, y)
 
     def close(self) -> None:
         """Close the connection."""

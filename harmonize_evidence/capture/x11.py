@@ -8,6 +8,11 @@ never guesses: a title that cannot be read is recorded as ``unknown``, with the 
   one, from the root window's children in stacking order, descending to the client window that
   carries ``WM_STATE`` (ICCCM) when the child is a frame.
 - Its title is ``_NET_WM_NAME`` (UTF-8), else ``WM_NAME``.
+- Titles are read into a :class:`WindowStack` right after a grab: every window that showed, where,
+  and its title, topmost first. A point is looked up in that snapshot later, so a region chosen
+  over the program's own overlay (or after a window moved or closed) is described as the screen
+  was when it was grabbed. Windows wholly hidden behind those above them are left out, since no
+  point can land on them; that keeps the snapshot to a few windows on a real desktop.
 - The desktop's scale is ``Xft.dpi`` in the root window's ``RESOURCE_MANAGER`` resources, over
   96 dpi; X11 itself always works in device pixels, so grabs are at native resolution anyway.
 """
@@ -20,10 +25,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from harmonize_evidence.capture.geometry import Rect
+
 log = logging.getLogger(__name__)
 
 UNKNOWN = "unknown"
 _MAX_DEPTH = 4
+_MAX_UNCOVERED_PARTS = 256  # past this, stop tracking what is hidden and read every window
 _local = threading.local()
 
 
@@ -33,6 +41,33 @@ class WindowTitle:
 
     title: str
     source: str
+
+
+@dataclass(frozen=True)
+class StackedWindow:
+    """A window that showed on the screen when the stack was read."""
+
+    rect: Rect
+    """Its area in root-window (virtual-screen) pixels, without border or frame."""
+    title: WindowTitle
+
+
+@dataclass(frozen=True)
+class WindowStack:
+    """The windows showing at one instant, topmost first, to look titles up afterwards."""
+
+    windows: tuple[StackedWindow, ...] = ()
+    problem: str | None = None
+    """Why the windows could not be read; every title is then ``unknown`` with this reason."""
+
+    def title_at(self, x: int, y: int) -> WindowTitle:
+        """The title of the topmost window that held pixel (x, y), or ``unknown`` and why."""
+        if self.problem is not None:
+            return WindowTitle(UNKNOWN, self.problem)
+        for window in self.windows:
+            if window.rect.contains_point(x, y):
+                return window.title
+        return WindowTitle(UNKNOWN, "no window covers that point")
 
 
 @dataclass(frozen=True)
@@ -79,16 +114,15 @@ class X11Session:
             return WindowTitle(str(value), f"X11 {name} of window {window.id:#x}")
         return None
 
-    def _viewable_at(self, window: Any, x: int, y: int) -> bool:
+    def _shown_rect(self, window: Any) -> Rect | None:
+        """Where ``window`` is on the root window, or None when it is not viewable."""
         from Xlib import X
 
         if window.get_attributes().map_state != X.IsViewable:
-            return False
+            return None
         geometry = window.get_geometry()
         origin = self._root.translate_coords(window, 0, 0)
-        return bool(
-            origin.x <= x < origin.x + geometry.width and origin.y <= y < origin.y + geometry.height
-        )
+        return Rect(origin.x, origin.y, geometry.width, geometry.height)
 
     def _client_of(self, window: Any, depth: int = 0) -> Any:
         """The ICCCM client window inside ``window`` (itself if it has WM_STATE or a title)."""
@@ -100,8 +134,8 @@ class X11Session:
                 return found
         return window
 
-    def window_title_at(self, x: int, y: int) -> WindowTitle:
-        """The title of the topmost viewable window containing root pixel (x, y)."""
+    def window_stack(self) -> WindowStack:
+        """Every window showing now, topmost first, with its title (see :class:`WindowStack`)."""
         stacking = self._property(self._root, "_NET_CLIENT_LIST_STACKING")
         if stacking is not None and len(stacking.value):
             candidates = [
@@ -112,15 +146,23 @@ class X11Session:
         else:
             candidates = list(reversed(self._root.query_tree().children))
             clients = False
+        root = self._root.get_geometry()
+        uncovered = [Rect(0, 0, root.width, root.height)]
+        shown: list[StackedWindow] = []
         for window in candidates:
-            if not self._viewable_at(window, x, y):
+            if not uncovered:
+                break  # everything below is hidden by the windows already read
+            rect = self._shown_rect(window)
+            if rect is None or not any(rect.intersects(part) for part in uncovered):
                 continue
             client = window if clients else self._client_of(window)
-            title = self._title(client)
-            if title is None:
-                return WindowTitle(UNKNOWN, f"window {client.id:#x} has no title property")
-            return title
-        return WindowTitle(UNKNOWN, "no window covers that point")
+            title = self._title(client) or WindowTitle(
+                UNKNOWN, f"window {client.id:#x} has no title property"
+            )
+            shown.append(StackedWindow(rect, title))
+            if len(uncovered) <= _MAX_UNCOVERED_PARTS:
+                uncovered = [piece for part in uncovered for piece in part.minus(rect)]
+        return WindowStack(tuple(shown))
 
     def xinerama_screens(self) -> list[dict[str, int]]:
         """The Xinerama screens when Xinerama is active (see :func:`xinerama_screens`)."""
@@ -197,17 +239,22 @@ def forget_session(display_name: str | None) -> None:
             log.info("closing the old X11 connection: %s", exc)
 
 
-def window_title_at(display_name: str | None, x: int, y: int) -> WindowTitle:
-    """The title of the window under (x, y), or ``unknown`` with the reason."""
+def window_stack(display_name: str | None) -> WindowStack:
+    """The windows showing on ``display_name`` now, with their titles (read once)."""
     session = session_for_this_thread(display_name)
     if session is None:
-        return WindowTitle(UNKNOWN, "the X server could not be asked")
+        return WindowStack(problem="the X server could not be asked")
     try:
-        return session.window_title_at(x, y)
+        return session.window_stack()
     except Exception as exc:  # a window can vanish while we look; never guess a title
-        log.info("cannot read the window title: %s", exc)
+        log.info("cannot read the window stack: %s", exc)
         forget_session(display_name)
-        return WindowTitle(UNKNOWN, "the window manager's properties could not be read")
+        return WindowStack(problem="the window manager's properties could not be read")
+
+
+def window_title_at(display_name: str | None, x: int, y: int) -> WindowTitle:
+    """The title of the window under (x, y) now, or ``unknown`` with the reason."""
+    return window_stack(display_name).title_at(x, y)
 
 
 def desktop_scale(display_name: str | None) -> DesktopScale:

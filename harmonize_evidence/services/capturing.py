@@ -3,8 +3,13 @@
 Both the command line and the GUI's capture overlay call these with an open
 :class:`~harmonize_evidence.services.evidence.EvidenceStore`.
 
-A capture goes grab -> PNG in memory -> SHA-256 -> one encrypted transaction holding the bytes
-and their custody entry. No temporary file is ever written.
+A capture goes grab -> crop and PNG in memory -> SHA-256 -> one encrypted transaction holding the
+bytes and their custody entry. No temporary file is ever written. Both faces take the same two
+steps of the capture layer: :func:`grab_screen` grabs the whole screen once, then
+``grab.capture(target)`` cuts the part asked for from those very pixels. The command line does
+both at once (:func:`capture_into`); the GUI shows the grab frozen, lets the user choose, and
+stores the chosen part of the same grab (:func:`store_capture`), so the exhibit is exactly what
+the user saw and chose. The capture time is always the time of the grab.
 
 Record-only evidence follows UK safeguarding guidance: staff must never view, copy, save or share
 nude or semi-nude images of under-18s, and only the safeguarding lead decides what happens next.
@@ -21,9 +26,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from harmonize_evidence.capture import CaptureDetails, CaptureTarget, ScreenCapture, capture_screen
+from harmonize_evidence.capture import (
+    CaptureDetails,
+    CaptureTarget,
+    ScreenCapture,
+    ScreenGrab,
+    screen_layout,
+)
+from harmonize_evidence.capture import grab_screen as _grab_screen
+from harmonize_evidence.capture.geometry import resolve
 from harmonize_evidence.capture.png import DEFAULT_SETTINGS, EncoderSettings
 from harmonize_evidence.domain.chain import sha256_hex
+from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.model import URGENT_SAFEGUARDING, Action, Exhibit, ExhibitKind
 from harmonize_evidence.domain.text import NOTE_MAX, check_text
 from harmonize_evidence.services.evidence import EvidenceStore
@@ -57,6 +71,28 @@ class CapturedExhibit:
         return self.details.height
 
 
+def grab_screen(
+    clock: Clock,
+    *,
+    display: str | None = None,
+    device_pixel_ratio: Decimal | None = None,
+) -> ScreenGrab:
+    """Grab the whole screen once (the GUI's first step; see the module docstring).
+
+    Keep the grab only while the user chooses: it holds the raw pixels (~33 MB at 4K). Its
+    ``capture(target)`` makes the capture to pass to :func:`store_capture`.
+
+    Args:
+        clock: Stamps the grab: the capture time of anything cut from it.
+        display: The X11 display (default: ``DISPLAY``).
+        device_pixel_ratio: The ratio the caller knows (the GUI's screen), else the platform's.
+
+    Raises:
+        EnvironmentProblem: There is no screen to capture.
+    """
+    return _grab_screen(clock, display=display, device_pixel_ratio=device_pixel_ratio)
+
+
 def capture_into(
     store: EvidenceStore,
     incident_id: str,
@@ -70,10 +106,10 @@ def capture_into(
     settings: EncoderSettings = DEFAULT_SETTINGS,
     on_grabbed: Callable[[], None] | None = None,
 ) -> CapturedExhibit:
-    """Grab ``target`` and store it in the incident as a PNG screenshot exhibit.
+    """Grab the screen, cut ``target`` from the grab and store it as a PNG screenshot exhibit.
 
-    The URL, note and time on the post are checked before anything is grabbed; the capture time
-    is read from the store's clock just before the grab.
+    The incident, URL, note, time on the post and target are checked before anything is grabbed;
+    the capture time is read from the store's clock just before the grab.
 
     Args:
         store: The open store (owned by the calling thread).
@@ -92,16 +128,14 @@ def capture_into(
         EnvironmentProblem: There is no screen to capture.
     """
     incident = store.incident(incident_id)
-    now = store.clock.now()
-    metadata = store.describe_source(url=url, note=note, posted_at=posted_at, now=now)
-    capture = capture_screen(
-        target,
-        display=display,
-        device_pixel_ratio=device_pixel_ratio,
-        settings=settings,
-        on_grabbed=on_grabbed,
+    store.describe_source(url=url, note=note, posted_at=posted_at, now=store.clock.now())
+    resolve(target, screen_layout(display))
+    grab = _grab_screen(
+        store.clock, display=display, device_pixel_ratio=device_pixel_ratio, on_grabbed=on_grabbed
     )
-    return _store(store, incident.id, capture, metadata, now)
+    capture = grab.capture(target, settings)
+    del grab  # the raw frame is not needed once its part is encoded
+    return store_capture(store, incident.id, capture, url=url, note=note, posted_at=posted_at)
 
 
 def store_capture(
@@ -109,21 +143,20 @@ def store_capture(
     incident_id: str,
     capture: ScreenCapture,
     *,
-    captured_at: datetime,
     url: str | None = None,
     note: str = "",
     posted_at: str | None = None,
 ) -> CapturedExhibit:
-    """Store a capture made earlier by :func:`~harmonize_evidence.capture.capture_screen`.
+    """Store a capture cut from a grab (``grab_screen(...).capture(target)``).
 
-    The GUI grabs first (the screen must not show its own dialog), then asks for the URL and
-    note, then stores; :func:`capture_into` does all three at once for the command line.
+    The GUI grabs first (the screen must not show its own dialog), lets the user choose the part
+    over the frozen grab, then asks for the URL and note, then stores; :func:`capture_into` does
+    it all at once for the command line. The capture time recorded is the grab's.
 
     Args:
         store: The open store (owned by the calling thread).
         incident_id: The incident that receives the exhibit.
         capture: The PNG bytes and details, exactly as the capture layer made them.
-        captured_at: The store clock's time read just before the grab.
         url: The address of the content shown, as given (http or https only).
         note: What the member of staff wants to say about it.
         posted_at: The time shown on the post itself (ISO 8601), if any.
@@ -132,8 +165,9 @@ def store_capture(
         BadInput: Unknown incident, bad URL, note or time on the post.
     """
     incident = store.incident(incident_id)
-    metadata = store.describe_source(url=url, note=note, posted_at=posted_at, now=captured_at)
-    return _store(store, incident.id, capture, metadata, captured_at)
+    now = capture.grabbed_at
+    metadata = store.describe_source(url=url, note=note, posted_at=posted_at, now=now)
+    return _store(store, incident.id, capture, metadata, now)
 
 
 def _store(

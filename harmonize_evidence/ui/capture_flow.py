@@ -5,13 +5,16 @@ The flow, every time:
 1. The first question: could this show a nude or semi-nude image of someone under 18? If yes (or
    not sure), nothing is grabbed: the record-only dialog stores a description through
    ``services.capturing.record_without_image``, and tells the user to tell the safeguarding lead.
-2. Otherwise the program hides its windows and grabs the whole screen through the capture layer.
-   The grab is shown frozen, full screen, on every monitor: the user drags a region, clicks a
+2. Otherwise the program hides its windows and grabs the whole screen once
+   (``services.capturing.grab_screen``). That raw grab is shown frozen, full screen, on every
+   monitor (straight from its pixels, no PNG round trip): the user drags a region, clicks a
    monitor, presses Enter for everything, or Esc to cancel.
-3. The chosen area is grabbed through the capture layer (the whole-screen grab itself when the
-   user chose everything), then the details dialog asks for the web address (prefilled from the
-   clipboard), a note, the time on the post and the incident, and stores it in one step with
-   ``services.capturing.store_capture``.
+3. The chosen part is cut from that same grab and encoded (``grab.capture(target)``, off the GUI
+   thread): the exhibit is exactly the frozen pixels the user chose, never a second look at the
+   screen, and its capture time is the grab's. The raw grab (~33 MB at 4K) is dropped as soon as
+   that is done, or when the user cancels, or the store locks. Then the details dialog asks for
+   the web address (prefilled from the clipboard), a note, the time on the post and the
+   incident, and stores it in one step with ``services.capturing.store_capture``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from PySide6.QtCore import QObject, QPoint, QRect, QRectF, Qt, QTimer, Signal
@@ -50,17 +52,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from harmonize_evidence.capture import Area, CaptureTarget, Rect, ScreenCapture, capture_screen
+from harmonize_evidence.capture import CaptureTarget, Rect, ScreenCapture, ScreenGrab
 from harmonize_evidence.domain.errors import BadInput, HarmonizeError
 from harmonize_evidence.domain.model import Exhibit, Incident
 from harmonize_evidence.domain.text import NOTE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.domain.urls import detect_platform, validate_url
-from harmonize_evidence.services.capturing import record_without_image, store_capture
+from harmonize_evidence.services.capturing import grab_screen, record_without_image, store_capture
 from harmonize_evidence.services.evidence import EvidenceStore, parse_posted_at
 from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.session import Session
-from harmonize_evidence.ui.tasks import Task, run_task
+from harmonize_evidence.ui.tasks import Task, TaskCancelled, run_task
 
 log = logging.getLogger(__name__)
 
@@ -249,11 +251,20 @@ class RecordOnlyDialog(QDialog):
 
 @dataclass(frozen=True)
 class FrozenScreen:
-    """The whole-screen grab, decoded for showing, with what it covers."""
+    """The whole-screen grab and the picture of it that the overlays show."""
 
-    capture: ScreenCapture
+    grab: ScreenGrab
     image: QImage
-    captured_at: datetime
+    """A view of the grab's own pixels (Qt's RGB32 is blue, green, red, padding in memory)."""
+
+
+def frozen_screen(grab: ScreenGrab) -> FrozenScreen:
+    """Show the grab as it is: a QImage over its raw pixels, not a copy (any thread)."""
+    frame = grab.frame
+    image = QImage(
+        grab.pixels, frame.width, frame.height, frame.width * 4, QImage.Format.Format_RGB32
+    )
+    return FrozenScreen(grab, image)
 
 
 def device_rect(screen: QScreen) -> QRect:
@@ -290,10 +301,11 @@ class CaptureOverlay(QWidget):
         )
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self._frozen = frozen
+        self._frozen: FrozenScreen | None = frozen
+        self._layout = frozen.grab.layout
         self._screen = screen
         self._device = device_rect(screen)
-        virtual = frozen.capture.details.layout.virtual
+        virtual = self._layout.virtual
         self._source = QRect(
             self._device.x() - virtual.left,
             self._device.y() - virtual.top,
@@ -306,11 +318,14 @@ class CaptureOverlay(QWidget):
 
     # -- choosing --------------------------------------------------------------------------------
 
+    def release(self) -> None:
+        """Let go of the frozen grab (the overlay is closing)."""
+        self._frozen = None
+
     def monitor_target(self) -> CaptureTarget:
         """This monitor, by its number when the capture layer knows it as a monitor."""
-        layout = self._frozen.capture.details.layout
         rect = Rect(self._device.x(), self._device.y(), self._device.width(), self._device.height())
-        for monitor in layout.monitors:
+        for monitor in self._layout.monitors:
             if monitor.rect == rect:
                 return CaptureTarget.of_monitor(monitor.number)
         return CaptureTarget.of_region(rect)
@@ -362,9 +377,12 @@ class CaptureOverlay(QWidget):
     # -- drawing ---------------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        frozen = self._frozen
+        if frozen is None:
+            return
         painter = QPainter(self)
         area = QRectF(self.rect())
-        painter.drawImage(area, self._frozen.image, QRectF(self._source))
+        painter.drawImage(area, frozen.image, QRectF(self._source))
         painter.fillRect(self.rect(), QColor(0, 0, 0, 110))
         if self._press is not None and self._current is not None:
             left, right = sorted((self._press.x(), self._current.x()))
@@ -377,7 +395,7 @@ class CaptureOverlay(QWidget):
                 chosen.width() * ratio,
                 chosen.height() * ratio,
             )
-            painter.drawImage(QRectF(chosen), self._frozen.image, source)
+            painter.drawImage(QRectF(chosen), frozen.image, source)
             painter.setPen(QPen(QColor(255, 255, 255), 2))
             painter.drawRect(chosen)
             size = f"{round(chosen.width() * ratio)} × {round(chosen.height() * ratio)}"
@@ -414,15 +432,15 @@ class CaptureDetailsDialog(QDialog):
     def __init__(
         self,
         session: Session,
-        grabbed: FrozenScreen,
+        capture: ScreenCapture,
         incidents: list[Incident],
         current: str | None,
         parent: QWidget | None,
     ) -> None:
         super().__init__(parent)
         self._session = session
-        self._grabbed = grabbed
-        details = grabbed.capture.details
+        self._capture: ScreenCapture | None = capture
+        details = capture.details
         self.setWindowTitle("Save the capture")
         self.setAccessibleName("Save the capture")
         what = QLabel(
@@ -514,22 +532,22 @@ class CaptureDetailsDialog(QDialog):
             self.problem.setText(exc.message)
             self.problem.show()
             return
-        grabbed = self._grabbed
+        capture = self._capture
+        if capture is None:
+            return  # already saved or discarded
 
         def save(store: EvidenceStore, _task: Task[Exhibit]) -> Exhibit:
             target = _incident_for(store, incident_id, title)
             return store_capture(
-                store,
-                target,
-                grabbed.capture,
-                captured_at=grabbed.captured_at,
-                url=url,
-                note=note,
-                posted_at=posted_at,
+                store, target, capture, url=url, note=note, posted_at=posted_at
             ).exhibit
 
         self.save_button.setEnabled(False)
         self._session.run(save, self._saved, self._failed)
+
+    def release(self) -> None:
+        """Let go of the capture (it was stored, or discarded)."""
+        self._capture = None
 
     def _saved(self, exhibit: Exhibit) -> None:
         self.accept()
@@ -573,6 +591,7 @@ class CaptureFlow(QObject):
         self.overlays: list[CaptureOverlay] = []
         self.details_dialog: CaptureDetailsDialog | None = None
         self._frozen: FrozenScreen | None = None
+        self._task: Task[FrozenScreen] | Task[ScreenCapture] | None = None
         self._done = False
         session.locked.connect(self.abort)
 
@@ -640,6 +659,11 @@ class CaptureFlow(QObject):
         screen = QGuiApplication.primaryScreen()
         return Decimal(str(round(screen.devicePixelRatio(), 2))) if screen else Decimal(1)
 
+    @property
+    def frozen(self) -> FrozenScreen | None:
+        """The grab shown on the overlays while the user chooses (None before and after)."""
+        return self._frozen
+
     def _hide_and_grab(self) -> None:
         self._hidden = [
             widget
@@ -648,11 +672,9 @@ class CaptureFlow(QObject):
         ]
         for widget in self._hidden:
             widget.hide()
-        QTimer.singleShot(
-            HIDE_DELAY_MS, lambda: self._grab(CaptureTarget.full(), self._frozen_ready)
-        )
+        QTimer.singleShot(HIDE_DELAY_MS, self._grab)
 
-    def _grab(self, target: CaptureTarget, then: object) -> None:
+    def _grab(self) -> None:
         if self._done:
             return
         clock = self._session.clock
@@ -660,14 +682,12 @@ class CaptureFlow(QObject):
         ratio = self._ratio()
 
         def grab(_task: Task[FrozenScreen]) -> FrozenScreen:
-            captured_at = clock.now()
-            capture = capture_screen(target, display=display, device_pixel_ratio=ratio)
-            image = QImage.fromData(capture.png)
-            return FrozenScreen(capture, image, captured_at)
+            return frozen_screen(grab_screen(clock, display=display, device_pixel_ratio=ratio))
 
-        run_task(grab, then, self._failed)  # type: ignore[arg-type]
+        self._task = run_task(grab, self._frozen_ready, self._failed)
 
     def _frozen_ready(self, frozen: FrozenScreen) -> None:
+        self._task = None
         if self._done:
             return
         self._frozen = frozen
@@ -684,28 +704,36 @@ class CaptureFlow(QObject):
             first.setFocus()
             first.grabKeyboard()
 
-    # -- 3. the chosen area, then the details ----------------------------------------------------
+    # -- 3. the chosen part of that same grab, then the details ----------------------------------
 
     def _close_overlays(self) -> None:
         overlays, self.overlays = self.overlays, []
         for overlay in overlays:
             overlay.releaseKeyboard()
+            overlay.release()
             overlay.close()
 
     def _chosen(self, target: CaptureTarget) -> None:
         self._close_overlays()
         frozen, self._frozen = self._frozen, None
-        if target.area is Area.FULL and frozen is not None:
-            self._ask_details(frozen)  # the whole-screen grab is this capture
+        if frozen is None or self._done:
             return
-        QTimer.singleShot(HIDE_DELAY_MS, lambda: self._grab(target, self._ask_details))
+        held = [frozen.grab]  # the only reference once the work has started: see cut()
+        del frozen
 
-    def _ask_details(self, grabbed: FrozenScreen) -> None:
+        def cut(_task: Task[ScreenCapture]) -> ScreenCapture:
+            grab = held.pop()
+            return grab.capture(target)  # the grab goes when this returns
+
+        self._task = run_task(cut, self._ask_details, self._failed)
+
+    def _ask_details(self, capture: ScreenCapture) -> None:
+        self._task = None
         if self._done:
             return
         self._restore_windows()
         dialog = CaptureDetailsDialog(
-            self._session, grabbed, self._incidents, self._current, self._parent
+            self._session, capture, self._incidents, self._current, self._parent
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._finish)
@@ -723,6 +751,9 @@ class CaptureFlow(QObject):
             widget.show()
 
     def _failed(self, error: BaseException) -> None:
+        self._task = None
+        if self._done or isinstance(error, TaskCancelled):
+            return
         show_error(self._parent, error)
         self._finish(None)
 
@@ -739,8 +770,13 @@ class CaptureFlow(QObject):
         if self._done:
             return
         self._done = True
+        if self._task is not None:
+            self._task.cancel()  # a grab or cut still running: its outcome is dropped
+            self._task = None
         self._close_overlays()
         self._frozen = None
+        if self.details_dialog is not None:
+            self.details_dialog.release()
         if restore:
             self._restore_windows()
         else:
