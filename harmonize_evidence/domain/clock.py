@@ -69,8 +69,10 @@ def format_utc(moment: datetime) -> str:
 
 
 def parse_utc(text: str) -> datetime:
-    """Parse what :func:`format_utc` wrote."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """Parse what :func:`format_utc` wrote (``fromisoformat`` is ~10x faster than strptime)."""
+    if not text.endswith("Z"):
+        raise ValueError(f"not a UTC time: {text!r}")
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def local_time(moment: datetime, zone: tzinfo, zone_name: str) -> LocalTime:
