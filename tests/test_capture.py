@@ -7,6 +7,7 @@ pixel for pixel with what was on the screen, and any offset shows.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -22,15 +23,25 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from harmonize_evidence.capture import CaptureTarget, Rect, capture_screen, screen_layout
+from harmonize_evidence.capture import (
+    CaptureTarget,
+    Rect,
+    capture_screen,
+    grab_screen,
+    screen_layout,
+)
 from harmonize_evidence.capture.geometry import layout_from_monitors, parse_region, resolve
 from harmonize_evidence.capture.png import PNG_SIGNATURE, EncoderSettings, PngFilter, encode_png
 from harmonize_evidence.capture.screen import Screen, screen_for_this_thread
-from harmonize_evidence.capture.x11 import window_title_at
-from harmonize_evidence.domain.clock import FixedClock
+from harmonize_evidence.capture.x11 import WindowStack, window_title_at
+from harmonize_evidence.domain.clock import FixedClock, format_utc
 from harmonize_evidence.domain.errors import BadInput, EnvironmentProblem, InvalidUrl
 from harmonize_evidence.domain.model import Action, ExhibitKind
-from harmonize_evidence.services.capturing import capture_into, record_without_image
+from harmonize_evidence.services.capturing import (
+    capture_into,
+    record_without_image,
+    store_capture,
+)
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.store import open_store
 from tests.conftest import PASSPHRASE, Cli, MadeStore, XDisplay, start_xvfb, stop_xvfb
@@ -316,6 +327,140 @@ def test_full_capture_of_two_monitors_spans_the_virtual_screen(
     image = Image.open(io.BytesIO(store.exhibit_bytes(incident.id, captured.exhibit.ref)))
     for x, y in [(0, 0), (799, 599), (800, 0), (1439, 479), (1000, 300)]:
         assert image.getpixel((x, y)) == pattern_colour(x, y)
+
+
+# -- the grab is the evidence: the screen changing afterwards changes nothing -------------------
+
+
+def on_screen_now(display: str, rect: Rect) -> bytes:
+    """RGB bytes of what ``rect`` shows on the display right now."""
+    frame = screen_for_this_thread(display).grab(rect)
+    size = (frame.width, frame.height)
+    return Image.frombuffer("RGB", size, bytes(frame.pixels), "raw", "BGRX", 0, 1).tobytes()
+
+
+@contextlib.contextmanager
+def window_over(display: str, rect: Rect, title: str) -> Iterator[None]:
+    """Another window with other content over ``rect`` (a reply, a notification, a video).
+
+    Once it closes, waits until the known pattern shows there again, for the next test.
+    """
+    painter = subprocess.Popen(
+        [
+            sys.executable,
+            str(PAINTER),
+            "--display",
+            display,
+            "--geometry",
+            str(rect),
+            "--content",
+            "busy",
+            "--title",
+            title,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert painter.stdout is not None
+        assert painter.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        painter.communicate(timeout=10)
+        deadline = time.monotonic() + 20
+        while on_screen_now(display, rect) != expected_pixels(rect):
+            assert time.monotonic() < deadline, "the known content did not come back"
+            time.sleep(0.05)
+
+
+def test_a_capture_stores_the_grabbed_pixels_even_after_the_screen_changed(
+    store: EvidenceStore, screen: PaintedScreen
+) -> None:
+    grab = grab_screen(store.clock, display=screen.name)
+    region = Rect(333, 217, 401, 123)
+    incident = store.new_incident("A reply that was posted after the grab")
+    with window_over(screen.name, Rect(300, 200, 700, 500), "A reply posted later"):
+        assert on_screen_now(screen.name, region) != expected_pixels(region)  # it did change
+        assert window_title_at(screen.name, *region.centre).title == "A reply posted later"
+        stored = [
+            (rect, store_capture(store, incident.id, grab.capture(target)))
+            for rect, target in (
+                (region, CaptureTarget.of_region(region)),
+                (screen.virtual, CaptureTarget.of_monitor(1)),
+                (screen.virtual, CaptureTarget.full()),
+            )
+        ]
+    for rect, captured in stored:
+        image = Image.open(io.BytesIO(store.exhibit_bytes(incident.id, captured.exhibit.ref)))
+        assert image.size == (rect.width, rect.height)
+        assert image.tobytes() == expected_pixels(rect)
+        metadata = captured.exhibit.metadata
+        assert metadata["capture"]["geometry"] == rect.as_dict()
+        assert metadata["window_title"] == TITLE  # the window there at the grab
+        assert metadata["utc"] == format_utc(grab.grabbed_at)
+    assert store.verify(incident.id).ok
+
+
+def test_window_titles_are_those_of_the_windows_showing_at_the_grab(
+    screen: PaintedScreen, clock: FixedClock
+) -> None:
+    notification = Rect(1200, 100, 400, 300)
+    with window_over(screen.name, notification, "Notification: new message"):
+        grab = grab_screen(clock, display=screen.name)
+    assert window_title_at(screen.name, 1300, 200).title == TITLE  # it has gone now
+    stack = grab.windows
+    assert stack.problem is None
+    assert [(w.title.title, w.rect) for w in stack.windows] == [
+        ("Notification: new message", notification),
+        (TITLE, screen.virtual),
+    ]
+    assert stack.title_at(1300, 200).title == "Notification: new message"
+    assert "_NET_WM_NAME" in stack.title_at(1300, 200).source
+    for x, y in [(1199, 200), (1600, 200), (1300, 99), (1300, 400), (0, 0)]:
+        assert stack.title_at(x, y).title == TITLE, (x, y)
+    assert stack.title_at(1920, 0).title == "unknown"
+    under_notification = grab.capture(CaptureTarget.of_region(Rect(1250, 150, 100, 100)))
+    assert under_notification.details.window_title.title == "Notification: new message"
+    beside_it = grab.capture(CaptureTarget.of_region(Rect(100, 150, 100, 100)))
+    assert beside_it.details.window_title.title == TITLE
+
+
+def test_windows_hidden_behind_others_are_not_read(
+    screen: PaintedScreen, clock: FixedClock
+) -> None:
+    with window_over(screen.name, screen.virtual, "A video, full screen"):
+        grab = grab_screen(clock, display=screen.name)
+    assert [w.title.title for w in grab.windows.windows] == ["A video, full screen"]
+    assert grab.capture(CaptureTarget.full()).details.window_title.title == ("A video, full screen")
+
+
+def test_a_window_stack_that_could_not_be_read_says_why_for_every_point() -> None:
+    stack = WindowStack(problem="the X server could not be asked")
+    title = stack.title_at(10, 10)
+    assert (title.title, title.source) == ("unknown", "the X server could not be asked")
+    assert WindowStack().title_at(10, 10).source == "no window covers that point"
+
+
+def test_a_rectangle_minus_another_leaves_exactly_the_uncovered_pixels() -> None:
+    base = Rect(2, 3, 9, 7)
+
+    def pixels(rect: Rect) -> set[tuple[int, int]]:
+        return {(x, y) for x in range(rect.left, rect.right) for y in range(rect.top, rect.bottom)}
+
+    for cut in [
+        Rect(4, 5, 3, 2),  # inside: four parts
+        Rect(0, 0, 20, 20),  # all of it
+        Rect(0, 0, 5, 5),  # a corner
+        Rect(8, -5, 2, 30),  # a column through it
+        Rect(20, 20, 3, 3),  # beside it
+        Rect(11, 3, 4, 4),  # touching its right edge only
+    ]:
+        parts = base.minus(cut)
+        covered = [pixels(part) for part in parts]
+        assert sum(len(part) for part in covered) == len(set().union(*covered))  # disjoint
+        assert set().union(*covered) == pixels(base) - pixels(cut), cut
+        assert all(part.width > 0 and part.height > 0 for part in parts)
 
 
 # -- nothing on disk ---------------------------------------------------------------------------
