@@ -631,11 +631,17 @@ def test_capture_reconnects_when_the_x_server_was_restarted(clock: FixedClock) -
             except DisplayError:
                 assert time.monotonic() < deadline, "the second X server did not start"
                 time.sleep(0.05)
+        # A region that only the new, larger screen has: checked against the renewed grab.
+        corner = capture_screen(
+            CaptureTarget.of_region(Rect(330, 250, 60, 40)), clock=clock, display=name
+        )
         after = capture_screen(CaptureTarget.full(), clock=clock, display=name)
     finally:
         again.terminate()
         again.wait(timeout=10)
     assert (before.details.width, before.details.height) == (320, 240)
+    assert (corner.details.width, corner.details.height) == (60, 40)
+    assert corner.details.layout.virtual == Rect(0, 0, 400, 300)
     assert (after.details.width, after.details.height) == (400, 300)
 
 

@@ -292,8 +292,6 @@ def capture_screen(
 ) -> ScreenCapture:
     """Grab the screen and make the capture of ``target`` at once (both steps, in memory).
 
-    The target is checked against the monitors before anything is grabbed.
-
     Args:
         target: The whole screen, one monitor, or a region.
         clock: Stamps the grab.
@@ -306,7 +304,6 @@ def capture_screen(
         BadInput: The monitor does not exist, or the region is empty or off the screen.
         EnvironmentProblem: There is no screen to capture.
     """
-    resolve(target, screen_for_this_thread(display).layout)
     grab = grab_screen(
         clock, display=display, device_pixel_ratio=device_pixel_ratio, on_grabbed=on_grabbed
     )

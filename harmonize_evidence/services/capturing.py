@@ -31,10 +31,8 @@ from harmonize_evidence.capture import (
     CaptureTarget,
     ScreenCapture,
     ScreenGrab,
-    screen_layout,
 )
 from harmonize_evidence.capture import grab_screen as _grab_screen
-from harmonize_evidence.capture.geometry import resolve
 from harmonize_evidence.capture.png import DEFAULT_SETTINGS, EncoderSettings
 from harmonize_evidence.domain.chain import sha256_hex
 from harmonize_evidence.domain.clock import Clock
@@ -108,8 +106,9 @@ def capture_into(
 ) -> CapturedExhibit:
     """Grab the screen, cut ``target`` from the grab and store it as a PNG screenshot exhibit.
 
-    The incident, URL, note, time on the post and target are checked before anything is grabbed;
-    the capture time is read from the store's clock just before the grab.
+    The incident, URL, note and time on the post are checked before anything is grabbed; the
+    target is checked against the monitors of the grab itself (the connection kept open may be
+    renewed by the grab). The capture time is read from the store's clock just before the grab.
 
     Args:
         store: The open store (owned by the calling thread).
@@ -129,7 +128,6 @@ def capture_into(
     """
     incident = store.incident(incident_id)
     store.describe_source(url=url, note=note, posted_at=posted_at, now=store.clock.now())
-    resolve(target, screen_layout(display))
     grab = _grab_screen(
         store.clock, display=display, device_pixel_ratio=device_pixel_ratio, on_grabbed=on_grabbed
     )

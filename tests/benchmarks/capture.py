@@ -9,7 +9,10 @@ For each screen size (1920x1080 and 3840x2160) it starts an Xvfb display showing
   SQLCipher commit of the bytes with their signed custody entry;
 - baseline: a bare ``mss`` grab plus ``mss.tools.to_png(level=1)`` of the same frame (in memory,
   from an mss instance kept open, as ours is);
-- scrot: the Debian tool writing the same screen to a PNG file (a new process each time).
+- scrot: the Debian tool writing the same screen to a PNG file (a new process each time);
+- an 800x600 region: ``capture_into`` (which grabs the whole screen once and cuts the region from
+  that grab, the one code path the GUI shares) against a bare ``mss`` grab of just that region
+  plus ``mss.tools.to_png(level=1)``.
 
 It prints median latencies and ratios (targets: at most 1.0x the baseline and 0.5x scrot), the
 stored size against Pillow's PNG at level 6, the share of time in each step, and the encoder
@@ -37,7 +40,7 @@ import mss  # noqa: E402
 import mss.tools  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from harmonize_evidence.capture import CaptureTarget  # noqa: E402
+from harmonize_evidence.capture import CaptureTarget, Rect  # noqa: E402
 from harmonize_evidence.capture.png import EncoderSettings, PngFilter, encode_png  # noqa: E402
 from harmonize_evidence.domain.model import Producer, Role  # noqa: E402
 from harmonize_evidence.services.capturing import capture_into  # noqa: E402
@@ -147,13 +150,27 @@ def bench_size(width: int, height: int, rounds: int, work: Path, show_options: b
         def ours() -> object:
             return capture_into(store, incident.id, CaptureTarget.full(), display=display.name)
 
+        region = Rect(width // 4, height // 4, 800, 600)
+
+        def region_baseline() -> bytes:
+            shot = grabber.grab(region.as_dict())
+            return mss.tools.to_png(shot.rgb, shot.size, level=1) or b""
+
+        def ours_region() -> object:
+            target = CaptureTarget.of_region(region)
+            return capture_into(store, incident.id, target, display=display.name)
+
         # Warm up each path once (connections, worker threads, page cache).
         baseline()
         scrot()
+        region_baseline()
+        ours_region()
         last = ours()
         ours_s: list[float] = []
         base_s: list[float] = []
         scrot_s: list[float] = []
+        region_s: list[float] = []
+        region_base_s: list[float] = []
         steps: dict[str, list[float]] = {}
         for _ in range(rounds):
             base_s.append(timed(baseline))
@@ -163,6 +180,8 @@ def bench_size(width: int, height: int, rounds: int, work: Path, show_options: b
             ours_s.append(time.perf_counter() - started)
             for step, seconds in last.seconds.items():  # type: ignore[attr-defined]
                 steps.setdefault(step, []).append(seconds)
+            region_base_s.append(timed(region_baseline))
+            region_s.append(timed(ours_region))
 
         frame = grabber.grab(full)
         pil = io.BytesIO()
@@ -190,6 +209,12 @@ def bench_size(width: int, height: int, rounds: int, work: Path, show_options: b
             for step, v in steps.items()
         )
         print(f"  share of time per step (medians): {shares}")
+        region_ms, region_base_ms = median_ms(region_s), median_ms(region_base_s)
+        print(
+            f"  800x600 region: ours {region_ms:.1f} ms (whole-screen grab, crop, encode, hash, "
+            f"commit); mss grab of the region + to_png(level=1) {region_base_ms:.1f} ms; "
+            f"ratio {region_ms / region_base_ms:.2f}x"
+        )
         if show_options:
             encoder_options(frame)
         grabber.close()
