@@ -184,7 +184,11 @@ def _store(
         incident_id,
         kind=ExhibitKind.SCREENSHOT,
         media_type="image/png",
-        chunks=[png[i : i + CHUNK_SIZE] for i in range(0, len(png), CHUNK_SIZE)],
+        chunks=(
+            [png]
+            if len(png) <= CHUNK_SIZE
+            else [png[i : i + CHUNK_SIZE] for i in range(0, len(png), CHUNK_SIZE)]
+        ),
         size=len(png),
         sha256=sha256,
         metadata=metadata,
@@ -194,6 +198,7 @@ def _store(
             "area": capture.details.area.value,
             "geometry": capture.details.geometry.as_dict(),
         },
+        rehash=False,  # sha256 was computed over this very bytes object
     )
     stored = time.perf_counter()
     seconds = {**capture.seconds, "hash": hashed - started, "store": stored - hashed}

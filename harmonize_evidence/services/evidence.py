@@ -411,7 +411,9 @@ class EvidenceStore:
                     **(entry_details or {}),
                 },
                 evidence_sha256=sha256,
-                utc=now,
+                # The entry is stamped when it is committed, so the chain reads in time order
+                # even if the details dialog was open for a while; the capture or import time
+                # (``now``) is the exhibit's own, in its metadata and record.
             )
         return exhibit
 
@@ -508,6 +510,10 @@ class EvidenceStore:
         if not exhibit.has_bytes:
             raise BadInput(_no_bytes_message(exhibit))
         return self._vault.exhibit_chunks(exhibit.ref)
+
+    def streaming(self) -> contextlib.AbstractContextManager[None]:
+        """Around reading many exhibits in a row: the database caches little meanwhile."""
+        return self._vault.streaming()
 
     def exhibit_bytes(self, incident_id: str, ref: str) -> bytes:
         """The exhibit's whole original bytes."""

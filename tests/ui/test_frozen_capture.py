@@ -178,7 +178,11 @@ def test_a_region_stores_the_frozen_pixels_the_user_saw_not_the_screen_at_save_t
     assert metadata["window_title"] == "Known content"  # not the later window, nor our overlay
     assert clock.now() > grabbed_at
     assert metadata["utc"] == format_utc(grabbed_at)
-    assert store.log(exhibit.incident_id)[-1].utc == format_utc(grabbed_at)
+    # The chain entry is stamped when the exhibit was committed, after the grab, so the chain
+    # reads in time order; the capture time is the exhibit's own (above).
+    entries = store.log(exhibit.incident_id)
+    assert entries[-1].utc > format_utc(grabbed_at)
+    assert [e.utc for e in entries] == sorted(e.utc for e in entries)
 
 
 def test_a_clicked_monitor_stores_the_frozen_monitor(
