@@ -321,7 +321,7 @@ class Commands:
 
     def capture(self) -> int:
         from harmonize_evidence.capture import CaptureTarget, parse_region
-        from harmonize_evidence.services.capturing import capture_into
+        from harmonize_evidence.services.capturing import grab_then_store
 
         if self.args.no_image_reason is not None:
             return self._record_only()
@@ -331,15 +331,15 @@ class Commands:
             target = CaptureTarget.of_region(parse_region(self.args.region))
         else:
             target = CaptureTarget.full()
-        with self._open() as store:
-            captured = capture_into(
-                store,
-                self.args.id,
-                target,
-                url=self.args.url,
-                note=self.args.note or "",
-                posted_at=self.args.posted_at,
-            )
+        captured = grab_then_store(
+            self._open,
+            self._clock(),
+            self.args.id,
+            target,
+            url=self.args.url,
+            note=self.args.note or "",
+            posted_at=self.args.posted_at,
+        )
         exhibit = captured.exhibit
         details = captured.details
         self.out.result(

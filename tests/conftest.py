@@ -87,7 +87,7 @@ class Cli:
         env: dict[str, str] | None = None,
         timeout: float = 120,
     ) -> CliResult:
-        run_env = dict(self.env if env is None else env)
+        run_env = {**self.env, **(env or {})}  # ``env`` adds to (or overrides) the base
         run_env.pop("HARMONIZE_EVIDENCE_PASSPHRASE", None)
         if passphrase is not None:
             run_env["HARMONIZE_EVIDENCE_PASSPHRASE"] = passphrase
@@ -206,7 +206,7 @@ def secret_service(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[SecretSe
     runtime = Path(tempfile.mkdtemp(prefix="xdg-runtime-"))
     runtime.chmod(0o700)
     env = dict(cli_env)
-    env.pop("PYTHON_KEYRING_BACKEND", None)
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.SecretService.Keyring"
     env["XDG_RUNTIME_DIR"] = str(runtime)
     bus = subprocess.Popen(
         ["dbus-daemon", "--session", "--nofork", "--print-address=1", "--nopidfile"],

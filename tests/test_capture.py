@@ -511,6 +511,24 @@ def test_capture_leaves_no_png_anywhere_on_disk(
     assert not list(temp.iterdir())
 
 
+def test_capture_with_a_wrong_passphrase_grabs_first_then_keeps_nothing(
+    shared_cli: Cli, screen: PaintedScreen, tmp_path: Path
+) -> None:
+    # The command line grabs before the slow unlock (posts get deleted); a failed unlock must
+    # then drop the grab: exit 3, nothing stored, no picture left anywhere.
+    incident = new_incident(shared_cli)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**on(screen), "TMPDIR": str(temp)}
+    result = shared_cli(
+        "--json", "capture", incident, "--full", passphrase="not the passphrase", env=env
+    )
+    assert result.code == 3, result.stdout + result.stderr
+    assert "passphrase is not right" in result.json["error"]
+    assert not list(temp.iterdir())
+    assert shared_cli("--json", "incident", "show", incident).json["items"] == []
+
+
 # -- metadata ----------------------------------------------------------------------------------
 
 

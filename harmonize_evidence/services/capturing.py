@@ -38,7 +38,7 @@ from harmonize_evidence.domain.chain import sha256_hex
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.model import URGENT_SAFEGUARDING, Action, Exhibit, ExhibitKind
 from harmonize_evidence.domain.text import NOTE_MAX, check_text
-from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.evidence import EvidenceStore, check_source
 from harmonize_evidence.vault.database import CHUNK_SIZE
 
 DEFAULT_NO_IMAGE_REASON = (
@@ -134,6 +134,38 @@ def capture_into(
     capture = grab.capture(target, settings)
     del grab  # the raw frame is not needed once its part is encoded
     return store_capture(store, incident.id, capture, url=url, note=note, posted_at=posted_at)
+
+
+def grab_then_store(
+    open_store: Callable[[], EvidenceStore],
+    clock: Clock,
+    incident_id: str,
+    target: CaptureTarget,
+    *,
+    url: str | None = None,
+    note: str = "",
+    posted_at: str | None = None,
+    display: str | None = None,
+) -> CapturedExhibit:
+    """Grab the screen first, then unlock the store and keep ``target`` of that grab.
+
+    For the command line, where unlocking may take a second (the passphrase's slow key
+    derivation): posts get deleted, so the screen is grabbed before that wait, not after. What
+    the user typed is checked before the grab; the incident is checked once the store is open.
+
+    Raises:
+        BadInput: Bad URL, note or post time; unknown incident; missing monitor or off-screen
+            region.
+        EnvironmentProblem: There is no screen to capture.
+        StoreLocked: The store cannot be unlocked.
+    """
+    check_source(url=url, note=note, posted_at=posted_at)
+    grab = _grab_screen(clock, display=display)
+    with open_store() as store:
+        incident = store.incident(incident_id)
+        capture = grab.capture(target)
+        del grab  # the raw frame is not needed once its part is encoded
+        return store_capture(store, incident.id, capture, url=url, note=note, posted_at=posted_at)
 
 
 def store_capture(

@@ -101,6 +101,17 @@ def parse_posted_at(text: str | None) -> str | None:
     return text.strip()
 
 
+def check_source(*, url: str | None, note: str, posted_at: str | None) -> str | None:
+    """Check what a user says about a source before anything is grabbed or opened.
+
+    Returns the URL as it will be recorded (or None); raises :class:`BadInput` otherwise.
+    """
+    checked_url = validate_url(url) if url else None
+    check_text(note, "note", max_length=NOTE_MAX, multiline=True, required=False)
+    parse_posted_at(posted_at)
+    return checked_url
+
+
 class EvidenceStore:
     """An unlocked store. Belongs to the thread that opened it (see :mod:`vault.database`)."""
 
@@ -321,8 +332,7 @@ class EvidenceStore:
         now: datetime,
     ) -> dict[str, Any]:
         """The metadata every exhibit carries: where it came from, when, and who kept it."""
-        checked_url = validate_url(url) if url else None
-        check_text(note, "note", max_length=NOTE_MAX, multiline=True, required=False)
+        checked_url = check_source(url=url, note=note, posted_at=posted_at)
         when = local_time(now, self.clock.zone, self.clock.zone_name)
         return {
             "url": checked_url,
