@@ -342,6 +342,28 @@ def test_tall_capture_spans_several_pages_at_a_legible_scale(
     assert green[-1] - green[0] > 0.8 * width
 
 
+def test_a_note_longer_than_a_page_runs_on_to_the_next_pages(tmp_path: Path) -> None:
+    from harmonize_evidence.domain.text import NOTE_MAX
+
+    clock = FixedClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC))
+    producer = Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
+    store, _ = create_store(StoreLocation(tmp_path / "store"), producer, PASSPHRASE, clock)
+    with store:
+        incident = store.new_incident("A long account")
+        shot = tmp_path / "shot.png"
+        shot.write_bytes(screenshot(640, 400, SCREEN_BLUE, 3))
+        words = [f"w{index}" for index in range(NOTE_MAX // 6)]
+        note = " ".join(words)[: NOTE_MAX - 4] + " END"
+        store.add_file(incident.id, shot, note=note)
+        result = export_bundle(store, incident.id, tmp_path)
+    with zipfile.ZipFile(result.bundle) as archive:
+        (tmp_path / "report.pdf").write_bytes(archive.read("report.pdf"))
+    text = _run(_tool("pdftotext"), str(tmp_path / "report.pdf"), "-").stdout
+    assert "(continued)" in text
+    assert " END" in text
+    assert words[1500] in text
+
+
 def test_record_only_and_purged_exhibits_say_why_there_is_no_image(report_text: str) -> None:
     flat = " ".join(report_text.split())
     assert "An indecent image of a pupil was posted; not copied." in flat

@@ -64,6 +64,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import os
 import queue
 import threading
 import zipfile
@@ -92,6 +93,7 @@ FIXED_NAMES = frozenset(
     {REPORT_NAME, MANIFEST_NAME, SIGNATURE_NAME, SIGNER_NAME, CA_NAME, SUMS_NAME, VERIFY_NAME}
 )
 _COPY_BUFFER = 1 << 20
+_QUEUED_CHUNKS = 4
 
 
 def bundle_file_name(incident_id: str, exported: datetime) -> str:
@@ -269,7 +271,9 @@ class BundleWriter:
         self._zip = zipfile.ZipFile(cast("IO[bytes]", self._writer), "w", allowZip64=True)
         self._stamp = stamp.timetuple()[:6]
         self._names: set[str] = set()
-        self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=4)
+        self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        # At most this many chunks of data wait in the queue (other operations are small).
+        self._data_slots = threading.Semaphore(_QUEUED_CHUNKS)
         self._error: BaseException | None = None
         self._closed = False
         self._thread = threading.Thread(target=self._work, name="bundle-writer", daemon=True)
@@ -289,14 +293,19 @@ class BundleWriter:
     def _put(self, *operation: Any) -> None:
         if self._error is not None:
             raise self._error
+        if operation[0] == "data":
+            self._data_slots.acquire()
         self._queue.put(operation)
 
     def _work(self) -> None:
         entry: Any = None
+        tap: Callable[[bytes], None] | None = None
         digest = hashlib.sha256()
         while True:
             operation = self._queue.get()
             kind = operation[0]
+            if kind == "data":
+                self._data_slots.release()
             future = operation[1] if kind in ("close", "sync", "finish") else None
             if self._error is not None:
                 if isinstance(future, Future):
@@ -306,19 +315,33 @@ class BundleWriter:
                 continue
             try:
                 if kind == "open":
-                    info = operation[1]
+                    info, tap = operation[1], operation[2]
                     entry = self._zip.open(info, "w", force_zip64=info.file_size > 0x7FFF0000)
                     digest = hashlib.sha256()
                 elif kind == "data":
                     entry.write(operation[1])
                     digest.update(operation[1])
+                    if tap is not None:
+                        tap(operation[1])
+                elif kind == "copy":
+                    _, descriptor, offset, length = operation
+                    while length > 0:
+                        piece = os.pread(descriptor, min(_COPY_BUFFER, length), offset)
+                        if not piece:
+                            raise OSError("a file being copied into the bundle ended early")
+                        entry.write(piece)
+                        digest.update(piece)
+                        offset += len(piece)
+                        length -= len(piece)
                 elif kind == "close":
                     entry.close()
                     operation[1].set_result(digest.hexdigest())
                 elif kind == "sync":
                     self._writer.flush()
-                    operation[2]()
-                    operation[1].set_result(None)
+                    # The disk works while this thread carries on writing.
+                    threading.Thread(
+                        target=_complete, args=(operation[1], operation[2]), name="bundle-sync"
+                    ).start()
                 elif kind == "finish":
                     self._zip.close()
                     self._writer.flush()
@@ -335,12 +358,22 @@ class BundleWriter:
                     return
 
     def add_stream(
-        self, name: str, chunks: Iterable[bytes], size: int, *, compress: bool = False
+        self,
+        name: str,
+        chunks: Iterable[bytes],
+        size: int,
+        *,
+        compress: bool = False,
+        tap: Callable[[bytes], None] | None = None,
     ) -> Future[str]:
-        """Add an entry from an iterable of byte chunks; the future gives its SHA-256."""
+        """Add an entry from an iterable of byte chunks; the future gives its SHA-256.
+
+        ``tap``, if given, also receives every chunk, on the helper thread (where an exhibit's
+        image is parsed while the caller reads the next exhibit).
+        """
         info = self._info(name, size, compress)
         future: Future[str] = Future()
-        self._put("open", info)
+        self._put("open", info, tap)
         for chunk in chunks:
             self._put("data", chunk)
         self._put("close", future)
@@ -352,16 +385,25 @@ class BundleWriter:
 
     def add_file(self, name: str, source: BinaryIO, size: int) -> str:
         """Add an entry copied from an open file (read from its start); returns its SHA-256."""
-        source.seek(0)
+        source.flush()
+        entry = self.start_file(name, size)
+        entry.copy(source.fileno(), 0, size)
+        return entry.finish().result()
 
-        def chunks() -> Iterable[bytes]:
-            while piece := source.read(_COPY_BUFFER):
-                yield piece
+    def start_file(self, name: str, size_at_most: int) -> FileEntry:
+        """Start an entry whose bytes the helper thread copies from files, part by part.
 
-        return self.add_stream(name, chunks(), size).result()
+        The caller carries on while the copy runs (e.g. signing the end of the same file);
+        ``size_at_most`` only decides whether the entry needs ZIP64 fields.
+        """
+        self._put("open", self._info(name, size_at_most, False), None)
+        return FileEntry(self)
 
     def sync(self, flush_to_disk: Callable[[], None]) -> Future[None]:
-        """Once everything queued so far is written, call ``flush_to_disk`` (e.g. fdatasync)."""
+        """Once everything queued so far is written, call ``flush_to_disk`` (e.g. fdatasync).
+
+        It runs on a thread of its own, while the writing goes on.
+        """
         future: Future[None] = Future()
         self._put("sync", future, flush_to_disk)
         return future
@@ -384,6 +426,36 @@ class BundleWriter:
             self._closed = True
             self._queue.put(("abort",))
             self._thread.join()
+
+
+def _complete(future: Future[None], work: Callable[[], None]) -> None:
+    try:
+        work()
+    except BaseException as exc:  # handed to whoever waits for the future
+        future.set_exception(exc)
+    else:
+        future.set_result(None)
+
+
+class FileEntry:
+    """An entry of the bundle being copied from files by the :class:`BundleWriter`'s thread."""
+
+    def __init__(self, writer: BundleWriter) -> None:
+        self._writer = writer
+
+    def copy(self, descriptor: int, offset: int, length: int) -> None:
+        """Append ``length`` bytes of the open file ``descriptor`` from ``offset``.
+
+        The bytes are read later, on the helper thread, with ``pread``: they must not change
+        until the entry is finished.
+        """
+        self._writer._put("copy", descriptor, offset, length)
+
+    def finish(self) -> Future[str]:
+        """End the entry; the future gives its SHA-256."""
+        future: Future[str] = Future()
+        self._writer._put("close", future)
+        return future
 
 
 def _discard(archive: zipfile.ZipFile, entry: Any) -> None:

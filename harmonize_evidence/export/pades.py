@@ -21,6 +21,8 @@ from harmonize_evidence.domain.errors import EnvironmentProblem
 LEVEL_B_B = "PAdES B-B"
 LEVEL_B_T = "PAdES B-T"
 FIELD_NAME = "EvidenceSignature"
+# Bytes of a B-B signature's CMS besides its certificates (about 600 in practice).
+_CMS_OVERHEAD = 4096
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,18 @@ def sign_pdf(pdf: BinaryIO, identity: SigningIdentity, options: SignatureOptions
         reason=options.reason,
         location=options.location,
     )
+    reserved = None
+    if options.timestamper is None:
+        # A B-B signature holds the two certificates, a few signed attributes and one ECDSA
+        # signature: room for that with a wide margin, instead of a trial signature to measure
+        # it (counted in hexadecimal digits, two per byte).
+        certificates = len(cert.dump()) + sum(len(ca.dump()) for ca in ca_certs)
+        reserved = 2 * (certificates + _CMS_OVERHEAD)
     pdf.seek(0)
     writer = IncrementalPdfFileWriter(pdf, strict=False)
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=options.timestamper)
     try:
-        pdf_signer.sign_pdf(writer, in_place=True, chunk_size=1 << 20)
+        pdf_signer.sign_pdf(writer, bytes_reserved=reserved, in_place=True, chunk_size=1 << 20)
     except TimestampRequestError as exc:
         raise EnvironmentProblem(
             "The timestamp authority did not answer, so the report was not signed; check the "

@@ -42,6 +42,42 @@ def _xref_offset(base: bytes) -> int:
     return int(match.group(1))
 
 
+def _locate(base: bytes, placements: Sequence[Placement]) -> list[tuple[int, Placement]]:
+    """Where each marker is in ``base``, in file order; every marker must occur exactly once.
+
+    The markers share a prefix, so one pass over ``base`` finds them all (a search per marker
+    would read the whole laid-out PDF once per image).
+    """
+    if not placements:
+        return []
+    by_marker = {placement.marker: placement for placement in placements}
+    if len(by_marker) != len(placements):
+        raise AssemblyError("two images have the same marker")
+    first, last = min(by_marker), max(by_marker)
+    shared = next(
+        (i for i, pair in enumerate(zip(first, last, strict=True)) if len(set(pair)) > 1),
+        len(first),
+    )
+    prefix = first[:shared]
+    if len(prefix) < 16:
+        raise AssemblyError("the image markers have no common prefix")
+    length = len(placements[0].marker)
+    if any(len(marker) != length for marker in by_marker):
+        raise AssemblyError("the image markers differ in length")
+    located: list[tuple[int, Placement]] = []
+    seen: set[bytes] = set()
+    for match in re.finditer(re.escape(prefix), base):
+        marker = base[match.start() : match.start() + length]
+        placement = by_marker.get(marker)
+        if placement is None or marker in seen:
+            raise AssemblyError("an image marker is unknown or not unique")
+        seen.add(marker)
+        located.append((match.start(), placement))
+    if len(located) != len(placements):
+        raise AssemblyError("an image marker is missing")
+    return located
+
+
 def splice_images(
     base: bytes, placements: Sequence[Placement], spool: BinaryIO, out: BinaryIO
 ) -> int:
@@ -52,15 +88,9 @@ def splice_images(
     xref_at = _xref_offset(base)
     if not base.startswith(b"xref", xref_at):
         raise AssemblyError("the laid-out PDF has no classic cross-reference table")
-    located: list[tuple[int, Placement]] = []
-    for placement in placements:
-        position = base.find(placement.marker)
-        if position < 0 or base.find(placement.marker, position + 1) >= 0:
-            raise AssemblyError("an image marker is missing or not unique")
-        if position > xref_at:
-            raise AssemblyError("an image marker is outside the objects")
-        located.append((position, placement))
-    located.sort(key=lambda item: item[0])
+    located = _locate(base, placements)
+    if located and located[-1][0] > xref_at:
+        raise AssemblyError("an image marker is outside the objects")
     positions = [position for position, _ in located]
     moved_before = list(
         itertools.accumulate(

@@ -433,11 +433,20 @@ class _Paragraphs:
     def __init__(self, styles: Mapping[str, Any]) -> None:
         from reportlab.lib.styles import ParagraphStyle
 
+        from harmonize_evidence.export.layout import Font
+
         self.styles = styles
         self._shaped: dict[str, Any] = {
             name: ParagraphStyle(f"{name}-shaped", parent=style, shaping=1)
             for name, style in styles.items()
         }
+        self.fonts = {
+            name: Font(style.fontName, style.fontSize, style.leading)
+            for name, style in styles.items()
+        }
+        # Labels and many values (platform, program, computer...) repeat from exhibit to
+        # exhibit: each distinct text is split into lines once.
+        self._split: dict[tuple[str, str, float], tuple[str, ...] | None] = {}
 
     def text(self, value: object, style: str = "body") -> Any:
         """A paragraph of user text: never interpreted as markup."""
@@ -453,19 +462,53 @@ class _Paragraphs:
 
         return Paragraph(trusted_markup, self.styles[style])
 
-    def cell(self, value: object, style: str, width: float) -> Any:
-        """A table cell: plain lines when it wraps at spaces, else a wrapping paragraph."""
+    def plain_lines(self, text: str, style: str, width: float) -> tuple[str, ...] | None:
+        """``text`` split at spaces to fit ``width``; None if it needs shaping or a word is
+        wider than the column (a paragraph then breaks it)."""
+        key = (text, style, width)
+        if key in self._split:
+            return self._split[key]
         from reportlab.lib.utils import simpleSplit
         from reportlab.pdfbase.pdfmetrics import stringWidth
 
-        text = "" if value is None else str(value)
-        chosen = self.styles[style]
+        lines: tuple[str, ...] | None = None
         if "\r" not in text and not _needs_shaping(text):
+            chosen = self.styles[style]
             room = width - _CELL_PADDING
-            lines = simpleSplit(text, chosen.fontName, chosen.fontSize, room)
-            if all(stringWidth(line, chosen.fontName, chosen.fontSize) <= room for line in lines):
-                return "\n".join(lines)
-        return self.text(text, style)
+            split = simpleSplit(text, chosen.fontName, chosen.fontSize, room)
+            if all(stringWidth(line, chosen.fontName, chosen.fontSize) <= room for line in split):
+                lines = tuple(split)
+        self._split[key] = lines
+        return lines
+
+    def cell(self, value: object, style: str, width: float) -> Any:
+        """A table cell: plain lines when it wraps at spaces, else a wrapping paragraph."""
+        text = "" if value is None else str(value)
+        lines = self.plain_lines(text, style, width)
+        return "\n".join(lines) if lines is not None else self.text(text, style)
+
+    def key_value_cell(self, value: object, style: str, width: float) -> Any:
+        """A cell of a :class:`~harmonize_evidence.export.layout.KeyValueTable`."""
+        from harmonize_evidence.export.layout import Lines
+
+        text = "" if value is None else str(value)
+        lines = self.plain_lines(text, style, width)
+        return Lines(lines, self.fonts[style]) if lines is not None else self.text(text, style)
+
+    def block(self, text: str, style: str, width: float, *, grey: float = 0) -> Any:
+        """A fixed text of the program's own (no markup) as lines, spaced like its style."""
+        from harmonize_evidence.export.layout import Lines, TextBlock
+
+        chosen = self.styles[style]
+        lines = self.plain_lines(text, style, width + _CELL_PADDING)
+        if lines is None:
+            return self.text(text, style)
+        return TextBlock(
+            Lines(lines, self.fonts[style]),
+            space_before=chosen.spaceBefore,
+            space_after=chosen.spaceAfter,
+            grey=grey,
+        )
 
 
 def _cell_font(style: Any) -> tuple[str, float, float]:
@@ -671,16 +714,31 @@ def _canvas_maker(facts: _PageFacts, timestamp: float) -> Callable[..., Any]:
             self._startPage()
 
         def save(self) -> None:
+            # What every page repeats is drawn once, as a form for each page size; a page
+            # adds only its number.
             total = len(self._saved_pages)
+            forms: dict[tuple[float, float], str] = {}
+            for state in self._saved_pages:
+                width, height = state["_pagesize"]
+                if (width, height) not in forms:
+                    name = f"HEFurniture{len(forms)}"
+                    self._furniture_form(name, width, height)
+                    forms[width, height] = name
             for state in self._saved_pages:
                 self.__dict__.update(state)
-                self._furniture(total)
+                width, height = self._pagesize
+                self.doForm(forms[width, height])
+                self.saveState()
+                self.setFont(fonts.REGULAR, 8)
+                self.drawRightString(
+                    width - _PAGE_MARGIN, 7 * _MM, f"Page {self._pageNumber} of {total}"
+                )
+                self.restoreState()
                 Canvas.showPage(self)
             Canvas.save(self)
 
-        def _furniture(self, total: int) -> None:
-            width, height = self._pagesize
-            self.saveState()
+        def _furniture_form(self, name: str, width: float, height: float) -> None:
+            self.beginForm(name, 0, 0, width, height)
             self.setFillColor(colors.black)
             self.setFont(fonts.BOLD, 9)
             self.drawCentredString(width / 2, height - 10 * _MM, MARKING)
@@ -689,14 +747,11 @@ def _canvas_maker(facts: _PageFacts, timestamp: float) -> Callable[..., Any]:
             self.drawString(_PAGE_MARGIN, height - 10 * _MM, "Harmonize Evidence report")
             self.drawRightString(width - _PAGE_MARGIN, height - 10 * _MM, facts.incident_id)
             self.drawString(_PAGE_MARGIN, 7 * _MM, f"Exported {facts.exported}")
-            self.drawRightString(
-                width - _PAGE_MARGIN, 7 * _MM, f"Page {self._pageNumber} of {total}"
-            )
             self.setStrokeGray(0.6)
             self.setLineWidth(0.4)
             self.line(_PAGE_MARGIN, height - 12 * _MM, width - _PAGE_MARGIN, height - 12 * _MM)
             self.line(_PAGE_MARGIN, 11 * _MM, width - _PAGE_MARGIN, 11 * _MM)
-            self.restoreState()
+            self.endForm()
 
     return ReportCanvas
 
@@ -919,25 +974,34 @@ _LABEL_WIDTH = 130.0
 
 def _key_values(rows: Iterable[tuple[str, Any]], p: _Paragraphs) -> Any:
     """A two-column table of labels and values; values are text, :class:`_Mono` or flowables."""
+    from reportlab.lib import colors
+
+    from harmonize_evidence.export.layout import KeyValueTable, Lines, TableStyle
+
     width, _ = portrait_area()
     value_width = width - _LABEL_WIDTH
-    cells: list[list[Any]] = []
-    extra: list[tuple[Any, ...]] = []
-    for row, (label, value) in enumerate(rows):
+    cells: list[tuple[Lines, Any]] = []
+    for label, value in rows:
         if isinstance(value, _Mono):
-            cell = p.cell(value.text, "mono", value_width)
-            extra.append(("FONT", (1, row), (1, row), *_cell_font(p.styles["mono"])))
+            cell = p.key_value_cell(value.text, "mono", value_width)
         elif isinstance(value, str):
-            cell = p.cell(value, "cell", value_width)
+            cell = p.key_value_cell(value, "cell", value_width)
         else:
             cell = value
-        cells.append([p.cell(label, "label", _LABEL_WIDTH), cell])
-    return _table(
-        cells,
-        [_LABEL_WIDTH, value_width],
-        fonts_by_column=[_cell_font(p.styles["label"]), _cell_font(p.styles["cell"])],
-        extra=extra,
+        label_cell = p.key_value_cell(label, "label", _LABEL_WIDTH)
+        if not isinstance(label_cell, Lines):  # labels are the program's own short words
+            raise ValueError(f"the label {label!r} does not fit its column")
+        cells.append((label_cell, cell))
+    style = TableStyle(
+        grid=colors.HexColor("#9a9a9a"),
+        grid_width=0.4,
+        label_background=colors.HexColor("#f0f0f0"),
+        left_padding=4,
+        right_padding=4,
+        top_padding=2.5,
+        bottom_padding=3,
     )
+    return KeyValueTable(cells, (_LABEL_WIDTH, value_width), style)
 
 
 def _cover(content: ReportContent, p: _Paragraphs) -> list[Any]:
@@ -1064,7 +1128,8 @@ def _exhibit_section(item: ReportExhibit, p: _Paragraphs) -> list[Any]:
     if item.file_name:
         rows.append(("File in this bundle", item.file_name))
     rows.extend(metadata_rows(exhibit))
-    story: list[Any] = [p.fixed(f"Exhibit {escape(exhibit.ref)}", "h1"), _key_values(rows, p)]
+    width, _ = portrait_area()
+    story: list[Any] = [p.block(f"Exhibit {exhibit.ref}", "h1", width), _key_values(rows, p)]
     story.append(Spacer(1, 8))
     image = item.image
     if exhibit.purged:
@@ -1093,10 +1158,11 @@ def _exhibit_section(item: ReportExhibit, p: _Paragraphs) -> list[Any]:
         )
     elif isinstance(image, PdfImage):
         story.append(
-            p.fixed(
+            p.block(
                 "The image follows on the next page(s), as large as the page allows; a long "
                 "capture is split into parts that overlap slightly.",
                 "small",
+                width,
             )
         )
     else:

@@ -23,7 +23,6 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,10 @@ from harmonize_evidence.services.evidence import EvidenceStore, Progress
 log = logging.getLogger(__name__)
 
 _IMAGE_KINDS = {ExhibitKind.SCREENSHOT, ExhibitKind.IMAGE}
+# What signing may add to the report (the signature revision): only for the zip's ZIP64 choice.
+_SIGNATURE_ROOM = 16 * 1024 * 1024
+# The report is flushed to disk in parts of this size as it goes into the bundle.
+_SYNC_EVERY = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def export_bundle(
     """Write the signed bundle of one incident to ``out`` (a file, or a folder to put it in)."""
     from harmonize_evidence.export import bundle, instructions, pades, report
     from harmonize_evidence.export.identity import fingerprint
-    from harmonize_evidence.export.images import NoPreview, PdfImage, image_feeder
+    from harmonize_evidence.export.images import ImageFeeder, image_feeder
 
     options = options or ExportOptions()
     timestamper = options.timestamper
@@ -160,27 +163,33 @@ def export_bundle(
         ):
             shown: list[report.ReportExhibit] = []
             sums: list[tuple[str, str]] = []
-            pending: list[tuple[Exhibit, str, Future[str]]] = []
-            for exhibit in exhibits:
-                if not exhibit.has_bytes:
-                    shown.append(report.ReportExhibit(exhibit, None))
-                    continue
-                name = bundle.exhibit_file_name(exhibit)
-                feeder = (
-                    image_feeder(exhibit.media_type, exhibit.size, spool)
-                    if exhibit.kind in _IMAGE_KINDS or exhibit.media_type.startswith("image/")
-                    else None
-                )
-                written = writer.add_stream(
-                    name, _fed(store.read_exhibit(incident.id, exhibit.ref), feeder), exhibit.size
-                )
-                image: PdfImage | NoPreview | None = feeder.finish() if feeder else None
-                shown.append(report.ReportExhibit(exhibit, name, image))
-                pending.append((exhibit, name, written))
-                advance()
-            for exhibit, name, written in pending:
-                sha256 = written.result()
+            pending: list[tuple[int, str, ImageFeeder | None, Future[str]]] = []
+            with store.streaming():  # each exhibit is read once: no use caching its pages
+                for exhibit in exhibits:
+                    if not exhibit.has_bytes:
+                        shown.append(report.ReportExhibit(exhibit, None))
+                        continue
+                    name = bundle.exhibit_file_name(exhibit)
+                    feeder = (
+                        image_feeder(exhibit.media_type, exhibit.size, spool)
+                        if exhibit.kind in _IMAGE_KINDS or exhibit.media_type.startswith("image/")
+                        else None
+                    )
+                    written = writer.add_stream(
+                        name,
+                        store.read_exhibit(incident.id, exhibit.ref),
+                        exhibit.size,
+                        tap=feeder.feed if feeder else None,
+                    )
+                    pending.append((len(shown), name, feeder, written))
+                    shown.append(report.ReportExhibit(exhibit, name))
+                    advance()
+            for position, name, feeder, written in pending:
+                exhibit = shown[position].exhibit
+                sha256 = written.result()  # the writer's thread has also fed the image its bytes
                 _check_bytes(exhibit, sha256)
+                if feeder is not None:
+                    shown[position] = report.ReportExhibit(exhibit, name, feeder.finish())
                 sums.append((name, sha256))
             # Exhibits are on their way to the disk while the report is laid out.
             flush = getattr(os, "fdatasync", os.fsync)  # macOS and Windows have only fsync
@@ -201,7 +210,16 @@ def export_bundle(
             )
             report.build_report(content, spool, pdf)
             spool.close()
+            pdf.flush()
+            unsigned_size = pdf.tell()
             advance()
+            # Signing appends a revision and never changes the bytes before it, so those go
+            # into the zip, and to the disk, while the signature is made.
+            report_entry = writer.start_file(bundle.REPORT_NAME, unsigned_size + _SIGNATURE_ROOM)
+            syncs = [on_disk]
+            for start in range(0, unsigned_size, _SYNC_EVERY):
+                report_entry.copy(pdf.fileno(), start, min(_SYNC_EVERY, unsigned_size - start))
+                syncs.append(writer.sync(lambda: flush(zip_file.fileno())))
             signing = pades.SigningIdentity(
                 identity.signer_key_pem, identity.signer_cert_pem, identity.ca_cert_pem
             )
@@ -215,9 +233,10 @@ def export_bundle(
                     timestamper=timestamper,
                 ),
             )
-            pdf.seek(0, os.SEEK_END)
-            pdf_size = pdf.tell()
-            report_sha = writer.add_file(bundle.REPORT_NAME, pdf, pdf_size)
+            pdf.flush()
+            pdf_size = os.fstat(pdf.fileno()).st_size
+            report_entry.copy(pdf.fileno(), unsigned_size, pdf_size - unsigned_size)
+            report_sha = report_entry.finish().result()
             advance()
 
             sums_bytes = bundle.sums_text([(bundle.REPORT_NAME, report_sha), *sums])
@@ -242,7 +261,8 @@ def export_bundle(
             writer.add_bytes(bundle.CA_NAME, identity.ca_cert_pem)
             writer.add_bytes(bundle.VERIFY_NAME, instructions.verify_text(facts).encode("utf-8"))
             bundle_sha, bundle_size = writer.close()
-            on_disk.result()
+            for sync in syncs:
+                sync.result()
             zip_file.flush()
             os.fsync(zip_file.fileno())
         try:
@@ -280,13 +300,6 @@ def export_bundle(
         raise
     advance()
     return ExportResult(target, bundle_sha, bundle_size, len(with_bytes), level, entry)
-
-
-def _fed(chunks: Iterator[bytes], feeder: Any) -> Iterator[bytes]:
-    for chunk in chunks:
-        if feeder is not None:
-            feeder.feed(chunk)
-        yield chunk
 
 
 def _check_bytes(exhibit: Exhibit, sha256: str) -> None:

@@ -48,6 +48,7 @@ from harmonize_evidence.vault.schema import CURRENT_VERSION, MIGRATIONS
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 8 * 1024 * 1024
+_STREAMING_CACHE_KIB = 256  # page cache while streaming exhibits (see Vault.streaming)
 
 _DAMAGED = (
     "The evidence store is damaged and cannot be read; do not add to it, and restore the store "
@@ -413,6 +414,22 @@ class Vault:
             if chunk is None:
                 return
             yield bytes(chunk[0])
+
+    @contextlib.contextmanager
+    def streaming(self) -> Iterator[None]:
+        """Reading many exhibits' bytes in a row (an export): the page cache is kept small.
+
+        Each page of a file is read once, so caching it only costs memory (up to 8 MB at
+        SQLCipher's default cache size) and time. The cache size is restored afterwards.
+        """
+        with translate_errors():
+            previous = int(self._db.execute("PRAGMA cache_size").fetchone()[0])
+            self._db.execute(f"PRAGMA cache_size = {-_STREAMING_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            with translate_errors():
+                self._db.execute(f"PRAGMA cache_size = {previous}")
 
     def exhibit_bytes(self, ref: str) -> bytes:
         """The exhibit's whole original bytes (for images that are shown or embedded)."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -38,6 +39,7 @@ import time
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -53,6 +55,19 @@ PASSPHRASE = "benchmark passphrase"
 SIZES = (10, 50, 200)
 WIDTH, HEIGHT = 1920, 1080
 
+# Every child first imports the modules its work will import (listed by a dry run in another
+# process), so that the timed part is the work alone for both sides.
+_PRELOAD = """
+import importlib, time
+started = time.perf_counter()
+for name in {modules!r}:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+imports = time.perf_counter() - started
+"""
+
 _OURS = """
 import json, sys, time
 from pathlib import Path
@@ -63,21 +78,24 @@ from harmonize_evidence.services.store import StoreLocation, open_store
 store = open_store(StoreLocation(Path({store!r})), lambda: {passphrase!r},
                    FixedClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC)))
 Path("/proc/self/clear_refs").write_text("5")
+{preload}
 from harmonize_evidence.services.exporting import export_bundle
-import reportlab.platypus, pyhanko.sign.signers, pyhanko.sign.fields  # imported before timing,
-import harmonize_evidence.export.report, harmonize_evidence.export.pades  # as img2pdf is
+def progress(done, total):  # what the command line does when stderr is not a terminal
+    pass
 started = time.perf_counter()
-result = export_bundle(store, {incident!r}, Path({out!r}))
+result = export_bundle(store, {incident!r}, Path({out!r}), progress=progress)
 seconds = time.perf_counter() - started
 store.close()
 peak = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")]
-print(json.dumps({{"seconds": seconds, "peak_kb": int(peak[0].split()[1]),
-                  "bundle": str(result.bundle), "size": result.size}}))
+print(json.dumps({{"seconds": seconds, "peak_kb": int(peak[0].split()[1]), "imports": imports,
+                  "bundle": str(result.bundle), "size": result.size,
+                  "modules": sorted(sys.modules)}}))
 """
 
 _IMG2PDF = """
 import json, sys, time
 from pathlib import Path
+{preload}
 import img2pdf
 files = {files!r}
 started = time.perf_counter()
@@ -85,7 +103,8 @@ with open({out!r}, "wb") as handle:
     img2pdf.convert(files, outputstream=handle)
 seconds = time.perf_counter() - started
 peak = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")]
-print(json.dumps({{"seconds": seconds, "peak_kb": int(peak[0].split()[1])}}))
+print(json.dumps({{"seconds": seconds, "peak_kb": int(peak[0].split()[1]), "imports": imports,
+                  "modules": sorted(sys.modules)}}))
 """
 
 
@@ -140,13 +159,22 @@ def realistic_screenshot(seed: int) -> bytes:
     return encode_png(pixels, WIDTH, HEIGHT)
 
 
-def run_child(code: str) -> dict[str, float]:
+def run_child(code: str) -> dict[str, Any]:
+    # Neither side inherits the other's unwritten data: the disk is quiet when a child starts.
+    os.sync()
     completed = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=1800
     )
     if completed.returncode != 0:
         raise SystemExit(f"child failed:\n{completed.stderr}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def preload(modules: list[str]) -> str:
+    """Code that imports ``modules`` and sets ``imports`` to the seconds it took."""
+    wanted = [name for name in modules if name != "__main__" and not name.startswith("_")]
+    return _PRELOAD.format(modules=wanted)
 
 
 def main() -> None:
@@ -183,11 +211,30 @@ def main() -> None:
         )
         incidents = {}
         with store:
-            for count in SIZES:
+            for count in (1, *SIZES):
                 incident = store.new_incident(f"Benchmark incident of {count} screenshots")
                 for path in paths[:count]:
                     store.add_file(incident.id, path, url="https://www.facebook.com/some.page/1")
                 incidents[count] = incident.id
+
+        # Dry runs, in processes of their own, list the modules each side's work imports.
+        dry = work / "dry"
+        dry.mkdir()
+        no_preload = preload([])
+        ours_modules = run_child(
+            _OURS.format(
+                repo=str(REPO),
+                store=str(location.directory),
+                passphrase=PASSPHRASE,
+                incident=incidents[1],
+                out=str(dry),
+                preload=no_preload,
+            )
+        )["modules"]
+        theirs_modules = run_child(
+            _IMG2PDF.format(files=[str(paths[0])], out=str(dry / "img2pdf.pdf"), preload=no_preload)
+        )["modules"]
+        ours_preload, theirs_preload = preload(ours_modules), preload(theirs_modules)
 
         print()
         header = (
@@ -197,6 +244,7 @@ def main() -> None:
         print("Export (PDF, signature, bundle) against img2pdf embedding the same PNGs")
         print(header)
         biggest_bundle = None
+        imports: dict[str, list[float]] = {"ours": [], "img2pdf": []}
         for count in SIZES:
             ours_runs, theirs_runs = [], []
             for repeat in range(args.repeats):
@@ -210,16 +258,21 @@ def main() -> None:
                             passphrase=PASSPHRASE,
                             incident=incidents[count],
                             out=str(out),
+                            preload=ours_preload,
                         )
                     )
                 )
                 theirs_runs.append(
                     run_child(
                         _IMG2PDF.format(
-                            files=[str(p) for p in paths[:count]], out=str(out / "img2pdf.pdf")
+                            files=[str(p) for p in paths[:count]],
+                            out=str(out / "img2pdf.pdf"),
+                            preload=theirs_preload,
                         )
                     )
                 )
+                imports["ours"].append(ours_runs[-1]["imports"])
+                imports["img2pdf"].append(theirs_runs[-1]["imports"])
             ours = statistics.median(run["seconds"] for run in ours_runs)
             theirs = statistics.median(run["seconds"] for run in theirs_runs)
             ours_mb = max(run["peak_kb"] for run in ours_runs) / 1024
@@ -232,6 +285,11 @@ def main() -> None:
             )
             biggest_bundle = Path(str(ours_runs[-1]["bundle"]))
         print("  targets: time ratio <= 0.5x, memory ratio <= 1.0x at each size")
+        print(
+            f"  imports, done before timing on both sides (median): ours "
+            f"{statistics.median(imports['ours']):.2f} s ({len(ours_modules)} modules), img2pdf "
+            f"{statistics.median(imports['img2pdf']):.2f} s ({len(theirs_modules)} modules)"
+        )
 
         assert biggest_bundle is not None
         unpacked = work / "unpacked"
