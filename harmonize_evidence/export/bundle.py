@@ -92,8 +92,8 @@ EXHIBITS_DIR = "exhibits/"
 FIXED_NAMES = frozenset(
     {REPORT_NAME, MANIFEST_NAME, SIGNATURE_NAME, SIGNER_NAME, CA_NAME, SUMS_NAME, VERIFY_NAME}
 )
-_COPY_BUFFER = 1 << 20
-_QUEUED_CHUNKS = 4
+_COPY_BUFFER = 256 * 1024
+_QUEUED_CHUNKS = 2
 
 
 def bundle_file_name(incident_id: str, exported: datetime) -> str:
@@ -222,17 +222,29 @@ class _HashingWriter:
     """A write-only, non-seekable file that hashes everything written through it.
 
     zipfile writes data descriptors instead of seeking back when it cannot seek, so the zip
-    comes out in one pass and its SHA-256 is ready when it is closed.
+    comes out in one pass and its SHA-256 is ready when it is closed. The hashing runs on a
+    thread of its own, beside the writing thread's own work (each entry's SHA-256 and CRC-32).
     """
 
     def __init__(self, out: BinaryIO) -> None:
         self._out = out
         self._digest = hashlib.sha256()
         self._position = 0
+        self._pending: queue.Queue[bytes | None] = queue.Queue(maxsize=2 * _QUEUED_CHUNKS)
+        self._hasher: threading.Thread | None = threading.Thread(
+            target=self._hash, name="bundle-hash", daemon=True
+        )
+        self._hasher.start()
+
+    def _hash(self) -> None:
+        while (data := self._pending.get()) is not None:
+            self._digest.update(data)
 
     def write(self, data: bytes) -> int:
+        if not isinstance(data, bytes):  # hashed later: keep a copy that cannot change
+            data = bytes(data)
         self._out.write(data)
-        self._digest.update(data)
+        self._pending.put(data)
         self._position += len(data)
         return len(data)
 
@@ -248,8 +260,16 @@ class _HashingWriter:
     def flush(self) -> None:
         self._out.flush()
 
+    def stop(self) -> None:
+        """Finish hashing what was written; nothing more may be written."""
+        if self._hasher is not None:
+            self._pending.put(None)
+            self._hasher.join()
+            self._hasher = None
+
     @property
     def sha256(self) -> str:
+        self.stop()
         return self._digest.hexdigest()
 
     @property
@@ -298,6 +318,12 @@ class BundleWriter:
         self._queue.put(operation)
 
     def _work(self) -> None:
+        try:
+            self._run_operations()
+        finally:
+            self._writer.stop()
+
+    def _run_operations(self) -> None:
         entry: Any = None
         tap: Callable[[bytes], None] | None = None
         digest = hashlib.sha256()

@@ -12,6 +12,9 @@ the signature must be intact, valid, trusted to that CA, and cover the whole fil
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -23,6 +26,8 @@ LEVEL_B_T = "PAdES B-T"
 FIELD_NAME = "EvidenceSignature"
 # Bytes of a B-B signature's CMS besides its certificates (about 600 in practice).
 _CMS_OVERHEAD = 4096
+_CHUNK = 256 * 1024  # pyHanko's reads while hashing the document
+_XMP_MODULE = "pyhanko.pdf_utils.metadata.xmp_xml"
 
 
 @dataclass(frozen=True)
@@ -89,14 +94,37 @@ def sign_pdf(pdf: BinaryIO, identity: SigningIdentity, options: SignatureOptions
     pdf.seek(0)
     writer = IncrementalPdfFileWriter(pdf, strict=False)
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=options.timestamper)
+    needs_xmp = "/Metadata" in writer.root or writer.output_version >= (2, 0)
     try:
-        pdf_signer.sign_pdf(writer, bytes_reserved=reserved, in_place=True, chunk_size=1 << 20)
+        with contextlib.nullcontext() if needs_xmp else _xmp_support_left_out():
+            pdf_signer.sign_pdf(writer, bytes_reserved=reserved, in_place=True, chunk_size=_CHUNK)
     except TimestampRequestError as exc:
         raise EnvironmentProblem(
             "The timestamp authority did not answer, so the report was not signed; check the "
             "network connection or export without a timestamp."
         ) from exc
     return LEVEL_B_T if options.timestamper is not None else LEVEL_B_B
+
+
+@contextlib.contextmanager
+def _xmp_support_left_out() -> Iterator[None]:
+    """Sign without pyHanko loading its XMP support (lxml: about 5 MB and 25 ms).
+
+    pyHanko imports it on every signature only to ask whether the document's XMP metadata must
+    be updated; the answer is no for a PDF before 2.0 with no ``/Metadata``, which is what the
+    report is, and pyHanko treats the module as optional (ImportError: no XMP). So the output is
+    the same. Marking the module missing is undone afterwards; meanwhile another thread's
+    pyHanko would read XMP metadata streams as plain streams, which it also allows.
+    """
+    if _XMP_MODULE in sys.modules:  # loaded already: nothing to save
+        yield
+        return
+    sys.modules[_XMP_MODULE] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if _XMP_MODULE in sys.modules and sys.modules[_XMP_MODULE] is None:
+            del sys.modules[_XMP_MODULE]
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ the bundle's own folder, where the bundle's plaintext goes anyway; they vanish w
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import tempfile
@@ -110,11 +111,27 @@ def export_bundle(
     progress: Progress | None = None,
 ) -> ExportResult:
     """Write the signed bundle of one incident to ``out`` (a file, or a folder to put it in)."""
+    # Laying out the report makes many small objects, so the garbage collector runs often; the
+    # objects that were there before (modules, a window's widgets) are left out of its passes
+    # meanwhile instead of being walked again each time.
+    gc.freeze()
+    try:
+        return _export_bundle(store, incident_id, out, options or ExportOptions(), progress)
+    finally:
+        gc.unfreeze()
+
+
+def _export_bundle(
+    store: EvidenceStore,
+    incident_id: str,
+    out: Path,
+    options: ExportOptions,
+    progress: Progress | None,
+) -> ExportResult:
     from harmonize_evidence.export import bundle, instructions, pades, report
     from harmonize_evidence.export.identity import fingerprint
     from harmonize_evidence.export.images import ImageFeeder, image_feeder
 
-    options = options or ExportOptions()
     timestamper = options.timestamper
     if timestamper is None and options.timestamp_url:
         timestamper = pades.timestamper_for_url(validate_url(options.timestamp_url))
