@@ -1,4 +1,6 @@
-"""The TrueType fonts of the PDF report, shipped inside the package (``resources/fonts``).
+"""The TrueType fonts of the PDF report, in the project's ``resources/fonts``.
+
+That folder is installed as the package ``harmonize_evidence.resources`` (see pyproject.toml).
 
 DejaVu Sans covers Latin, Greek, Cyrillic, Hebrew and Arabic, so names such as Zoë, Łukasz or
 محمد print as written. The files are found through :mod:`importlib.resources`, which works
@@ -28,9 +30,7 @@ _registered = False
 def font_bytes(file_name: str) -> bytes:
     """The bytes of one shipped font file."""
     try:
-        return (
-            resources.files("harmonize_evidence") / "resources" / "fonts" / file_name
-        ).read_bytes()
+        return (resources.files("harmonize_evidence.resources") / "fonts" / file_name).read_bytes()
     except (FileNotFoundError, OSError) as exc:
         raise EnvironmentProblem(
             f"The report font {file_name} is missing from this installation; reinstall "
