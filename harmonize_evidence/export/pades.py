@@ -24,7 +24,7 @@ from harmonize_evidence.domain.errors import EnvironmentProblem
 LEVEL_B_B = "PAdES B-B"
 LEVEL_B_T = "PAdES B-T"
 FIELD_NAME = "EvidenceSignature"
-# Bytes of a B-B signature's CMS besides its certificates (about 600 in practice).
+# Bytes of a B-B signature's CMS besides its certificates (about 520 in practice).
 _CMS_OVERHEAD = 4096
 _CHUNK = 256 * 1024  # pyHanko's reads while hashing the document
 _XMP_MODULE = "pyhanko.pdf_utils.metadata.xmp_xml"

@@ -194,7 +194,7 @@ def _export_bundle(
                     )
                     written = writer.add_stream(
                         name,
-                        store.read_exhibit(incident.id, exhibit.ref),
+                        store.read_listed_exhibit(exhibit),
                         exhibit.size,
                         tap=feeder.feed if feeder else None,
                     )
