@@ -28,12 +28,12 @@ from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.wording import CATEGORY_NAMES
 
 
-def problem_label() -> QLabel:
+def problem_label(accessible_name: str = "Problem") -> QLabel:
     """A label for an inline problem: plain text, bold, hidden until needed."""
     label = QLabel()
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
-    label.setAccessibleName("Problem")
+    label.setAccessibleName(accessible_name)
     font = label.font()
     font.setBold(True)
     label.setFont(font)

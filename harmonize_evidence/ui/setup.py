@@ -37,6 +37,7 @@ from harmonize_evidence.domain.errors import BadInput, HarmonizeError
 from harmonize_evidence.domain.model import Producer, Role, validate_initials
 from harmonize_evidence.domain.text import NAME_MAX, check_text
 from harmonize_evidence.services.store import StoreLocation, create_store, unlock_key
+from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.recovery_sheet import RecoverySheet, draw_sheet, save_sheet_pdf
 from harmonize_evidence.ui.tasks import Task, run_task
@@ -127,18 +128,6 @@ class CreatedStore:
     fingerprint: str
 
 
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setAccessibleName("Problem")
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    label.hide()
-    return label
-
-
 class AboutYouPage(QWizardPage):
     """Name, initials, school and role."""
 
@@ -166,7 +155,7 @@ class AboutYouPage(QWizardPage):
         role_row.addWidget(self.staff)
         role_row.addWidget(self.lead)
         role_row.addStretch()
-        self.error = _error_label()
+        self.error = problem_label()
 
         form = QFormLayout()
         form.addRow("Full &name:", self.name)
@@ -252,7 +241,7 @@ class UnlockingPage(QWizardPage):
             "recovery key on the next page opens the store if the passphrase is forgotten."
         )
         note.setWordWrap(True)
-        self.error = _error_label()
+        self.error = problem_label()
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setAccessibleName("Creating the evidence store")

@@ -24,23 +24,12 @@ from PySide6.QtWidgets import (
 
 from harmonize_evidence.domain.errors import HarmonizeError, StoreLocked
 from harmonize_evidence.services.store import StoreLocation, recover_store, unlock_key
+from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.setup import passphrase_strength
 from harmonize_evidence.ui.tasks import Task, run_task
 
 RECOVERED = "A new passphrase is set; use it from now on. The recovery key is unchanged."
-
-
-def _message_label() -> QLabel:
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setAccessibleName("Message")
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    label.hide()
-    return label
 
 
 class UnlockWindow(QWidget):
@@ -71,7 +60,7 @@ class UnlockWindow(QWidget):
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setAccessibleName("Passphrase")
-        self.message = _message_label()
+        self.message = problem_label("Message")
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setAccessibleName("Unlocking")
@@ -198,7 +187,7 @@ class RecoveryDialog(QDialog):
         self.strength = QLabel()
         self.strength.setTextFormat(Qt.TextFormat.PlainText)
         self.strength.setAccessibleName("Passphrase strength hint")
-        self.message = _message_label()
+        self.message = problem_label("Message")
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.hide()
