@@ -296,6 +296,7 @@ class BundleWriter:
         self._data_slots = threading.Semaphore(_QUEUED_CHUNKS)
         self._error: BaseException | None = None
         self._closed = False
+        self._syncs: list[threading.Thread] = []
         self._thread = threading.Thread(target=self._work, name="bundle-writer", daemon=True)
         self._thread.start()
 
@@ -365,9 +366,11 @@ class BundleWriter:
                 elif kind == "sync":
                     self._writer.flush()
                     # The disk works while this thread carries on writing.
-                    threading.Thread(
+                    syncing = threading.Thread(
                         target=_complete, args=(operation[1], operation[2]), name="bundle-sync"
-                    ).start()
+                    )
+                    syncing.start()
+                    self._syncs.append(syncing)
                 elif kind == "finish":
                     self._zip.close()
                     self._writer.flush()
@@ -443,6 +446,10 @@ class BundleWriter:
         self._thread.join()
         return result
 
+    def _join_syncs(self) -> None:
+        for syncing in self._syncs:
+            syncing.join()
+
     def __enter__(self) -> BundleWriter:
         return self
 
@@ -452,6 +459,7 @@ class BundleWriter:
             self._closed = True
             self._queue.put(("abort",))
             self._thread.join()
+        self._join_syncs()  # none may touch the file once the caller closes it
 
 
 def _complete(future: Future[None], work: Callable[[], None]) -> None:

@@ -555,7 +555,7 @@ def _write_raw(raw: bytes, width: int, height: int, space: str, spool: Spool) ->
 
 
 def copy_spooled(
-    spool: BinaryIO, run: SpooledBytes, out: BinaryIO, buffer_size: int = 1 << 20
+    spool: BinaryIO, run: SpooledBytes, out: BinaryIO, buffer_size: int = 256 * 1024
 ) -> None:
     """Copy one run of spooled bytes into ``out``."""
     spool.seek(run.offset)
