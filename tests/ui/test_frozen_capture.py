@@ -26,7 +26,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 
 from harmonize_evidence.capture.geometry import Rect
-from harmonize_evidence.capture.screen import screen_for_this_thread
+from harmonize_evidence.capture.screen import forget_screen, screen_for_this_thread
 from harmonize_evidence.domain.clock import format_utc
 from harmonize_evidence.ui.app import DesktopApp
 from harmonize_evidence.ui.capture_flow import CaptureFlow
@@ -80,6 +80,9 @@ def paint(display: str, rect: Rect, *extra: str) -> subprocess.Popen[str]:
 
 def on_screen_now(display: str, rect: Rect) -> bytes:
     """RGB bytes of what ``rect`` shows on the display right now."""
+    # A fresh connection: earlier tests may have left one to an X server that has since gone
+    # (test displays are started and stopped, and their numbers are reused).
+    forget_screen(display)
     frame = screen_for_this_thread(display).grab(rect)
     size = (frame.width, frame.height)
     return Image.frombuffer("RGB", size, bytes(frame.pixels), "raw", "BGRX", 0, 1).tobytes()
