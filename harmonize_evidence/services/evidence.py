@@ -54,7 +54,7 @@ from harmonize_evidence.services.importing import (
     kind_for,
     sniff_media_type,
 )
-from harmonize_evidence.vault.database import CHUNK_SIZE, Vault, open_database
+from harmonize_evidence.vault.database import CHUNK_SIZE, Vault
 
 log = logging.getLogger(__name__)
 
@@ -148,10 +148,7 @@ class EvidenceStore:
 
     def open_for_this_thread(self) -> EvidenceStore:
         """A second handle on the same store for another thread (each thread owns its own)."""
-        from harmonize_evidence.vault.keys import KeyFile
-
-        key_file = KeyFile.load(self.directory / "key.json")
-        vault = open_database(self._vault.path, self._key, key_file.cipher_page_size)
+        vault = self._vault.open_another(self._key)
         return EvidenceStore(vault, self.clock, key=self._key, location_directory=self.directory)
 
     @property

@@ -99,11 +99,16 @@ class IdentityRecord:
 class Vault:
     """An open evidence database. Use :func:`open_database` to get one."""
 
-    def __init__(self, connection: sqlcipher3.Connection, path: Path) -> None:
+    def __init__(self, connection: sqlcipher3.Connection, path: Path, page_size: int) -> None:
         self._db = connection
         self.path = path
+        self.page_size = page_size
 
     # -- life cycle ---------------------------------------------------------------------------
+
+    def open_another(self, key: bytes) -> Vault:
+        """A second connection to the same database, for another thread (one owner each)."""
+        return open_database(self.path, key, self.page_size)
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL)."""
@@ -561,7 +566,7 @@ def open_database(
             connection.execute("PRAGMA synchronous = FULL")
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA secure_delete = ON")
-        vault = Vault(connection, path)
+        vault = Vault(connection, path, page_size)
         vault.migrate(schema_version)
     except BaseException:
         connection.close()
