@@ -103,11 +103,9 @@ class Cli:
         return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path) -> dict[str, str]:
-    """Environment for child processes: private HOME and temp dir, no keychain unless asked."""
-    home = tmp_path / "home"
-    home.mkdir()
+def private_env(home: Path) -> dict[str, str]:
+    """Environment for child processes: a private HOME, no keychain, no session bus."""
+    home.mkdir(parents=True, exist_ok=True)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -121,6 +119,12 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
         PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
     )
     return env
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for child processes: private HOME, no keychain unless asked."""
+    return private_env(tmp_path / "home")
 
 
 @pytest.fixture

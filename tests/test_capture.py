@@ -44,7 +44,15 @@ from harmonize_evidence.services.capturing import (
 )
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.store import open_store
-from tests.conftest import PASSPHRASE, Cli, MadeStore, XDisplay, start_xvfb, stop_xvfb
+from tests.conftest import (
+    PASSPHRASE,
+    Cli,
+    MadeStore,
+    XDisplay,
+    private_env,
+    start_xvfb,
+    stop_xvfb,
+)
 from tests.screen_painter import _pattern_image, pattern_colour
 
 PAINTER = Path(__file__).with_name("screen_painter.py")
@@ -180,21 +188,7 @@ def shared_cli(tmp_path_factory: pytest.TempPathFactory) -> Cli:
     environment is private in the same way as conftest's ``cli_env``.
     """
     root = tmp_path_factory.mktemp("capture-cli")
-    home = root / "home"
-    home.mkdir()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("HARMONIZE_EVIDENCE", "DBUS_", "PYTHON_KEYRING"))
-    }
-    env.update(
-        HOME=str(home),
-        XDG_DATA_HOME=str(home / ".local/share"),
-        XDG_STATE_HOME=str(home / ".local/state"),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-    )
-    cli = Cli(root / "store", env)
+    cli = Cli(root / "store", private_env(root / "home"))
     result = cli("--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak")
     assert result.code == 0, result.stderr + result.stdout
     return cli

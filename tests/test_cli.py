@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSPHRASE, Cli, SecretService
+from tests.conftest import PASSPHRASE, Cli, CliResult, SecretService, private_env
 
 
 def _new_incident(cli: Cli, title: str = "Posts about Ms Lane") -> str:
@@ -100,11 +100,7 @@ def test_a_full_case_from_the_command_line(initialised_cli: Cli, tmp_path: Path)
 def shared_cli(tmp_path_factory: pytest.TempPathFactory) -> Cli:
     """One initialised store with one empty incident, shared by the bad-input cases."""
     base = tmp_path_factory.mktemp("shared")
-    home = base / "home"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HARMONIZE_EVIDENCE")}
-    env.update(HOME=str(home), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    cli = Cli(base / "store", env)
+    cli = Cli(base / "store", private_env(base / "home"))
     assert cli("init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak").code == 0
     _new_incident(cli)
     return cli
@@ -217,9 +213,8 @@ def test_recovery_key_flow_from_the_command_line(initialised_cli: Cli) -> None:
     assert initialised_cli("incident", "list", passphrase=PASSPHRASE).code == 3
 
 
-def test_keychain_unlocks_without_typing(cli: Cli, secret_service: SecretService) -> None:
-    env = secret_service.env
-    made = cli(
+def _init_with_keychain(cli: Cli, env: dict[str, str]) -> CliResult:
+    return cli(
         "--json",
         "init",
         "--name",
@@ -231,6 +226,11 @@ def test_keychain_unlocks_without_typing(cli: Cli, secret_service: SecretService
         "--keychain",
         env=env,
     )
+
+
+def test_keychain_unlocks_without_typing(cli: Cli, secret_service: SecretService) -> None:
+    env = secret_service.env
+    made = _init_with_keychain(cli, env)
     assert made.code == 0, made.stdout + made.stderr
     assert cli("--json", "incident", "new", "--title", "t", passphrase=None, env=env).code == 0
     assert len(cli("--json", "incident", "list", passphrase=None, env=env).json["incidents"]) == 1
@@ -242,18 +242,7 @@ def test_keychain_entry_gone_falls_back_to_the_passphrase(
     cli: Cli, secret_service: SecretService
 ) -> None:
     env = secret_service.env
-    made = cli(
-        "--json",
-        "init",
-        "--name",
-        "Zoë Lane",
-        "--initials",
-        "ZL",
-        "--school",
-        "Oak",
-        "--keychain",
-        env=env,
-    )
+    made = _init_with_keychain(cli, env)
     assert made.code == 0, made.stderr
     store_id = json.loads((cli.store_dir / "key.json").read_text())["store_id"]
     cleared = subprocess.run(
@@ -272,20 +261,7 @@ def test_locked_keychain_falls_back_to_the_passphrase(
     cli: Cli, secret_service: SecretService
 ) -> None:
     env = secret_service.env
-    assert (
-        cli(
-            "init",
-            "--name",
-            "Zoë Lane",
-            "--initials",
-            "ZL",
-            "--school",
-            "Oak",
-            "--keychain",
-            env=env,
-        ).code
-        == 0
-    )
+    assert _init_with_keychain(cli, env).code == 0
     lock = (
         "import secretstorage\n"
         "collection = secretstorage.get_default_collection(secretstorage.dbus_init())\n"
@@ -308,20 +284,7 @@ def test_locked_keychain_falls_back_to_the_passphrase(
 def test_keychain_missing_falls_back_to_the_passphrase(
     cli: Cli, secret_service: SecretService
 ) -> None:
-    assert (
-        cli(
-            "init",
-            "--name",
-            "Zoë Lane",
-            "--initials",
-            "ZL",
-            "--school",
-            "Oak",
-            "--keychain",
-            env=secret_service.env,
-        ).code
-        == 0
-    )
+    assert _init_with_keychain(cli, secret_service.env).code == 0
     # The same store on a session with no keychain at all (keyring's own "fail" backend).
     assert cli("incident", "list", passphrase=None).code == 3
     assert cli("incident", "list").code == 0
