@@ -109,10 +109,11 @@ def private_env(home: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("HARMONIZE_EVIDENCE", "DBUS_", "PYTHON_KEYRING"))
+        if not key.startswith(("HARMONIZE_EVIDENCE", "DBUS_", "PYTHON_KEYRING", "GNOME_KEYRING"))
     }
     env.update(
         HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
         XDG_DATA_HOME=str(home / ".local/share"),
         XDG_STATE_HOME=str(home / ".local/state"),
         XDG_CACHE_HOME=str(home / ".cache"),
@@ -201,15 +202,15 @@ class SecretService:
     password: str
 
 
-@pytest.fixture
-def secret_service(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[SecretService]:
-    """A private D-Bus session with gnome-keyring's Secret Service, unlocked."""
-    for tool in ("dbus-daemon", "gnome-keyring-daemon"):
-        if shutil.which(tool) is None:
-            pytest.fail(f"{tool} is not installed (.ci/run installs dbus-x11 and gnome-keyring)")
+@contextlib.contextmanager
+def running_secret_service(base_env: dict[str, str], password: str) -> Iterator[dict[str, str]]:
+    """Start a private D-Bus session with gnome-keyring's Secret Service, unlocked.
+
+    Yields ``base_env`` plus the session's variables and keyring's Secret Service backend.
+    """
     runtime = Path(tempfile.mkdtemp(prefix="xdg-runtime-"))
     runtime.chmod(0o700)
-    env = dict(cli_env)
+    env = dict(base_env)
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.SecretService.Keyring"
     env["XDG_RUNTIME_DIR"] = str(runtime)
     bus = subprocess.Popen(
@@ -220,7 +221,6 @@ def secret_service(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[SecretSe
     )
     assert bus.stdout is not None
     env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
-    password = "keyring-test-password"
     daemon = subprocess.run(
         ["gnome-keyring-daemon", "--unlock", "--components=secrets", "--daemonize"],
         input=password,
@@ -235,7 +235,7 @@ def secret_service(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[SecretSe
             key, value = line.split("=", 1)
             env[key] = value
     try:
-        yield SecretService(env, password)
+        yield env
     finally:
         pid = env.get("GNOME_KEYRING_PID")
         if pid:
@@ -244,3 +244,14 @@ def secret_service(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[SecretSe
         bus.terminate()
         bus.wait(timeout=10)
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+@pytest.fixture
+def secret_service(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[SecretService]:
+    """A private D-Bus session with gnome-keyring's Secret Service, unlocked."""
+    for tool in ("dbus-daemon", "gnome-keyring-daemon"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is not installed (.ci/run installs dbus-x11 and gnome-keyring)")
+    password = "keyring-test-password"
+    with running_secret_service(cli_env, password) as env:
+        yield SecretService(env, password)

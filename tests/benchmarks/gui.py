@@ -25,14 +25,13 @@ import hashlib
 import io
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +39,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from tests.conftest import start_xvfb, stop_xvfb  # noqa: E402
+from tests.conftest import (  # noqa: E402
+    private_env,
+    running_secret_service,
+    start_xvfb,
+    stop_xvfb,
+)
 
 PASSPHRASE = "correct horse battery staple"
 INCIDENTS = 5_000
@@ -73,52 +77,8 @@ WORDS = _TITLE_WORDS.split()
 @contextmanager
 def secret_service(home: Path) -> Iterator[dict[str, str]]:
     """A private D-Bus session with gnome-keyring's Secret Service, unlocked."""
-    runtime = Path(tempfile.mkdtemp(prefix="xdg-runtime-"))
-    runtime.chmod(0o700)
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("HARMONIZE_EVIDENCE", "DBUS_", "PYTHON_KEYRING", "GNOME_KEYRING"))
-    }
-    env.update(
-        HOME=str(home),
-        XDG_DATA_HOME=str(home / ".local/share"),
-        XDG_STATE_HOME=str(home / ".local/state"),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        XDG_RUNTIME_DIR=str(runtime),
-    )
-    bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1", "--nopidfile"],
-        stdout=subprocess.PIPE,
-        env=env,
-        text=True,
-    )
-    assert bus.stdout is not None
-    env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
-    daemon = subprocess.run(
-        ["gnome-keyring-daemon", "--unlock", "--components=secrets", "--daemonize"],
-        input="benchmark-keyring",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=30,
-        check=True,
-    )
-    for line in daemon.stdout.splitlines():
-        if "=" in line:
-            key, value = line.split("=", 1)
-            env[key] = value
-    try:
+    with running_secret_service(private_env(home), "benchmark-keyring") as env:
         yield env
-    finally:
-        pid = env.get("GNOME_KEYRING_PID")
-        if pid:
-            with suppress(ProcessLookupError):
-                os.kill(int(pid), signal.SIGTERM)
-        bus.terminate()
-        bus.wait(timeout=10)
-        shutil.rmtree(runtime, ignore_errors=True)
 
 
 # -- the store ------------------------------------------------------------------------------------
