@@ -177,6 +177,21 @@ def start_xvfb(
     return XDisplay(f":{number}", process, screens)
 
 
+def fill_root(display: str, rgb: tuple[int, int, int]) -> None:
+    """Give the display's root window a plain background colour (an empty Xvfb is all black)."""
+    from Xlib import display as xdisplay
+
+    connection = xdisplay.Display(display)
+    try:
+        root = connection.screen().root
+        red, green, blue = rgb
+        root.change_attributes(background_pixel=(red << 16) | (green << 8) | blue)
+        root.clear_area(0, 0, 0, 0)
+        connection.sync()
+    finally:
+        connection.close()
+
+
 def stop_xvfb(display: XDisplay) -> None:
     display.process.send_signal(signal.SIGTERM)
     try:

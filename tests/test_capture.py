@@ -32,7 +32,13 @@ from harmonize_evidence.capture import (
 )
 from harmonize_evidence.capture.geometry import layout_from_monitors, parse_region, resolve
 from harmonize_evidence.capture.png import PNG_SIGNATURE, EncoderSettings, PngFilter, encode_png
-from harmonize_evidence.capture.screen import Screen, screen_for_this_thread
+from harmonize_evidence.capture.screen import (
+    BLACK_SCREEN,
+    Frame,
+    Screen,
+    is_all_black,
+    screen_for_this_thread,
+)
 from harmonize_evidence.capture.x11 import WindowStack, window_title_at
 from harmonize_evidence.domain.clock import FixedClock, format_utc
 from harmonize_evidence.domain.errors import BadInput, EnvironmentProblem, InvalidUrl
@@ -49,6 +55,7 @@ from tests.conftest import (
     Cli,
     MadeStore,
     XDisplay,
+    fill_root,
     private_env,
     start_xvfb,
     stop_xvfb,
@@ -611,6 +618,7 @@ def test_capture_metadata_has_every_field_a_court_expects(
 
 def test_window_title_is_unknown_where_no_window_says_one(clock: FixedClock) -> None:
     bare = start_xvfb(((320, 240),))
+    fill_root(bare.name, (40, 90, 160))  # a desktop background and no window
     try:
         title = window_title_at(bare.name, 10, 10)
         capture = capture_screen(CaptureTarget.full(), clock=clock, display=bare.name)
@@ -624,6 +632,7 @@ def test_window_title_is_unknown_where_no_window_says_one(clock: FixedClock) -> 
 def test_capture_reconnects_when_the_x_server_was_restarted(clock: FixedClock) -> None:
     first = start_xvfb(((320, 240),))
     name = first.name
+    fill_root(name, (40, 90, 160))
     before = capture_screen(CaptureTarget.full(), clock=clock, display=name)
     stop_xvfb(first)
     again = subprocess.Popen(
@@ -643,6 +652,7 @@ def test_capture_reconnects_when_the_x_server_was_restarted(clock: FixedClock) -
             except DisplayError:
                 assert time.monotonic() < deadline, "the second X server did not start"
                 time.sleep(0.05)
+        fill_root(name, (40, 90, 160))
         # A region that only the new, larger screen has: checked against the renewed grab.
         corner = capture_screen(
             CaptureTarget.of_region(Rect(330, 250, 60, 40)), clock=clock, display=name
@@ -825,6 +835,48 @@ def test_wayland_without_x11_says_so() -> None:
     ).stdout
     assert output.startswith("5 ")
     assert "Wayland" in output
+
+
+def test_a_black_grab_is_told_from_a_screen_with_one_lit_pixel() -> None:
+    width, height = 1021 * 3 + 7, 5
+    black = bytearray(width * height * 4)
+    frame = Frame(black, width, height, Rect(0, 0, width, height))
+    assert is_all_black(frame)
+    padded = bytearray(black)
+    padded[3::4] = b"\xff" * (width * height)  # the padding byte does not count
+    assert is_all_black(Frame(padded, width, height, Rect(0, 0, width, height)))
+    # One dim pixel away from the sparse sample's points: only the full pass can find it.
+    for channel in range(3):
+        lit = bytearray(black)
+        lit[(2 * width + 5) * 4 + channel] = 1
+        assert not is_all_black(Frame(lit, width, height, Rect(0, 0, width, height))), channel
+
+
+def test_a_black_screen_is_refused_and_the_cli_stores_nothing(
+    shared_cli: Cli, clock: FixedClock
+) -> None:
+    """An empty Xvfb is all black, as an X11 program's grab of a GNOME Wayland desktop is."""
+    dark = start_xvfb(((640, 480),))
+    try:
+        with pytest.raises(EnvironmentProblem) as raised:
+            grab_screen(clock, display=dark.name)
+        assert raised.value.exit_code == 5 and raised.value.message == BLACK_SCREEN
+        incident = new_incident(shared_cli)
+        env = {"DISPLAY": dark.name}
+        result = shared_cli("--json", "capture", incident, "--full", env=env)
+        assert result.code == 5, result.stdout + result.stderr
+        assert result.json == {"error": BLACK_SCREEN, "code": 5}
+        plain = shared_cli("capture", incident, "--full", env=env)
+        assert plain.code == 5 and BLACK_SCREEN in plain.stderr
+        assert len(plain.stderr.strip().splitlines()) == 1 and "Traceback" not in plain.stderr
+        assert shared_cli("--json", "incident", "show", incident).json["items"] == []
+        # The same display with a desktop background on it captures.
+        fill_root(dark.name, (40, 90, 160))
+        captured = shared_cli("capture", incident, "--full", env=env)
+        assert captured.code == 0, captured.stderr
+        assert len(shared_cli("--json", "incident", "show", incident).json["items"]) == 1
+    finally:
+        stop_xvfb(dark)
 
 
 def test_region_rules() -> None:

@@ -40,14 +40,17 @@ from harmonize_evidence.capture.geometry import (
 )
 from harmonize_evidence.capture.png import DEFAULT_SETTINGS, EncoderSettings, encode_png
 from harmonize_evidence.capture.screen import (
+    BLACK_SCREEN,
     Frame,
     Screen,
     display_server,
     forget_screen,
+    is_all_black,
     screen_for_this_thread,
 )
 from harmonize_evidence.capture.x11 import WindowStack, WindowTitle
 from harmonize_evidence.domain.clock import Clock
+from harmonize_evidence.domain.errors import EnvironmentProblem
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +249,8 @@ def grab_screen(
             windows are read (the GUI can give feedback at once).
 
     Raises:
-        EnvironmentProblem: There is no screen to capture.
+        EnvironmentProblem: There is no screen to capture, or the grab is all black (the
+            session hides the screen from programs: see :func:`~.screen.is_all_black`).
     """
     screen = screen_for_this_thread(display)
     grabbed_at = clock.now()
@@ -261,6 +265,9 @@ def grab_screen(
         started = time.perf_counter()
         frame = screen.grab(screen.layout.virtual)
     grabbed = time.perf_counter()
+    if is_all_black(frame):
+        log.info("the grab of %s is all black; display server %s", frame.rect, display_server())
+        raise EnvironmentProblem(BLACK_SCREEN)
     if on_grabbed is not None:
         on_grabbed()
     windows = screen.window_stack()

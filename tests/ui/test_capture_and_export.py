@@ -18,6 +18,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton
 
+from harmonize_evidence.capture.screen import BLACK_SCREEN
 from harmonize_evidence.domain.model import ExhibitKind
 from harmonize_evidence.services.store import open_store
 from harmonize_evidence.ui.app import DesktopApp
@@ -206,6 +207,31 @@ def test_locking_during_a_capture_drops_the_grab(
     assert results == [None]
     assert flow.overlays == []
     assert desktop.unlock_window.isVisible() and not window.isVisible()
+
+
+def test_a_black_screen_is_refused_with_its_reason_and_the_window_comes_back(
+    qtbot, desktop: DesktopApp, xvfb: XDisplay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing painted: the display is black once the program hides, as on GNOME Wayland."""
+    monkeypatch.setenv("DISPLAY", xvfb.name)
+    window = main(desktop)
+    store = desktop.session.store
+
+    def exhibit_count() -> int:
+        return sum(len(store.exhibits(incident.id)) for incident in store.incidents())
+
+    before = exhibit_count()
+    flow = window.start_capture()
+    assert flow is not None and flow.question is not None
+    results: list[object] = []
+    flow.finished.connect(results.append)
+    flow.no_button.click()
+    box = wait_for_message(qtbot)
+    assert BLACK_SCREEN in box.text() + box.informativeText()
+    box.close()
+    qtbot.waitUntil(lambda: results == [None], timeout=10_000)
+    assert flow.overlays == [] and window.isVisible()
+    assert exhibit_count() == before
 
 
 def add_noise_pictures(seeded: SeededStore, clock, folder: Path, count: int) -> None:  # type: ignore[no-untyped-def]
