@@ -14,7 +14,7 @@ import pytest
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.services.store import StoreLocation
 from tests.conftest import PASSPHRASE, XDisplay
-from tests.ui.helpers import png_file
+from tests.ui.helpers import paint, png_file, unlock_through_window
 
 
 @pytest.fixture(scope="session")
@@ -141,3 +141,26 @@ def seeded(_template_store: tuple[StoreLocation, str, str, str], tmp_path: Path)
     location = StoreLocation(tmp_path / "seeded")
     shutil.copytree(template.directory, location.directory)
     return SeededStore(location, photo, fake, closed)
+
+
+@pytest.fixture
+def desktop(qtbot, desktop_factory, seeded: SeededStore):  # type: ignore[no-untyped-def]
+    """The program on the seeded store, unlocked, its newest incident shown."""
+    app = desktop_factory(seeded.location)
+    app.start()
+    unlock_through_window(qtbot, app)
+    window = app.main_window
+    qtbot.waitUntil(lambda: window.incidents.rowCount() == 3)
+    qtbot.waitUntil(lambda: window.incident_view.incident is not None)
+    return app
+
+
+@pytest.fixture
+def painted(xvfb: XDisplay, monkeypatch: pytest.MonkeyPatch) -> Iterator[XDisplay]:
+    """The known pattern (a colour per 8x8 block) over the whole test display."""
+    from harmonize_evidence.capture.geometry import Rect
+
+    painter = paint(xvfb.name, Rect(0, 0, 1920, 1080))
+    monkeypatch.setenv("DISPLAY", xvfb.name)  # the capture layer grabs the display Qt is on
+    yield xvfb
+    painter.communicate(timeout=10)

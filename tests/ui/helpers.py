@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.conftest import PASSPHRASE
+
+if TYPE_CHECKING:
+    from harmonize_evidence.capture.geometry import Rect
+    from harmonize_evidence.ui.app import DesktopApp
+    from harmonize_evidence.ui.main_window import MainWindow
+
+PAINTER = Path(__file__).resolve().parents[1] / "screen_painter.py"
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -85,3 +94,22 @@ def type_text(widget: Any, text: str) -> None:
             QApplication.sendEvent(
                 widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char)
             )
+
+
+def main(desktop: DesktopApp) -> MainWindow:
+    """The unlocked program's main window."""
+    assert desktop.main_window is not None
+    return desktop.main_window
+
+
+def paint(display: str, rect: Rect, *extra: str) -> subprocess.Popen[str]:
+    """A painter window over ``rect`` (the known pattern by default), once it has painted."""
+    painter = subprocess.Popen(
+        [sys.executable, str(PAINTER), "--display", display, "--geometry", str(rect), *extra],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert painter.stdout is not None
+    assert painter.stdout.readline().strip() == "ready"
+    return painter

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,41 +26,7 @@ from harmonize_evidence.ui.main_window import MainWindow
 from tests.conftest import PASSPHRASE, XDisplay, start_xvfb, stop_xvfb
 from tests.screen_painter import pattern_colour
 from tests.ui.conftest import SeededStore
-from tests.ui.helpers import unlock_through_window, wait_for_message
-
-PAINTER = Path(__file__).resolve().parents[1] / "screen_painter.py"
-
-
-@pytest.fixture
-def painted(xvfb: XDisplay, monkeypatch: pytest.MonkeyPatch) -> Iterator[XDisplay]:
-    """Known content (a colour per 8x8 block) over the whole test display."""
-    painter = subprocess.Popen(
-        [sys.executable, str(PAINTER), "--display", xvfb.name, "--geometry", "0,0,1920,1080"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert painter.stdout is not None
-    assert painter.stdout.readline().strip() == "ready"
-    monkeypatch.setenv("DISPLAY", xvfb.name)  # the capture layer grabs the display Qt is on
-    yield xvfb
-    assert painter.stdin is not None
-    painter.stdin.close()
-    painter.wait(timeout=10)
-
-
-@pytest.fixture
-def desktop(qtbot, desktop_factory, seeded: SeededStore) -> DesktopApp:
-    app = desktop_factory(seeded.location)
-    app.start()
-    unlock_through_window(qtbot, app)
-    qtbot.waitUntil(lambda: app.main_window.incidents.rowCount() == 3)
-    return app
-
-
-def main(desktop: DesktopApp) -> MainWindow:
-    assert desktop.main_window is not None
-    return desktop.main_window
+from tests.ui.helpers import main, unlock_through_window, wait_for_message
 
 
 def answer_no(qtbot, window: MainWindow) -> CaptureFlow:  # type: ignore[no-untyped-def]

@@ -12,12 +12,10 @@ from __future__ import annotations
 import gc
 import io
 import subprocess
-import sys
 import threading
 import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,10 +31,8 @@ from harmonize_evidence.ui.capture_flow import CaptureFlow
 from harmonize_evidence.ui.main_window import MainWindow
 from tests.conftest import XDisplay
 from tests.screen_painter import _pattern_image, pattern_colour
-from tests.ui.conftest import SeededStore
-from tests.ui.helpers import unlock_through_window
+from tests.ui.helpers import main, paint
 
-PAINTER = Path(__file__).resolve().parents[1] / "screen_painter.py"
 LATER = "A reply posted after the grab"
 
 
@@ -65,19 +61,6 @@ def clock() -> TickingClock:
     return TickingClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC))
 
 
-def paint(display: str, rect: Rect, *extra: str) -> subprocess.Popen[str]:
-    """A painter window over ``rect``; returns once it has painted."""
-    painter = subprocess.Popen(
-        [sys.executable, str(PAINTER), "--display", display, "--geometry", str(rect), *extra],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert painter.stdout is not None
-    assert painter.stdout.readline().strip() == "ready"
-    return painter
-
-
 def on_screen_now(display: str, rect: Rect) -> bytes:
     """RGB bytes of what ``rect`` shows on the display right now."""
     # A fresh connection: earlier tests may have left one to an X server that has since gone
@@ -94,15 +77,6 @@ def pattern(rect: Rect) -> bytes:
 
 
 @pytest.fixture
-def painted(xvfb: XDisplay, monkeypatch: pytest.MonkeyPatch) -> Iterator[XDisplay]:
-    """The known pattern (a colour per 8x8 block) over the whole test display."""
-    painter = paint(xvfb.name, Rect(0, 0, 1920, 1080))
-    monkeypatch.setenv("DISPLAY", xvfb.name)  # the capture layer grabs the display Qt is on
-    yield xvfb
-    painter.communicate(timeout=10)
-
-
-@pytest.fixture
 def later_window(painted: XDisplay) -> Iterator[object]:
     """Starts, on demand, a window with other content over most of the screen."""
     started: list[subprocess.Popen[str]] = []
@@ -115,20 +89,6 @@ def later_window(painted: XDisplay) -> Iterator[object]:
     yield start
     for painter in started:
         painter.communicate(timeout=10)
-
-
-@pytest.fixture
-def desktop(qtbot, desktop_factory, seeded: SeededStore) -> DesktopApp:
-    app = desktop_factory(seeded.location)
-    app.start()
-    unlock_through_window(qtbot, app)
-    qtbot.waitUntil(lambda: app.main_window.incidents.rowCount() == 3)
-    return app
-
-
-def main(desktop: DesktopApp) -> MainWindow:
-    assert desktop.main_window is not None
-    return desktop.main_window
 
 
 def frozen_overlays(qtbot, window: MainWindow) -> CaptureFlow:  # type: ignore[no-untyped-def]

@@ -12,26 +12,9 @@ from PySide6.QtWidgets import QApplication
 
 from harmonize_evidence.domain.model import Category
 from harmonize_evidence.ui.app import DesktopApp
-from harmonize_evidence.ui.main_window import MainWindow
 from harmonize_evidence.ui.models import IncidentTableModel
 from tests.ui.conftest import SeededStore
-from tests.ui.helpers import png_file, type_text, unlock_through_window, wait_for_message
-
-
-@pytest.fixture
-def desktop(qtbot, desktop_factory, seeded: SeededStore) -> DesktopApp:
-    app = desktop_factory(seeded.location)
-    app.start()
-    unlock_through_window(qtbot, app)
-    window = app.main_window
-    qtbot.waitUntil(lambda: window.incidents.rowCount() == 3)
-    qtbot.waitUntil(lambda: window.incident_view.incident is not None)
-    return app
-
-
-def main(desktop: DesktopApp) -> MainWindow:
-    assert desktop.main_window is not None
-    return desktop.main_window
+from tests.ui.helpers import main, png_file, type_text, wait_for_message
 
 
 def test_main_window_shows_the_newest_incident_with_its_exhibits(
