@@ -148,6 +148,7 @@ clocked("harmonize_evidence.export.pades", "sign_pdf", "PAdES signature (pyHanko
 started = time.perf_counter()
 result =""",
 ).replace('"imports": imports,', '"imports": imports, "steps": steps,')
+assert "steps = {{}}" in _OURS_SPLIT and '"steps": steps' in _OURS_SPLIT, "_OURS changed shape"
 
 # Only the libraries an export must use: the floor of any export's memory in Python.
 _LIBRARY_FLOOR = """
