@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.model import Producer, Role
@@ -24,6 +25,15 @@ from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.store import StoreLocation, create_store, open_store
 
 PASSPHRASE = "correct horse battery staple"
+
+# Property tests explore user input; wall-clock deadlines would make them flaky on a busy 2-core
+# machine, and fixtures that make real stores are meant to be shared across examples.
+settings.register_profile(
+    "default",
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile("default")
 REPO = Path(__file__).resolve().parent.parent
 
 
