@@ -27,7 +27,9 @@ from harmonize_evidence.vault import keychain
 from harmonize_evidence.vault.database import IdentityRecord, open_database
 from harmonize_evidence.vault.files import make_private_directory, sync_directory
 from harmonize_evidence.vault.keys import (
+    STANDARD_COST,
     KeyFile,
+    PassphraseCost,
     check_new_passphrase,
     new_database_key,
     new_recovery_key,
@@ -91,10 +93,13 @@ def create_store(
     clock: Clock,
     *,
     keychain_cache: bool = False,
+    passphrase_cost: PassphraseCost = STANDARD_COST,
 ) -> tuple[EvidenceStore, str]:
     """Create a store with its signing identity; returns it open, and the recovery key.
 
     Nothing is left behind if any step fails, including a keychain that cannot be used.
+    ``passphrase_cost`` exists for the test suite's template stores; the command line and the
+    GUI never pass it, so every store a user makes has the standard cost.
     """
     if location.exists() or location.database.exists():
         raise StoreExists(
@@ -111,7 +116,12 @@ def create_store(
     key = new_database_key()
     recovery_key = new_recovery_key()
     key_file = KeyFile.create(
-        key, passphrase, recovery_key, page_size=CIPHER_PAGE_SIZE, keychain=keychain_cache
+        key,
+        passphrase,
+        recovery_key,
+        page_size=CIPHER_PAGE_SIZE,
+        keychain=keychain_cache,
+        cost=passphrase_cost,
     )
     if keychain_cache:
         keychain.store_key(key_file.store_id, key)  # before anything is written to disk

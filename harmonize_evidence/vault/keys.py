@@ -35,6 +35,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import unicodedata
 import uuid
@@ -57,10 +58,36 @@ KEY_BYTES = 32
 RECOVERY_BYTES = 20
 PASSPHRASE_MIN_LENGTH = 8
 
-# Argon2id cost: about 0.4 s and 256 MiB on a 2-core machine (see tests/benchmarks/store.py).
-ARGON2_MEMORY_KIB = 262144
-ARGON2_ITERATIONS = 2
-ARGON2_LANES = 4
+
+@dataclass(frozen=True)
+class PassphraseCost:
+    """The Argon2id cost of wrapping the key under a passphrase."""
+
+    memory_kib: int
+    """Memory in KiB."""
+    iterations: int
+    """Passes over the memory."""
+    lanes: int
+    """Degree of parallelism."""
+
+
+# About 0.4 s and 256 MiB on a 2-core machine (see tests/benchmarks/store.py). Every store a
+# user makes, and every passphrase a user sets, uses this cost; a lower one can be asked for only
+# by code (the test suite's template stores), never from the command line, the GUI or a variable.
+STANDARD_COST = PassphraseCost(memory_kib=262144, iterations=2, lanes=4)
+
+# Bounds on what a key file may ask for. The key file is read before anything is unlocked, so a
+# damaged or hostile one must not be able to make the program allocate gigabytes or spin for
+# minutes: anything outside these bounds is refused as damage before the KDF runs. The upper
+# bounds leave room for stronger settings in later versions (4 times the memory, 5 times the
+# passes); the lower ones are Argon2id's own minimums.
+MAX_MEMORY_KIB = 4 * STANDARD_COST.memory_kib
+MAX_ITERATIONS = 10
+MAX_LANES = 16
+SALT_BYTES = 16
+NONCE_BYTES = 12
+WRAPPED_KEY_BYTES = KEY_BYTES + 16  # the key and its GCM tag
+MIN_PAGE_SIZE, MAX_PAGE_SIZE = 512, 65536  # SQLCipher's page sizes are powers of two in this range
 
 _KEY_CHECK_LABEL = b"harmonize-evidence key check"
 _RECOVERY_TRANSLATION = str.maketrans({"0": "O", "1": "I", "8": "B"})
@@ -116,24 +143,120 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _unb64(text: Any) -> bytes:
-    if not isinstance(text, str):
-        raise ValueError("expected base64 text")
-    return base64.b64decode(text, validate=True)
+def _unb64(text: Any, length: int, what: str) -> bytes:
+    """Decode base64 that must hold exactly ``length`` bytes, or :class:`KeyFileDamaged`."""
+    if not isinstance(text, str) or len(text) > 4 * length:
+        raise KeyFileDamaged(what)
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError as exc:
+        raise KeyFileDamaged(what) from exc
+    if len(raw) != length:
+        raise KeyFileDamaged(what)
+    return raw
+
+
+class KeyFileDamaged(ValueError):
+    """A value of the key file that cannot be right; names it for the user's sentence."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def _bounded_int(slot: dict[str, Any], name: str, low: int, high: int, what: str) -> int:
+    value = slot.get(name)
+    if type(value) is not int or not low <= value <= high:
+        raise KeyFileDamaged(what)
+    return value
 
 
 def _aad(store_id: str, slot: str) -> bytes:
     return f"{KEY_FILE_FORMAT}/{KEY_FILE_VERSION}|{store_id}|{slot}".encode()
 
 
-def _argon2(passphrase: str, salt: bytes, memory_kib: int, iterations: int, lanes: int) -> bytes:
-    kdf = Argon2id(salt=salt, length=32, iterations=iterations, lanes=lanes, memory_cost=memory_kib)
+def _argon2(passphrase: str, salt: bytes, cost: PassphraseCost) -> bytes:
+    kdf = Argon2id(
+        salt=salt,
+        length=32,
+        iterations=cost.iterations,
+        lanes=cost.lanes,
+        memory_cost=cost.memory_kib,
+    )
     return kdf.derive(normalise_passphrase(passphrase))
 
 
 def _hkdf(recovery: bytes, salt: bytes) -> bytes:
     kdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"harmonize-evidence recovery")
     return kdf.derive(recovery)
+
+
+@dataclass(frozen=True)
+class WrappedKey:
+    """The database key wrapped once (AES-256-GCM), and how the wrapping key is derived."""
+
+    kdf: str
+    """``argon2id`` (the passphrase) or ``hkdf-sha256`` (the recovery key)."""
+    salt: bytes
+    """The KDF's salt (16 bytes)."""
+    nonce: bytes
+    """The GCM nonce (12 bytes)."""
+    wrapped_key: bytes
+    """The encrypted key and its tag (48 bytes)."""
+    cost: PassphraseCost | None = None
+    """Argon2id's cost; ``None`` for the recovery key."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The slot as it is written in the key file."""
+        document: dict[str, Any] = {"kdf": self.kdf}
+        if self.cost is not None:
+            document.update(
+                memory_kib=self.cost.memory_kib,
+                iterations=self.cost.iterations,
+                lanes=self.cost.lanes,
+            )
+        document.update(
+            salt=_b64(self.salt), nonce=_b64(self.nonce), wrapped_key=_b64(self.wrapped_key)
+        )
+        return document
+
+    @classmethod
+    def from_json(cls, slot: Any, name: str) -> WrappedKey:
+        """Read one slot, refusing any value outside its bounds (:class:`KeyFileDamaged`)."""
+        if not isinstance(slot, dict):
+            raise KeyFileDamaged(f"its {name} entry is missing")
+        expected = "argon2id" if name == "passphrase" else "hkdf-sha256"
+        if slot.get("kdf") != expected:
+            raise KeyFileDamaged(f"its {name} entry names an unknown key derivation")
+        cost = None
+        if name == "passphrase":
+            lanes = _bounded_int(slot, "lanes", 1, MAX_LANES, "its passphrase lanes are not valid")
+            cost = PassphraseCost(
+                memory_kib=_bounded_int(
+                    slot,
+                    "memory_kib",
+                    8 * lanes,
+                    MAX_MEMORY_KIB,
+                    "its passphrase memory cost is not valid",
+                ),
+                iterations=_bounded_int(
+                    slot,
+                    "iterations",
+                    1,
+                    MAX_ITERATIONS,
+                    "its passphrase iteration count is not valid",
+                ),
+                lanes=lanes,
+            )
+        return cls(
+            kdf=expected,
+            salt=_unb64(slot.get("salt"), SALT_BYTES, f"its {name} salt is not valid"),
+            nonce=_unb64(slot.get("nonce"), NONCE_BYTES, f"its {name} nonce is not valid"),
+            wrapped_key=_unb64(
+                slot.get("wrapped_key"), WRAPPED_KEY_BYTES, f"its wrapped {name} key is not valid"
+            ),
+            cost=cost,
+        )
 
 
 @dataclass(frozen=True)
@@ -144,12 +267,19 @@ class KeyFile:
     cipher_page_size: int
     keychain: bool
     key_check: str
-    passphrase_slot: dict[str, Any]
-    recovery_slot: dict[str, Any]
+    passphrase_slot: WrappedKey
+    recovery_slot: WrappedKey
 
     @classmethod
     def create(
-        cls, key: bytes, passphrase: str, recovery_key: str, *, page_size: int, keychain: bool
+        cls,
+        key: bytes,
+        passphrase: str,
+        recovery_key: str,
+        *,
+        page_size: int,
+        keychain: bool,
+        cost: PassphraseCost = STANDARD_COST,
     ) -> KeyFile:
         """Wrap ``key`` under both the passphrase and the recovery key."""
         store_id = str(uuid.uuid4())
@@ -158,22 +288,16 @@ class KeyFile:
             cipher_page_size=page_size,
             keychain=keychain,
             key_check=key_check(key),
-            passphrase_slot=_wrap_with_passphrase(key, passphrase, store_id),
+            passphrase_slot=_wrap_with_passphrase(key, passphrase, store_id, cost),
             recovery_slot=_wrap_with_recovery(key, recovery_key_bytes(recovery_key), store_id),
         )
 
     def unwrap_with_passphrase(self, passphrase: str) -> bytes:
         """The database key, or :class:`StoreLocked` if the passphrase is wrong."""
         slot = self.passphrase_slot
+        assert slot.cost is not None  # from_json and create always set it
         try:
-            wrapping = _argon2(
-                passphrase,
-                _unb64(slot["salt"]),
-                int(slot["memory_kib"]),
-                int(slot["iterations"]),
-                int(slot["lanes"]),
-            )
-            return self._unwrap(wrapping, slot, "passphrase")
+            return self._unwrap(_argon2(passphrase, slot.salt, slot.cost), slot, "passphrase")
         except InvalidTag as exc:
             raise StoreLocked(
                 "That passphrase is not right; try again, or use the recovery key "
@@ -184,7 +308,7 @@ class KeyFile:
         """The database key, or :class:`StoreLocked` if the recovery key is wrong."""
         slot = self.recovery_slot
         try:
-            wrapping = _hkdf(recovery_key_bytes(recovery_key), _unb64(slot["salt"]))
+            wrapping = _hkdf(recovery_key_bytes(recovery_key), slot.salt)
             return self._unwrap(wrapping, slot, "recovery")
         except InvalidTag as exc:
             raise StoreLocked(
@@ -192,21 +316,23 @@ class KeyFile:
             ) from exc
 
     def with_new_passphrase(self, key: bytes, passphrase: str) -> KeyFile:
-        """A copy whose passphrase slot wraps ``key`` under a new passphrase (fresh salt)."""
-        return replace(self, passphrase_slot=_wrap_with_passphrase(key, passphrase, self.store_id))
+        """A copy whose passphrase slot wraps ``key`` under a new passphrase (fresh salt).
+
+        A passphrase the user sets always gets the standard cost.
+        """
+        return replace(
+            self,
+            passphrase_slot=_wrap_with_passphrase(key, passphrase, self.store_id, STANDARD_COST),
+        )
 
     def matches(self, key: bytes) -> bool:
         """Whether ``key`` is this store's key (used to check a key from the keychain)."""
         return hmac.compare_digest(key_check(key), self.key_check)
 
-    def _unwrap(self, wrapping: bytes, slot: dict[str, Any], name: str) -> bytes:
-        try:
-            nonce, wrapped = _unb64(slot["nonce"]), _unb64(slot["wrapped_key"])
-        except (KeyError, ValueError) as exc:
-            raise StoreDamaged(_KEY_FILE_DAMAGED) from exc
-        key = AESGCM(wrapping).decrypt(nonce, wrapped, _aad(self.store_id, name))
+    def _unwrap(self, wrapping: bytes, slot: WrappedKey, name: str) -> bytes:
+        key = AESGCM(wrapping).decrypt(slot.nonce, slot.wrapped_key, _aad(self.store_id, name))
         if not self.matches(key):
-            raise StoreDamaged(_KEY_FILE_DAMAGED)
+            raise StoreDamaged(_damaged("the key it unwraps does not match its key check"))
         return key
 
     def to_json(self) -> bytes:
@@ -218,30 +344,51 @@ class KeyFile:
             "cipher_page_size": self.cipher_page_size,
             "keychain": self.keychain,
             "key_check": self.key_check,
-            "passphrase": self.passphrase_slot,
-            "recovery": self.recovery_slot,
+            "passphrase": self.passphrase_slot.to_json(),
+            "recovery": self.recovery_slot.to_json(),
         }
         return json.dumps(document, indent=2).encode("utf-8") + b"\n"
 
     @classmethod
     def from_json(cls, data: bytes) -> KeyFile:
-        """Parse a key file, or :class:`StoreDamaged` if it is not one we can read."""
+        """Parse a key file, or :class:`StoreDamaged` naming what cannot be right in it."""
         try:
-            document = json.loads(data)
-            if document.get("format") != KEY_FILE_FORMAT:
-                raise ValueError("wrong format")
+            if len(data) > MAX_KEY_FILE_BYTES:
+                raise KeyFileDamaged("it is far larger than a key file")
+            try:
+                document = json.loads(data)
+            except (ValueError, RecursionError) as exc:
+                raise KeyFileDamaged("it is not readable JSON") from exc
+            if not isinstance(document, dict) or document.get("format") != KEY_FILE_FORMAT:
+                raise KeyFileDamaged("it is not a key file of this program")
             if document.get("version") != KEY_FILE_VERSION:
-                raise ValueError("unknown version")
+                raise KeyFileDamaged("it is of a version this program does not know")
+            store_id = document.get("store_id")
+            if not isinstance(store_id, str) or not _is_uuid(store_id):
+                raise KeyFileDamaged("its store id is not valid")
+            page_size = document.get("cipher_page_size")
+            if (
+                type(page_size) is not int
+                or not MIN_PAGE_SIZE <= page_size <= MAX_PAGE_SIZE
+                or page_size & (page_size - 1)
+            ):
+                raise KeyFileDamaged("its page size is not valid")
+            keychain = document.get("keychain")
+            if not isinstance(keychain, bool):
+                raise KeyFileDamaged("its keychain setting is not valid")
+            check = document.get("key_check")
+            if not isinstance(check, str) or not _HEX64.fullmatch(check):
+                raise KeyFileDamaged("its key check is not valid")
             return cls(
-                store_id=str(document["store_id"]),
-                cipher_page_size=int(document["cipher_page_size"]),
-                keychain=bool(document["keychain"]),
-                key_check=str(document["key_check"]),
-                passphrase_slot=dict(document["passphrase"]),
-                recovery_slot=dict(document["recovery"]),
+                store_id=store_id,
+                cipher_page_size=page_size,
+                keychain=keychain,
+                key_check=check,
+                passphrase_slot=WrappedKey.from_json(document.get("passphrase"), "passphrase"),
+                recovery_slot=WrappedKey.from_json(document.get("recovery"), "recovery"),
             )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise StoreDamaged(_KEY_FILE_DAMAGED) from exc
+        except KeyFileDamaged as exc:
+            raise StoreDamaged(_damaged(exc.what)) from exc
 
     def save(self, path: Path) -> None:
         """Write the key file atomically, private to the user."""
@@ -251,43 +398,49 @@ class KeyFile:
     def load(cls, path: Path) -> KeyFile:
         """Read the key file at ``path``."""
         try:
-            return cls.from_json(path.read_bytes())
+            with path.open("rb") as file:
+                data = file.read(MAX_KEY_FILE_BYTES + 1)
         except OSError as exc:
-            raise StoreDamaged(_KEY_FILE_DAMAGED) from exc
+            raise StoreDamaged(
+                f"The store's key file {path} cannot be read ({exc.strerror or exc}); check the "
+                "folder's permissions, or restore key.json from a backup of the store folder."
+            ) from exc
+        return cls.from_json(data)
 
 
-_KEY_FILE_DAMAGED = (
-    "The store's key file is damaged or unreadable; restore key.json from a backup "
-    "of the store folder."
-)
+# A key file is under 1 KiB; anything far larger is not one (and is not worth parsing).
+MAX_KEY_FILE_BYTES = 64 * 1024
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
+
+
+def _damaged(what: str) -> str:
+    return (
+        f"The store's key file is damaged ({what}); restore key.json from a backup of the store "
+        "folder."
+    )
 
 
 def _wrap(key: bytes, wrapping: bytes, store_id: str, slot: str) -> tuple[bytes, bytes]:
-    nonce = secrets.token_bytes(12)
+    nonce = secrets.token_bytes(NONCE_BYTES)
     return nonce, AESGCM(wrapping).encrypt(nonce, key, _aad(store_id, slot))
 
 
-def _wrap_with_passphrase(key: bytes, passphrase: str, store_id: str) -> dict[str, Any]:
-    salt = secrets.token_bytes(16)
-    wrapping = _argon2(passphrase, salt, ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES)
-    nonce, wrapped = _wrap(key, wrapping, store_id, "passphrase")
-    return {
-        "kdf": "argon2id",
-        "memory_kib": ARGON2_MEMORY_KIB,
-        "iterations": ARGON2_ITERATIONS,
-        "lanes": ARGON2_LANES,
-        "salt": _b64(salt),
-        "nonce": _b64(nonce),
-        "wrapped_key": _b64(wrapped),
-    }
+def _wrap_with_passphrase(
+    key: bytes, passphrase: str, store_id: str, cost: PassphraseCost
+) -> WrappedKey:
+    salt = secrets.token_bytes(SALT_BYTES)
+    nonce, wrapped = _wrap(key, _argon2(passphrase, salt, cost), store_id, "passphrase")
+    return WrappedKey("argon2id", salt, nonce, wrapped, cost)
 
 
-def _wrap_with_recovery(key: bytes, recovery: bytes, store_id: str) -> dict[str, Any]:
-    salt = secrets.token_bytes(16)
+def _wrap_with_recovery(key: bytes, recovery: bytes, store_id: str) -> WrappedKey:
+    salt = secrets.token_bytes(SALT_BYTES)
     nonce, wrapped = _wrap(key, _hkdf(recovery, salt), store_id, "recovery")
-    return {
-        "kdf": "hkdf-sha256",
-        "salt": _b64(salt),
-        "nonce": _b64(nonce),
-        "wrapped_key": _b64(wrapped),
-    }
+    return WrappedKey("hkdf-sha256", salt, nonce, wrapped)

@@ -229,8 +229,8 @@ def test_a_damaged_key_file_on_start_gives_a_clear_dialog(
     desktop.start()
     box = wait_for_message(qtbot)
     assert box.text() == (
-        "The store's key file is damaged or unreadable; restore key.json from a backup "
-        "of the store folder."
+        "The store's key file is damaged (it is not readable JSON); restore key.json from a "
+        "backup of the store folder."
     )
     box.close()
     qtbot.waitUntil(lambda: desktop.exit_code == 4)
