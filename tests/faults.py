@@ -1,0 +1,72 @@
+"""Real faults for tests: a disk that fills up.
+
+``small_tmpfs`` mounts a real, tiny tmpfs (it needs root, or a container that allows ``mount``;
+the test is skipped with the reason where mounting is not permitted), so a write fails with the
+kernel's own ``ENOSPC`` rather than a fake one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@contextlib.contextmanager
+def small_tmpfs(path: Path, size: int) -> Iterator[Path]:
+    """Mount a tmpfs of ``size`` bytes (rounded up to whole pages) on ``path``, created if needed.
+
+    Yields ``path``; unmounts it afterwards (lazily if something still holds it open). Skips the
+    test, naming the reason, where ``mount`` is missing or not permitted.
+    """
+    if shutil.which("mount") is None or shutil.which("umount") is None:
+        pytest.skip("mount and umount are not installed, so no small disk can be made to fill")
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs to fill needs root, and the tests do not run as root")
+    path.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"mounting a small tmpfs is not permitted here: {mounted.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        unmounted = subprocess.run(
+            ["umount", str(path)], capture_output=True, timeout=30, check=False
+        )
+        if unmounted.returncode != 0:
+            lazy = ["umount", "-l", str(path)]
+            subprocess.run(lazy, capture_output=True, timeout=30, check=False)
+
+
+def fill_disk(folder: Path, leave_free: int = 0) -> Path:
+    """Write a filler file in ``folder`` until at most ``leave_free`` bytes are left on its disk.
+
+    Returns the filler's path (delete it to give the space back).
+    """
+    filler = folder / "filler.bin"
+    block = b"\0" * 65536
+    with filler.open("wb", buffering=0) as out:
+        while True:
+            disk = os.statvfs(folder)
+            free = disk.f_bavail * disk.f_frsize
+            if free <= leave_free:
+                break
+            try:
+                out.write(block[: max(1, min(len(block), free - leave_free))])
+            except OSError as exc:
+                if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                    raise
+                break
+    return filler
