@@ -23,6 +23,7 @@ from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.model import Producer, Role
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.store import StoreLocation, create_store, open_store
+from harmonize_evidence.vault.keys import PassphraseCost
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -48,6 +49,12 @@ def producer() -> Producer:
     return Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
 
 
+# Argon2id at its minimum, for the stores the tests make by the hundred. The standard cost
+# (256 MiB, about 0.4 s per unlock) is what every user's store gets; tests of the cost itself and
+# of `init` use it. The key file records the cost, so the real program opens these stores as is.
+TEST_COST = PassphraseCost(memory_kib=8, iterations=1, lanes=1)
+
+
 @dataclass
 class MadeStore:
     location: StoreLocation
@@ -55,13 +62,39 @@ class MadeStore:
     passphrase: str = PASSPHRASE
 
 
+class StoreTemplates:
+    """Stores made once per test session and copied for each test that needs one."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._made: dict[tuple[Producer, str], MadeStore] = {}
+
+    def copy(self, destination: Path, producer: Producer, clock: Any) -> MadeStore:
+        """A fresh copy, at ``destination``, of a store made by ``producer`` at ``clock.now()``."""
+        key = (producer, clock.now().isoformat() if isinstance(clock, FixedClock) else "system")
+        template = self._made.get(key)
+        if template is None:
+            location = StoreLocation(self.folder / f"template-{len(self._made)}")
+            made, recovery_key = create_store(
+                location, producer, PASSPHRASE, clock, passphrase_cost=TEST_COST
+            )
+            made.close()
+            template = self._made[key] = MadeStore(location, recovery_key)
+        shutil.copytree(template.location.directory, destination)
+        return MadeStore(StoreLocation(destination), template.recovery_key)
+
+
+@pytest.fixture(scope="session")
+def store_templates(tmp_path_factory: pytest.TempPathFactory) -> StoreTemplates:
+    return StoreTemplates(tmp_path_factory.mktemp("store-templates"))
+
+
 @pytest.fixture
-def made_store(tmp_path: Path, producer: Producer, clock: FixedClock) -> MadeStore:
-    """A real store on disk, closed again."""
-    location = StoreLocation(tmp_path / "store")
-    store, recovery_key = create_store(location, producer, PASSPHRASE, clock)
-    store.close()
-    return MadeStore(location, recovery_key)
+def made_store(
+    tmp_path: Path, producer: Producer, clock: FixedClock, store_templates: StoreTemplates
+) -> MadeStore:
+    """A real store on disk, closed again (a copy of one made once per session)."""
+    return store_templates.copy(tmp_path / "store", producer, clock)
 
 
 @pytest.fixture
@@ -144,12 +177,19 @@ def cli(tmp_path: Path, cli_env: dict[str, str]) -> Cli:
     return Cli(tmp_path / "cli-store", cli_env)
 
 
+CLI_PRODUCER = Producer("Zoë Lane", "ZL", "Oak Hill", Role.STAFF)
+
+
 @pytest.fixture
-def initialised_cli(cli: Cli) -> Cli:
-    """The command line against an initialised store."""
-    result = cli("--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak Hill")
-    assert result.code == 0, result.stderr + result.stdout
-    cli.recovery_key = result.json["recovery_key"]  # type: ignore[attr-defined]
+def initialised_cli(cli: Cli, store_templates: StoreTemplates) -> Cli:
+    """The command line against an initialised store (as ``init`` makes it, on the real clock).
+
+    A copy of a store made once per session; tests of ``init`` itself use the ``cli`` fixture.
+    """
+    from harmonize_evidence.services.clock import SystemClock
+
+    made = store_templates.copy(cli.store_dir, CLI_PRODUCER, SystemClock())
+    cli.recovery_key = made.recovery_key  # type: ignore[attr-defined]
     return cli
 
 

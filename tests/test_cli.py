@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSPHRASE, Cli, CliResult, SecretService, private_env
+from tests.conftest import (
+    CLI_PRODUCER,
+    PASSPHRASE,
+    Cli,
+    CliResult,
+    SecretService,
+    StoreTemplates,
+    private_env,
+)
 
 
 def _new_incident(cli: Cli, title: str = "Posts about Ms Lane") -> str:
@@ -97,11 +105,13 @@ def test_a_full_case_from_the_command_line(initialised_cli: Cli, tmp_path: Path)
 
 
 @pytest.fixture(scope="module")
-def shared_cli(tmp_path_factory: pytest.TempPathFactory) -> Cli:
+def shared_cli(tmp_path_factory: pytest.TempPathFactory, store_templates: StoreTemplates) -> Cli:
     """One initialised store with one empty incident, shared by the bad-input cases."""
+    from harmonize_evidence.services.clock import SystemClock
+
     base = tmp_path_factory.mktemp("shared")
     cli = Cli(base / "store", private_env(base / "home"))
-    assert cli("init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak").code == 0
+    store_templates.copy(cli.store_dir, CLI_PRODUCER, SystemClock())
     _new_incident(cli)
     return cli
 

@@ -13,7 +13,7 @@ import pytest
 
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.services.store import StoreLocation
-from tests.conftest import PASSPHRASE, XDisplay
+from tests.conftest import PASSPHRASE, TEST_COST, XDisplay
 from tests.ui.helpers import paint, png_file, unlock_through_window
 
 
@@ -100,7 +100,9 @@ def _seed(folder: Path) -> tuple[StoreLocation, str, str, str]:
     location = StoreLocation(folder / "store")
     producer = Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
     moments = [datetime(2026, 11, day, 20, 0, tzinfo=UTC) for day in (18, 19, 20, 21)]
-    store, _ = create_store(location, producer, PASSPHRASE, FixedClock(moments[0]))
+    store, _ = create_store(
+        location, producer, PASSPHRASE, FixedClock(moments[0]), passphrase_cost=TEST_COST
+    )
     with store:
         store.clock = FixedClock(moments[1])
         closed = store.new_incident(
