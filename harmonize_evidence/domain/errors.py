@@ -72,6 +72,14 @@ class EnvironmentProblem(HarmonizeError):
     exit_code = 5
 
 
+class DiskFull(EnvironmentProblem):
+    """The disk has no room for what was being written; nothing already saved is lost (exit 5)."""
+
+
+class StoreReadOnly(EnvironmentProblem):
+    """The store's folder (or its disk) cannot be written; it can still be read (exit 5)."""
+
+
 class VerificationFailed(HarmonizeError):
     """Verification found at least one problem (exit 1)."""
 
