@@ -70,3 +70,59 @@ def fill_disk(folder: Path, leave_free: int = 0) -> Path:
                     raise
                 break
     return filler
+
+
+@contextlib.contextmanager
+def read_only_folder(folder: Path) -> Iterator[Path]:
+    """Make ``folder`` read-only in place with a read-only bind mount over it; undone afterwards.
+
+    The kernel then refuses every write in the folder with ``EROFS``, root's too (as root, a
+    ``chmod`` would not stop anything). Skips the test, naming the reason, where ``mount`` is
+    missing or not permitted.
+    """
+    if shutil.which("mount") is None or shutil.which("umount") is None:
+        pytest.skip("mount and umount are not installed, so no folder can be made read-only")
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        pytest.skip("a read-only bind mount needs root, and the tests do not run as root")
+    bound = subprocess.run(
+        ["mount", "--bind", str(folder), str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    if bound.returncode != 0:
+        pytest.skip(f"a bind mount is not permitted here: {bound.stderr.strip()}")
+    try:
+        subprocess.run(
+            ["mount", "-o", "remount,bind,ro", str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        yield folder
+    finally:
+        unmounted = subprocess.run(
+            ["umount", str(folder)], capture_output=True, timeout=30, check=False
+        )
+        if unmounted.returncode != 0:
+            lazy = ["umount", "-l", str(folder)]
+            subprocess.run(lazy, capture_output=True, timeout=30, check=False)
+
+
+# Root ignores a folder's mode through these capabilities; without them it is refused like anyone.
+_PERMISSION_OVERRIDES = "-dac_override,-dac_read_search,-fowner"
+
+
+def honouring_file_modes(command: list[str]) -> list[str]:
+    """``command`` as a child that is refused by file modes (``chmod``), even when we are root.
+
+    As root the child runs under ``setpriv`` without the capabilities that override file modes;
+    as anyone else it runs as it is. Skips the test where ``setpriv`` is missing.
+    """
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return command
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is not installed, so root cannot be refused by a chmod")
+    return ["setpriv", f"--bounding-set={_PERMISSION_OVERRIDES}", "--", *command]
