@@ -16,7 +16,6 @@ import sys
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,60 +50,19 @@ from harmonize_evidence.services.capturing import (
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.store import open_store
 from tests.conftest import (
+    CLI_PRODUCER,
     PASSPHRASE,
     Cli,
     MadeStore,
+    StoreTemplates,
     XDisplay,
     fill_root,
     private_env,
     start_xvfb,
     stop_xvfb,
 )
+from tests.painted import PAINTER, TITLE, PaintedScreen, paint_known_content
 from tests.screen_painter import _pattern_image, pattern_colour
-
-PAINTER = Path(__file__).with_name("screen_painter.py")
-TITLE = "Known content — Zoë's post"
-
-
-@dataclass
-class PaintedScreen:
-    display: XDisplay
-    painter: subprocess.Popen[str]
-    virtual: Rect
-
-    @property
-    def name(self) -> str:
-        return self.display.name
-
-
-def _paint(display: XDisplay, virtual: Rect) -> subprocess.Popen[str]:
-    painter = subprocess.Popen(
-        [
-            sys.executable,
-            str(PAINTER),
-            "--display",
-            display.name,
-            "--geometry",
-            str(virtual),
-            "--title",
-            TITLE,
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert painter.stdout is not None
-    assert painter.stdout.readline().strip() == "ready"
-    import mss
-
-    deadline = time.monotonic() + 20
-    with mss.MSS(display=display.name) as grabber:
-        while True:
-            shot = grabber.grab({"left": 0, "top": 0, "width": 64, "height": 64})
-            if shot.pixel(61, 37) == pattern_colour(61, 37):
-                return painter
-            assert time.monotonic() < deadline, "the known content never appeared on the screen"
-            time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +70,7 @@ def screen() -> Iterator[PaintedScreen]:
     """A 1920x1080 display showing the known pattern in a window titled TITLE."""
     display = start_xvfb(((1920, 1080),))
     virtual = Rect(0, 0, 1920, 1080)
-    painter = _paint(display, virtual)
+    painter = paint_known_content(display, virtual)
     yield PaintedScreen(display, painter, virtual)
     painter.communicate(timeout=10)
     stop_xvfb(display)
@@ -181,23 +139,24 @@ def two_monitors() -> Iterator[PaintedScreen]:
         display, [("LEFT", Rect(0, 0, 800, 600)), ("RIGHT", Rect(800, 0, 640, 480))][::-1]
     )
     virtual = Rect(0, 0, 1440, 600)
-    painter = _paint(display, virtual)
+    painter = paint_known_content(display, virtual)
     yield PaintedScreen(display, painter, virtual)
     painter.communicate(timeout=10)
     stop_xvfb(display)
 
 
 @pytest.fixture(scope="module")
-def shared_cli(tmp_path_factory: pytest.TempPathFactory) -> Cli:
+def shared_cli(tmp_path_factory: pytest.TempPathFactory, store_templates: StoreTemplates) -> Cli:
     """One initialised store for this module's command-line tests (each opens its own incident).
 
-    Initialising costs two memory-hard key derivations, so it is done once here; the
-    environment is private in the same way as conftest's ``cli_env``.
+    The store is a copy of the session's template; the environment is private in the same way
+    as conftest's ``cli_env``.
     """
+    from harmonize_evidence.services.clock import SystemClock
+
     root = tmp_path_factory.mktemp("capture-cli")
     cli = Cli(root / "store", private_env(root / "home"))
-    result = cli("--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak")
-    assert result.code == 0, result.stderr + result.stdout
+    store_templates.copy(cli.store_dir, CLI_PRODUCER, SystemClock())
     return cli
 
 
