@@ -1,0 +1,129 @@
+"""A teacher keeps a record from the command line; a police officer checks the bundle.
+
+The school's policy: keep "screen prints of messages or web pages" with "the time, date and
+address of site", and hand them on. Here a teacher sets up the program, captures a region of a real
+screen with the post's address, adds a screenshot taken on her phone, writes her account, and
+exports the bundle. The officer, without the program's store, checks it with ``verify-bundle``,
+``pdfsig``, ``sha256sum -c SHA256SUMS`` and the ``openssl`` lines in VERIFY.txt, and finds the
+teacher's words by searching the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from harmonize_evidence.capture import Rect
+from tests.conftest import Cli, start_xvfb, stop_xvfb
+from tests.journeys.officer import check_as_an_officer, tampered_copy, verify_bundle
+from tests.painted import TITLE, PaintedScreen, paint_known_content
+from tests.screen_painter import pattern_colour
+
+POST_URL = "https://www.instagram.com/p/Cx1Post/"
+ACCOUNT = (
+    "At 21:40 I was shown a post on Instagram about me by a parent. The comments under it were "
+    "posted by three accounts; one, signed Łukasz, names my classroom. Another is written as "
+    "محمد. I took the screenshots myself."
+)
+
+
+@pytest.fixture(scope="module")
+def screen() -> Iterator[PaintedScreen]:
+    """A 1920x1080 screen showing the post (the known pattern, in a titled window)."""
+    display = start_xvfb(((1920, 1080),))
+    virtual = Rect(0, 0, 1920, 1080)
+    painter = paint_known_content(display, virtual)
+    yield PaintedScreen(display, painter, virtual)
+    painter.communicate(timeout=10)
+    stop_xvfb(display)
+
+
+def ok(result):  # type: ignore[no-untyped-def]
+    assert result.code == 0, result.stderr + result.stdout
+    return result.json
+
+
+def test_a_teachers_capture_reaches_the_officer_intact_and_checkable(
+    cli: Cli, screen: PaintedScreen, tmp_path: Path
+) -> None:
+    # The teacher sets the program up (the real key derivation, the real identity).
+    made = ok(
+        cli("--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak Hill")
+    )
+    fingerprint = made["fingerprint"]
+    incident = ok(
+        cli(
+            "--json", "incident", "new", "--title", "Posts about Ms Lane on Instagram",
+            "--platform", "Instagram", "--people", "Pupil A; Pupil B",
+        )
+    )["id"]  # fmt: skip
+
+    # A region of the real screen, with the post's address.
+    region = Rect(200, 150, 640, 360)
+    captured = ok(
+        cli(
+            "--json", "capture", incident,
+            "--region", f"{region.left},{region.top},{region.width},{region.height}",
+            "--url", POST_URL, "--note", "The post and the first comments",
+            env={"DISPLAY": screen.name},
+        )
+    )  # fmt: skip
+    assert (captured["width"], captured["height"]) == (region.width, region.height)
+
+    # A screenshot taken on her phone and emailed to herself.
+    phone = tmp_path / "IMG_2041.PNG"
+    Image.new("RGB", (390, 844), (240, 240, 245)).save(phone)
+    added = ok(
+        cli(
+            "--json", "add", incident, str(phone), "--url", POST_URL,
+            "--note", "Screenshot on my phone, emailed to my school address",
+            "--posted-at", "2026-11-21T21:30:00+00:00",
+        )
+    )  # fmt: skip
+    ok(cli("--json", "note", incident, ACCOUNT))
+
+    out = tmp_path / "for the police"
+    out.mkdir()
+    exported = ok(cli("--json", "export", incident, "--out", str(out)))
+    bundle = Path(exported["bundle"])
+    assert bundle.parent == out and bundle.suffix == ".zip"
+    assert exported["sha256"] == hashlib.sha256(bundle.read_bytes()).hexdigest()
+    log = ok(cli("--json", "log", incident))["entries"]
+    assert log[-1]["action"] == "exported"
+    assert exported["sha256"] in json.dumps(log[-1])
+
+    # The officer has only the bundle, and no store.
+    officer_env = {**cli.env, "HOME": str(tmp_path / "officer")}
+    found = check_as_an_officer(bundle, fingerprint, tmp_path / "officer-work", officer_env)
+
+    # The screenshot in the bundle is exactly what was on the screen, byte for byte as stored.
+    manifest = json.loads((found.folder / "manifest.json").read_text(encoding="utf-8"))
+    files = {item["exhibit"]: item for item in manifest["items"]}
+    screenshot = files[captured["exhibit"]]
+    assert screenshot["sha256"] == captured["sha256"]
+    data = (found.folder / screenshot["file"]).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == captured["sha256"]
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    assert image.size == (region.width, region.height)
+    for x, y in ((0, 0), (639, 0), (0, 359), (639, 359), (321, 177)):
+        assert image.getpixel((x, y)) == pattern_colour(region.left + x, region.top + y)
+    phone_item = files[added["exhibit"]]
+    assert (found.folder / phone_item["file"]).read_bytes() == phone.read_bytes()
+
+    # What the officer searches the report for is there, as the teacher typed it.
+    text = found.report_text
+    for words in (incident, POST_URL, "Instagram", "posted by three accounts", "Łukasz", TITLE):
+        assert words in text, words
+    assert fingerprint in text.replace("\n", " ") or fingerprint[:47] in text
+
+    # A copy altered on the way is caught, and the altered file is named.
+    altered = tampered_copy(bundle, screenshot["file"], tmp_path / "altered.zip")
+    code, verdict = verify_bundle(altered, officer_env)
+    assert code == 1 and verdict["ok"] is False
+    assert any(screenshot["file"] in problem for problem in verdict["problems"]), verdict
