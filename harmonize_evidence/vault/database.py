@@ -29,10 +29,12 @@ import sqlcipher3
 from harmonize_evidence.domain.chain import CustodyEntry, StoredEntry
 from harmonize_evidence.domain.clock import format_utc, parse_utc
 from harmonize_evidence.domain.errors import (
+    DiskFull,
     EnvironmentProblem,
     HarmonizeError,
     NotFound,
     StoreDamaged,
+    StoreReadOnly,
 )
 from harmonize_evidence.domain.model import (
     Category,
@@ -43,6 +45,7 @@ from harmonize_evidence.domain.model import (
     Role,
     Status,
 )
+from harmonize_evidence.vault import disk
 from harmonize_evidence.vault.schema import CURRENT_VERSION, MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -54,33 +57,82 @@ _DAMAGED = (
     "The evidence store is damaged and cannot be read; do not add to it, and restore the store "
     "folder from a backup (the recovery key will still open it)."
 )
-_FULL = "The disk is full, so nothing was saved; free some space and try again."
 _BUSY = "The evidence store is busy in another Harmonize Evidence window; close it and try again."
+_KEPT_FOREVER = "The store refused to change a record that is kept forever, so nothing was changed."
+_READ_ONLY_UNFINISHED = (
+    "The evidence store's folder is read-only and its latest changes are still in "
+    "evidence.db-wal, which can only be read where the folder can be written; copy the whole "
+    "store folder to a folder you can write to and open it there."
+)
+_READ_ONLY_OLD_SCHEMA = (
+    "This store was made by an older version of Harmonize Evidence and must be updated before "
+    "it can be opened, which its read-only folder does not allow; copy the whole store folder "
+    "to a folder you can write to and open it there."
+)
+
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html), a stable part of its API.
+_SQLITE_PERM = 3
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
+_SQLITE_READONLY = 8
+_SQLITE_IOERR = 10
+_SQLITE_FULL = 13
+_SQLITE_CANTOPEN = 14
+_SQLITE_CONSTRAINT = 19
+# Codes that the operating system's refusal of a write can cause, among other things.
+_MAYBE_REFUSED = (_SQLITE_PERM, _SQLITE_IOERR, _SQLITE_CANTOPEN)
 
 
 @contextlib.contextmanager
-def translate_errors() -> Iterator[None]:
-    """Turn sqlcipher3 errors into the program's exceptions, keeping the cause for the log."""
+def translate_errors(folder: Path | None = None, *, opening: bool = False) -> Iterator[None]:
+    """Turn sqlcipher3 errors into the program's exceptions, keeping the cause for the log.
+
+    Errors are told apart by SQLite's result code, never by their wording. ``folder`` is the
+    store's folder: an error that a full disk or a read-only folder can cause (a file SQLite
+    could not open or write) is checked against the folder itself. ``opening`` picks the
+    sentences for a store being opened.
+    """
     try:
         yield
     except sqlcipher3.DatabaseError as exc:
-        raise _translated(exc) from exc
+        raise _translated(exc, folder, opening=opening) from exc
 
 
-def _translated(exc: sqlcipher3.DatabaseError) -> HarmonizeError:
-    text = str(exc).lower()
-    if "disk is full" in text:
-        return EnvironmentProblem(_FULL)
-    if "database is locked" in text or "database is busy" in text:
+def _result_code(exc: sqlcipher3.DatabaseError) -> int | None:
+    """SQLite's primary result code of ``exc`` (an extended code holds it in its low byte)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF
+    if isinstance(exc, sqlcipher3.IntegrityError):
+        return _SQLITE_CONSTRAINT
+    return None  # a sqlcipher3 without error codes: only the folder can say more
+
+
+def _translated(
+    exc: sqlcipher3.DatabaseError, folder: Path | None, *, opening: bool
+) -> HarmonizeError:
+    code = _result_code(exc)
+    name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
+    if code == _SQLITE_FULL:
+        log.warning("database error %s: %s", name, exc)
+        return DiskFull(disk.DISK_FULL_OPENING if opening else disk.DISK_FULL)
+    if code == _SQLITE_READONLY:
+        log.warning("database error %s: %s", name, exc)
+        return StoreReadOnly(disk.STORE_READ_ONLY)
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        log.warning("database error %s: %s", name, exc)
         return EnvironmentProblem(_BUSY)
-    if (
-        "append-only" in text
-        or "immutable" in text
-        or "purge" in text
-        or "cannot be deleted" in text
-    ):
-        return HarmonizeError(f"The store refused to change a record that is kept forever ({exc}).")
-    log.error("database error: %s", exc)
+    if code == _SQLITE_CONSTRAINT:
+        log.error("database refused a change (%s): %s", name, exc)
+        return HarmonizeError(_KEPT_FOREVER)
+    if folder is not None and (code is None or code in _MAYBE_REFUSED):
+        refusal = disk.folder_write_refusal(folder)
+        if refusal is not None:
+            log.warning("database error %s, and the store folder refuses writes: %s", name, exc)
+            if opening and isinstance(refusal, DiskFull):
+                return DiskFull(disk.DISK_FULL_OPENING)
+            return refusal
+    log.error("database error %s: %s", name, exc)
     return StoreDamaged(_DAMAGED)
 
 
@@ -99,10 +151,22 @@ class IdentityRecord:
 class Vault:
     """An open evidence database. Use :func:`open_database` to get one."""
 
-    def __init__(self, connection: sqlcipher3.Connection, path: Path, page_size: int) -> None:
+    def __init__(
+        self,
+        connection: sqlcipher3.Connection,
+        path: Path,
+        page_size: int,
+        *,
+        read_only: bool = False,
+    ) -> None:
         self._db = connection
         self.path = path
         self.page_size = page_size
+        self.read_only = read_only
+        """Opened read-only because its folder takes no writes (see :func:`open_database`)."""
+
+    def _errors(self) -> contextlib.AbstractContextManager[None]:
+        return translate_errors(self.path.parent)
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -112,7 +176,7 @@ class Vault:
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL)."""
-        with translate_errors():
+        with self._errors():
             self._db.close()
 
     def __enter__(self) -> Vault:
@@ -128,7 +192,7 @@ class Vault:
         Transactions nest: an inner one is a savepoint of the outer, so a use case made of
         smaller ones (flag an incident, then store an exhibit) still commits as one.
         """
-        with translate_errors():
+        with self._errors():
             if self._db.in_transaction:
                 self._db.execute("SAVEPOINT nested")
                 try:
@@ -149,13 +213,13 @@ class Vault:
 
     def schema_version(self) -> int:
         """The schema version of the open database."""
-        with translate_errors():
+        with self._errors():
             row = self._db.execute("SELECT version FROM schema_version").fetchone()
         return int(row[0])
 
     def integrity_problems(self) -> list[str]:
         """Pages whose encryption MAC fails, as SQLCipher names them (empty when intact)."""
-        with translate_errors():
+        with self._errors():
             rows = self._db.execute("PRAGMA cipher_integrity_check").fetchall()
         return [str(row[0]) for row in rows]
 
@@ -163,13 +227,13 @@ class Vault:
 
     def setting(self, key: str) -> str | None:
         """A stored setting, or None."""
-        with translate_errors():
+        with self._errors():
             row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
     def set_setting(self, key: str, value: str) -> None:
         """Store a setting."""
-        with translate_errors():
+        with self._errors():
             self._db.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -181,7 +245,7 @@ class Vault:
     def save_identity(self, record: IdentityRecord) -> None:
         """Store the producer and signing identity (once; the row can never change)."""
         p = record.producer
-        with translate_errors():
+        with self._errors():
             self._db.execute(
                 "INSERT INTO identity (id, name, initials, school, role, ca_cert, ca_key, "
                 "signer_cert, signer_key, created_utc) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -200,7 +264,7 @@ class Vault:
 
     def load_identity(self) -> IdentityRecord:
         """The store's producer and signing identity."""
-        with translate_errors():
+        with self._errors():
             row = self._db.execute(
                 "SELECT name, initials, school, role, ca_cert, ca_key, signer_cert, signer_key, "
                 "created_utc FROM identity WHERE id = 1"
@@ -220,7 +284,7 @@ class Vault:
 
     def next_incident_number(self, year: int) -> int:
         """The next free incident number in ``year`` (call inside a transaction)."""
-        with translate_errors():
+        with self._errors():
             row = self._db.execute(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE year = ?", (year,)
             ).fetchone()
@@ -229,7 +293,7 @@ class Vault:
     def insert_incident(self, incident: Incident) -> None:
         """Store a new incident."""
         year, number = (int(part) for part in incident.id.split("-")[1:3])
-        with translate_errors():
+        with self._errors():
             self._db.execute(
                 "INSERT INTO incidents (id, year, number, title, category, platforms, people, "
                 "reported_by, created_utc, status, urgent) "
@@ -271,7 +335,7 @@ class Vault:
 
     def get_incident(self, incident_id: str) -> Incident:
         """One incident, or :class:`NotFound`."""
-        with translate_errors():
+        with self._errors():
             row = self._db.execute(
                 f"SELECT {self._INCIDENT_COLUMNS} FROM incidents i WHERE i.id = ?",  # noqa: S608
                 (incident_id,),
@@ -282,7 +346,7 @@ class Vault:
 
     def list_incidents(self) -> list[Incident]:
         """All incidents, newest first."""
-        with translate_errors():
+        with self._errors():
             rows = self._db.execute(
                 f"SELECT {self._INCIDENT_COLUMNS} FROM incidents i "  # noqa: S608
                 "ORDER BY i.created_utc DESC, i.year DESC, i.number DESC"
@@ -291,20 +355,20 @@ class Vault:
 
     def incident_ids(self) -> list[str]:
         """Every incident id, oldest first."""
-        with translate_errors():
+        with self._errors():
             rows = self._db.execute("SELECT id FROM incidents ORDER BY year, number").fetchall()
         return [str(row[0]) for row in rows]
 
     def set_incident_status(self, incident_id: str, status: Status) -> None:
         """Change an incident's status (the caller records it on the chain)."""
-        with translate_errors():
+        with self._errors():
             self._db.execute(
                 "UPDATE incidents SET status = ? WHERE id = ?", (status.value, incident_id)
             )
 
     def set_incident_urgent(self, incident_id: str) -> None:
         """Flag an incident urgent (the caller records it on the chain)."""
-        with translate_errors():
+        with self._errors():
             self._db.execute("UPDATE incidents SET urgent = 1 WHERE id = ?", (incident_id,))
 
     def add_incident_platform(self, incident_id: str, platform: str) -> None:
@@ -312,7 +376,7 @@ class Vault:
         incident = self.get_incident(incident_id)
         if platform in incident.platforms:
             return
-        with translate_errors():
+        with self._errors():
             self._db.execute(
                 "UPDATE incidents SET platforms = ? WHERE id = ?",
                 (json.dumps([*incident.platforms, platform]), incident_id),
@@ -322,7 +386,7 @@ class Vault:
 
     def next_exhibit_number(self, initials: str) -> int:
         """The producer's next exhibit number (call inside a transaction)."""
-        with translate_errors():
+        with self._errors():
             row = self._db.execute(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM exhibits WHERE initials = ?",
                 (initials,),
@@ -332,7 +396,7 @@ class Vault:
     def insert_exhibit(self, exhibit: Exhibit, chunks: Iterable[bytes] = ()) -> None:
         """Store an exhibit and its bytes, chunk by chunk (call inside a transaction)."""
         initials, number = exhibit.ref.split("/")
-        with translate_errors():
+        with self._errors():
             cursor = self._db.execute(
                 "INSERT INTO exhibits (ref, initials, number, incident_id, kind, media_type, size, "
                 "sha256, metadata, parent_sha256, created_utc) "
@@ -381,7 +445,7 @@ class Vault:
 
     def list_exhibits(self, incident_id: str) -> list[Exhibit]:
         """The incident's exhibits in the order they were added."""
-        with translate_errors():
+        with self._errors():
             rows = self._db.execute(
                 f"SELECT {self._EXHIBIT_COLUMNS} FROM exhibits e "  # noqa: S608
                 "WHERE e.incident_id = ? ORDER BY e.id",
@@ -391,7 +455,7 @@ class Vault:
 
     def get_exhibit(self, ref: str) -> Exhibit:
         """One exhibit by reference, or :class:`NotFound`."""
-        with translate_errors():
+        with self._errors():
             row = self._db.execute(
                 f"SELECT {self._EXHIBIT_COLUMNS} FROM exhibits e WHERE e.ref = ?",  # noqa: S608
                 (ref,),
@@ -402,7 +466,7 @@ class Vault:
 
     def exhibit_chunks(self, ref: str) -> Iterator[bytes]:
         """The exhibit's original bytes, one chunk at a time (never all in memory at once)."""
-        with translate_errors():
+        with self._errors():
             row = self._db.execute("SELECT id FROM exhibits WHERE ref = ?", (ref,)).fetchone()
             if row is None:
                 raise NotFound(f"There is no exhibit {ref} in this store.")
@@ -411,7 +475,7 @@ class Vault:
                 "SELECT COUNT(*) FROM exhibit_chunks WHERE exhibit_id = ?", (exhibit_id,)
             ).fetchone()[0]
         for index in range(int(count)):
-            with translate_errors():
+            with self._errors():
                 chunk = self._db.execute(
                     "SELECT data FROM exhibit_chunks WHERE exhibit_id = ? AND idx = ?",
                     (exhibit_id, index),
@@ -427,13 +491,13 @@ class Vault:
         Each page of a file is read once, so caching it only costs memory (up to 8 MB at
         SQLCipher's default cache size) and time. The cache size is restored afterwards.
         """
-        with translate_errors():
+        with self._errors():
             previous = int(self._db.execute("PRAGMA cache_size").fetchone()[0])
             self._db.execute(f"PRAGMA cache_size = {-_STREAMING_CACHE_KIB}")
         try:
             yield
         finally:
-            with translate_errors():
+            with self._errors():
                 self._db.execute(f"PRAGMA cache_size = {previous}")
 
     def exhibit_bytes(self, ref: str) -> bytes:
@@ -451,7 +515,7 @@ class Vault:
 
     def delete_exhibit_bytes(self, ref: str) -> None:
         """Remove an exhibit's bytes. The database refuses unless a purge entry is recorded."""
-        with translate_errors():
+        with self._errors():
             self._db.execute(
                 "DELETE FROM exhibit_chunks WHERE exhibit_id = (SELECT id FROM exhibits "
                 "WHERE ref = ?)",
@@ -462,7 +526,7 @@ class Vault:
 
     def chain_head(self, incident_id: str) -> tuple[int, str] | None:
         """(sequence number, hash) of the incident's last entry, or None when it has none."""
-        with translate_errors():
+        with self._errors():
             row = self._db.execute(
                 "SELECT seq, hash FROM custody WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
                 (incident_id,),
@@ -471,7 +535,7 @@ class Vault:
 
     def append_entry(self, entry: CustodyEntry) -> None:
         """Store a signed entry (call inside the transaction that made its change)."""
-        with translate_errors():
+        with self._errors():
             self._db.execute(
                 "INSERT INTO custody (incident_id, seq, utc, action, evidence_sha256, hash, body, "
                 "signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -489,7 +553,7 @@ class Vault:
 
     def stored_entries(self, incident_id: str) -> Iterator[StoredEntry]:
         """The incident's entries in sequence order, as stored."""
-        with translate_errors():
+        with self._errors():
             cursor = self._db.execute(
                 "SELECT seq, hash, body, signature, action, evidence_sha256 FROM custody "
                 "WHERE incident_id = ? ORDER BY seq",
@@ -509,7 +573,7 @@ class Vault:
 
     def migrate(self, target: int = CURRENT_VERSION) -> None:
         """Bring the schema up to ``target``, one migration per transaction."""
-        with translate_errors():
+        with self._errors():
             exists = self._db.execute(
                 "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
                 ("schema_version",),
@@ -520,6 +584,8 @@ class Vault:
                     "This store was made by a newer version of Harmonize Evidence; "
                     "install the newer version to open it."
                 )
+            if self.read_only and version < target:
+                raise StoreReadOnly(_READ_ONLY_OLD_SCHEMA)
             for number in range(version + 1, target + 1):
                 script = MIGRATIONS[number - 1]
                 self._db.executescript(
@@ -543,7 +609,10 @@ def open_database(
     version pass anything but the current one.
 
     The key was already confirmed by the key file's authenticated wrapping, so any failure to
-    read here means the database itself is damaged.
+    read here means the database itself is damaged, unless the disk is full or the folder takes
+    no writes. A store in a folder that takes no writes is opened read-only (see
+    :func:`_open_read_only`): it can be read and verified, and every write is refused with
+    :class:`StoreReadOnly`.
     """
     if not create and not path.exists():
         raise StoreDamaged(
@@ -552,21 +621,83 @@ def open_database(
         )
     if len(key) != 32:
         raise ValueError("the database key must be 32 bytes")
-    with translate_errors():
-        connection = sqlcipher3.connect(str(path), isolation_level=None)
     try:
-        with translate_errors():
+        return _open(str(path), path, key, page_size, schema_version, read_only=False)
+    except StoreReadOnly as exc:
+        if create:
+            raise StoreReadOnly(disk.NEW_STORE_READ_ONLY.format(folder=path.parent)) from exc
+        log.info("the store folder takes no writes; opening the store read-only")
+    except DiskFull as exc:
+        if create:
+            raise DiskFull(disk.DISK_FULL_NEW_STORE) from exc
+        raise
+    return _open_read_only(path, key, page_size, schema_version)
+
+
+def _open_read_only(path: Path, key: bytes, page_size: int, schema_version: int) -> Vault:
+    """Open a store whose folder takes no writes, read-only.
+
+    A WAL database needs its ``-wal`` and ``-shm`` files beside it. With ``mode=ro`` SQLite
+    reads them when they are there (a store left open, or not closed cleanly), with its usual
+    locking, so another process may even be writing meanwhile. When they are not there and the
+    folder cannot take them, ``mode=ro`` cannot open the database at all
+    (https://www.sqlite.org/wal.html, "Read-Only Databases"); ``immutable=1`` can, because it
+    skips locking and change detection, which is safe only while no one can be writing. It is
+    safe here, and used only then: without a ``-wal`` file every commit is in ``evidence.db``
+    itself (SQLite removes the WAL only after copying all of it back, and an empty one holds
+    nothing), and nothing can write to a WAL database without first making its ``-wal`` file in
+    this folder, which this folder has just refused. (Only a process with more rights than ours
+    could still make one; the ``-wal`` is looked for again once the store is open.) A ``-wal``
+    with content that ``mode=ro`` cannot read is never skipped over: the store is refused
+    instead, since ``immutable=1`` would silently miss its latest commits.
+    """
+    wal = path.with_name(path.name + "-wal")
+    uri = path.resolve().as_uri()
+    try:
+        return _open(f"{uri}?mode=ro", path, key, page_size, schema_version, read_only=True)
+    except StoreReadOnly as exc:
+        if _has_content(wal):
+            raise StoreReadOnly(_READ_ONLY_UNFINISHED) from exc
+    vault = _open(
+        f"{uri}?mode=ro&immutable=1", path, key, page_size, schema_version, read_only=True
+    )
+    if _has_content(wal):  # a writer came after all: what was read may be out of date
+        vault.close()
+        raise StoreReadOnly(_READ_ONLY_UNFINISHED)
+    return vault
+
+
+def _has_content(file: Path) -> bool:
+    try:
+        return file.stat().st_size > 0
+    except FileNotFoundError:
+        return False
+
+
+def _open(
+    target: str, path: Path, key: bytes, page_size: int, schema_version: int, *, read_only: bool
+) -> Vault:
+    """Connect to ``target`` (a path, or a ``file:`` URI for a read-only store) and migrate."""
+    folder = path.parent
+    with translate_errors(folder, opening=True):
+        connection = sqlcipher3.connect(target, isolation_level=None, uri=read_only)
+    try:
+        with translate_errors(folder, opening=True):
             connection.execute("PRAGMA cipher_log_level = NONE")
             # Only our own hex goes into the key pragma; it takes no parameters.
             connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
             connection.execute(f"PRAGMA cipher_page_size = {int(page_size)}")
             connection.execute("PRAGMA temp_store = MEMORY")
             connection.execute("PRAGMA busy_timeout = 5000")
-            connection.execute("PRAGMA journal_mode = WAL").fetchone()
-            connection.execute("PRAGMA synchronous = FULL")
+            if not read_only:
+                connection.execute("PRAGMA journal_mode = WAL").fetchone()
+                connection.execute("PRAGMA synchronous = FULL")
+                connection.execute("PRAGMA secure_delete = ON")
             connection.execute("PRAGMA foreign_keys = ON")
-            connection.execute("PRAGMA secure_delete = ON")
-        vault = Vault(connection, path, page_size)
+            # The first read opens the WAL and its index: a full disk or a folder that takes no
+            # writes shows here, while the store is being opened.
+            connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        vault = Vault(connection, path, page_size, read_only=read_only)
         vault.migrate(schema_version)
     except BaseException:
         connection.close()
