@@ -168,31 +168,55 @@ def _remove_partial_store(location: StoreLocation, created_directory: bool) -> N
             location.directory.rmdir()
 
 
-def unlock_key(location: StoreLocation, passphrase_source: PassphraseSource) -> bytes:
-    """The database key: from the keychain when it was set up and answers, else the passphrase."""
+def unlock_key(
+    location: StoreLocation,
+    passphrase: str | PassphraseSource | None,
+    *,
+    use_keychain: bool = False,
+) -> bytes:
+    """The database key: from a passphrase checked against the key file, or from the keychain.
+
+    Args:
+        location: the store.
+        passphrase: text the user typed, which is always checked against the key file, whatever
+            the keychain holds; or a source asked only once the keychain has not opened the
+            store (the command line's environment variable, else its prompt). None or empty
+            text: nothing was typed.
+        use_keychain: whether the keychain may open the store, for a store set up with it, when
+            nothing was typed. The command line allows it; the desktop application only when it
+            starts, never after a lock.
+
+    Raises:
+        StoreMissing: there is no store at ``location``.
+        StoreLocked: the passphrase is wrong, or none was given and the keychain did not open
+            the store.
+    """
     if not location.exists():
         raise _missing(location)
     key_file = KeyFile.load(location.key_file)
-    if key_file.keychain:
+    if isinstance(passphrase, str) and passphrase:
+        return key_file.unwrap_with_passphrase(passphrase)
+    if use_keychain and key_file.keychain:
         cached = keychain.cached_key(key_file.store_id)
         if cached is not None and key_file.matches(cached):
             return cached
         if cached is not None:
             log.warning("the keychain holds a key that does not open this store; ignoring it")
-    passphrase = passphrase_source()
-    if passphrase is None:
+    asked = passphrase() if callable(passphrase) else None
+    if asked is None:
         raise StoreLocked(
             "The evidence store is locked; give the passphrase in HARMONIZE_EVIDENCE_PASSPHRASE "
             "or run the command in a terminal to be asked for it."
         )
-    return key_file.unwrap_with_passphrase(passphrase)
+    return key_file.unwrap_with_passphrase(asked)
 
 
 def open_store(
     location: StoreLocation, passphrase_source: PassphraseSource, clock: Clock
 ) -> EvidenceStore:
-    """Unlock and open the store."""
-    return open_with_key(location, unlock_key(location, passphrase_source), clock)
+    """Unlock (through the keychain when the store was set up with it) and open the store."""
+    key = unlock_key(location, passphrase_source, use_keychain=True)
+    return open_with_key(location, key, clock)
 
 
 def open_with_key(location: StoreLocation, key: bytes, clock: Clock) -> EvidenceStore:

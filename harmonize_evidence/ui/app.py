@@ -3,6 +3,7 @@
 First run: the setup wizard. Later runs: a quiet unlock through the keychain when the store was set
 up for it, else the unlock window. Once unlocked: the main window, until the store is locked (on
 demand or after a spell without use), which drops everything decrypted and shows the unlock window.
+The keychain opens the store at start only: after a lock only the passphrase does.
 """
 
 from __future__ import annotations
@@ -107,17 +108,14 @@ class DesktopApp(QObject):
                 return
             self.show_setup()
             return
-        asked: list[bool] = []
-
-        def never_ask() -> None:
-            asked.append(True)
+        use_keychain = self.session.keychain_may_unlock
 
         def quiet(_task: Task[bytes]) -> bytes:
-            return unlock_key(location, never_ask)
+            return unlock_key(location, None, use_keychain=use_keychain)
 
         def failed(error: BaseException) -> None:
             self._quiet_task = None
-            if isinstance(error, StoreLocked) and asked:
+            if isinstance(error, StoreLocked):  # the keychain did not open it: ask
                 self.show_unlock()
             else:
                 self.fatal(error)
@@ -137,12 +135,13 @@ class DesktopApp(QObject):
         wizard.show()
 
     def show_unlock(self, message: str = "") -> None:
-        """The unlock window."""
+        """The unlock window; an empty box opens the store through the keychain before any lock."""
         if self.unlock_window is None:
             window = UnlockWindow(self.location)
             window.unlocked.connect(self.open_with_key)
             window.quit_requested.connect(lambda: self.quit(0))
             self.unlock_window = window
+        self.unlock_window.allow_keychain(self.session.keychain_may_unlock)
         self.unlock_window.reset(message)
         self.unlock_window.show()
         self.unlock_window.raise_()

@@ -2,7 +2,9 @@
 
 A :class:`Session` owns the GUI thread's store handle. Work for other threads goes through
 :meth:`Session.run`, which opens a handle of its own on the worker thread and drops the outcome if
-the store was locked in the meantime, so nothing decrypted arrives after a lock.
+the store was locked in the meantime, so nothing decrypted arrives after a lock. It also remembers
+whether the store has been locked since the program started: from then on only the passphrase
+opens it, never the keychain.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Session(QObject):
         self.clock = clock
         self._store: EvidenceStore | None = None
         self._generation = 0
+        self._has_been_locked = False
         self._tasks: weakref.WeakSet[Task[Any]] = weakref.WeakSet()
 
     @property
@@ -51,6 +54,15 @@ class Session(QObject):
         if self._store is None:
             raise StoreLocked("The evidence store is locked; unlock it to continue.")
         return self._store
+
+    @property
+    def keychain_may_unlock(self) -> bool:
+        """Whether the keychain may open the store: only until the first lock.
+
+        A lock (Ctrl+L, the tray, the idle timer, closing to the tray) keeps out whoever sits at
+        the computer while it is logged in, so after one only the passphrase opens the store.
+        """
+        return not self._has_been_locked
 
     @property
     def generation(self) -> int:
@@ -76,6 +88,7 @@ class Session(QObject):
         """Close the store and forget its key; listeners drop everything decrypted."""
         if self._store is None:
             return
+        self._has_been_locked = True
         store, self._store = self._store, None
         self._generation += 1
         for task in list(self._tasks):

@@ -2,7 +2,9 @@
 
 The slow parts (the keychain, the passphrase KDF) run on a worker thread through
 ``services.store.unlock_key``; the window only learns the key, which the application then uses to
-open its own handle on the GUI thread.
+open its own handle on the GUI thread. A typed passphrase is always checked. An empty box means
+"unlock with my computer login" only when the program has just started; after a lock the window
+asks for the passphrase.
 """
 
 from __future__ import annotations
@@ -30,10 +32,25 @@ from harmonize_evidence.ui.setup import passphrase_strength
 from harmonize_evidence.ui.tasks import Task, run_task
 
 RECOVERED = "A new passphrase is set; use it from now on. The recovery key is unchanged."
+AT_START = (
+    "Type your passphrase to open it. If the store was set up to unlock with your computer "
+    "login, leave the box empty and choose Unlock."
+)
+AFTER_A_LOCK = (
+    "Type your passphrase to open it. After a lock only the passphrase opens the store, even if "
+    "it was set up to unlock with your computer login."
+)
+TYPE_IT = "Type your passphrase, then choose Unlock."
+EMPTY_AFTER_A_LOCK = (
+    "After a lock only the passphrase opens the store; type it, then choose Unlock."
+)
 
 
 class UnlockWindow(QWidget):
-    """Asks for the passphrase; emits :attr:`unlocked` with the store's key."""
+    """Asks for the passphrase; emits :attr:`unlocked` with the store's key.
+
+    The keychain is not used until :meth:`allow_keychain` says so (the application does at start).
+    """
 
     unlocked = Signal(bytes)
     quit_requested = Signal()
@@ -48,11 +65,9 @@ class UnlockWindow(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
         heading.setFont(font)
-        explanation = QLabel(
-            "Type your passphrase to open it. If the store was set up to unlock with your "
-            "computer login, leave the box empty and choose Unlock."
-        )
-        explanation.setWordWrap(True)
+        self.keychain_allowed = False
+        self.explanation = QLabel(AFTER_A_LOCK)
+        self.explanation.setWordWrap(True)
         folder = QLabel(f"Store folder: {location.directory}")
         folder.setTextFormat(Qt.TextFormat.PlainText)
         folder.setWordWrap(True)
@@ -79,7 +94,7 @@ class UnlockWindow(QWidget):
         buttons.addWidget(self.unlock_button)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
-        layout.addWidget(explanation)
+        layout.addWidget(self.explanation)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.busy)
@@ -95,6 +110,11 @@ class UnlockWindow(QWidget):
         QShortcut(QKeySequence(QKeySequence.StandardKey.Quit), self, self.quit_requested.emit)
         self._task: Task[bytes] | None = None
         self.recovery: RecoveryDialog | None = None
+
+    def allow_keychain(self, allowed: bool) -> None:
+        """Whether an empty box may unlock with the keychain: at start only, never after a lock."""
+        self.keychain_allowed = allowed
+        self.explanation.setText(AT_START if allowed else AFTER_A_LOCK)
 
     def reset(self, message: str = "") -> None:
         """Clear the passphrase and show ``message`` (if any), ready for typing."""
@@ -114,18 +134,22 @@ class UnlockWindow(QWidget):
             widget.setEnabled(not busy)
 
     def try_unlock(self) -> None:
-        """Unlock with the typed passphrase, or with the keychain when the box is empty."""
+        """Unlock with the typed passphrase; with an empty box, through the keychain if allowed."""
         if self._task is not None:
             return
         passphrase = self.passphrase.text()
+        use_keychain = self.keychain_allowed
         location = self.location
 
         def unlock(_task: Task[bytes]) -> bytes:
-            return unlock_key(location, lambda: passphrase or None)
+            return unlock_key(location, passphrase, use_keychain=use_keychain)
+
+        def failed(error: BaseException) -> None:
+            self._failed(error, typed=bool(passphrase))
 
         self._set_busy(True)
         self.show_message("")
-        self._task = run_task(unlock, self._unlocked, self._failed)
+        self._task = run_task(unlock, self._unlocked, failed)
 
     def _unlocked(self, key: bytes) -> None:
         self._task = None
@@ -133,16 +157,16 @@ class UnlockWindow(QWidget):
         self._set_busy(False)
         self.unlocked.emit(key)
 
-    def _failed(self, error: BaseException) -> None:
+    def _failed(self, error: BaseException, *, typed: bool) -> None:
         self._task = None
         self._set_busy(False)
         if isinstance(error, StoreLocked):
-            typed = bool(self.passphrase.text())
             self.passphrase.selectAll()
             self.passphrase.setFocus()
-            self.show_message(
-                error.message if typed else "Type your passphrase, then choose Unlock."
-            )
+            if typed:
+                self.show_message(error.message)
+            else:
+                self.show_message(TYPE_IT if self.keychain_allowed else EMPTY_AFTER_A_LOCK)
         elif isinstance(error, HarmonizeError):
             self.show_message(error.message)
         else:
@@ -227,7 +251,7 @@ class RecoveryDialog(QDialog):
 
         def recover(_task: Task[bytes]) -> bytes:
             recover_store(location, recovery_key, passphrase)
-            return unlock_key(location, lambda: passphrase)
+            return unlock_key(location, passphrase)
 
         self._show("")
         self.busy.show()

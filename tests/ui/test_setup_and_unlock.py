@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,12 +14,61 @@ from PySide6.QtWidgets import QWizard
 
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.errors import StoreLocked
-from harmonize_evidence.services.store import StoreLocation, recover_store, unlock_key
+from harmonize_evidence.domain.model import Producer
+from harmonize_evidence.services.store import (
+    StoreLocation,
+    create_store,
+    recover_store,
+    unlock_key,
+)
 from harmonize_evidence.ui.setup import passphrase_strength, suggested_initials
-from tests.conftest import PASSPHRASE, MadeStore
+from harmonize_evidence.vault import keychain
+from tests.conftest import (
+    PASSPHRASE,
+    TEST_COST,
+    MadeStore,
+    private_env,
+    running_secret_service,
+)
 from tests.ui.helpers import seed_store, type_text, unlock_through_window, wait_for_message
 
 RECOVERY_KEY_RE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){7}$")
+WRONG_PASSPHRASE = (
+    "That passphrase is not right; try again, or use the recovery key if you have forgotten it."
+)
+
+
+@pytest.fixture
+def keychain_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, producer: Producer, clock: FixedClock
+) -> Iterator[MadeStore]:
+    """A store set up to unlock with the computer login, as the setup wizard does by default.
+
+    Its key is kept in a real Secret Service (gnome-keyring in a private D-Bus session) that this
+    test process uses: keyring chooses its backend afresh, from this session, at its first use.
+    """
+    import keyring
+    import keyring.core
+    from keyring.backends import SecretService
+
+    with running_secret_service(private_env(tmp_path / "keyring-home"), "keyring-password") as env:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", env["DBUS_SESSION_BUS_ADDRESS"])
+        monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+        # keyring keeps the backend it chose at its first use in this process: let it choose
+        # again here (the one it held comes back after the test).
+        monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+        assert isinstance(keyring.get_keyring(), SecretService.Keyring)
+        location = StoreLocation(tmp_path / "keychain-store")
+        store, recovery_key = create_store(
+            location, producer, PASSPHRASE, clock, keychain_cache=True, passphrase_cost=TEST_COST
+        )
+        store.close()
+        yield MadeStore(location, recovery_key)
+
+
+def store_id(made: MadeStore) -> str:
+    """The store's keychain entry name, as the key file records it."""
+    return str(json.loads(made.location.key_file.read_text(encoding="utf-8"))["store_id"])
 
 
 def test_passphrase_hint_grows_with_strength() -> None:
@@ -105,14 +156,44 @@ def test_wrong_passphrase_says_so_and_leaves_the_store_untouched(
     qtbot.keyClicks(window.passphrase, "not the passphrase")
     qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.message.isVisible() and window.unlock_button.isEnabled())
-    assert window.message.text() == (
-        "That passphrase is not right; try again, or use the recovery key if you have forgotten it."
-    )
+    assert window.message.text() == WRONG_PASSPHRASE
     assert desktop.main_window is None
     assert not desktop.session.is_unlocked
     assert made_store.location.key_file.read_bytes() == key_file
     assert made_store.location.database.read_bytes() == database
     unlock_through_window(qtbot, desktop)
+    assert desktop.session.is_unlocked
+
+
+def test_at_start_a_typed_passphrase_is_checked_even_when_the_keychain_holds_the_key(
+    keychain_store: MadeStore, qtbot, desktop_factory
+) -> None:
+    entry = store_id(keychain_store)
+    key = keychain.cached_key(entry)
+    assert key is not None
+    keychain.forget_key(entry)  # the keychain cannot open the store as the program starts...
+    desktop = desktop_factory(keychain_store.location)
+    desktop.start()
+    qtbot.waitUntil(
+        lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible(),
+        timeout=10_000,
+    )
+    keychain.store_key(entry, key)  # ...and holds the key again by the time a passphrase is typed
+    window = desktop.unlock_window
+    qtbot.keyClicks(window.passphrase, "not the passphrase")
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.message.isVisible() and window.unlock_button.isEnabled())
+    assert window.message.text() == WRONG_PASSPHRASE
+    assert desktop.main_window is None
+    assert not desktop.session.is_unlocked
+
+    # At start, an empty box still means "unlock with my computer login".
+    window.passphrase.clear()
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: desktop.main_window is not None and desktop.main_window.isVisible(),
+        timeout=10_000,
+    )
     assert desktop.session.is_unlocked
 
 
