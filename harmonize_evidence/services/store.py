@@ -23,9 +23,14 @@ from harmonize_evidence.domain.model import Producer, validate_initials
 from harmonize_evidence.domain.text import NAME_MAX, check_text
 from harmonize_evidence.export.identity import create_identity
 from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.exporting import finish_interrupted_exports
 from harmonize_evidence.vault import keychain
 from harmonize_evidence.vault.database import IdentityRecord, open_database
-from harmonize_evidence.vault.files import make_private_directory, sync_directory
+from harmonize_evidence.vault.files import (
+    ExclusiveLock,
+    make_private_directory,
+    sync_directory,
+)
 from harmonize_evidence.vault.keys import (
     STANDARD_COST,
     KeyFile,
@@ -39,6 +44,8 @@ log = logging.getLogger(__name__)
 
 DATABASE_NAME = "evidence.db"
 KEY_FILE_NAME = "key.json"
+SETUP_LOCK_NAME = ".setup.lock"  # held only while a store is being set up, then removed
+_STORE_FILE_NAMES = (DATABASE_NAME, f"{DATABASE_NAME}-wal", f"{DATABASE_NAME}-shm", KEY_FILE_NAME)
 HOME_VARIABLE = "HARMONIZE_EVIDENCE_HOME"
 # Measured in tests/benchmarks/store.py: larger pages store screenshots faster than 4 KiB.
 CIPHER_PAGE_SIZE = 16384
@@ -113,6 +120,70 @@ def create_store(
         role=producer.role,
     )
     check_new_passphrase(passphrase)
+    previous_umask = os.umask(0o077)  # the folder, the database, its WAL and journal: owner only
+    try:
+        lock, created_directory = _lock_for_setting_up(location)
+        try:
+            created = _create_in_locked_folder(
+                location,
+                producer,
+                passphrase,
+                clock,
+                keychain_cache=keychain_cache,
+                passphrase_cost=passphrase_cost,
+            )
+        except BaseException:
+            lock.release()
+            if created_directory:
+                with contextlib.suppress(OSError):
+                    location.directory.rmdir()
+            raise
+        lock.release()
+    finally:
+        os.umask(previous_umask)
+    sync_directory(location.directory)
+    return created
+
+
+def _lock_for_setting_up(location: StoreLocation) -> tuple[ExclusiveLock, bool]:
+    """Make the store folder and take its set-up lock; refuse while another set-up holds it.
+
+    Two set-ups of one folder at once (two windows, two commands) would otherwise both write
+    ``evidence.db`` and each remove the other's files on failing. Returns the lock and whether
+    this call created the folder (only then may a failed set-up remove it).
+    """
+    lock = ExclusiveLock(location.directory / SETUP_LOCK_NAME)
+    for _ in range(5):
+        created_directory = make_private_directory(location.directory)
+        try:
+            if lock.acquire():
+                return lock, created_directory
+        except FileNotFoundError:
+            continue  # a set-up that failed just removed the folder it had made: make it again
+        break
+    raise StoreExists(
+        f"An evidence store is already being set up in {location.directory} by another window "
+        "or command; wait for it to finish, or choose another folder with --store."
+    )
+
+
+def _create_in_locked_folder(
+    location: StoreLocation,
+    producer: Producer,
+    passphrase: str,
+    clock: Clock,
+    *,
+    keychain_cache: bool,
+    passphrase_cost: PassphraseCost,
+) -> tuple[EvidenceStore, str]:
+    """The set-up itself, run while holding the folder's set-up lock."""
+    if any((location.directory / name).exists() for name in _STORE_FILE_NAMES):
+        raise StoreExists(
+            f"An evidence store already exists in {location.directory}; "
+            "choose another folder with --store."
+        )
+    # From here every store file in the folder is this set-up's own, so removing them on failure
+    # removes nothing that anyone else made.
     key = new_database_key()
     recovery_key = new_recovery_key()
     key_file = KeyFile.create(
@@ -124,11 +195,8 @@ def create_store(
         cost=passphrase_cost,
     )
     if keychain_cache:
-        keychain.store_key(key_file.store_id, key)  # before anything is written to disk
-    created_directory = not location.directory.exists()
-    previous_umask = os.umask(0o077)  # the database, its WAL and journal: owner only
+        keychain.store_key(key_file.store_id, key)  # before the database is written
     try:
-        make_private_directory(location.directory)
         vault = open_database(location.database, key, CIPHER_PAGE_SIZE, create=True)
         try:
             identity = create_identity(producer, clock.now())
@@ -149,23 +217,19 @@ def create_store(
             vault.close()
             raise
     except BaseException:
-        _remove_partial_store(location, created_directory)
+        _remove_partial_store(location)
         if keychain_cache:
             keychain.forget_key(key_file.store_id)
         raise
-    finally:
-        os.umask(previous_umask)
-    sync_directory(location.directory)
-    return EvidenceStore(vault, clock, key=key, location_directory=location.directory), recovery_key
+    store = EvidenceStore(vault, clock, key=key, location_directory=location.directory)
+    return store, recovery_key
 
 
-def _remove_partial_store(location: StoreLocation, created_directory: bool) -> None:
-    for name in (DATABASE_NAME, f"{DATABASE_NAME}-wal", f"{DATABASE_NAME}-shm", KEY_FILE_NAME):
+def _remove_partial_store(location: StoreLocation) -> None:
+    """Remove the store files of a set-up that failed (its own: see _create_in_locked_folder)."""
+    for name in _STORE_FILE_NAMES:
         with contextlib.suppress(FileNotFoundError):
             (location.directory / name).unlink()
-    if created_directory:
-        with contextlib.suppress(OSError):
-            location.directory.rmdir()
 
 
 def unlock_key(
@@ -227,7 +291,11 @@ def open_with_key(location: StoreLocation, key: bytes, clock: Clock) -> Evidence
     """
     key_file = KeyFile.load(location.key_file)
     vault = open_database(location.database, key, key_file.cipher_page_size)
-    return EvidenceStore(vault, clock, key=key, location_directory=location.directory)
+    store = EvidenceStore(vault, clock, key=key, location_directory=location.directory)
+    # The command line and the desktop program both start here: the one place to finish what an
+    # export killed before its end left in its folder.
+    finish_interrupted_exports(store)
+    return store
 
 
 def recover_store(location: StoreLocation, recovery_key: str, new_passphrase: str) -> None:
