@@ -115,6 +115,7 @@ class UnlockWindow(QWidget):
         """Whether an empty box may unlock with the keychain: at start only, never after a lock."""
         self.keychain_allowed = allowed
         self.explanation.setText(AT_START if allowed else AFTER_A_LOCK)
+        self._fit_height()
 
     def reset(self, message: str = "") -> None:
         """Clear the passphrase and show ``message`` (if any), ready for typing."""
@@ -127,6 +128,18 @@ class UnlockWindow(QWidget):
         """Show a sentence under the passphrase box."""
         self.message.setText(message)
         self.message.setVisible(bool(message))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        # Wrapped text needs more height as it grows; Qt does not grow a shown window for it, and
+        # squeezes the sentences over each other instead.
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)

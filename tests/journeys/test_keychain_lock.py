@@ -17,19 +17,16 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from harmonize_evidence.services.store import unlock_key
 from harmonize_evidence.ui.instance import SingleInstance
 from tests.conftest import PASSPHRASE, MadeStore, XDisplay
-from tests.ui import conftest as desktop_fixtures
 from tests.ui import test_setup_and_unlock as unlocking
 from tests.ui.helpers import ARTIFACTS
 
-# The desktop tests' fixtures: Qt on the session's Xvfb display, private user folders, the program
-# itself, and a store whose key is in this process's real Secret Service.
-qapp = desktop_fixtures.qapp
-private_user_folders = desktop_fixtures.private_user_folders
-desktop_factory = desktop_fixtures.desktop_factory
+# A store whose key is in this process's real Secret Service (the desktop fixtures come from
+# this folder's conftest).
 keychain_store = unlocking.keychain_store
 WRONG_PASSPHRASE = unlocking.WRONG_PASSPHRASE
 
@@ -78,6 +75,13 @@ def try_to_unlock(qtbot: Any, desktop: Any, typed: str) -> None:
     )
 
 
+def assert_every_sentence_shows_whole(window: Any) -> None:
+    """No wrapped sentence in the window is squeezed into less height than its lines need."""
+    for label in window.findChildren(QLabel):
+        if label.isVisible() and label.wordWrap():
+            assert label.height() >= label.heightForWidth(label.width()), label.text()
+
+
 def assert_only_the_passphrase_unlocks(
     qtbot: Any, desktop: Any, screenshot: str | None = None
 ) -> None:
@@ -99,11 +103,13 @@ def assert_only_the_passphrase_unlocks(
     assert not main.isVisible()
     assert window.isVisible()
     assert window.message.text() == WRONG_PASSPHRASE
+    assert_every_sentence_shows_whole(window)
 
     try_to_unlock(qtbot, desktop, "")
     assert not desktop.session.is_unlocked
     assert not main.isVisible()
     assert window.message.text() == PASSPHRASE_NEEDED
+    assert_every_sentence_shows_whole(window)
 
     try_to_unlock(qtbot, desktop, PASSPHRASE)
     assert desktop.session.is_unlocked
