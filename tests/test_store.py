@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,14 +17,18 @@ from PIL import Image
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.errors import (
     BadInput,
+    DiskFull,
+    EnvironmentProblem,
     FileRejected,
     HarmonizeError,
     InvalidUrl,
     NotFound,
     StoreDamaged,
     StoreLocked,
+    StoreReadOnly,
 )
 from harmonize_evidence.domain.model import Producer
+from harmonize_evidence.services.capturing import record_without_image
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.store import (
     StoreLocation,
@@ -31,7 +37,8 @@ from harmonize_evidence.services.store import (
     recover_store,
 )
 from harmonize_evidence.vault.keys import KeyFile
-from tests.conftest import PASSPHRASE, MadeStore
+from tests.conftest import PASSPHRASE, TEST_COST, MadeStore, StoreTemplates
+from tests.faults import fill_disk, read_only_folder, small_tmpfs
 
 
 def _png(width: int = 64, height: int = 48, colour: tuple[int, int, int] = (200, 30, 40)) -> bytes:
@@ -458,3 +465,178 @@ def test_a_use_case_made_of_two_steps_is_kept_whole_or_not_at_all(store: Evidenc
         store.add_note(incident.id, "two")
     assert [e.seq for e in store.log(incident.id)] == [1, 2, 3]
     assert store.verify().ok
+
+
+# -- a full disk and a read-only folder are not damage ---------------------------------------------
+
+MIB = 1024 * 1024
+
+
+def _raised(action: Callable[[], object]) -> sqlcipher3.DatabaseError:
+    with pytest.raises(sqlcipher3.DatabaseError) as caught:
+        action()
+    return caught.value
+
+
+def _real_sqlite_errors(folder: Path) -> dict[str, sqlcipher3.DatabaseError]:
+    """One real error of each kind the store can meet, raised by SQLite itself."""
+    path = folder / "plain.db"
+    db = sqlcipher3.connect(str(path), isolation_level=None)
+    db.executescript(
+        "CREATE TABLE kept (value); INSERT INTO kept VALUES (1);"
+        "CREATE TRIGGER kept_no_delete BEFORE DELETE ON kept "
+        "BEGIN SELECT RAISE(ABORT, 'rows here stay'); END;"
+    )
+    errors = {"constraint": _raised(lambda: db.execute("DELETE FROM kept"))}
+    db.execute("PRAGMA max_page_count = 3")
+    errors["full"] = _raised(lambda: db.execute("INSERT INTO kept VALUES (?)", (bytes(65536),)))
+    read_only = sqlcipher3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+    errors["read-only"] = _raised(lambda: read_only.execute("INSERT INTO kept VALUES (2)"))
+    read_only.close()
+    db.execute("BEGIN IMMEDIATE")
+    second = sqlcipher3.connect(str(path), isolation_level=None, timeout=0)
+    errors["busy"] = _raised(lambda: second.execute("BEGIN IMMEDIATE"))
+    second.close()
+    db.execute("ROLLBACK")
+    db.close()
+    (folder / "not-a-database.db").write_bytes(os.urandom(8192))
+    garbage = sqlcipher3.connect(str(folder / "not-a-database.db"))
+    errors["not a database"] = _raised(lambda: garbage.execute("SELECT * FROM sqlite_master"))
+    garbage.close()
+    return errors
+
+
+def test_each_database_error_is_told_apart_by_its_code_not_its_wording(tmp_path: Path) -> None:
+    from harmonize_evidence.vault.database import translate_errors
+
+    expected: dict[str, tuple[type[HarmonizeError], int]] = {
+        "full": (DiskFull, 5),
+        "read-only": (StoreReadOnly, 5),
+        "busy": (EnvironmentProblem, 5),
+        "constraint": (HarmonizeError, 2),
+        "not a database": (StoreDamaged, 4),
+    }
+    for name, error in _real_sqlite_errors(tmp_path).items():
+        with pytest.raises(HarmonizeError) as caught, translate_errors():
+            raise error
+        kind, code = expected[name]
+        assert type(caught.value) is kind, (name, caught.value)
+        assert caught.value.exit_code == code, name
+        assert caught.value.__cause__ is error
+        assert str(error) not in caught.value.message  # SQLite's words are for the log only
+    # Words that read like a full disk, without SQLite's code for one, are not a full disk.
+    lookalike = sqlcipher3.OperationalError("database or disk is full")
+    with pytest.raises(StoreDamaged), translate_errors():
+        raise lookalike
+
+
+def test_refused_writes_are_told_apart_by_errno() -> None:
+    from harmonize_evidence.vault.disk import write_refusal
+
+    for number in (errno.ENOSPC, errno.EDQUOT):
+        refusal = write_refusal(OSError(number, os.strerror(number)))
+        assert isinstance(refusal, DiskFull) and refusal.exit_code == 5
+        assert "nothing saved before was lost" in refusal.message
+    for number in (errno.EROFS, errno.EACCES, errno.EPERM):
+        refusal = write_refusal(OSError(number, os.strerror(number)))
+        assert isinstance(refusal, StoreReadOnly) and refusal.exit_code == 5
+        assert "read-only" in refusal.message
+    assert write_refusal(OSError(errno.EIO, os.strerror(errno.EIO))) is None
+
+
+def test_every_write_on_a_full_disk_says_so_and_keeps_what_was_saved(
+    tmp_path: Path, producer: Producer, clock: FixedClock, store_templates: StoreTemplates
+) -> None:
+    (tmp_path / "post.png").write_bytes(_png())
+    (tmp_path / "video.bin").write_bytes(os.urandom(MIB))
+    with small_tmpfs(tmp_path / "disk", 3 * MIB) as disk:
+        made = store_templates.copy(disk / "store", producer, clock)
+        with open_store(made.location, lambda: PASSPHRASE, clock) as store:
+            incident = store.new_incident("Before the disk filled")
+            exhibit = store.add_file(incident.id, tmp_path / "post.png")
+            filler = fill_disk(disk)
+            writes: dict[str, Callable[[], object]] = {
+                "incident new": lambda: store.new_incident("After the disk filled"),
+                "note": lambda: store.add_note(incident.id, "Reported to the head."),
+                "add": lambda: store.add_file(incident.id, tmp_path / "video.bin"),
+                "record": lambda: record_without_image(
+                    store, incident.id, description="An image.", url="https://example.com/p/1"
+                ),
+                "purge": lambda: store.purge(incident.id, exhibit.ref, "Retention period ended"),
+            }
+            for name, write in writes.items():
+                with pytest.raises(DiskFull, match="nothing saved before was lost"):
+                    write()
+                assert store.exhibits(incident.id) == [exhibit], name
+            filler.unlink()
+            assert store.verify().ok
+            assert [e.action for e in store.log(incident.id)] == [
+                "incident_created",
+                "evidence_imported",
+            ]
+            store.add_note(incident.id, "Reported to the head.")
+            assert store.verify().ok
+
+
+def test_every_write_on_a_read_only_store_says_so_and_changes_nothing(
+    made_store: MadeStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    (tmp_path / "post.png").write_bytes(_png())
+    with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
+        incident = store.new_incident("Kept on a read-only share")
+        exhibit = store.add_file(incident.id, tmp_path / "post.png")
+    folder = made_store.location.directory
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    with read_only_folder(folder):
+        with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
+            assert store.verify().ok
+            assert store.exhibit_bytes(incident.id, exhibit.ref) == _png()
+            writes: dict[str, Callable[[], object]] = {
+                "incident new": lambda: store.new_incident("Another"),
+                "note": lambda: store.add_note(incident.id, "Reported to the head."),
+                "add": lambda: store.add_file(incident.id, tmp_path / "post.png"),
+                "record": lambda: record_without_image(
+                    store, incident.id, description="An image.", url="https://example.com/p/1"
+                ),
+                "purge": lambda: store.purge(incident.id, exhibit.ref, "Retention period ended"),
+                "extract": lambda: store.extract(incident.id, exhibit.ref, tmp_path / "copy.png"),
+            }
+            for name, write in writes.items():
+                with pytest.raises(StoreReadOnly, match="read-only"):
+                    write()
+                assert store.exhibits(incident.id) == [exhibit], name
+            # A copy whose extraction cannot be logged on the chain is not kept.
+            assert not (tmp_path / "copy.png").exists()
+        with pytest.raises(StoreReadOnly, match="read-only"):
+            recover_store(made_store.location, made_store.recovery_key, "a brand new passphrase")
+        assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+    with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
+        assert store.verify().ok
+
+
+def test_setting_up_a_store_in_a_read_only_folder_says_so(
+    tmp_path: Path, producer: Producer, clock: FixedClock
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    with read_only_folder(shared):
+        for location in (StoreLocation(shared), StoreLocation(shared / "evidence")):
+            with pytest.raises(StoreReadOnly, match="read-only"):
+                create_store(location, producer, PASSPHRASE, clock, passphrase_cost=TEST_COST)
+    assert list(shared.iterdir()) == []
+
+
+def test_setting_up_a_store_on_a_full_disk_says_so_and_leaves_nothing(
+    tmp_path: Path, producer: Producer, clock: FixedClock
+) -> None:
+    with small_tmpfs(tmp_path / "disk", MIB) as disk:
+        filler = fill_disk(disk)
+        with pytest.raises(DiskFull, match="full"):
+            create_store(
+                StoreLocation(disk / "store"),
+                producer,
+                PASSPHRASE,
+                clock,
+                passphrase_cost=TEST_COST,
+            )
+        assert list(disk.iterdir()) == [filler]

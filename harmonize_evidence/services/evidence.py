@@ -571,13 +571,20 @@ class EvidenceStore:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp_name)
-        with self._vault.transaction():
-            self._append(
-                exhibit.incident_id,
-                Action.EVIDENCE_EXTRACTED,
-                {"exhibit": exhibit.ref, "file_name": target.name},
-                evidence_sha256=exhibit.sha256,
-            )
+        try:
+            with self._vault.transaction():
+                self._append(
+                    exhibit.incident_id,
+                    Action.EVIDENCE_EXTRACTED,
+                    {"exhibit": exhibit.ref, "file_name": target.name},
+                    evidence_sha256=exhibit.sha256,
+                )
+        except BaseException:
+            # A copy whose extraction is not on the chain must not exist (a full disk, a
+            # read-only store folder).
+            with contextlib.suppress(OSError):
+                target.unlink()
+            raise
         return target, digest.hexdigest()
 
     def purge(self, incident_id: str, ref: str, reason: str) -> CustodyEntry:

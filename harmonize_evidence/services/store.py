@@ -25,6 +25,7 @@ from harmonize_evidence.export.identity import create_identity
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.vault import keychain
 from harmonize_evidence.vault.database import IdentityRecord, open_database
+from harmonize_evidence.vault.disk import write_refusal
 from harmonize_evidence.vault.files import (
     ExclusiveLock,
     make_private_directory,
@@ -138,6 +139,12 @@ def create_store(
                     location.directory.rmdir()
             raise
         lock.release()
+    except OSError as exc:
+        # A full disk or a folder that takes no writes, in any step of the set-up: name it.
+        refusal = write_refusal(exc, new_store_in=location.directory)
+        if refusal is None:
+            raise
+        raise refusal from exc
     finally:
         os.umask(previous_umask)
     sync_directory(location.directory)

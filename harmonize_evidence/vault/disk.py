@@ -16,6 +16,7 @@ import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from harmonize_evidence.domain.errors import DiskFull, StoreReadOnly
@@ -62,6 +63,21 @@ def write_refusal(
             return StoreReadOnly(STORE_READ_ONLY)
         return StoreReadOnly(NEW_STORE_READ_ONLY.format(folder=new_store_in))
     return None
+
+
+@contextlib.contextmanager
+def refusals_named(*, new_store_in: Path | None = None) -> Iterator[None]:
+    """Raise an ``OSError`` that refuses a write as :func:`write_refusal` names it (cause kept).
+
+    Any other ``OSError`` passes unchanged.
+    """
+    try:
+        yield
+    except OSError as exc:
+        refusal = write_refusal(exc, new_store_in=new_store_in)
+        if refusal is None:
+            raise
+        raise refusal from exc
 
 
 def folder_write_refusal(folder: Path) -> DiskFull | StoreReadOnly | None:

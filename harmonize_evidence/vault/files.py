@@ -9,27 +9,32 @@ import sys
 import tempfile
 from pathlib import Path
 
+from harmonize_evidence.vault.disk import refusals_named
+
 
 def write_private_file(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically; the file is readable by its owner only.
 
     The temporary file is made private before any data is written, flushed to disk, then
     renamed over the target, and the directory is synced so the rename survives a power cut.
+    A full disk or a folder that takes no writes is :class:`DiskFull` or :class:`StoreReadOnly`,
+    and the file it would have replaced is left as it was.
     """
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            with contextlib.suppress(OSError):  # Windows has no POSIX modes.
-                os.chmod(tmp_name, 0o600)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    sync_directory(path.parent)
+    with refusals_named():
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                with contextlib.suppress(OSError):  # Windows has no POSIX modes.
+                    os.chmod(tmp_name, 0o600)
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp_name, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+        sync_directory(path.parent)
 
 
 def sync_directory(directory: Path) -> None:

@@ -104,7 +104,9 @@ def test_read_only_store_can_be_read_and_checked_but_refuses_changes(
         assert verified.code == 0 and verified.json["ok"] is True, verified.stdout
 
         # An export is a custody entry, and an export that is not on the chain must not exist.
-        _says_read_only(cli("--json", "export", incident, "--out", str(bundles)))
+        exported = cli("--json", "export", incident, "--out", str(bundles))
+        assert exported.code == 5, exported.stdout + exported.stderr
+        assert "damaged" not in exported.json["error"], exported.json["error"]
         assert list(bundles.iterdir()) == []
         _says_read_only(cli("--json", "add", incident, str(evidence)))
         _says_read_only(cli("--json", "note", incident, "Spoke to the head of year."))
