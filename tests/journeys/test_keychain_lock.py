@@ -19,8 +19,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from harmonize_evidence.services.store import unlock_key
 from harmonize_evidence.ui.instance import SingleInstance
+from harmonize_evidence.vault import keychain
 from tests.conftest import PASSPHRASE, MadeStore, XDisplay
 from tests.ui import test_setup_and_unlock as unlocking
 from tests.ui.helpers import ARTIFACTS
@@ -34,7 +34,9 @@ PASSPHRASE_NEEDED = "After a lock only the passphrase opens the store; type it, 
 
 
 def lock_with_ctrl_l(qtbot: Any, desktop: Any) -> None:
-    qtbot.keyClick(desktop.main_window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    window = desktop.main_window
+    qtbot.waitUntil(window.isActiveWindow, timeout=10_000)  # the shortcut works in the window
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
 
 
 def lock_from_the_tray(qtbot: Any, desktop: Any) -> None:
@@ -126,8 +128,8 @@ def test_after_a_lock_only_the_passphrase_unlocks(
     start_from_the_keychain(qtbot, desktop)
 
     lock(qtbot, desktop)
-    # The keychain still holds the key that opens the store: only the lock keeps it out.
-    assert unlock_key(keychain_store.location, None, use_keychain=True)
+    # The keychain still holds the key: only the lock keeps it out.
+    assert keychain.cached_key(unlocking.store_id(keychain_store)) is not None
     assert_only_the_passphrase_unlocks(qtbot, desktop, f"unlock-after-{how}-lock.png")
 
     # Unlocked with the passphrase, locked again: still the passphrase, never the keychain.
