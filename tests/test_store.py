@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import io
 import os
+import subprocess
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable
@@ -640,3 +642,34 @@ def test_setting_up_a_store_on_a_full_disk_says_so_and_leaves_nothing(
                 passphrase_cost=TEST_COST,
             )
         assert list(disk.iterdir()) == [filler]
+
+
+def test_read_only_store_left_open_shows_its_latest_commits_or_refuses(
+    made_store: MadeStore, clock: FixedClock
+) -> None:
+    # A program that stopped without closing the store leaves its latest commits in the WAL.
+    left_open = (
+        "import os, sys\nfrom pathlib import Path\n"
+        "from harmonize_evidence.domain.clock import FixedClock\n"
+        "from harmonize_evidence.services.store import StoreLocation, open_store\n"
+        "from datetime import UTC, datetime\n"
+        "clock = FixedClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC))\n"
+        "store = open_store(StoreLocation(Path(sys.argv[1])), lambda: sys.argv[2], clock)\n"
+        "store.add_note(store.new_incident('Left open').id, 'Only in the WAL.')\n"
+        "os._exit(0)\n"
+    )
+    folder = made_store.location.directory
+    subprocess.run([sys.executable, "-c", left_open, str(folder), PASSPHRASE], check=True)
+    wal = folder / "evidence.db-wal"
+    assert wal.stat().st_size > 0
+    with read_only_folder(folder), open_store(made_store.location, lambda: PASSPHRASE, clock) as s:
+        (incident,) = s.incidents()
+        assert [e.action for e in s.log(incident.id)] == ["incident_created", "note_added"]
+        assert s.verify().ok
+    # Without its index the WAL cannot be read in a read-only folder: refused, never skipped over.
+    (folder / "evidence.db-shm").unlink()
+    with read_only_folder(folder), pytest.raises(StoreReadOnly, match=r"evidence\.db-wal"):
+        open_store(made_store.location, lambda: PASSPHRASE, clock)
+    with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
+        (incident,) = store.incidents()
+        assert len(store.log(incident.id)) == 2
