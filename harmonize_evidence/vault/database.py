@@ -166,7 +166,9 @@ class Vault:
         """Opened read-only because its folder takes no writes (see :func:`open_database`)."""
 
     def _errors(self) -> contextlib.AbstractContextManager[None]:
-        return translate_errors(self.path.parent)
+        # A read-only store's writes fail as SQLITE_READONLY by themselves; asking its folder
+        # about any other error would call a disk that cannot be read "read-only".
+        return translate_errors(None if self.read_only else self.path.parent)
 
     # -- life cycle ---------------------------------------------------------------------------
 
