@@ -420,7 +420,7 @@ def test_bundle_holds_originals_manifest_signature_certificates_and_instructions
     assert exported.member("exhibits/ZL-3.jpg") == exported.jpeg
     manifest = json.loads(exported.member("manifest.json"))
     assert manifest["format"] == "harmonize-evidence/bundle-manifest"
-    assert manifest["version"] == 1
+    assert manifest["version"] == 2
     items = {item["exhibit"]: item for item in manifest["items"]}
     for ref, sha256 in exported.hashes.items():
         assert items[ref]["sha256"] == sha256
@@ -486,7 +486,7 @@ def test_the_commands_in_verify_txt_work_as_written(exported: Exported, tmp_path
     assert exported.fingerprint in outputs[0]
     assert "signer.pem: OK" in outputs[1]
     assert "Verified OK" in outputs[3]
-    assert outputs[4].count(": OK") == 4  # the report and three exhibit files
+    assert outputs[4].count(": OK") == 5  # the report, three exhibit files and VERIFY.txt
     assert exported.fingerprint in verify_txt
     assert f"verify-bundle {exported.bundle.name}" in verify_txt
 

@@ -12,14 +12,24 @@ Contents
                        by signer.pem: openssl dgst -sha256 -verify KEY -signature manifest.sig
     signer.pem         the producer's signing certificate
     ca.pem             the installation's Evidence CA certificate, which issued signer.pem
-    SHA256SUMS         "HASH  NAME" lines for report.pdf and every exhibit (sha256sum -c)
+                       (exactly one certificate)
+    SHA256SUMS         "HASH  NAME" lines for report.pdf, every exhibit and VERIFY.txt
+                       (sha256sum -c)
     VERIFY.txt         how to check all of this by hand
 
 Exhibits and the report are stored uncompressed (they are compressed already); the small text
 files are deflated. The zip is written in one pass (entries carry data descriptors), so the
 bundle's SHA-256 is known the moment it is finished; the export's custody entry records it.
 
-Manifest format, version 1
+Every file but the manifest, its signature and the two certificates is covered by a hash that
+the signed manifest holds: the report and VERIFY.txt directly and through SHA256SUMS, each
+exhibit directly and through SHA256SUMS, SHA256SUMS itself directly. So VERIFY.txt is written
+first, then SHA256SUMS, then the manifest; VERIFY.txt never quotes a hash of the files written
+after it. The certificates are tied to the rest by what they are: ca.pem's fingerprint is the
+one printed in the report, the manifest and VERIFY.txt; signer.pem, issued by ca.pem, signed
+the report and the manifest.
+
+Manifest format, version 2
 ==========================
 
 ``manifest.json`` is one JSON object (key order and spacing carry no meaning; the signature is
@@ -27,7 +37,7 @@ over the exact bytes)::
 
     {
       "format": "harmonize-evidence/bundle-manifest",
-      "version": 1,
+      "version": 2,
       "tool": "Harmonize Evidence 0.1.0",
       "exported": {"utc": "2026-11-21T21:40:05.000000Z", "local_time": "...",
                    "time_zone": "Europe/London", "utc_offset": "+00:00"},
@@ -40,6 +50,7 @@ over the exact bytes)::
                        "signer_fingerprint_sha256": "12:34:..."},
       "report": {"file": "report.pdf", "sha256": ..., "size": ..., "signature": "PAdES B-B"},
       "checksums": {"file": "SHA256SUMS", "sha256": ...},
+      "instructions": {"file": "VERIFY.txt", "sha256": ...},
       "items": [{"exhibit": "ZL/1", "kind": "screenshot", "media_type": "image/png",
                  "size": 123, "sha256": "<hex>" | null, "file": "exhibits/ZL-1.png" | null,
                  "created_utc": ..., "metadata": {...}, "metadata_sha256": "<hex>",
@@ -56,6 +67,14 @@ signer.pem, so ``jq -j '.custody.entries[0].body' manifest.json | sha256sum`` pr
 ``metadata_sha256`` is the SHA-256 of the item's metadata as RFC 8785 canonical JSON, the value
 its custody entry records. ``head`` is the last entry when the bundle was made; the export itself
 is recorded afterwards as the next entry, with this bundle's SHA-256.
+
+``certificates.ca_fingerprint_sha256`` and ``signer_fingerprint_sha256`` are the SHA-256
+fingerprints of ca.pem and signer.pem, upper-case hex pairs separated by colons.
+
+Version 1 (bundles exported before VERIFY.txt was hashed) is the same without ``instructions``,
+and its SHA256SUMS does not list VERIFY.txt. ``verify-bundle`` still reads it and makes every
+other check, but reports VERIFY.txt as a problem, since nothing in such a bundle shows that it
+is the text the school wrote; a recipient follows the steps printed in the signed report instead.
 """
 
 from __future__ import annotations
@@ -79,7 +98,9 @@ from harmonize_evidence.domain.clock import LocalTime, format_utc
 from harmonize_evidence.domain.model import Exhibit, Incident, Producer
 
 MANIFEST_FORMAT = "harmonize-evidence/bundle-manifest"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+"""Manifest versions that ``verify-bundle`` reads (see the module docstring for version 1)."""
 
 REPORT_NAME = "report.pdf"
 MANIFEST_NAME = "manifest.json"
@@ -129,6 +150,8 @@ class ManifestContent:
     signer_fingerprint: str
     report: ReportFile
     sums_sha256: str
+    instructions_sha256: str
+    """The SHA-256 of VERIFY.txt."""
 
 
 def _item(exhibit: Exhibit) -> dict[str, Any]:
@@ -194,6 +217,7 @@ def manifest_bytes(content: ManifestContent) -> bytes:
             "signature": content.report.signature_level,
         },
         "checksums": {"file": SUMS_NAME, "sha256": content.sums_sha256},
+        "instructions": {"file": VERIFY_NAME, "sha256": content.instructions_sha256},
         "items": [_item(exhibit) for exhibit in content.exhibits],
         "custody": {
             "entry_format": ENTRY_FORMAT,
@@ -506,6 +530,6 @@ def parse_manifest(data: bytes) -> Mapping[str, Any]:
     document = json.loads(data.decode("utf-8"))
     if not isinstance(document, dict) or document.get("format") != MANIFEST_FORMAT:
         raise ValueError("it is not a Harmonize Evidence manifest")
-    if document.get("version") != MANIFEST_VERSION:
+    if document.get("version") not in READABLE_VERSIONS:
         raise ValueError(f"its version {document.get('version')!r} is not one this program reads")
     return document

@@ -2,6 +2,10 @@
 
 Every command here is run by the tests exactly as written (``openssl``, ``sha256sum``), so what
 the police are told to type is known to work.
+
+VERIFY.txt is itself covered by SHA256SUMS and by the signed manifest (see
+:mod:`harmonize_evidence.export.bundle`), so it is written before them and never quotes their
+hashes, nor the bundle's own.
 """
 
 from __future__ import annotations
@@ -64,10 +68,11 @@ def verification_steps(facts: BundleFacts) -> list[Step]:
         Step(
             "3. The files",
             "In the folder where the bundle was unpacked, check every file against its SHA-256 "
-            'value; each line must end in "OK". On a Mac use "shasum -a 256 -c SHA256SUMS"; on '
-            'Windows, "certutil -hashfile FILE SHA256" for each file. The values must also be '
-            "the ones printed in the signed report and in manifest.json, which records the "
-            "SHA-256 of SHA256SUMS itself.",
+            "value: SHA256SUMS lists the report, every exhibit file and VERIFY.txt (these "
+            'instructions), and each line must end in "OK". On a Mac use "shasum -a 256 -c '
+            'SHA256SUMS"; on Windows, "certutil -hashfile FILE SHA256" for each file. The '
+            "values must also be the ones printed in the signed report and in manifest.json, "
+            "which records the SHA-256 of SHA256SUMS and of VERIFY.txt.",
             (SUMS_COMMAND,),
         ),
         Step(
@@ -90,8 +95,14 @@ def verification_steps(facts: BundleFacts) -> list[Step]:
         ),
         Step(
             "All at once",
-            "With Harmonize Evidence installed, one command makes all of these checks:",
-            (f"harmonize-evidence verify-bundle {facts.bundle_name}",),
+            "With Harmonize Evidence installed, one command makes all of these checks and "
+            "names the school and the person in the certificates. Put the fingerprint the "
+            "school gave you (step 1) in place of FINGERPRINT, and it also checks that the "
+            "bundle was signed by that school's Evidence CA:",
+            (
+                f"harmonize-evidence verify-bundle {facts.bundle_name} "
+                "--expect-fingerprint FINGERPRINT",
+            ),
         ),
     ]
 

@@ -256,7 +256,13 @@ def _export_bundle(
             report_sha = report_entry.finish().result()
             advance()
 
-            sums_bytes = bundle.sums_text([(bundle.REPORT_NAME, report_sha), *sums])
+            # VERIFY.txt first: SHA256SUMS and the signed manifest cover it (see export.bundle).
+            verify_sha = writer.add_bytes(
+                bundle.VERIFY_NAME, instructions.verify_text(facts).encode("utf-8")
+            )
+            sums_bytes = bundle.sums_text(
+                [(bundle.REPORT_NAME, report_sha), *sums, (bundle.VERIFY_NAME, verify_sha)]
+            )
             sums_sha = writer.add_bytes(bundle.SUMS_NAME, sums_bytes)
             manifest = bundle.manifest_bytes(
                 bundle.ManifestContent(
@@ -270,13 +276,13 @@ def _export_bundle(
                     signer_fingerprint=content.signer_fingerprint,
                     report=bundle.ReportFile(report_sha, pdf_size, level),
                     sums_sha256=sums_sha,
+                    instructions_sha256=verify_sha,
                 )
             )
             manifest_sha = writer.add_bytes(bundle.MANIFEST_NAME, manifest)
             writer.add_bytes(bundle.SIGNATURE_NAME, store.sign(manifest), compress=False)
             writer.add_bytes(bundle.SIGNER_NAME, identity.signer_cert_pem)
             writer.add_bytes(bundle.CA_NAME, identity.ca_cert_pem)
-            writer.add_bytes(bundle.VERIFY_NAME, instructions.verify_text(facts).encode("utf-8"))
             bundle_sha, bundle_size = writer.close()
             for sync in syncs:
                 sync.result()
