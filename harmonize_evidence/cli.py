@@ -483,33 +483,19 @@ class Commands:
         return 0
 
     def verify_bundle(self) -> int:
-        from harmonize_evidence.services.exporting import verify_bundle
+        from harmonize_evidence.services.exporting import bundle_check_text, verify_bundle
 
-        check = verify_bundle(Path(self.args.path), progress=self.out.progress("Checking"))
-        problems = [str(p) for p in check.problems]
+        check = verify_bundle(
+            Path(self.args.path),
+            progress=self.out.progress("Checking"),
+            expect_fingerprint=self.args.expect_fingerprint,
+        )
         head = check.chain_head
-        if check.ok:
-            text = (
-                f"The bundle is intact: {check.exhibits_checked} exhibit file(s), the signed "
-                f"report ({check.report_signature}) and {check.entries_checked} custody entries of "
-                f"{check.incident_id} all check out.\n"
-                f"Signed by {check.signer}. Evidence CA fingerprint (SHA-256):\n"
-                f"  {check.signer_fingerprint}\n"
-                "Compare this fingerprint with the one the school gives you by telephone or "
-                "from a known school email address."
-            )
-        else:
-            text = "\n".join(
-                [
-                    f"The bundle failed {len(problems)} check(s):",
-                    *(f"  - {p}" for p in problems),
-                ]
-            )
         self.out.result(
             {
                 "ok": check.ok,
-                "problems": problems,
-                "signer_fingerprint": check.signer_fingerprint,
+                "problems": [str(p) for p in check.problems],
+                "signer_fingerprint": check.ca_fingerprint,  # the Evidence CA's, as in CLI.md
                 "signer": check.signer,
                 "incident": check.incident_id,
                 "exhibits_checked": check.exhibits_checked,
@@ -517,8 +503,14 @@ class Commands:
                 "chain_head": None if head is None else {"seq": head[0], "hash": head[1]},
                 "report_signature": check.report_signature,
                 "timestamp": check.timestamp,
+                "school": check.school,
+                "ca_name": check.ca_name,
+                "signer_school": check.signer_school,
+                "signing_certificate_fingerprint": check.signing_certificate_fingerprint,
+                "expected_fingerprint": check.expected_fingerprint,
+                "fingerprint_matches": check.fingerprint_matches,
             },
-            text,
+            bundle_check_text(check),
         )
         return 0 if check.ok else 1
 
@@ -667,6 +659,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("verify-bundle", "check a bundle on its own; no store needed")
     p.add_argument("path", metavar="PATH")
+    p.add_argument(
+        "--expect-fingerprint",
+        metavar="FP",
+        help="the school's Evidence CA fingerprint, as they gave it to you (colons, spaces and "
+        "case do not matter); a bundle signed by another CA fails",
+    )
     p.set_defaults(run=Commands.verify_bundle)
 
     p = command("purge", "remove an item's bytes for retention, keeping its hash on the chain")

@@ -18,6 +18,7 @@ from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.exporting import (
     BundleCheck,
     ExportResult,
+    bundle_check_text,
     export_bundle,
     verify_bundle,
 )
@@ -33,24 +34,6 @@ def export_done_text(result: ExportResult) -> str:
         f"Wrote {result.bundle} ({result.exhibits} exhibit file(s), report signed "
         f"{result.signature_level}).\nSHA-256 {result.sha256}\n"
         f"The export is custody entry {result.entry.seq} of {result.entry.incident_id}."
-    )
-
-
-def bundle_check_text(check: BundleCheck) -> tuple[bool, str]:
-    """(ok, plain-language text) for a bundle check (the command line's words)."""
-    if check.ok:
-        return True, (
-            f"The bundle is intact: {check.exhibits_checked} exhibit file(s), the signed report "
-            f"({check.report_signature}) and {check.entries_checked} custody entries of "
-            f"{check.incident_id} all check out.\n"
-            f"Signed by {check.signer}. Evidence CA fingerprint (SHA-256):\n"
-            f"  {check.signer_fingerprint}\n"
-            "Compare this fingerprint with the one the school gives you by telephone or from a "
-            "known school email address."
-        )
-    problems = [str(problem) for problem in check.problems]
-    return False, "\n".join(
-        [f"The bundle failed {len(problems)} check(s):", *(f"  - {p}" for p in problems)]
     )
 
 
@@ -156,8 +139,9 @@ class BundleCheckJob(QObject):
 
     def _done(self, check: BundleCheck) -> None:
         self.progress.close()
-        ok, text = bundle_check_text(check)
-        icon = QMessageBox.Icon.Information if ok else QMessageBox.Icon.Warning
+        # The command line's words, with the fingerprint in two lines so the dialog shows it whole.
+        text = bundle_check_text(check, fingerprint_lines=2)
+        icon = QMessageBox.Icon.Information if check.ok else QMessageBox.Icon.Warning
         self.box = message_box(self._parent, icon, "Bundle check", text)
         self.finished.emit(check)
 
