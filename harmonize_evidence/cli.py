@@ -8,6 +8,7 @@ Exit codes: 0 done, 1 verification found a problem, 2 bad usage or input, 3 cann
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from harmonize_evidence import __version__
-from harmonize_evidence.domain.errors import BadInput, HarmonizeError
+from harmonize_evidence.domain.errors import BadInput, HarmonizeError, StoreLocked
+from harmonize_evidence.domain.text import NOT_TEXT, has_undecodable_bytes, printable
 
 if TYPE_CHECKING:
     from harmonize_evidence.domain.chain import CustodyEntry
@@ -41,40 +43,83 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message[0].upper()}{message[1:]}; see '{self.prog} --help'.")
 
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        _flush_or_discard(sys.stdout)  # --help or --version into a closed pipe is no error
+        super().exit(status, message)
+
 
 # -- output -------------------------------------------------------------------------------------
 
 
 class Output:
-    """Prints results as text or, with ``--json``, as one JSON document on stdout."""
+    """Prints results as text or, with ``--json``, as one JSON document on stdout.
 
-    def __init__(self, as_json: bool, stdout: TextIO, stderr: TextIO) -> None:
+    A result that cannot be printed because stdout is closed (``| head -0``, ``>&-``) does not
+    undo what the command did: it keeps its exit code, and one sentence on stderr says what could
+    not be shown. As Python advises for a broken pipe, the rest of stdout then goes to
+    ``os.devnull``, so nothing fails again when the program ends. Bytes that are not UTF-8 (in a
+    path quoted by a message) are printed as ``\\xNN``.
+    """
+
+    def __init__(self, as_json: bool, stdout: TextIO | None, stderr: TextIO | None) -> None:
         self.as_json = as_json
-        self.stdout = stdout
+        self.stdout = stdout  # None when the program was started with stdout closed
         self.stderr = stderr
 
-    def result(self, document: dict[str, Any], text: str) -> None:
-        """Print a command's result."""
+    def result(self, document: dict[str, Any], text: str, *, if_unprinted: str = "") -> None:
+        """Print a command's result; ``if_unprinted`` is what to add when it cannot be printed."""
         if self.as_json:
-            json.dump(document, self.stdout, ensure_ascii=False, indent=2)
-            self.stdout.write("\n")
+            printed = json.dumps(_printable_document(document), ensure_ascii=False, indent=2)
         else:
-            self.stdout.write(text.rstrip("\n") + "\n")
+            printed = printable(text.rstrip("\n"))
+        problem = self._print(printed + "\n")
+        if problem is not None:
+            self._say(
+                f"The command was done, but its result could not be printed ({problem})."
+                + (f" {if_unprinted}" if if_unprinted else "")
+            )
 
     def error(self, message: str, code: int) -> None:
         """Print an error: JSON on stdout with ``--json``, else a sentence on stderr."""
+        message = printable(message)
         if self.as_json:
-            json.dump({"error": message, "code": code}, self.stdout, ensure_ascii=False)
-            self.stdout.write("\n")
-        else:
-            self.stderr.write(f"harmonize-evidence: {message}\n")
+            document = json.dumps({"error": message, "code": code}, ensure_ascii=False)
+            if self._print(document + "\n") is None:
+                return
+        self._say(message)
+
+    def _print(self, text: str) -> str | None:
+        """Write ``text`` to stdout; None when done, else why it could not be printed."""
+        if self.stdout is None:
+            return "the output is closed"
+        try:
+            try:
+                self.stdout.write(text)
+            except UnicodeEncodeError:  # a console that cannot show some character
+                encoding = self.stdout.encoding or "ascii"
+                self.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
+            self.stdout.flush()
+        except (OSError, ValueError) as exc:
+            _discard_output(self.stdout)
+            if isinstance(exc, BrokenPipeError):
+                return "the output was closed"
+            return f"the output could not be written: {getattr(exc, 'strerror', None) or exc}"
+        return None
+
+    def _say(self, sentence: str) -> None:
+        """One sentence on stderr, if there is a stderr to say it on."""
+        if self.stderr is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            self.stderr.write(f"harmonize-evidence: {printable(sentence)}\n")
+            self.stderr.flush()
 
     def progress(self, label: str) -> Callable[[int, int], None]:
         """A progress callback drawing a bar on stderr when stderr is a terminal."""
-        interactive = self.stderr.isatty()
+        interactive = self.stderr is not None and self.stderr.isatty()
 
         def draw(done: int, total: int) -> None:
-            if not interactive or total <= 0:
+            if not interactive or total <= 0 or self.stderr is None:
                 return
             width = 30
             filled = int(width * done / total)
@@ -86,29 +131,145 @@ class Output:
         return draw
 
 
+def _printable_document(value: Any) -> Any:
+    """A JSON document whose strings can all be printed (see :func:`printable`)."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(str(k)): _printable_document(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable_document(v) for v in value]
+    return value
+
+
+def _discard_output(stream: TextIO | None) -> None:
+    """Send what is left of ``stream`` (stdout) to os.devnull, as Python advises after EPIPE."""
+    if stream is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+
+
+def _flush_or_discard(stream: TextIO | None) -> None:
+    """Flush ``stream``; if its reader has gone, send the rest to os.devnull instead."""
+    if stream is None:
+        return
+    try:
+        stream.flush()
+    except (OSError, ValueError):
+        _discard_output(stream)
+
+
+def _open_closed_standard_streams() -> None:
+    """Point a closed stdin, stdout or stderr (file descriptor 0, 1 or 2) at os.devnull.
+
+    Otherwise the next file the program opens (its log, a key file being written) would get that
+    number, and whatever a child process writes to the stream would land in it.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            os.set_inheritable(fd, True)
+
+
+def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse any argument that is not text (it holds bytes that are not UTF-8), naming it.
+
+    A file that is only read may sit in folders of any name, as only the file is opened; ``add``
+    records the file's own name with the evidence, so that name must be text.
+    """
+    for dest, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, str) or not has_undecodable_bytes(item):
+                continue
+            if args.command == "verify-bundle" and dest == "path":
+                continue
+            if args.command == "add" and dest == "file":
+                name = Path(item).name
+                if not has_undecodable_bytes(name):
+                    continue
+                raise BadInput(
+                    f"The file name {printable(name)} {NOT_TEXT}, and the name is recorded with "
+                    "the evidence; copy the file to a name in plain text and add the copy (its "
+                    "bytes and SHA-256 stay the same)."
+                )
+            if dest == "store":
+                raise BadInput(
+                    f"The store folder given with --store {NOT_TEXT}; choose a folder whose "
+                    "name is plain text."
+                )
+            raise BadInput(
+                f"The value given for {_argument_names(parser).get(dest, dest)} {NOT_TEXT}; "
+                "type it again as plain text."
+            )
+
+
+def _argument_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """How each argument is written on the command line (``--title``, ``ID``), by its dest."""
+    names: dict[str, str] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                for dest, name in _argument_names(subparser).items():
+                    names.setdefault(dest, name)
+        elif action.option_strings:
+            names.setdefault(action.dest, action.option_strings[-1])
+        else:
+            metavar = action.metavar if isinstance(action.metavar, str) else None
+            names.setdefault(action.dest, (metavar or action.dest).upper())
+    return names
+
+
 # -- passphrases --------------------------------------------------------------------------------
 
 
 def _prompt(prompt: str) -> str | None:
+    """What was typed at a no-echo prompt; None without a terminal. Refuses what is not text."""
     if not sys.stdin.isatty():
         return None
     import getpass
 
-    return getpass.getpass(prompt)
+    try:
+        typed = getpass.getpass(prompt)
+    except UnicodeDecodeError as exc:
+        typed = None
+        cause: Exception | None = exc
+    else:
+        cause = None
+    if typed is None or has_undecodable_bytes(typed):
+        raise BadInput(
+            f"The passphrase as typed {NOT_TEXT}; set the terminal to UTF-8 and type it again."
+        ) from cause
+    return typed
+
+
+def _passphrase_variable(variable: str) -> str | None:
+    """The passphrase in the environment variable ``variable``; refuses one that is not text."""
+    value = os.environ.get(variable)
+    if value and has_undecodable_bytes(value):
+        raise BadInput(f"The passphrase in {variable} {NOT_TEXT}; set it again as plain text.")
+    return value or None
 
 
 def passphrase_from_environment_or_prompt() -> str | None:
     """The passphrase to unlock with: the environment variable, else a no-echo prompt."""
-    value = os.environ.get(PASSPHRASE_VARIABLE)
-    if value:
-        return value
-    return _prompt("Passphrase: ")
+    try:
+        return _passphrase_variable(PASSPHRASE_VARIABLE) or _prompt("Passphrase: ")
+    except BadInput as exc:  # it cannot be the passphrase: every store's passphrase is text
+        raise StoreLocked(exc.message) from exc
 
 
 def new_passphrase(variables: Sequence[str]) -> str:
     """A new passphrase from the first set variable, else asked twice at a terminal."""
     for variable in variables:
-        value = os.environ.get(variable)
+        value = _passphrase_variable(variable)
         if value:
             return value
     first = _prompt("Choose a passphrase (at least 8 characters): ")
@@ -179,7 +340,13 @@ class Commands:
     def location(self) -> StoreLocation:
         from harmonize_evidence.services.store import StoreLocation
 
-        return StoreLocation.resolve(self.args.store)
+        location = StoreLocation.resolve(self.args.store)
+        if has_undecodable_bytes(str(location.directory)):  # from the environment
+            raise BadInput(
+                f"The store folder {printable(str(location.directory))} {NOT_TEXT}; choose a "
+                "folder whose name is plain text with --store."
+            )
+        return location
 
     def _clock(self) -> Any:
         from harmonize_evidence.services.clock import SystemClock
@@ -196,6 +363,11 @@ class Commands:
         from harmonize_evidence.services.store import create_store
 
         location = self.location
+        if self.out.stdout is None:
+            raise BadInput(
+                "The recovery key could not be shown: this command's output is closed. Run init "
+                "again with its output on the screen or in a file; nothing was created."
+            )
         if location.exists():
             from harmonize_evidence.domain.errors import StoreExists
 
@@ -226,6 +398,11 @@ class Commands:
             "Print this recovery key now and give it to the school office to keep safe. It is\n"
             "shown only this once, and it is the only way into the evidence if the passphrase\n"
             "is forgotten.",
+            if_unprinted=(
+                "The recovery key was not shown, and it is shown only once: the new store holds "
+                f"no evidence yet, so remove the folder {location.directory} and run init again "
+                "with its output on the screen."
+            ),
         )
         return 0
 
@@ -683,6 +860,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    _open_closed_standard_streams()
     if hasattr(os, "umask"):
         os.umask(0o077)  # anything we write (store files, extracted copies) is private
     wants_json = "--json" in arguments
@@ -692,6 +870,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
         args.store = getattr(args, "store", None)
         out.as_json = getattr(args, "json", False)
+        check_arguments(parser, args)
         if args.command is None:
             from harmonize_evidence.ui.app import run_gui
 

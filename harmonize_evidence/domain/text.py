@@ -3,10 +3,16 @@
 User text is data. It is stored exactly as typed, except that characters that could hide or
 reorder what a reader sees (control characters, bidirectional overrides) are refused, and each
 field has a length cap so one paste cannot swamp a report.
+
+Text must also be text: on POSIX, arguments, environment variables and file names are bytes, and
+Python hands the bytes that are not UTF-8 over as lone surrogates (U+DC80..U+DCFF,
+"surrogateescape"); a Windows file name can hold half of a UTF-16 pair. Such a value cannot be
+stored, signed or printed as it is, so it is refused, and shown with ``\\xNN`` escapes.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from harmonize_evidence.domain.errors import BadInput
@@ -18,6 +24,27 @@ TITLE_MAX = 200
 NAME_MAX = 200
 PEOPLE_MAX = 2000
 NOTE_MAX = 20000
+
+
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
+NOT_TEXT = "is not valid text (it holds bytes that are not UTF-8)"
+
+
+def has_undecodable_bytes(value: str) -> bool:
+    """True when ``value`` holds bytes that were not UTF-8 (lone surrogates), so it is not text."""
+    return _LONE_SURROGATES.search(value) is not None
+
+
+def printable(value: str) -> str:
+    """``value`` with each byte that was not UTF-8 shown as ``\\xNN``, ready to print or store."""
+    return _LONE_SURROGATES.sub(_escape_surrogate, value)
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that surrogateescape kept: show the byte itself
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}"
 
 
 def has_hidden_characters(value: str, *, multiline: bool) -> bool:
@@ -40,6 +67,8 @@ def check_text(
         raise BadInput(
             f"The {what} is {len(value):,} characters long; the limit is {max_length:,}."
         )
+    if has_undecodable_bytes(value):
+        raise BadInput(f"The {what} {NOT_TEXT}; please type it again.")
     if has_hidden_characters(value, multiline=multiline):
         raise BadInput(
             f"The {what} contains control or text-direction characters; "
