@@ -2,7 +2,9 @@
 
 Exit codes: 0 done, 1 verification found a problem, 2 bad usage or input, 3 cannot unlock,
 4 store missing or damaged, 5 environment problem, 70 internal error (details in the log file),
-130 interrupted.
+130 interrupted (Ctrl+C), 143 terminated (SIGTERM), 129 hung up (SIGHUP): 128 plus the signal's
+number, as a shell reports a program that a signal ended. An interrupted or terminated command
+first removes what it had only half written (an export's temporary bundle).
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -31,12 +35,52 @@ PASSPHRASE_VARIABLE = "HARMONIZE_EVIDENCE_PASSPHRASE"  # noqa: S105 - a variable
 NEW_PASSPHRASE_VARIABLE = "HARMONIZE_EVIDENCE_NEW_PASSPHRASE"  # noqa: S105
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+EXIT_SIGNALLED = 128  # plus the signal's number: 143 for SIGTERM, 129 for SIGHUP
 
 log = logging.getLogger("harmonize_evidence")
 
 
 class UsageError(BadInput):
     """argparse found a problem with the command line (exit 2)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP reached a running command; it unwinds the command as Ctrl+C does."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.exit_code = EXIT_SIGNALLED + signum
+
+
+@contextlib.contextmanager
+def _unwinding_on_termination() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP raise :class:`Terminated` (once) on this thread.
+
+    Their default action would end the process on the spot and leave half-written files behind
+    (an export's temporary bundle); unwinding lets each use case remove its own. A signal that
+    was ignored (``nohup``) stays ignored. Only the main thread can take signals.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def unwind(signum: int, _frame: object) -> None:
+        if caught:
+            return  # the first one is already unwinding the command: let it finish cleaning
+        caught.append(signum)
+        raise Terminated(signum)
+
+    previous: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is not signal.SIG_IGN:
+            previous[number] = signal.signal(number, unwind)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -640,7 +684,7 @@ class Commands:
             result = export_bundle(
                 store,
                 self.args.id,
-                Path(self.args.out),
+                self.args.out,  # as typed: a trailing separator makes it a folder
                 options=options,
                 progress=self.out.progress("Exporting"),
             )
@@ -826,7 +870,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("export", "write the signed bundle (.zip) of an incident")
     p.add_argument("id")
-    p.add_argument("--out", required=True, metavar="PATH", help="a .zip file, or a folder")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="PATH",
+        help="the bundle's name ending in .zip, or a folder (made if its parent exists)",
+    )
     p.add_argument(
         "--timestamp-url",
         metavar="URL",
@@ -879,7 +928,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         log_path = start_logging()
         try:
-            return int(args.run(Commands(args, out)))
+            with _unwinding_on_termination():
+                return int(args.run(Commands(args, out)))
         except HarmonizeError:
             raise
         except KeyboardInterrupt:
@@ -897,3 +947,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.error("Interrupted; anything already reported as saved is kept.", EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
+    except Terminated as exc:
+        out.error(
+            "Stopped because the program was asked to end; anything already reported as saved "
+            "is kept.",
+            exc.exit_code,
+        )
+        return exc.exit_code

@@ -11,10 +11,15 @@ import base64
 import hashlib
 import io
 import json
+import os
+import random
 import re
 import shutil
+import signal
 import struct
 import subprocess
+import sys
+import textwrap
 import threading
 import unicodedata
 import uuid
@@ -27,16 +32,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from harmonize_evidence.domain.clock import FixedClock
+from harmonize_evidence.domain.errors import BadInput, DiskFull
 from harmonize_evidence.domain.model import Producer, Role
 from harmonize_evidence.export import instructions
 from harmonize_evidence.export.pades import check_pdf_signature
 from harmonize_evidence.services.capturing import record_without_image
+from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.exporting import ExportResult, export_bundle, verify_bundle
-from harmonize_evidence.services.store import StoreLocation, create_store
-from tests.conftest import PASSPHRASE, Cli
+from harmonize_evidence.services.store import StoreLocation, create_store, open_store
+from tests.conftest import PASSPHRASE, Cli, MadeStore
+from tests.faults import fill_disk, small_tmpfs
 
 ARABIC_NAME = "محمد الأحمد"
 MARKUP_NOTE = 'Said <b>nothing</b> <img src="/etc/passwd"/> <para>x</para> & left'
@@ -849,3 +859,347 @@ def test_cli_export_of_an_unknown_incident_is_bad_input(
     assert result.code == 2
     assert "Traceback" not in result.stderr
     assert list(tmp_path.glob("*.zip")) == []
+
+
+# -- where the bundle goes ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_incident(store: EvidenceStore, tmp_path: Path) -> str:
+    """An incident with one small screenshot, in the open ``store``."""
+    incident = store.new_incident("Comments under a school post")
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(screenshot(400, 300, SCREEN_BLUE, 3))
+    store.add_file(incident.id, shot, url="https://www.instagram.com/p/C0ffee/")
+    return incident.id
+
+
+BUNDLE_NAME = "INC-2026-0001_2026-11-21.zip"  # the incident's id and the fixed clock's date
+PATH_NAMES = st.text(
+    st.characters(whitelist_categories=("L", "N"), whitelist_characters=" -_.'"),
+    min_size=1,
+    max_size=12,
+).filter(lambda name: name not in (".", "..") and not name.startswith(".harmonize-export-"))
+
+
+def _one_sentence(message: str) -> bool:
+    return "\n" not in message and message.endswith(".") and "Traceback" not in message
+
+
+@settings(max_examples=30)
+@given(
+    name=PATH_NAMES,
+    suffix=st.sampled_from(["", ".zip", ".ZIP", ".Zip", ".zip.d", ".pdf", ".zipx"]),
+    separator=st.booleans(),
+    already=st.sampled_from(["nothing", "folder", "file", "no parent"]),
+)
+def test_out_is_a_folder_unless_it_names_a_zip_file(
+    store: EvidenceStore,
+    small_incident: str,
+    tmp_path: Path,
+    *,
+    name: str,
+    suffix: str,
+    separator: bool,
+    already: str,
+) -> None:
+    # A path ending in a separator, or not ending in .zip, is a folder: made when its parent
+    # exists, refused in one sentence when not. Only a name ending in .zip is the bundle's own.
+    base = tmp_path / "shapes" / uuid.uuid4().hex
+    base.mkdir(parents=True)
+    leaf = name + suffix
+    path = (base / "absent" if already == "no parent" else base) / leaf
+    if already == "folder":
+        path.mkdir()
+    elif already == "file":
+        path.write_bytes(b"someone else's file")
+    text = str(path) + (os.sep if separator else "")
+    before = store.log(small_incident)
+    names_a_zip = not separator and leaf.lower().endswith(".zip")
+    if already == "folder":
+        expected: Path | None = path / BUNDLE_NAME
+    elif already in ("file", "no parent"):
+        expected = None
+    else:
+        expected = path if names_a_zip else path / BUNDLE_NAME
+
+    if expected is None:
+        with pytest.raises(BadInput) as refused:
+            export_bundle(store, small_incident, text)
+        assert _one_sentence(refused.value.message), refused.value.message
+        assert store.log(small_incident) == before
+        if already == "file":
+            assert path.read_bytes() == b"someone else's file"
+            assert sorted(p.name for p in base.iterdir()) == [leaf]
+        else:
+            assert list(base.iterdir()) == []
+        return
+    result = export_bundle(store, small_incident, text)
+    assert result.bundle == expected
+    assert result.bundle.suffix.lower() == ".zip"
+    assert zipfile.is_zipfile(result.bundle)
+    assert [p.name for p in result.bundle.parent.iterdir()] == [result.bundle.name]
+    entry = store.log(small_incident)[-1]
+    assert entry.action == "exported"
+    assert entry.evidence_sha256 == hashlib.sha256(result.bundle.read_bytes()).hexdigest()
+
+
+def test_cli_export_into_a_folder_not_made_yet_puts_the_bundle_inside_it(
+    initialised_cli: Cli, tmp_path: Path
+) -> None:
+    cli = initialised_cli
+    incident = cli("--json", "incident", "new", "--title", "Comments on a video").json["id"]
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(screenshot(400, 300, SCREEN_BLUE, 4))
+    assert cli("add", incident, str(shot)).code == 0
+    folder = tmp_path / "missing-folder"
+    result = cli("--json", "export", incident, "--out", f"{folder}{os.sep}")
+    assert result.code == 0, result.stdout + result.stderr
+    bundle = Path(result.json["bundle"])
+    assert bundle.parent == folder and bundle.suffix == ".zip"
+    assert [p.name for p in folder.iterdir()] == [bundle.name]
+    assert cli("--json", "verify-bundle", str(bundle), passphrase=None).json["ok"] is True
+
+    nowhere = tmp_path / "no-such-parent" / "bundles"
+    refused = cli("export", incident, "--out", f"{nowhere}{os.sep}")
+    assert refused.code == 2
+    assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+    assert str(nowhere.parent) in refused.stderr
+    assert not nowhere.parent.exists()
+
+
+# -- a full disk ----------------------------------------------------------------------------------
+
+
+def _noise_png(path: Path, width: int, height: int, seed: int) -> Path:
+    """A PNG that does not compress: the bundle and the report are as big as the pixels."""
+    Image.frombytes("RGB", (width, height), random.Random(seed).randbytes(width * height * 3)).save(
+        path, "PNG", compress_level=0
+    )
+    return path
+
+
+def test_an_export_onto_a_full_disk_stops_cleanly_at_whatever_point_the_disk_fills(
+    store: EvidenceStore, made_store: MadeStore, tmp_path: Path
+) -> None:
+    incident = store.new_incident("Messages sent to a pupil")
+    for number in range(2):
+        store.add_file(incident.id, _noise_png(tmp_path / f"n{number}.png", 400, 300, number))
+    before = store.log(incident.id)
+    database = hashlib.sha256(made_store.location.database.read_bytes()).hexdigest()
+    failures = 0
+    with small_tmpfs(tmp_path / "usb", 8 * 1024 * 1024) as usb:
+        for free in range(0, 8 * 1024 * 1024, 96 * 1024):
+            filler = fill_disk(usb, leave_free=free)
+            try:
+                result = export_bundle(store, incident.id, usb)
+            except DiskFull as full:
+                failures += 1
+                assert full.exit_code == 5
+                assert _one_sentence(full.message) and "full" in full.message, full.message
+                assert [p.name for p in usb.iterdir()] == [filler.name]
+                assert store.log(incident.id) == before
+                assert (
+                    hashlib.sha256(made_store.location.database.read_bytes()).hexdigest()
+                    == database
+                )
+            else:
+                assert result.bundle.parent == usb
+                break
+            finally:
+                filler.unlink()
+        else:
+            pytest.fail("the export never fitted on the disk")
+    assert failures >= 5  # it failed at several points before there was room
+
+
+def test_cli_export_onto_a_full_disk_exits_5_in_one_sentence_and_leaves_nothing(
+    initialised_cli: Cli, tmp_path: Path
+) -> None:
+    cli = initialised_cli
+    incident = cli("--json", "incident", "new", "--title", "Messages sent to a pupil").json["id"]
+    shot = _noise_png(tmp_path / "noise.png", 900, 800, 7)  # about 2 MiB
+    assert cli("add", incident, str(shot)).code == 0
+    before = cli("--json", "log", incident).json["entries"]
+    with small_tmpfs(tmp_path / "usb", 2 * 1024 * 1024) as usb:
+        result = cli("export", incident, "--out", f"{usb}{os.sep}")
+        left = list(usb.iterdir())
+    assert result.code == 5, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr and "Exception" not in result.stderr
+    assert "disk is full" in result.stderr
+    assert left == []
+    assert cli("--json", "log", incident).json["entries"] == before
+    assert cli("--json", "verify").json["ok"] is True
+
+
+# -- an export that cannot finish leaves no bundle the chain does not record -----------------------
+
+
+def _partials(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.name.startswith(".") and p.suffix == ".partial"]
+
+
+def test_the_bundle_gets_its_name_only_after_its_exported_entry_is_committed(
+    store: EvidenceStore, small_incident: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    seen: list[tuple[list[str], str]] = []
+    record_export = store.record_export
+
+    def recording(incident_id: str, bundle_sha256: str, details: Any) -> Any:
+        # At the moment of the commit: only the hidden, complete, flushed temporary file.
+        partial = _partials(out)
+        assert len(partial) == 1 and not partial[0].name.endswith(".zip")
+        assert hashlib.sha256(partial[0].read_bytes()).hexdigest() == bundle_sha256
+        seen.append((sorted(p.name for p in out.iterdir()), bundle_sha256))
+        return record_export(incident_id, bundle_sha256, details)
+
+    monkeypatch.setattr(store, "record_export", recording)
+    result = export_bundle(store, small_incident, out)
+    assert len(seen) == 1 and BUNDLE_NAME not in seen[0][0]
+    assert seen[0][1] == result.sha256
+    assert [p.name for p in out.iterdir()] == [BUNDLE_NAME]
+
+
+KILLED_CHILD = textwrap.dedent(
+    """
+    import os, signal, sys
+    from datetime import UTC, datetime
+    from pathlib import Path
+    from harmonize_evidence.domain.clock import FixedClock
+    from harmonize_evidence.services.evidence import EvidenceStore
+    from harmonize_evidence.services.exporting import export_bundle
+    from harmonize_evidence.services.store import StoreLocation, open_store
+
+    store_dir, passphrase, incident, out, when = sys.argv[1:]
+    clock = FixedClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC))
+
+    def die(*_args):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    if when == "committed":  # the exported entry is committed; the bundle is not yet named
+        record_export = EvidenceStore.record_export
+
+        def record_then_die(self, *args):
+            record_export(self, *args)
+            die()
+
+        EvidenceStore.record_export = record_then_die
+    progress = (lambda done, total: die() if done == 1 else None) if when == "writing" else None
+    store = open_store(StoreLocation(Path(store_dir)), lambda: passphrase, clock)
+    export_bundle(store, incident, Path(out), progress=progress)
+    """
+)
+
+
+def _export_killed(made_store: MadeStore, incident: str, out: Path, when: str) -> None:
+    """An export in a child process, killed (SIGKILL) at ``when``; returns once it is dead."""
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            KILLED_CHILD,
+            str(made_store.location.directory),
+            PASSPHRASE,
+            incident,
+            str(out),
+            when,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+
+
+def test_a_bundle_killed_after_its_entry_was_committed_gets_its_name_at_the_next_start(
+    store: EvidenceStore,
+    small_incident: str,
+    made_store: MadeStore,
+    clock: FixedClock,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    store.close()
+    _export_killed(made_store, small_incident, out, "committed")
+    left = _partials(out)
+    assert len(left) == 1 and [p for p in out.iterdir()] == left  # recorded, not yet named
+    with open_store(made_store.location, lambda: PASSPHRASE, clock) as reopened:
+        entry = reopened.log(small_incident)[-1]
+        assert entry.action == "exported"
+        assert [p.name for p in out.iterdir()] == [entry.details["bundle"]]
+        bundle = out / entry.details["bundle"]
+        assert hashlib.sha256(bundle.read_bytes()).hexdigest() == entry.evidence_sha256
+        assert verify_bundle(bundle).ok
+
+
+def test_a_bundle_killed_while_being_written_is_removed_at_the_next_start(
+    store: EvidenceStore,
+    small_incident: str,
+    made_store: MadeStore,
+    clock: FixedClock,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    store.close()
+    _export_killed(made_store, small_incident, out, "writing")
+    assert len(_partials(out)) == 1
+    with open_store(made_store.location, lambda: PASSPHRASE, clock) as reopened:
+        assert list(out.iterdir()) == []
+        assert all(entry.action != "exported" for entry in reopened.log(small_incident))
+
+
+def test_the_next_export_removes_what_a_killed_export_left(
+    store: EvidenceStore, small_incident: str, made_store: MadeStore, tmp_path: Path
+) -> None:
+    # The store was already open (the desktop program) when another export was killed.
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    _export_killed(made_store, small_incident, out, "writing")
+    assert len(_partials(out)) == 1
+    result = export_bundle(store, small_incident, elsewhere)
+    assert list(out.iterdir()) == []
+    assert [p.name for p in elsewhere.iterdir()] == [result.bundle.name]
+
+
+def test_exports_on_other_threads_are_abandoned_at_once_when_the_program_is_stopped(
+    store: EvidenceStore, small_incident: str, tmp_path: Path
+) -> None:
+    # A signal handler runs on the main thread; the desktop program exports on a worker thread.
+    from harmonize_evidence.services.exporting import abandon_unfinished_exports
+
+    out = tmp_path / "out"
+    out.mkdir()
+    reached, release = threading.Event(), threading.Event()
+    outcome: list[BaseException | ExportResult] = []
+
+    def progress(done: int, total: int) -> None:
+        if done == 1:
+            reached.set()
+            release.wait(30)
+
+    def work() -> None:
+        with store.open_for_this_thread() as own:
+            try:
+                outcome.append(export_bundle(own, small_incident, out, progress=progress))
+            except BaseException as exc:  # the outcome is what is checked
+                outcome.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    assert reached.wait(30)
+    assert len(_partials(out)) == 1
+    abandon_unfinished_exports()
+    assert list(out.iterdir()) == []
+    release.set()
+    worker.join(30)
+    assert len(outcome) == 1 and not isinstance(outcome[0], ExportResult)
+    assert list(out.iterdir()) == []
+    assert all(entry.action != "exported" for entry in store.log(small_incident))

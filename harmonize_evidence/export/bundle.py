@@ -320,6 +320,8 @@ class BundleWriter:
         self._data_slots = threading.Semaphore(_QUEUED_CHUNKS)
         self._error: BaseException | None = None
         self._closed = False
+        self._finished = False  # the zip was closed whole
+        self._entry: Any = None  # the entry being written, if any
         self._syncs: list[threading.Thread] = []
         self._thread = threading.Thread(target=self._work, name="bundle-writer", daemon=True)
         self._thread.start()
@@ -346,10 +348,14 @@ class BundleWriter:
         try:
             self._run_operations()
         finally:
+            if not self._finished:
+                # Whatever stopped it (an abort, a full disk, a failed entry), the zip and its
+                # open entry are closed here, or the zip's finaliser would try to finish it later
+                # and print a traceback.
+                _discard(self._zip, self._entry)
             self._writer.stop()
 
     def _run_operations(self) -> None:
-        entry: Any = None
         tap: Callable[[bytes], None] | None = None
         digest = hashlib.sha256()
         while True:
@@ -367,10 +373,10 @@ class BundleWriter:
             try:
                 if kind == "open":
                     info, tap = operation[1], operation[2]
-                    entry = self._zip.open(info, "w", force_zip64=info.file_size > 0x7FFF0000)
+                    self._entry = self._zip.open(info, "w", force_zip64=info.file_size > 0x7FFF0000)
                     digest = hashlib.sha256()
                 elif kind == "data":
-                    entry.write(operation[1])
+                    self._entry.write(operation[1])
                     digest.update(operation[1])
                     if tap is not None:
                         tap(operation[1])
@@ -380,11 +386,12 @@ class BundleWriter:
                         piece = os.pread(descriptor, min(_COPY_BUFFER, length), offset)
                         if not piece:
                             raise OSError("a file being copied into the bundle ended early")
-                        entry.write(piece)
+                        self._entry.write(piece)
                         digest.update(piece)
                         offset += len(piece)
                         length -= len(piece)
                 elif kind == "close":
+                    entry, self._entry = self._entry, None
                     entry.close()
                     operation[1].set_result(digest.hexdigest())
                 elif kind == "sync":
@@ -397,11 +404,11 @@ class BundleWriter:
                     self._syncs.append(syncing)
                 elif kind == "finish":
                     self._zip.close()
+                    self._finished = True
                     self._writer.flush()
                     operation[1].set_result((self._writer.sha256, self._writer.size))
                     return
                 elif kind == "abort":
-                    _discard(self._zip, entry)
                     return
             except BaseException as exc:  # handed to the caller through the next future or put
                 self._error = exc
@@ -466,9 +473,10 @@ class BundleWriter:
         future: Future[tuple[str, int]] = Future()
         self._put("finish", future)
         self._closed = True
-        result = future.result()
-        self._thread.join()
-        return result
+        try:
+            return future.result()
+        finally:
+            self._thread.join()  # done with the file, even when the zip could not be finished
 
     def _join_syncs(self) -> None:
         for syncing in self._syncs:
@@ -482,7 +490,7 @@ class BundleWriter:
         if not self._closed:
             self._closed = True
             self._queue.put(("abort",))
-            self._thread.join()
+        self._thread.join()
         self._join_syncs()  # none may touch the file once the caller closes it
 
 

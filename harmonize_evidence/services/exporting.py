@@ -6,9 +6,20 @@ must match the recorded SHA-256, and into the report's image spool. Nothing hold
 exhibits at once (the zip's hashing and writing run on a helper thread of the bundle writer;
 the store is only ever used from the calling thread). The report is laid out, its images spliced
 in, and signed (PAdES); then the manifest and its signature, the certificates and the
-instructions complete the zip. The bundle is written beside its final name, flushed to disk and
-renamed only when whole, and only then is the export recorded on the incident's custody chain
-with the bundle's SHA-256; if that fails, the bundle is removed.
+instructions complete the zip.
+
+No bundle exists that the chain does not record. The bundle is written in its folder under a
+hidden temporary name that is never taken for a bundle (``.harmonize-export-<random>.partial``),
+flushed to disk, recorded on the incident's custody chain (an ``exported`` entry with its
+SHA-256), and only then given its final name. Whatever stops an export before the entry is
+committed (an error, a full disk, Cancel, SIGINT, SIGTERM or SIGHUP through the faces' handlers)
+removes the temporary file. A process killed outright cannot clean up, so while an export runs a
+note in the store's folder (``.unfinished-export-<random>.json``, beside a lock that dies with
+the process) names its temporary file: the next start of the program (:func:`open_with_key
+<harmonize_evidence.services.store.open_with_key>` calls :func:`finish_interrupted_exports`) and
+the next export finish what it left. A temporary file whose SHA-256 the chain records (killed
+between the commit and the rename) is given its final name; any other is deleted.
+:func:`abandon_unfinished_exports` is for a signal handler whose exports run on other threads.
 
 Progress is reported as (done, total): one step per exhibit file, then the report, its
 signature, and the recording of the export.
@@ -20,22 +31,37 @@ the bundle's own folder, where the bundle's plaintext goes anyway; they vanish w
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
+import hashlib
+import json
 import logging
 import os
+import re
+import secrets
 import tempfile
+import threading
+from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harmonize_evidence import TOOL_NAME, __version__
 from harmonize_evidence.domain.chain import CustodyEntry, Problem, StoredEntry, verify_chain
 from harmonize_evidence.domain.clock import local_time
-from harmonize_evidence.domain.errors import BadInput, StoreDamaged
+from harmonize_evidence.domain.errors import (
+    BadInput,
+    DiskFull,
+    EnvironmentProblem,
+    HarmonizeError,
+    StoreDamaged,
+    StoreReadOnly,
+)
 from harmonize_evidence.domain.model import Exhibit, ExhibitKind
 from harmonize_evidence.domain.urls import validate_url
 from harmonize_evidence.services.evidence import EvidenceStore, Progress
+from harmonize_evidence.vault.files import ExclusiveLock, sync_directory, write_private_file
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +70,15 @@ _IMAGE_KINDS = {ExhibitKind.SCREENSHOT, ExhibitKind.IMAGE}
 _SIGNATURE_ROOM = 16 * 1024 * 1024
 # The report is flushed to disk in parts of this size as it goes into the bundle.
 _SYNC_EVERY = 32 * 1024 * 1024
+# A bundle being written: hidden, and not a .zip, so no one takes it for a bundle.
+PARTIAL_PREFIX = ".harmonize-export-"
+PARTIAL_SUFFIX = ".partial"
+_PARTIAL_NAME = re.compile(re.escape(PARTIAL_PREFIX) + "[0-9a-f]{16}" + re.escape(PARTIAL_SUFFIX))
+# In the store's folder, while an export runs: its note (.json) and lock (.lock).
+_NOTE_PREFIX = ".unfinished-export-"
+_DISK_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
+_READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV})
 
 
 @dataclass(frozen=True)
@@ -68,20 +103,46 @@ class ExportResult:
     entry: CustodyEntry
 
 
-def _target_path(out: Path, default_name: str) -> Path:
-    """The bundle's path: ``out`` itself, or a free name in the folder ``out``."""
-    if out.is_dir():
-        stem, suffix = default_name.rsplit(".", 1)
-        for number in range(1, 1000):
-            name = default_name if number == 1 else f"{stem}_{number}.{suffix}"
-            if not (out / name).exists():
-                return out / name
-    target = out
-    if target.exists():
-        raise BadInput(f"{target} already exists; choose a new file name.")
-    if not target.parent.is_dir():
-        raise BadInput(f"The folder {target.parent} does not exist.")
-    return target
+def _target_path(out: str | os.PathLike[str], default_name: str) -> tuple[Path, Path | None]:
+    """The bundle's path, and the folder to make for it (None when there is nothing to make).
+
+    ``out`` names the bundle itself only when it ends in ``.zip`` (any case) and is not an
+    existing folder. Any other path, and any path ending in a separator, is a folder: the bundle
+    gets a free name in it, and the folder is made when its parent exists.
+    """
+    text = os.fspath(out)
+    separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
+    path = Path(text)
+    if path.is_dir():
+        return _free_name(path, default_name), None
+    if text.endswith(separators) or not path.name.lower().endswith(".zip"):
+        if path.exists() or path.is_symlink():
+            raise BadInput(
+                f"{path} is a file, not a folder; give a folder to put the bundle in, or a "
+                "new file name ending in .zip."
+            )
+        if not path.parent.is_dir():
+            raise BadInput(
+                f"The folder {path.parent} does not exist, so the folder {path.name} cannot be "
+                "made in it; choose a folder that exists."
+            )
+        return path / default_name, path
+    if path.exists() or path.is_symlink():
+        raise BadInput(f"{path} already exists; choose a new file name.")
+    if not path.parent.is_dir():
+        raise BadInput(f"The folder {path.parent} does not exist; choose a folder that exists.")
+    return path, None
+
+
+def _free_name(folder: Path, default_name: str) -> Path:
+    stem, suffix = default_name.rsplit(".", 1)
+    for number in range(1, 1000):
+        name = default_name if number == 1 else f"{stem}_{number}.{suffix}"
+        if not (folder / name).exists():
+            return folder / name
+    raise BadInput(
+        f"{folder} already holds 999 bundles named like {default_name}; choose another folder."
+    )
 
 
 def _checked_chain(store: EvidenceStore, incident_id: str) -> list[CustodyEntry]:
@@ -105,12 +166,22 @@ def _checked_chain(store: EvidenceStore, incident_id: str) -> list[CustodyEntry]
 def export_bundle(
     store: EvidenceStore,
     incident_id: str,
-    out: Path,
+    out: str | os.PathLike[str],
     *,
     options: ExportOptions | None = None,
     progress: Progress | None = None,
 ) -> ExportResult:
-    """Write the signed bundle of one incident to ``out`` (a file, or a folder to put it in)."""
+    """Write the signed bundle of one incident to ``out``.
+
+    ``out`` is the bundle's own path when it ends in ``.zip``; any other path, or one that ends
+    in a separator, is a folder to put it in (made when its parent exists). An existing file is
+    never overwritten.
+
+    Raises:
+        BadInput: ``out`` cannot be used (an existing file, a missing parent folder, no rights).
+        DiskFull: the disk filled up; nothing is left in the folder and nothing was recorded.
+        StoreDamaged: the incident's chain or an exhibit's bytes do not verify.
+    """
     # Laying out the report makes many small objects, so the garbage collector runs often; the
     # objects that were there before (modules, a window's widgets) are left out of its passes
     # meanwhile instead of being walked again each time.
@@ -124,7 +195,7 @@ def export_bundle(
 def _export_bundle(
     store: EvidenceStore,
     incident_id: str,
-    out: Path,
+    out: str | os.PathLike[str],
     options: ExportOptions,
     progress: Progress | None,
 ) -> ExportResult:
@@ -140,7 +211,7 @@ def _export_bundle(
     entries = _checked_chain(store, incident.id)
     now = store.clock.now()
     exported = local_time(now, store.clock.zone, store.clock.zone_name)
-    target = _target_path(out, bundle.bundle_file_name(incident.id, exported.local))
+    target, folder_to_make = _target_path(out, bundle.bundle_file_name(incident.id, exported.local))
     identity = store.identity
     producer = store.producer
     with_bytes = [exhibit for exhibit in exhibits if exhibit.has_bytes]
@@ -167,13 +238,11 @@ def _export_bundle(
         chain_head_hash=head[1],
         bundle_name=target.name,
     )
-    try:
-        fd, temp_name = tempfile.mkstemp(prefix=".export-", suffix=".partial", dir=target.parent)
-    except OSError as exc:
-        raise BadInput(f"Cannot write in {target.parent} ({exc.strerror}).") from exc
+    finish_interrupted_exports(store)
+    unfinished = _Unfinished.begin(store.directory, target, incident.id, folder_to_make)
     try:
         with (
-            os.fdopen(fd, "wb") as zip_file,
+            os.fdopen(unfinished.descriptor, "wb") as zip_file,
             tempfile.TemporaryFile(dir=target.parent) as spool,
             tempfile.TemporaryFile(dir=target.parent) as pdf,
             bundle.BundleWriter(zip_file, exported.local) as writer,
@@ -288,22 +357,15 @@ def _export_bundle(
                 sync.result()
             zip_file.flush()
             os.fsync(zip_file.fileno())
-        try:
-            os.link(temp_name, target)
-        except FileExistsError as exc:
-            raise BadInput(f"{target} already exists; choose a new file name.") from exc
-        except OSError as exc:
-            if not hasattr(os, "link") or exc.errno in (1, 38, 95):  # no hard links here
-                os.replace(temp_name, target)
-            else:
-                raise BadInput(f"Cannot write {target} ({exc.strerror}).") from exc
-    except OSError as exc:
-        raise BadInput(f"Cannot write {target} ({exc.strerror or exc}).") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
-    try:
-        entry = store.record_export(
+    except BaseException as exc:
+        unfinished.discard()  # nothing was recorded: no trace of the bundle may stay
+        problem = _write_problem(exc, target.parent)
+        if problem is None:
+            raise
+        raise problem from exc
+    entry = unfinished.commit(
+        store,
+        lambda: store.record_export(
             incident.id,
             bundle_sha,
             {
@@ -315,14 +377,340 @@ def _export_bundle(
                 "signature": level,
                 "chain_head": {"seq": head[0], "hash": head[1]},
             },
-        )
-    except BaseException:
-        # An export that is not on the chain must not exist.
-        with contextlib.suppress(OSError):
-            target.unlink()
-        raise
+        ),
+        bundle_sha,
+    )
     advance()
     return ExportResult(target, bundle_sha, bundle_size, len(with_bytes), level, entry)
+
+
+def _write_problem(exc: BaseException, folder: Path) -> HarmonizeError | None:
+    """What to tell the user about an export that failed while writing; None: raise it as is."""
+    if not isinstance(exc, Exception) or isinstance(exc, HarmonizeError):
+        return None
+    if _disk_full(exc):
+        return _disk_full_error(folder)
+    if isinstance(exc, OSError):
+        return _folder_problem(exc, folder)
+    return None
+
+
+def _folder_problem(exc: OSError, folder: Path) -> HarmonizeError:
+    """The sentence for an operating system error while writing in the bundle's folder."""
+    if exc.errno in _DISK_FULL:
+        return _disk_full_error(folder)
+    return BadInput(f"Cannot write the bundle in {folder} ({exc.strerror or exc}).")
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether ``exc``, or an error that led to it (pyHanko and reportlab wrap them), is ENOSPC."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _DISK_FULL:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _disk_full_error(folder: Path) -> DiskFull:
+    return DiskFull(
+        f"The disk is full: there is no room for the bundle in {folder}, so nothing was exported "
+        "or recorded; free some space or export to another folder."
+    )
+
+
+# -- exports that do not finish -------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Unfinished:
+    """One export from the creation of its temporary file to its end (see the module docstring).
+
+    Its state changes under ``_unfinished_lock``, so a signal handler on another thread either
+    removes the temporary file before the commit starts (the export then stops at the commit) or
+    waits for a commit already under way to settle.
+    """
+
+    partial: Path
+    target: Path
+    incident_id: str
+    note: Path
+    lock: ExclusiveLock
+    made_folder: Path | None
+    thread: int = field(default_factory=threading.get_ident)
+    descriptor: int = -1
+    committing: bool = False
+    abandoned: bool = False
+    ended: threading.Event = field(default_factory=threading.Event)
+
+    @classmethod
+    def begin(
+        cls, store_directory: Path, target: Path, incident_id: str, folder_to_make: Path | None
+    ) -> _Unfinished:
+        """Make the folder if needed, note the export in the store's folder, create the file."""
+        if folder_to_make is not None:
+            try:
+                folder_to_make.mkdir()
+            except OSError as exc:
+                raise _folder_problem(exc, folder_to_make) from exc
+        token = secrets.token_hex(8)
+        note = store_directory / f"{_NOTE_PREFIX}{token}.json"
+        unfinished = cls(
+            partial=target.parent / f"{PARTIAL_PREFIX}{token}{PARTIAL_SUFFIX}",
+            target=target,
+            incident_id=incident_id,
+            note=note,
+            lock=ExclusiveLock(note.with_suffix(".lock")),
+            made_folder=folder_to_make,
+        )
+        try:
+            try:
+                # The lock first: a note is only ever seen with its lock held, or abandoned.
+                if not unfinished.lock.acquire():
+                    raise FileExistsError(errno.EEXIST, "a note of that name is in use", str(note))
+                write_private_file(
+                    note,
+                    json.dumps(
+                        {
+                            "incident": incident_id,
+                            "partial": str(unfinished.partial),
+                            "bundle": str(target),
+                        }
+                    ).encode("utf-8"),
+                )
+            except OSError as exc:
+                raise _store_write_problem(exc, store_directory) from exc
+            with _unfinished_lock:
+                _unfinished.append(unfinished)
+                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+                try:
+                    unfinished.descriptor = os.open(
+                        unfinished.partial, flags | getattr(os, "O_BINARY", 0), 0o600
+                    )
+                except OSError as exc:
+                    raise _folder_problem(exc, target.parent) from exc
+        except BaseException:
+            unfinished.discard()
+            raise
+        return unfinished
+
+    def discard(self) -> None:
+        """The export failed or was stopped before its commit: remove every trace of it."""
+        with _unfinished_lock:
+            self.abandoned = True
+            with contextlib.suppress(OSError):
+                os.unlink(self.partial)
+            self._end()
+
+    def commit(
+        self, store: EvidenceStore, record: Callable[[], CustodyEntry], sha256: str
+    ) -> CustodyEntry:
+        """Record the export with ``record()``, then give the bundle its final name."""
+        with _unfinished_lock:
+            if self.abandoned:
+                self._end()
+                raise EnvironmentProblem(
+                    "The export was stopped because the program is closing; no bundle was "
+                    "written and nothing was recorded."
+                )
+            self.committing = True
+        try:
+            try:
+                entry = record()
+            except BaseException:
+                # Interrupted, it may still have committed: the chain says which.
+                _settle(store, self.partial, self.target, self.incident_id, sha256)
+                raise
+            try:
+                _give_final_name(self.partial, self.target)
+            except BaseException as exc:
+                if not isinstance(exc, Exception):  # interrupted: finish what was recorded
+                    with contextlib.suppress(Exception):
+                        _give_final_name(self.partial, self.target)
+                with contextlib.suppress(OSError):
+                    os.unlink(self.partial)
+                if isinstance(exc, OSError):
+                    raise _unnamed_problem(exc, self.target, entry) from exc
+                raise
+            return entry
+        finally:
+            with _unfinished_lock:
+                self._end()
+
+    def _end(self) -> None:
+        """Forget the export: its note and lock go, and waiting signal handlers carry on."""
+        if self.ended.is_set():
+            return
+        with contextlib.suppress(OSError):
+            self.note.unlink()
+        with contextlib.suppress(OSError):
+            self.lock.release()
+        if self.abandoned and self.made_folder is not None:
+            with contextlib.suppress(OSError):
+                self.made_folder.rmdir()  # only if empty: never anyone else's files
+        with contextlib.suppress(ValueError):
+            _unfinished.remove(self)
+        self.ended.set()
+
+
+_unfinished_lock = threading.RLock()
+_unfinished: list[_Unfinished] = []
+
+
+def abandon_unfinished_exports(wait: float = 10.0) -> None:
+    """Stop every export of this process now, for a SIGTERM or SIGHUP handler.
+
+    Temporary bundle files not yet recorded are removed at once (their exports stop at the
+    commit); an export whose commit is under way on another thread is waited for (at most
+    ``wait`` seconds) so that its bundle gets its final name. Safe from any thread: the command
+    line's exports run on the main thread, where the handler's exception unwinds them instead.
+    """
+    with _unfinished_lock:
+        running = list(_unfinished)
+        for unfinished in running:
+            if not unfinished.committing:
+                unfinished.discard()
+    me = threading.get_ident()
+    for unfinished in running:
+        if unfinished.committing and unfinished.thread != me:
+            unfinished.ended.wait(wait)
+
+
+def finish_interrupted_exports(store: EvidenceStore) -> None:
+    """Finish what exports of this store left when their process was killed.
+
+    A temporary bundle that the chain records is given its final name; any other is deleted.
+    Exports still running (their lock is held) are left alone. Never raises: a start of the
+    program must not fail over this; problems are logged.
+    """
+    try:
+        names = [entry.name for entry in os.scandir(store.directory)]
+    except OSError:
+        return
+    tokens = {
+        name[len(_NOTE_PREFIX) :].rsplit(".", 1)[0]
+        for name in names
+        if name.startswith(_NOTE_PREFIX) and name.endswith((".json", ".lock"))
+    }
+    for token in sorted(tokens):
+        note = store.directory / f"{_NOTE_PREFIX}{token}.json"
+        lock = ExclusiveLock(note.with_suffix(".lock"))
+        try:
+            if not lock.acquire():
+                continue  # still running, in this process or another
+        except OSError:
+            log.warning("cannot check the unfinished export %s", note, exc_info=True)
+            continue
+        try:
+            _finish_noted(store, note)
+            with contextlib.suppress(FileNotFoundError):
+                note.unlink()
+        except Exception:
+            log.warning("could not finish the interrupted export %s", note, exc_info=True)
+        finally:
+            lock.release()
+
+
+def _finish_noted(store: EvidenceStore, note: Path) -> None:
+    try:
+        noted = json.loads(note.read_bytes())
+        partial, target = Path(noted["partial"]), Path(noted["bundle"])
+        incident_id = str(noted["incident"])
+    except FileNotFoundError:
+        return  # its export ended between the listing and the lock
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("the note of an interrupted export, %s, cannot be read; removed", note)
+        return
+    if (
+        not _PARTIAL_NAME.fullmatch(partial.name)
+        or target.parent != partial.parent
+        or not target.name.lower().endswith(".zip")
+    ):
+        log.warning("the note %s does not name an export's temporary file; removed", note)
+        return
+    _settle(store, partial, target, incident_id, None)
+
+
+def _settle(
+    store: EvidenceStore, partial: Path, target: Path, incident_id: str, sha256: str | None
+) -> None:
+    """Give ``partial`` its final name if the chain records its SHA-256; else delete it."""
+    try:
+        if not partial.is_file() or partial.is_symlink():
+            return
+        if sha256 is None:
+            digest = hashlib.sha256()
+            with partial.open("rb") as data:
+                while chunk := data.read(1024 * 1024):
+                    digest.update(chunk)
+            sha256 = digest.hexdigest()
+        recorded = any(
+            entry.action == "exported" and entry.evidence_sha256 == sha256
+            for entry in store.log(incident_id)
+        )
+        if recorded:
+            _give_final_name(partial, target)
+            log.info("an interrupted export was recorded; its bundle %s is now in place", target)
+    except Exception:
+        log.warning("could not finish the interrupted export to %s", target, exc_info=True)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)  # gone already if it was given its name
+
+
+def _give_final_name(partial: Path, target: Path) -> None:
+    """Rename the whole, recorded bundle into place, never over an existing file."""
+    try:
+        os.link(partial, target)
+    except FileExistsError:
+        if not (target.exists() and os.path.samefile(partial, target)):
+            raise
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        # A file system without hard links (FAT on a USB stick): rename, after a last look.
+        if target.exists():
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from exc
+        os.rename(partial, target)
+    else:
+        os.unlink(partial)
+    sync_directory(target.parent)
+
+
+def _unnamed_problem(exc: OSError, target: Path, entry: CustodyEntry) -> HarmonizeError:
+    """The export was recorded, but its bundle could not be given its name."""
+    if isinstance(exc, FileExistsError):
+        why = f"{target.name} was created by something else meanwhile"
+    elif exc.errno in _DISK_FULL:
+        why = "the disk is full"
+    else:
+        why = f"the file could not be named ({exc.strerror or exc})"
+    problem = BadInput(
+        f"The export was recorded as custody entry {entry.seq} of {entry.incident_id}, but its "
+        f"bundle was not kept because {why}; export again."
+    )
+    if exc.errno in _DISK_FULL:
+        return DiskFull(problem.message)
+    return problem
+
+
+def _store_write_problem(exc: OSError, directory: Path) -> HarmonizeError:
+    if exc.errno in _DISK_FULL:
+        return DiskFull(
+            f"The disk holding the evidence store ({directory}) is full, so nothing was "
+            "exported; free some space and try again."
+        )
+    if exc.errno in _READ_ONLY:
+        return StoreReadOnly(
+            f"The evidence store's folder {directory} cannot be written, so nothing was "
+            "exported; check the folder and its disk."
+        )
+    return EnvironmentProblem(
+        f"The evidence store's folder {directory} cannot be written ({exc.strerror or exc}), so "
+        "nothing was exported."
+    )
 
 
 def _check_bytes(exhibit: Exhibit, sha256: str) -> None:
@@ -444,6 +832,7 @@ def bundle_check_text(check: BundleCheck, *, fingerprint_lines: int = 1) -> str:
         shown = [fingerprint]
     signed_by = ", ".join(part for part in (check.signer, check.signer_school) if part)
     lines += [
+        "",
         f"School (named by its Evidence CA): {check.school or 'not named'}",
         f"Signed by: {signed_by or 'not named'}",
         "Evidence CA fingerprint (SHA-256):",

@@ -23,6 +23,7 @@ from harmonize_evidence.domain.model import Producer, validate_initials
 from harmonize_evidence.domain.text import NAME_MAX, check_text
 from harmonize_evidence.export.identity import create_identity
 from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.exporting import finish_interrupted_exports
 from harmonize_evidence.vault import keychain
 from harmonize_evidence.vault.database import IdentityRecord, open_database
 from harmonize_evidence.vault.disk import write_refusal
@@ -297,7 +298,11 @@ def open_with_key(location: StoreLocation, key: bytes, clock: Clock) -> Evidence
     """
     key_file = KeyFile.load(location.key_file)
     vault = open_database(location.database, key, key_file.cipher_page_size)
-    return EvidenceStore(vault, clock, key=key, location_directory=location.directory)
+    store = EvidenceStore(vault, clock, key=key, location_directory=location.directory)
+    # The command line and the desktop program both start here: the one place to finish what an
+    # export killed before its end left in its folder.
+    finish_interrupted_exports(store)
+    return store
 
 
 def recover_store(location: StoreLocation, recovery_key: str, new_passphrase: str) -> None:

@@ -4,13 +4,22 @@ bundle someone sent.
 Both go through ``services.exporting`` off the GUI thread. Cancelling raises inside the export's
 own progress callback, before the bundle gets its final name, so the service removes its partial
 file and nothing is left behind; once the export is complete it can no longer be cancelled.
+
+SIGTERM or SIGHUP (a logout, ``kill``) during an export would end the program on the spot, with
+the export's temporary bundle left in the folder. While an export runs, they first abandon it
+(:func:`~harmonize_evidence.services.exporting.abandon_unfinished_exports`: Python runs signal
+handlers on the GUI thread, never on the worker that exports) and then do what they did before,
+normally ending the program. A timer lets Python see a signal while Qt waits for events.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
@@ -18,6 +27,7 @@ from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.exporting import (
     BundleCheck,
     ExportResult,
+    abandon_unfinished_exports,
     bundle_check_text,
     export_bundle,
     verify_bundle,
@@ -40,6 +50,58 @@ def export_done_text(result: ExportResult) -> str:
 def show_in_folder(path: Path) -> bool:
     """Open the folder holding ``path`` in the system's file manager."""
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+
+
+_TERMINATING = tuple(
+    number for number in (getattr(signal, name, None) for name in ("SIGTERM", "SIGHUP")) if number
+)
+# How often Python gets the GUI thread while an export runs, to run a signal's handler.
+_SIGNAL_CHECK_MS = 100
+
+
+class _EndingSignals:
+    """While exports run, SIGTERM and SIGHUP abandon them before doing what they did before."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._previous: dict[int, Any] = {}
+
+    def export_started(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # handlers can only be set, and only run, on the main thread
+        self._running += 1
+        if self._running > 1:
+            return
+        for number in _TERMINATING:
+            handler = signal.getsignal(number)
+            if handler is not None and handler is not signal.SIG_IGN:  # None: not set by Python
+                self._previous[number] = handler
+                signal.signal(number, self._on_signal)
+
+    def export_ended(self) -> None:
+        if threading.current_thread() is not threading.main_thread() or self._running == 0:
+            return
+        self._running -= 1
+        if self._running == 0:
+            self._restore()
+
+    def _restore(self) -> None:
+        previous, self._previous = self._previous, {}
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        previous = self._previous.get(signum, signal.SIG_DFL)
+        abandon_unfinished_exports()
+        self._running = 0
+        self._restore()
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            signal.raise_signal(signum)  # the default action: the program ends as it would have
+
+
+_ending_signals = _EndingSignals()
 
 
 class ExportJob(QObject):
@@ -76,7 +138,22 @@ class ExportJob(QObject):
             return export_bundle(store, incident_id, folder, progress=progress)
 
         self.progress.show()
+        _ending_signals.export_started()
+        self._signal_check = QTimer(self)
+        # Each tick runs Python on this thread, and with it any pending signal handler; it also
+        # notices a task whose outcome the session dropped (a lock during the export).
+        self._signal_check.timeout.connect(self._check)
+        self._signal_check.start(_SIGNAL_CHECK_MS)
         self.task = session.run(work, self._done, self._failed, self._advanced)
+
+    def _check(self) -> None:
+        if self.task.done:
+            self._ended()
+
+    def _ended(self) -> None:
+        if self._signal_check.isActive():
+            self._signal_check.stop()
+            _ending_signals.export_ended()
 
     def cancel(self) -> None:
         """Stop the export; the partial bundle is removed."""
@@ -96,6 +173,7 @@ class ExportJob(QObject):
         self.progress.setLabelText(text)
 
     def _done(self, result: ExportResult) -> None:
+        self._ended()
         self.result = result
         self.progress.close()
         box = message_box(
@@ -107,6 +185,7 @@ class ExportJob(QObject):
         self.finished.emit(result)
 
     def _failed(self, error: BaseException) -> None:
+        self._ended()
         self.progress.close()
         if not isinstance(error, TaskCancelled):
             show_error(self._parent, error)
