@@ -832,7 +832,6 @@ def bundle_check_text(check: BundleCheck, *, fingerprint_lines: int = 1) -> str:
         shown = [fingerprint]
     signed_by = ", ".join(part for part in (check.signer, check.signer_school) if part)
     lines += [
-        "",
         f"School (named by its Evidence CA): {check.school or 'not named'}",
         f"Signed by: {signed_by or 'not named'}",
         "Evidence CA fingerprint (SHA-256):",
