@@ -1,10 +1,11 @@
 """Journey: an export stopped at any moment leaves no bundle that the custody chain does not record.
 
 A member of staff exports an incident from the command line and the program is killed (SIGKILL)
-or told to end (SIGTERM, as at a logout) at some point of the export. Afterwards the folder holds
-either the bundle under its final name, recorded by an ``exported`` entry and accepted by
-``verify-bundle``, or no file at all: SIGTERM leaves it so by itself; after SIGKILL, which no
-program can clean up after, the next start of the program (or the next export) does.
+or told to end (SIGTERM, as at a logout; SIGHUP, as when its terminal closes) at some point of the
+export. Afterwards the folder holds either the bundle under its final name, recorded by an
+``exported`` entry and accepted by ``verify-bundle``, or no file at all: SIGTERM and SIGHUP leave
+it so by themselves; after SIGKILL, which no program can clean up after, the next start of the
+program (or the next export) does.
 
 The moments are found by watching, never by a hook in the program: the temporary file appearing
 in the folder, then fractions of the time an undisturbed export takes to finish from there.
@@ -153,17 +154,18 @@ def test_an_export_terminated_at_any_moment_leaves_a_recorded_bundle_or_nothing(
 ) -> None:
     checked: set[str] = set()
     stopped_while_writing = 0
-    for moment in (None, *MOMENTS):
+    for number, moment in enumerate((None, *MOMENTS)):
+        how = signal.SIGHUP if number % 3 == 2 else signal.SIGTERM  # a closed terminal, too
         before = set(case.out.iterdir())
-        code, output = _stop_at(case, signal.SIGTERM, moment)
-        # 143 (128 + SIGTERM) as documented; the signal's own status when it came before the
-        # command started, or after it had finished and printed its result.
-        assert code in (0, 128 + signal.SIGTERM, -signal.SIGTERM), output
+        code, output = _stop_at(case, how, moment)
+        # 143 or 129 (128 + the signal) as documented; the signal's own status when it came
+        # before the command started, or after it had finished and printed its result.
+        assert code in (0, 128 + how, -how), output
         assert "Traceback" not in output
         # Nothing else runs before this look: the terminated export cleaned up after itself.
         assert _partials(case.out) == [], f"left at {moment}: {os.listdir(case.out)}"
         _assert_only_recorded_bundles(case.cli, case.out, checked)
-        stopped_while_writing += code == 128 + signal.SIGTERM and set(case.out.iterdir()) == before
+        stopped_while_writing += code == 128 + how and set(case.out.iterdir()) == before
     assert stopped_while_writing >= 2  # terminations did land while the bundle was being written
 
 
