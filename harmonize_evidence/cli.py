@@ -677,7 +677,11 @@ class Commands:
         return 0 if report.ok else 1
 
     def export(self) -> int:
-        from harmonize_evidence.services.exporting import ExportOptions, export_bundle
+        from harmonize_evidence.services.exporting import (
+            ExportOptions,
+            export_bundle,
+            export_result_text,
+        )
 
         options = ExportOptions(timestamp_url=self.args.timestamp_url)
         with self._open() as store:
@@ -695,11 +699,10 @@ class Commands:
                 "size": result.size,
                 "exhibits": result.exhibits,
                 "signature": result.signature_level,
-                "entry": result.entry.seq,
+                "entry": None if result.entry is None else result.entry.seq,
+                "recorded": result.entry is not None,
             },
-            f"Wrote {result.bundle} ({result.exhibits} exhibit file(s), report signed "
-            f"{result.signature_level}).\nSHA-256 {result.sha256}\n"
-            f"The export is custody entry {result.entry.seq} of {result.entry.incident_id}.",
+            export_result_text(result),
         )
         return 0
 

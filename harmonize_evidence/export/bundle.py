@@ -40,7 +40,8 @@ over the exact bytes)::
       "version": 2,
       "tool": "Harmonize Evidence 0.1.0",
       "exported": {"utc": "2026-11-21T21:40:05.000000Z", "local_time": "...",
-                   "time_zone": "Europe/London", "utc_offset": "+00:00"},
+                   "time_zone": "Europe/London", "utc_offset": "+00:00",
+                   "recorded_in_custody_log": true},
       "producer": {"name": "Zoë Lane", "initials": "ZL", "role": "staff", "school": "..."},
       "incident": {"id": "INC-2026-0007", "title": ..., "category": ..., "platforms": [...],
                    "people": ..., "reported_by": ..., "status": ..., "urgent": false,
@@ -66,7 +67,9 @@ Each custody entry's ``body`` is the exact text that was hashed and signed (see
 signer.pem, so ``jq -j '.custody.entries[0].body' manifest.json | sha256sum`` prints the hash.
 ``metadata_sha256`` is the SHA-256 of the item's metadata as RFC 8785 canonical JSON, the value
 its custody entry records. ``head`` is the last entry when the bundle was made; the export itself
-is recorded afterwards as the next entry, with this bundle's SHA-256.
+is recorded afterwards as the next entry, with this bundle's SHA-256. A store that can only be
+read (its folder is read-only: a backup on a locked USB stick, say) can still export, but cannot
+record the export: ``exported.recorded_in_custody_log`` is then ``false`` and the report says so.
 
 ``certificates.ca_fingerprint_sha256`` and ``signer_fingerprint_sha256`` are the SHA-256
 fingerprints of ca.pem and signer.pem, upper-case hex pairs separated by colons.
@@ -152,6 +155,8 @@ class ManifestContent:
     sums_sha256: str
     instructions_sha256: str
     """The SHA-256 of VERIFY.txt."""
+    recorded: bool = True
+    """Whether the export will be recorded on the incident's chain (not from a read-only store)."""
 
 
 def _item(exhibit: Exhibit) -> dict[str, Any]:
@@ -186,6 +191,7 @@ def manifest_bytes(content: ManifestContent) -> bytes:
             "local_time": exported.local_iso,
             "time_zone": exported.zone_name,
             "utc_offset": exported.utc_offset,
+            "recorded_in_custody_log": content.recorded,
         },
         "producer": {
             "name": content.producer.name,

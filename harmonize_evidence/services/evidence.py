@@ -152,6 +152,11 @@ class EvidenceStore:
         return EvidenceStore(vault, self.clock, key=self._key, location_directory=self.directory)
 
     @property
+    def read_only(self) -> bool:
+        """Whether the store's folder can only be read: it lists, shows, verifies and exports."""
+        return self._vault.read_only
+
+    @property
     def schema_version(self) -> int:
         """The schema version of the open database."""
         return self._vault.schema_version()

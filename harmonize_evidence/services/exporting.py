@@ -95,12 +95,28 @@ class ExportOptions:
 class ExportResult:
     """What an export produced."""
 
+    incident_id: str
     bundle: Path
     sha256: str
     size: int
     exhibits: int
     signature_level: str
-    entry: CustodyEntry
+    entry: CustodyEntry | None
+    """The export's custody entry; ``None`` when the store is read-only and could not record it."""
+
+
+def export_result_text(result: ExportResult) -> str:
+    """What the user reads once the bundle is written, in the CLI and the GUI alike."""
+    written = (
+        f"Wrote {result.bundle} ({result.exhibits} exhibit file(s), report signed "
+        f"{result.signature_level}).\nSHA-256 {result.sha256}\n"
+    )
+    if result.entry is None:
+        return written + (
+            f"The evidence store is read-only, so this export is not recorded in the custody log "
+            f"of {result.incident_id}; the report and the manifest say so."
+        )
+    return written + f"The export is custody entry {result.entry.seq} of {result.incident_id}."
 
 
 def _target_path(out: str | os.PathLike[str], default_name: str) -> tuple[Path, Path | None]:
@@ -238,8 +254,14 @@ def _export_bundle(
         chain_head_hash=head[1],
         bundle_name=target.name,
     )
+    # A read-only store can be read and exported, but cannot record the export; its notes of
+    # unfinished exports go beside the bundle instead, where the next export finds them.
+    recorded = not store.read_only
+    notes = store.directory if recorded else target.parent
     finish_interrupted_exports(store)
-    unfinished = _Unfinished.begin(store.directory, target, incident.id, folder_to_make)
+    if not recorded and target.parent.is_dir():
+        finish_interrupted_exports(store, target.parent)
+    unfinished = _Unfinished.begin(notes, target, incident.id, folder_to_make)
     try:
         with (
             os.fdopen(unfinished.descriptor, "wb") as zip_file,
@@ -346,6 +368,7 @@ def _export_bundle(
                     report=bundle.ReportFile(report_sha, pdf_size, level),
                     sums_sha256=sums_sha,
                     instructions_sha256=verify_sha,
+                    recorded=recorded,
                 )
             )
             manifest_sha = writer.add_bytes(bundle.MANIFEST_NAME, manifest)
@@ -363,6 +386,12 @@ def _export_bundle(
         if problem is None:
             raise
         raise problem from exc
+    if not recorded:
+        unfinished.finish_unrecorded()
+        advance()
+        return ExportResult(
+            incident.id, target, bundle_sha, bundle_size, len(with_bytes), level, None
+        )
     entry = unfinished.commit(
         store,
         lambda: store.record_export(
@@ -381,7 +410,7 @@ def _export_bundle(
         bundle_sha,
     )
     advance()
-    return ExportResult(target, bundle_sha, bundle_size, len(with_bytes), level, entry)
+    return ExportResult(incident.id, target, bundle_sha, bundle_size, len(with_bytes), level, entry)
 
 
 def _write_problem(exc: BaseException, folder: Path) -> HarmonizeError | None:
@@ -539,6 +568,27 @@ class _Unfinished:
             with _unfinished_lock:
                 self._end()
 
+    def finish_unrecorded(self) -> None:
+        """Give the bundle of a read-only store (which cannot record it) its final name."""
+        with _unfinished_lock:
+            if self.abandoned:
+                self._end()
+                raise EnvironmentProblem(
+                    "The export was stopped because the program is closing; no bundle was written."
+                )
+            self.committing = True
+        try:
+            try:
+                _give_final_name(self.partial, self.target)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.partial)
+                problem = _write_problem(exc, self.target.parent)
+                raise (problem or BadInput(f"Cannot write {self.target}.")) from exc
+        finally:
+            with _unfinished_lock:
+                self._end()
+
     def _end(self) -> None:
         """Forget the export: its note and lock go, and waiting signal handlers carry on."""
         if self.ended.is_set():
@@ -578,15 +628,17 @@ def abandon_unfinished_exports(wait: float = 10.0) -> None:
             unfinished.ended.wait(wait)
 
 
-def finish_interrupted_exports(store: EvidenceStore) -> None:
+def finish_interrupted_exports(store: EvidenceStore, notes: Path | None = None) -> None:
     """Finish what exports of this store left when their process was killed.
 
     A temporary bundle that the chain records is given its final name; any other is deleted.
-    Exports still running (their lock is held) are left alone. Never raises: a start of the
-    program must not fail over this; problems are logged.
+    Exports still running (their lock is held) are left alone. The notes are in the store's
+    folder, or (``notes``) in the folder a read-only store exported into. Never raises: a start
+    of the program must not fail over this; problems are logged.
     """
+    folder = store.directory if notes is None else notes
     try:
-        names = [entry.name for entry in os.scandir(store.directory)]
+        names = [entry.name for entry in os.scandir(folder)]
     except OSError:
         return
     tokens = {
@@ -595,7 +647,7 @@ def finish_interrupted_exports(store: EvidenceStore) -> None:
         if name.startswith(_NOTE_PREFIX) and name.endswith((".json", ".lock"))
     }
     for token in sorted(tokens):
-        note = store.directory / f"{_NOTE_PREFIX}{token}.json"
+        note = folder / f"{_NOTE_PREFIX}{token}.json"
         lock = ExclusiveLock(note.with_suffix(".lock"))
         try:
             if not lock.acquire():
@@ -832,6 +884,7 @@ def bundle_check_text(check: BundleCheck, *, fingerprint_lines: int = 1) -> str:
         shown = [fingerprint]
     signed_by = ", ".join(part for part in (check.signer, check.signer_school) if part)
     lines += [
+        "",
         f"School (named by its Evidence CA): {check.school or 'not named'}",
         f"Signed by: {signed_by or 'not named'}",
         "Evidence CA fingerprint (SHA-256):",

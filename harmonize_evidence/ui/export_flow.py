@@ -30,6 +30,7 @@ from harmonize_evidence.services.exporting import (
     abandon_unfinished_exports,
     bundle_check_text,
     export_bundle,
+    export_result_text,
     verify_bundle,
 )
 from harmonize_evidence.services.logfile import APP_NAME
@@ -40,11 +41,7 @@ from harmonize_evidence.ui.tasks import Task, TaskCancelled, run_task
 
 def export_done_text(result: ExportResult) -> str:
     """What the user reads once the bundle is written (the command line's words)."""
-    return (
-        f"Wrote {result.bundle} ({result.exhibits} exhibit file(s), report signed "
-        f"{result.signature_level}).\nSHA-256 {result.sha256}\n"
-        f"The export is custody entry {result.entry.seq} of {result.entry.incident_id}."
-    )
+    return export_result_text(result)
 
 
 def show_in_folder(path: Path) -> bool:
