@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from harmonize_evidence import __version__
-from harmonize_evidence.domain.errors import BadInput, HarmonizeError, StoreLocked
+from harmonize_evidence.domain.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_SIGNALLED,
+    BadInput,
+    HarmonizeError,
+    StoreLocked,
+)
 from harmonize_evidence.domain.text import NOT_TEXT, has_undecodable_bytes, printable
 
 if TYPE_CHECKING:
@@ -33,9 +40,6 @@ if TYPE_CHECKING:
 
 PASSPHRASE_VARIABLE = "HARMONIZE_EVIDENCE_PASSPHRASE"  # noqa: S105 - a variable name
 NEW_PASSPHRASE_VARIABLE = "HARMONIZE_EVIDENCE_NEW_PASSPHRASE"  # noqa: S105
-EXIT_INTERNAL = 70
-EXIT_INTERRUPTED = 130
-EXIT_SIGNALLED = 128  # plus the signal's number: 143 for SIGTERM, 129 for SIGHUP
 
 log = logging.getLogger("harmonize_evidence")
 
@@ -541,8 +545,11 @@ class Commands:
         return 0
 
     def capture(self) -> int:
-        from harmonize_evidence.capture import CaptureTarget, parse_region
-        from harmonize_evidence.services.capturing import grab_then_store
+        from harmonize_evidence.services.capturing import (
+            CaptureTarget,
+            grab_then_store,
+            parse_region,
+        )
 
         if self.args.no_image_reason is not None:
             return self._record_only()

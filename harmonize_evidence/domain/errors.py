@@ -7,13 +7,28 @@ Every expected failure is a :class:`HarmonizeError`. Its message is the sentence
 - 2 bad usage or bad input
 - 3 cannot unlock (wrong passphrase, no key)
 - 4 store missing or damaged
-- 5 environment problem (no display, no keychain where one was required)
+- 5 environment problem (no display, no keychain where one was required, a full disk, a
+  read-only store folder)
+
+Failures that are not expected have codes of their own, below: 70 (internal error, details in
+the log file), 130 (interrupted), and 128 plus the signal's number when a signal stopped the work.
 
 Lower-layer exceptions are translated at each boundary with ``raise ... from exc`` so the cause
 reaches the log, never the user.
 """
 
 from __future__ import annotations
+
+EXIT_INTERNAL = 70
+"""An unexpected error: the user is told where the log file is (BSD's EX_SOFTWARE)."""
+EXIT_INTERRUPTED = 130
+"""Stopped with Ctrl+C (128 + SIGINT)."""
+EXIT_SIGNALLED = 128
+"""Plus the signal's number: 143 for SIGTERM, 129 for SIGHUP."""
+
+
+class Cancelled(Exception):
+    """The user stopped long work (an export, an import); never shown as an error."""
 
 
 class HarmonizeError(Exception):

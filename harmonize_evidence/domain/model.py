@@ -144,6 +144,11 @@ class Exhibit:
         return self.sha256 is not None and not self.purged
 
     @property
+    def is_picture(self) -> bool:
+        """Whether there is a picture to show: an image whose bytes are kept."""
+        return self.has_bytes and self.media_type.startswith("image/")
+
+    @property
     def file_extension(self) -> str:
         """A file name extension for the media type, e.g. ``.png``."""
         return extension_for(self.media_type)

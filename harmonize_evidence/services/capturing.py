@@ -26,11 +26,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+# The capture layer's values that the faces handle (what to grab, a grab, its result) are
+# reached through this module, so the command line and the GUI never import the capture layer.
 from harmonize_evidence.capture import (
     CaptureDetails,
     CaptureTarget,
+    Rect,
     ScreenCapture,
     ScreenGrab,
+    parse_region,
 )
 from harmonize_evidence.capture import grab_screen as _grab_screen
 from harmonize_evidence.capture.png import DEFAULT_SETTINGS, EncoderSettings
@@ -40,6 +44,23 @@ from harmonize_evidence.domain.model import URGENT_SAFEGUARDING, Action, Exhibit
 from harmonize_evidence.domain.text import NOTE_MAX, check_text
 from harmonize_evidence.services.evidence import EvidenceStore, check_source
 from harmonize_evidence.vault.database import CHUNK_SIZE
+
+__all__ = [
+    "DEFAULT_NO_IMAGE_REASON",
+    "RECORD_ONLY_MEDIA_TYPE",
+    "CaptureDetails",
+    "CaptureTarget",
+    "CapturedExhibit",
+    "Rect",
+    "ScreenCapture",
+    "ScreenGrab",
+    "capture_into",
+    "grab_screen",
+    "grab_then_store",
+    "parse_region",
+    "record_without_image",
+    "store_capture",
+]
 
 DEFAULT_NO_IMAGE_REASON = (
     "The content must not be copied: UK safeguarding guidance says staff must never view, copy, "

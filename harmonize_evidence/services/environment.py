@@ -25,8 +25,3 @@ def machine_name() -> str:
 def tool() -> str:
     """Program name and version, e.g. ``Harmonize Evidence 0.1.0``."""
     return f"{TOOL_NAME} {__version__}"
-
-
-def system_description() -> str:
-    """The operating system, e.g. ``Windows 11`` or ``Linux 6.1``."""
-    return f"{platform.system()} {platform.release()}".strip() or "unknown"

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.errors import (
+    EXIT_INTERNAL,
     EnvironmentProblem,
     HarmonizeError,
     StoreDamaged,
@@ -41,8 +42,6 @@ from harmonize_evidence.ui.tray import TrayMenu, app_icon
 from harmonize_evidence.ui.unlock import UnlockWindow
 
 log = logging.getLogger(__name__)
-
-EXIT_INTERNAL = 70
 
 
 class DesktopApp(QObject):

@@ -52,12 +52,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from harmonize_evidence.capture import CaptureTarget, Rect, ScreenCapture, ScreenGrab
 from harmonize_evidence.domain.errors import BadInput, HarmonizeError
 from harmonize_evidence.domain.model import Exhibit, Incident
 from harmonize_evidence.domain.text import NOTE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.domain.urls import detect_platform, validate_url
-from harmonize_evidence.services.capturing import grab_screen, record_without_image, store_capture
+from harmonize_evidence.services.capturing import (
+    CaptureTarget,
+    Rect,
+    ScreenCapture,
+    ScreenGrab,
+    grab_screen,
+    record_without_image,
+    store_capture,
+)
 from harmonize_evidence.services.evidence import EvidenceStore, parse_posted_at
 from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error

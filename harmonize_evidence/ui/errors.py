@@ -16,10 +16,9 @@ from types import TracebackType
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from harmonize_evidence.domain.errors import HarmonizeError
+from harmonize_evidence.domain.errors import Cancelled, HarmonizeError
 from harmonize_evidence.services import logfile
 from harmonize_evidence.services.logfile import APP_NAME
-from harmonize_evidence.ui.tasks import TaskCancelled
 
 log = logging.getLogger("harmonize_evidence.ui")
 
@@ -65,7 +64,7 @@ def message_box(
 
 def show_error(parent: QWidget | None, error: BaseException) -> QMessageBox | None:
     """Show ``error`` the way the user should see it; returns the dialog, if one was opened."""
-    if isinstance(error, TaskCancelled):
+    if isinstance(error, Cancelled):
         return None
     if isinstance(error, HarmonizeError):
         log.info("shown to the user: %s", error.message, exc_info=error.__cause__ is not None)

@@ -46,7 +46,6 @@ from harmonize_evidence.ui.models import (
     CustodyTableModel,
     ExhibitListModel,
     metadata_rows,
-    shows_picture,
     written_accounts,
 )
 from harmonize_evidence.ui.session import Session
@@ -111,7 +110,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.drawPixmap(target, decoration)
         elif isinstance(decoration, QIcon):
             exhibit = index.data(EXHIBIT_ROLE)
-            placeholder = isinstance(exhibit, Exhibit) and shows_picture(exhibit)
+            placeholder = isinstance(exhibit, Exhibit) and exhibit.is_picture
             inset = 0 if placeholder else side // 4  # a kind icon is drawn smaller
             decoration.paint(painter, box.adjusted(inset, inset, -inset, -inset))
         text_rect = QRect(
@@ -207,7 +206,7 @@ class ExhibitGrid(QListView):
 
     def _toggle(self, row: int) -> None:
         exhibit = self._model.exhibit_at(row)
-        if shows_picture(exhibit):
+        if exhibit.is_picture:
             self._model.set_revealed(row, not self._model.is_revealed(exhibit.ref))
 
 
@@ -466,7 +465,7 @@ class IncidentView(QWidget):
         indexes = selected.indexes()
         exhibit = self.exhibits.exhibit_at(indexes[0].row()) if indexes else None
         self.metadata.show_exhibit(exhibit, self._session)
-        self.open_button.setEnabled(exhibit is not None and shows_picture(exhibit))
+        self.open_button.setEnabled(exhibit is not None and exhibit.is_picture)
 
     def _retain_visible(self) -> None:
         rows = self.grid.visible_rows()
@@ -477,7 +476,7 @@ class IncidentView(QWidget):
         if not index.isValid():
             return None
         exhibit = self.exhibits.exhibit_at(index.row())
-        if not shows_picture(exhibit):
+        if not exhibit.is_picture:
             return None
         viewer = ExhibitViewer(self._session, exhibit, self.window())
         self._viewers.append(viewer)

@@ -458,7 +458,7 @@ class ExhibitListModel(QAbstractListModel):
         if role == _DISPLAY:
             return f"{exhibit.ref}\n{exhibit_caption(exhibit, revealed)}"
         if role == _ACCESSIBLE:
-            state = "" if not shows_picture(exhibit) else (", shown" if revealed else ", blurred")
+            state = "" if not exhibit.is_picture else (", shown" if revealed else ", blurred")
             return f"Exhibit {exhibit.ref}, {KIND_NAMES[exhibit.kind]}{state}"
         if role == _DECORATION:
             return self._thumbnails.decoration(exhibit, revealed)
@@ -472,18 +472,13 @@ class ExhibitListModel(QAbstractListModel):
         return None
 
 
-def shows_picture(exhibit: Exhibit) -> bool:
-    """Whether an exhibit has a picture to show (an image whose bytes are kept)."""
-    return exhibit.has_bytes and exhibit.media_type.startswith("image/")
-
-
 def exhibit_caption(exhibit: Exhibit, revealed: bool) -> str:
     """The second line under a thumbnail."""
     if exhibit.purged:
         return "Purged"
     if exhibit.kind == ExhibitKind.RECORD_ONLY:
         return "Record only"
-    if shows_picture(exhibit):
+    if exhibit.is_picture:
         return "Shown" if revealed else "Blurred: click to show"
     return KIND_NAMES[exhibit.kind]
 

@@ -15,6 +15,8 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
+from harmonize_evidence.domain.errors import Cancelled
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -24,8 +26,8 @@ ErrorCallback = Callable[[BaseException], None]
 ProgressCallback = Callable[..., None]
 
 
-class TaskCancelled(Exception):
-    """Raised inside a work function once its task was cancelled; never shown to the user."""
+TaskCancelled = Cancelled
+"""Raised inside a work function once its task was cancelled; never shown to the user."""
 
 
 class _Relay(QObject):
@@ -183,8 +185,3 @@ def run_task(
     _running.add(task)
     (pool or QThreadPool.globalInstance()).start(_Runner(task))
     return task
-
-
-def running_tasks() -> int:
-    """How many tasks have not yet delivered their outcome."""
-    return len(_running)

@@ -22,7 +22,6 @@ from harmonize_evidence.domain.errors import HarmonizeError
 from harmonize_evidence.domain.model import Exhibit, ExhibitKind
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.ui.errors import show_error
-from harmonize_evidence.ui.models import shows_picture
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
 
@@ -123,7 +122,7 @@ class ThumbnailCache(QObject):
 
     def decoration(self, exhibit: Exhibit, revealed: bool) -> QPixmap | QIcon:
         """The picture to paint for ``exhibit`` now: its thumbnail, or a placeholder icon."""
-        if not shows_picture(exhibit):
+        if not exhibit.is_picture:
             return self._icon_for(exhibit)
         key = (exhibit.ref, revealed)
         pixmap = self._pixmaps.get(key)

@@ -11,8 +11,7 @@ the incident's chain already holds a ``purged`` entry for that exhibit's hash (t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 SCHEMA_V1 = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -114,8 +113,6 @@ ALTER TABLE incidents ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE INDEX custody_by_action ON custody (action, evidence_sha256);
 """
-
-Executor = Callable[[str], Any]
 
 # MIGRATIONS[i] takes the schema from version i to version i + 1.
 MIGRATIONS: Sequence[str] = (SCHEMA_V1, SCHEMA_V2)
