@@ -1,1 +1,1 @@
-"""Export: the signing identity, the PDF report, its PAdES signature, and the bundle."""
+"""Export: the PDF report, its PAdES signature, and the bundle (and checking a bundle)."""

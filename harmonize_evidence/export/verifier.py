@@ -61,7 +61,7 @@ from harmonize_evidence.domain.chain import (
     verify_chain,
 )
 from harmonize_evidence.export import bundle as names
-from harmonize_evidence.export.identity import SignatureChecker, fingerprint
+from harmonize_evidence.signing.identity import SignatureChecker, fingerprint
 
 MAX_ENTRIES = 20_000
 MAX_TOTAL_BYTES = 64 * 1024**3

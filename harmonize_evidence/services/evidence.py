@@ -45,7 +45,6 @@ from harmonize_evidence.domain.model import (
 )
 from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, PEOPLE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.domain.urls import detect_platform, validate_url
-from harmonize_evidence.export.identity import EntrySigner, SignatureChecker, fingerprint
 from harmonize_evidence.services import environment
 from harmonize_evidence.services.importing import (
     DEFAULT_MAX_BYTES,
@@ -54,6 +53,7 @@ from harmonize_evidence.services.importing import (
     kind_for,
     sniff_media_type,
 )
+from harmonize_evidence.signing.identity import EntrySigner, SignatureChecker, fingerprint
 from harmonize_evidence.vault.database import CHUNK_SIZE, Vault
 
 log = logging.getLogger(__name__)

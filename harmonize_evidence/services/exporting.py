@@ -163,7 +163,7 @@ def _free_name(folder: Path, default_name: str) -> Path:
 
 def _checked_chain(store: EvidenceStore, incident_id: str) -> list[CustodyEntry]:
     """The incident's chain, refusing to export one that does not verify."""
-    from harmonize_evidence.export.identity import SignatureChecker
+    from harmonize_evidence.signing.identity import SignatureChecker
 
     entries = store.log(incident_id)
     rows = [
@@ -216,8 +216,8 @@ def _export_bundle(
     progress: Progress | None,
 ) -> ExportResult:
     from harmonize_evidence.export import bundle, instructions, pades, report
-    from harmonize_evidence.export.identity import fingerprint
     from harmonize_evidence.export.images import ImageFeeder, image_feeder
+    from harmonize_evidence.signing.identity import fingerprint
 
     timestamper = options.timestamper
     if timestamper is None and options.timestamp_url:

@@ -15,8 +15,8 @@ from pathlib import Path
 from harmonize_evidence.domain.chain import metadata_digest, sha256_hex
 from harmonize_evidence.domain.clock import FixedClock, format_utc
 from harmonize_evidence.domain.model import Action, Exhibit, ExhibitKind, Producer, Role
-from harmonize_evidence.export.identity import create_identity
 from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.signing.identity import create_identity
 from harmonize_evidence.vault.database import IdentityRecord, open_database
 from harmonize_evidence.vault.keys import KeyFile, new_database_key, new_recovery_key
 
