@@ -1,4 +1,4 @@
-"""Light reportlab flowables for what the report repeats once per exhibit.
+"""Light reportlab flowables for the report's text, and the line breaking of user text.
 
 A reportlab ``Table`` of label/value rows and a ``Paragraph`` per heading cost a few
 milliseconds an exhibit to build, measure and draw, which at hundreds of exhibits is most of the
@@ -6,20 +6,26 @@ report's layout time. The flowables here do the same drawing from lines of plain
 split once: one text object per column and font, one path for the grid. They look like the
 ``Table`` and ``Paragraph`` they replace (same fonts, paddings, rules and shading).
 
-Text given to them is drawn as it is, never parsed as markup. Values that need more (shaping of
-right-to-left scripts, breaking a word longer than the column) stay reportlab paragraphs and are
-drawn inside the row. Unlike a ``Table``, a row taller than a page is split between its lines,
-so a long note never stops an export.
+User text is laid out here, never by reportlab's ``Paragraph``, so it is never parsed as markup
+and every glyph reads back as what was typed (see :mod:`harmonize_evidence.export.fonts`):
+:func:`wrap_text` breaks it into lines at spaces, and inside a word only where a word is wider
+than its column (between whole letters, marks kept on their letter), then puts each line's
+right-to-left words in visual order and shapes what needs shaping. Unlike a ``Table``, a row
+taller than a page is split between its lines, so a long note never stops an export.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from reportlab.lib.colors import Color
 from reportlab.platypus.flowables import Flowable
+
+from harmonize_evidence.export.fonts import is_right_to_left, report_font
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,7 @@ class Font:
 
 @dataclass(frozen=True)
 class Lines:
-    """Plain lines of text, already split to fit their column."""
+    """Lines of text, split to fit their column and ready to draw (see :func:`wrap_text`)."""
 
     lines: tuple[str, ...]
     font: Font
@@ -61,17 +67,34 @@ class TableStyle:
     bottom_padding: float
 
 
+def _text_line(text: Any, line: str, font: Font) -> None:
+    """Draw one line with a reportlab text object and move to the next line."""
+    if hasattr(line, "__shapeData__"):
+        # reportlab raises if a shaped line's first glyph is raised (a mark drawn first, as
+        # at the visual start of a right-to-left word) unless the line starts by setting the
+        # font: setting it again makes it do so.
+        text.setFont(font.name, font.size, font.leading)
+    text.textLine(line)
+
+
 class TextBlock(Flowable):  # type: ignore[misc]
     """Lines of plain text in one font: a heading or a fixed sentence of the program's own."""
 
     def __init__(
-        self, lines: Lines, *, space_before: float = 0, space_after: float = 0, grey: float = 0
+        self,
+        lines: Lines,
+        *,
+        space_before: float = 0,
+        space_after: float = 0,
+        grey: float = 0,
+        indent: float = 0,
     ) -> None:
         super().__init__()
         self.text = lines
         self.spaceBefore = space_before
         self.spaceAfter = space_after
         self.grey = grey
+        self.indent = indent
         self.width = 0.0
         self.height = lines.height
 
@@ -84,20 +107,57 @@ class TextBlock(Flowable):  # type: ignore[misc]
         if fit <= 0 or fit >= len(self.text.lines):
             return []
         first, rest = self.text.lines[:fit], self.text.lines[fit:]
+        look = {"grey": self.grey, "indent": self.indent}
         return [
-            TextBlock(Lines(first, self.text.font), space_before=self.spaceBefore, grey=self.grey),
-            TextBlock(Lines(rest, self.text.font), space_after=self.spaceAfter, grey=self.grey),
+            TextBlock(Lines(first, self.text.font), space_before=self.spaceBefore, **look),
+            TextBlock(Lines(rest, self.text.font), space_after=self.spaceAfter, **look),
         ]
 
     def draw(self) -> None:
         font = self.text.font
-        text = self.canv.beginText(0, self.height - font.size)
+        text = self.canv.beginText(self.indent, self.height - font.size)
         text.setFont(font.name, font.size, font.leading)
         if self.grey:
             text.setFillGray(self.grey)
         for line in self.text.lines:
-            text.textLine(line)
+            _text_line(text, line, font)
         self.canv.drawText(text)
+
+
+class TextFlow(TextBlock):
+    """A paragraph of user text, broken into lines for the width it is given (:func:`wrap_text`)."""
+
+    def __init__(
+        self,
+        text: str,
+        font: Font,
+        *,
+        space_before: float = 0,
+        space_after: float = 0,
+        grey: float = 0,
+        indent: float = 0,
+    ) -> None:
+        super().__init__(
+            Lines((), font),
+            space_before=space_before,
+            space_after=space_after,
+            grey=grey,
+            indent=indent,
+        )
+        self.source = text
+        self._wrapped_at: float | None = None
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        if self._wrapped_at != available_width:
+            lines = wrap_text(self.source, self.text.font, available_width - self.indent)
+            self.text = Lines(lines, self.text.font)
+            self.height = self.text.height
+            self._wrapped_at = available_width
+        return super().wrap(available_width, available_height)
+
+    def split(self, available_width: float, available_height: float) -> list[Any]:
+        self.wrap(available_width, available_height)
+        return super().split(available_width, available_height)
 
 
 @dataclass(frozen=True)
@@ -225,7 +285,7 @@ class KeyValueTable(Flowable):  # type: ignore[misc]
                         text.setFont(cell.font.name, cell.font.size, cell.font.leading)
                     text.setTextOrigin(x, top - style.top_padding - cell.font.size)
                     for line in cell.lines:
-                        text.textLine(line)
+                        _text_line(text, line, cell.font)
                 else:
                     _, cell_height = cell.wrap(self._content_width(column), 1e9)
                     y = top - style.top_padding - cell.getSpaceBefore() - cell_height
@@ -246,3 +306,131 @@ class KeyValueTable(Flowable):  # type: ignore[misc]
             path.lineTo(label_width + value_width, y)
         canvas.drawPath(path, stroke=1, fill=0)
         canvas.restoreState()
+
+
+# -- breaking user text into lines --------------------------------------------------------------
+
+_SPACES = re.compile(r"[ \t]+")
+
+
+def _strong_direction(word: str) -> str:
+    for char in word:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "R"
+        if kind == "L":
+            return "L"
+    return "N"
+
+
+def visual_order(words: Sequence[str]) -> list[str]:
+    """One line's words (logical order) in the order they are drawn, left to right.
+
+    A run of right-to-left words, with only neutral words (numbers, punctuation) between them,
+    is reversed, so "محمد الأحمد" inside English text reads correctly; HarfBuzz orders the
+    letters inside each word. Lines are laid out left to right.
+    """
+    if not any(is_right_to_left(char) for word in words for char in word):
+        return list(words)
+    kinds = [_strong_direction(word) for word in words]
+    result: list[str] = []
+    index = 0
+    while index < len(words):
+        if kinds[index] != "R":
+            result.append(words[index])
+            index += 1
+            continue
+        end = index
+        probe = index + 1
+        while probe < len(words) and kinds[probe] != "L":
+            if kinds[probe] == "R":
+                end = probe
+            probe += 1
+        result.extend(reversed(words[index : end + 1]))
+        index = end + 1
+    return result
+
+
+def _letters(word: str) -> list[str]:
+    """``word`` cut between letters: each combining mark or joiner stays with what it is on."""
+    letters: list[str] = []
+    for char in word:
+        joined = letters and (
+            unicodedata.category(char)[0] == "M"
+            or char in "\u200d\ufe0e\ufe0f"
+            or 0x1F3FB <= ord(char) <= 0x1F3FF
+            or letters[-1].endswith("\u200d")
+        )
+        if joined:
+            letters[-1] += char
+        else:
+            letters.append(char)
+    return letters
+
+
+def _break_word(word: str, font: Any, size: float, room: float) -> list[str]:
+    """A word wider than ``room``, cut into pieces that fit (at least one letter each)."""
+    letters = _letters(word)
+    widths = [font.width(font.drawable(letter), size) for letter in letters]
+    pieces: list[str] = []
+    start = 0
+    while start < len(letters):
+        end, used = start, 0.0
+        while end < len(letters) and (end == start or used + widths[end] <= room):
+            used += widths[end]
+            end += 1
+        # Shaping joins letters, which can make a piece a little wider than its letters.
+        while end - start > 1:
+            piece = font.drawable("".join(letters[start:end]))
+            if font.width(piece, size) <= room:
+                break
+            end -= 1
+        pieces.append("".join(letters[start:end]))
+        start = end
+    return pieces
+
+
+def wrap_text(text: str, font: Font, width: float) -> tuple[str, ...]:
+    """User text as lines no wider than ``width`` points (a line break starts a new line).
+
+    Each line is ready to draw: its words in visual order, joined by spaces, shaped where they
+    need it. Lines that needed no shaping are plain strings.
+    """
+    face = report_font(font.name)
+    size = font.size
+    space = face.width(" ", size)
+    drawn: dict[str, str] = {}
+
+    def measured(word: str) -> float:
+        if word not in drawn:
+            drawn[word] = face.drawable(word)
+        return float(face.width(drawn[word], size))
+
+    lines: list[str] = []
+    for paragraph in text.splitlines():
+        line: list[str] = []
+        used = 0.0
+        for word in _SPACES.split(paragraph):
+            if not word:
+                continue
+            wide = measured(word)
+            pieces = [word] if wide <= width else _break_word(word, face, size, width)
+            for piece in pieces:
+                piece_width = wide if piece is word else measured(piece)
+                if line and used + space + piece_width > width:
+                    lines.append(_joined(line, drawn))
+                    line, used = [], 0.0
+                used += piece_width + (space if line else 0.0)
+                line.append(piece)
+        lines.append(_joined(line, drawn))
+    return tuple(lines)
+
+
+def _joined(words: Sequence[str], drawn: dict[str, str]) -> str:
+    """One line's words, in visual order, each as it is drawn, joined by spaces."""
+    line = ""
+    for number, word in enumerate(visual_order(words)):
+        if number:
+            line += " "
+        line += drawn[word]
+    return line

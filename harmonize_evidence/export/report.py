@@ -6,10 +6,12 @@ the image over as many pages as it needs at a legible scale), the written notes,
 log, a continuity statement in the style of a UK witness statement, and how to verify. Every
 page carries the OFFICIAL-SENSITIVE marking, the incident id and "Page X of Y".
 
-User text is data: it is escaped before reportlab sees it, so markup such as ``<b>`` or
-``<img src=...>`` prints literally. Right-to-left words (Arabic, Hebrew) are shaped with
-HarfBuzz and put in visual order. Images are drawn from PDF image objects whose data is spliced
-in afterwards from the spool (see :mod:`harmonize_evidence.export.pdfassembly`).
+User text is data: it is laid out by :mod:`harmonize_evidence.export.layout`, never by
+reportlab's paragraph parser, so markup such as ``<b>`` or ``<img src=...>`` prints literally.
+Right-to-left words (Arabic, Hebrew) are put in visual order and shaped with HarfBuzz, and every
+glyph reads back as the characters typed when the report is searched or copied (see
+:mod:`harmonize_evidence.export.fonts`). Images are drawn from PDF image objects whose data is
+spliced in afterwards from the spool (see :mod:`harmonize_evidence.export.pdfassembly`).
 
 The report also carries, in its document information under ``/HarmonizeEvidenceIndex``, a JSON
 index (format ``harmonize-evidence/report-index``, version 1): the incident id, the chain head,
@@ -23,12 +25,10 @@ import contextlib
 import io
 import json
 import secrets
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
-from xml.sax.saxutils import escape
 
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import LocalTime
@@ -136,70 +136,6 @@ class ReportIndex:
             cover_page=int(data["pages"]["cover"]),
             list_pages=tuple(int(page) for page in data["pages"]["exhibit_list"]),
         )
-
-
-# -- text -------------------------------------------------------------------------------------
-
-
-def _is_rtl_char(char: str) -> bool:
-    return unicodedata.bidirectional(char) in ("R", "AL")
-
-
-def _strong_direction(token: str) -> str:
-    for char in token:
-        kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
-            return "R"
-        if kind == "L":
-            return "L"
-    return "N"
-
-
-def visual_word_order(text: str) -> str:
-    """Put runs of right-to-left words in visual (left-to-right drawing) order.
-
-    HarfBuzz shapes each word and orders its letters; this orders the words of a run, so
-    "محمد الأحمد" inside English text reads correctly. A run is right-to-left words with only
-    neutral tokens (numbers, punctuation) between them. Text is laid out left to right; a long
-    paragraph written wholly in Arabic may wrap with its lines in the wrong order.
-    """
-    if not any(_is_rtl_char(char) for char in text):
-        return text
-    lines = []
-    for line in text.split("\n"):
-        tokens = line.split(" ")
-        kinds = [_strong_direction(token) for token in tokens]
-        result: list[str] = []
-        index = 0
-        while index < len(tokens):
-            if kinds[index] != "R":
-                result.append(tokens[index])
-                index += 1
-                continue
-            end = index
-            probe = index + 1
-            while probe < len(tokens) and kinds[probe] != "L":
-                if kinds[probe] == "R":
-                    end = probe
-                probe += 1
-            result.extend(reversed(tokens[index : end + 1]))
-            index = end + 1
-        lines.append(" ".join(result))
-    return "\n".join(lines)
-
-
-def markup(value: object) -> str:
-    """User text as safe reportlab paragraph markup: escaped, line breaks kept."""
-    text = "" if value is None else str(value)
-    text = visual_word_order(text)
-    escaped = escape(text, {'"': "&quot;"})
-    return escaped.replace("\r\n", "\n").replace("\n", "<br/>")
-
-
-def _needs_shaping(text: str) -> bool:
-    if text.isascii():
-        return False
-    return any(_is_rtl_char(char) or unicodedata.combining(char) for char in text)
 
 
 # -- layout helpers ------------------------------------------------------------------------------
@@ -423,38 +359,38 @@ _CELL_PADDING = 8.0
 
 
 class _Paragraphs:
-    """Makes paragraphs and table cells from text, escaped and shaped where needed.
+    """Makes paragraphs and table cells from text; user text is never parsed as markup.
 
-    A table cell whose text fits on one line, in a script that needs no shaping, is given to
-    reportlab as a plain string: drawn as it is, never parsed as markup, and much faster to lay
-    out than a paragraph. Anything longer becomes an escaped, wrapping paragraph.
+    User text is broken into lines by :func:`~harmonize_evidence.export.layout.wrap_text` and
+    drawn by the light flowables of :mod:`~harmonize_evidence.export.layout`. A table cell whose
+    lines needed no shaping is given to reportlab's ``Table`` as a plain string, which it draws
+    as it is; shaped lines are drawn by a :class:`~harmonize_evidence.export.layout.TextBlock`.
     """
 
     def __init__(self, styles: Mapping[str, Any]) -> None:
-        from reportlab.lib.styles import ParagraphStyle
-
         from harmonize_evidence.export.layout import Font
 
         self.styles = styles
-        self._shaped: dict[str, Any] = {
-            name: ParagraphStyle(f"{name}-shaped", parent=style, shaping=1)
-            for name, style in styles.items()
-        }
         self.fonts = {
             name: Font(style.fontName, style.fontSize, style.leading)
             for name, style in styles.items()
         }
         # Labels and many values (platform, program, computer...) repeat from exhibit to
         # exhibit: each distinct text is split into lines once.
-        self._split: dict[tuple[str, str, float], tuple[str, ...] | None] = {}
+        self._split: dict[tuple[str, str, float], tuple[str, ...]] = {}
 
     def text(self, value: object, style: str = "body") -> Any:
-        """A paragraph of user text: never interpreted as markup."""
-        from reportlab.platypus import Paragraph
+        """A paragraph of user text, wrapped to the width it is given."""
+        from harmonize_evidence.export.layout import TextFlow
 
-        raw = "" if value is None else str(value)
-        chosen = self._shaped[style] if _needs_shaping(raw) else self.styles[style]
-        return Paragraph(markup(raw), chosen)
+        chosen = self.styles[style]
+        return TextFlow(
+            "" if value is None else str(value),
+            self.fonts[style],
+            space_before=chosen.spaceBefore,
+            space_after=chosen.spaceAfter,
+            indent=chosen.leftIndent,
+        )
 
     def fixed(self, trusted_markup: str, style: str = "body") -> Any:
         """A paragraph of the program's own markup (never user text)."""
@@ -462,49 +398,41 @@ class _Paragraphs:
 
         return Paragraph(trusted_markup, self.styles[style])
 
-    def plain_lines(self, text: str, style: str, width: float) -> tuple[str, ...] | None:
-        """``text`` split at spaces to fit ``width``; None if it needs shaping or a word is
-        wider than the column (a paragraph then breaks it)."""
+    def lines(self, text: str, style: str, width: float) -> tuple[str, ...]:
+        """``text`` as lines that fit a cell ``width`` points wide (its padding taken off)."""
         key = (text, style, width)
-        if key in self._split:
-            return self._split[key]
-        from reportlab.lib.utils import simpleSplit
-        from reportlab.pdfbase.pdfmetrics import stringWidth
+        lines = self._split.get(key)
+        if lines is None:
+            from harmonize_evidence.export.layout import wrap_text
 
-        lines: tuple[str, ...] | None = None
-        if "\r" not in text and not _needs_shaping(text):
-            chosen = self.styles[style]
-            room = width - _CELL_PADDING
-            split = simpleSplit(text, chosen.fontName, chosen.fontSize, room)
-            if all(stringWidth(line, chosen.fontName, chosen.fontSize) <= room for line in split):
-                lines = tuple(split)
-        self._split[key] = lines
+            lines = wrap_text(text, self.fonts[style], width - _CELL_PADDING)
+            self._split[key] = lines
         return lines
 
     def cell(self, value: object, style: str, width: float) -> Any:
-        """A table cell: plain lines when it wraps at spaces, else a wrapping paragraph."""
-        text = "" if value is None else str(value)
-        lines = self.plain_lines(text, style, width)
-        return "\n".join(lines) if lines is not None else self.text(text, style)
+        """A cell of a reportlab ``Table``: plain lines as a string, shaped ones as a block."""
+        from harmonize_evidence.export.layout import Lines, TextBlock
+
+        lines = self.lines("" if value is None else str(value), style, width)
+        if all(type(line) is str for line in lines):
+            return "\n".join(lines)
+        return TextBlock(Lines(lines, self.fonts[style]))
 
     def key_value_cell(self, value: object, style: str, width: float) -> Any:
         """A cell of a :class:`~harmonize_evidence.export.layout.KeyValueTable`."""
         from harmonize_evidence.export.layout import Lines
 
-        text = "" if value is None else str(value)
-        lines = self.plain_lines(text, style, width)
-        return Lines(lines, self.fonts[style]) if lines is not None else self.text(text, style)
+        return Lines(
+            self.lines("" if value is None else str(value), style, width), self.fonts[style]
+        )
 
     def block(self, text: str, style: str, width: float, *, grey: float = 0) -> Any:
-        """A fixed text of the program's own (no markup) as lines, spaced like its style."""
+        """A text set in one style (a heading, a sentence) as lines, spaced like its style."""
         from harmonize_evidence.export.layout import Lines, TextBlock
 
         chosen = self.styles[style]
-        lines = self.plain_lines(text, style, width + _CELL_PADDING)
-        if lines is None:
-            return self.text(text, style)
         return TextBlock(
-            Lines(lines, self.fonts[style]),
+            Lines(self.lines(text, style, width + _CELL_PADDING), self.fonts[style]),
             space_before=chosen.spaceBefore,
             space_after=chosen.spaceAfter,
             grey=grey,
