@@ -240,25 +240,34 @@ class KeyValueTable(Flowable):  # type: ignore[misc]
     def _split_row(
         self, row: _Row, available_height: float
     ) -> tuple[tuple[Lines, Cell], tuple[Lines, Cell]] | None:
-        """A row too tall for the space left, cut between lines of its value."""
+        """A row too tall for the space left, cut between lines of its label and value.
+
+        The rest of the row is labelled with the rest of its label or, once the whole label is
+        shown, with the label again, marked "continued".
+        """
         room = available_height - self._padding()
         label = row.label
-        more = Lines((*label.lines, "(continued)"), label.font)
+        label_fit = int(room // label.font.leading)
+        if label_fit < 1:
+            return None
+        shown, left = label.lines[:label_fit], label.lines[label_fit:]
+        first_label = Lines(shown, label.font)
+        rest_label = Lines(left or (*label.lines, "(continued)"), label.font)
         value = row.value
         if isinstance(value, Lines):
             fit = int(room // value.font.leading)
-            if fit < 2 or fit >= len(value.lines) or label.height > room:
+            if fit < min(2, len(value.lines)):
                 return None
-            return (label, Lines(value.lines[:fit], value.font)), (
-                more,
+            return (first_label, Lines(value.lines[:fit], value.font)), (
+                rest_label,
                 Lines(value.lines[fit:], value.font),
             )
-        if label.height > room:
+        if left:
             return None
         pieces = value.split(self._content_width(1), room)
         if len(pieces) != 2:
             return None
-        return (label, pieces[0]), (more, pieces[1])
+        return (first_label, pieces[0]), (rest_label, pieces[1])
 
     def draw(self) -> None:
         canvas = self.canv
