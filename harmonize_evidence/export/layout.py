@@ -70,15 +70,15 @@ class TableStyle:
 def _text_line(text: Any, line: str, font: Font) -> None:
     """Draw one line with a reportlab text object and move to the next line."""
     if hasattr(line, "__shapeData__"):
-        # reportlab raises if a shaped line's first glyph is raised (a mark drawn first, as
-        # at the visual start of a right-to-left word) unless the line starts by setting the
-        # font: setting it again makes it do so.
+        # reportlab's text object fails (IndexError) on a shaped line whose first glyph is
+        # raised or lowered (a mark drawn first, as at the visual start of a right-to-left
+        # word) unless the line begins with a font change: setting the font again makes one.
         text.setFont(font.name, font.size, font.leading)
     text.textLine(line)
 
 
 class TextBlock(Flowable):  # type: ignore[misc]
-    """Lines of plain text in one font: a heading or a fixed sentence of the program's own."""
+    """Lines of text in one font, already broken: a heading, a sentence, a paragraph."""
 
     def __init__(
         self,
