@@ -97,6 +97,10 @@ class ReportContent:
     signature_level: str
     """How the report is signed, e.g. ``PAdES B-B`` (said on the cover)."""
     verify_steps: Sequence[Step] = ()
+    keychain: bool = False
+    """Whether the store also opened with the computer login (the OS keychain) at start."""
+    export_recorded: bool = True
+    """Whether the export is recorded in the custody log (not when the store was read-only)."""
 
 
 @dataclass(frozen=True)
@@ -1337,10 +1341,11 @@ def _continuity(content: ReportContent, p: _Paragraphs) -> list[Any]:
             "The time each exhibit was recorded, where it came from and the SHA-256 of its "
             "original file are given in its section of this report. From the moment each "
             "exhibit was recorded it was kept, unaltered, in an encrypted evidence store on my "
-            "computer, protected by a passphrase known to me. Every action on the incident was "
-            "recorded in the signed custody log printed in this report. On "
-            f"{content.exported.utc.strftime('%d %B %Y at %H:%M UTC')} I exported the exhibits, "
-            "unaltered, into the signed bundle that contains this report.",
+            f"computer, protected by a passphrase known to me{_unlocked_also(content)}. Every "
+            "action on the incident was recorded in the signed custody log printed in this "
+            f"report. On {content.exported.utc.strftime('%d %B %Y at %H:%M UTC')} I exported the "
+            "exhibits, unaltered, into the signed bundle that contains this report"
+            f"{_export_record(content)}.",
             "body",
         )
     )
@@ -1365,6 +1370,24 @@ def _continuity(content: ReportContent, p: _Paragraphs) -> list[Any]:
         )
     )
     return story
+
+
+def _unlocked_also(content: ReportContent) -> str:
+    if not content.keychain:
+        return ""
+    return (
+        "; it also opened with my login to that computer (through the computer's keychain) "
+        "when the program started, and only with the passphrase after the program had locked"
+    )
+
+
+def _export_record(content: ReportContent) -> str:
+    if content.export_recorded:
+        return ""
+    return (
+        "; the evidence store could only be read at the time, so this export is not recorded "
+        "in the custody log"
+    )
 
 
 def _how_to_verify(content: ReportContent, p: _Paragraphs) -> list[Any]:

@@ -6,9 +6,11 @@ mount, a real ``chmod``; every command is a child process of the real command li
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from harmonize_evidence.services.clock import SystemClock
@@ -103,17 +105,34 @@ def test_read_only_store_can_be_read_and_checked_but_refuses_changes(
         verified = cli("--json", "verify")
         assert verified.code == 0 and verified.json["ok"] is True, verified.stdout
 
-        # An export is a custody entry, and an export that is not on the chain must not exist.
+        # It exports too, into a folder that can be written; the export cannot be recorded on
+        # the chain, and the bundle, the report and the command say so.
         exported = cli("--json", "export", incident, "--out", str(bundles))
-        assert exported.code == 5, exported.stdout + exported.stderr
-        assert "damaged" not in exported.json["error"], exported.json["error"]
-        assert list(bundles.iterdir()) == []
+        assert exported.code == 0, exported.stdout + exported.stderr
+        assert exported.json["recorded"] is False and exported.json["entry"] is None
+        bundle = Path(exported.json["bundle"])
+        assert [p.name for p in bundles.iterdir()] == [bundle.name]
+        checked = cli("--json", "verify-bundle", str(bundle), passphrase=None)
+        assert checked.code == 0 and checked.json["ok"] is True, checked.stdout
+        with zipfile.ZipFile(bundle) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+            report = archive.read("report.pdf")
+        assert manifest["exported"]["recorded_in_custody_log"] is False
+        text = subprocess.run(
+            ["pdftotext", "-", "-"], input=report, capture_output=True, check=True
+        ).stdout.decode("utf-8")
+        assert "not recorded in the custody log" in " ".join(text.split())
+        plain = cli("export", incident, "--out", str(bundles))
+        assert plain.code == 0, plain.stderr
+        assert "read-only, so this export is not recorded in the custody log" in plain.stdout
         _says_read_only(cli("--json", "add", incident, str(evidence)))
         _says_read_only(cli("--json", "note", incident, "Spoke to the head of year."))
         _says_read_only(cli("--json", "incident", "new", "--title", "Another"))
         assert _folder_bytes(cli.store_dir) == before
 
     assert _folder_bytes(cli.store_dir) == before
+    log = cli("--json", "log", incident).json["entries"]
+    assert [e["action"] for e in log] == ["incident_created", "evidence_imported"]
 
 
 def test_store_folder_without_write_permission_is_read_only(
