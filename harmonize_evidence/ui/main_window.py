@@ -49,6 +49,7 @@ from harmonize_evidence.domain.model import Category, Exhibit, Incident, Status
 from harmonize_evidence.domain.urls import PLATFORMS
 from harmonize_evidence.services.evidence import EvidenceStore, VerificationReport
 from harmonize_evidence.services.logfile import APP_NAME, log_file_path
+from harmonize_evidence.services.search import add_notes, note_index
 from harmonize_evidence.ui.dialogs import NewIncidentDialog, WrittenAccountDialog
 from harmonize_evidence.ui.errors import message_box, show_error
 from harmonize_evidence.ui.export_flow import BundleCheckJob, ExportJob
@@ -541,16 +542,12 @@ class MainWindow(QMainWindow):
         """Read the written accounts and exhibit notes of every incident, once, for the search."""
 
         def build(store: EvidenceStore, task: Task[dict[str, str]]) -> dict[str, str]:
-            index: dict[str, str] = {}
-            incidents = store.incidents()
-            for number, incident in enumerate(incidents):
+            def progress(number: int, total: int) -> None:
                 task.check_cancelled()
-                index[incident.id] = _notes_text(
-                    store.log(incident.id), store.exhibits(incident.id)
-                )
                 if number % 200 == 0:
-                    task.report(number, len(incidents))
-            return index
+                    task.report(number, total)
+
+            return note_index(store, progress=progress)
 
         self.statusBar().showMessage("Searching notes too…")
         self._note_task = self.session.run(build, self._note_index_built)
@@ -564,8 +561,7 @@ class MainWindow(QMainWindow):
 
     def _note_added(self, incident_id: str, entries: Sequence[CustodyEntry]) -> None:
         if self._note_index is not None:
-            extra = " ".join(str(e.details.get("text", "")) for e in entries).casefold()
-            self._note_index[incident_id] = self._note_index.get(incident_id, "") + " " + extra
+            add_notes(self._note_index, incident_id, entries)
             self.proxy.set_note_index(self._note_index)
 
     # -- adding evidence -------------------------------------------------------------------------
@@ -887,16 +883,6 @@ def verification_text(report: VerificationReport) -> tuple[str, str]:
             ]
         ),
     )
-
-
-def _notes_text(entries: Sequence[CustodyEntry], exhibits: Sequence[Exhibit]) -> str:
-    parts = [str(entry.details.get("text", "")) for entry in entries if "text" in entry.details]
-    for exhibit in exhibits:
-        for key in ("note", "description", "url"):
-            value = exhibit.metadata.get(key)
-            if value:
-                parts.append(str(value))
-    return " ".join(parts).casefold()
 
 
 def _local_files(urls: Sequence[object]) -> list[Path]:
