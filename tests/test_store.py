@@ -29,7 +29,7 @@ from harmonize_evidence.domain.errors import (
     StoreLocked,
     StoreReadOnly,
 )
-from harmonize_evidence.domain.model import Producer
+from harmonize_evidence.domain.model import Producer, Role, Status
 from harmonize_evidence.services.capturing import record_without_image
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.store import (
@@ -39,6 +39,7 @@ from harmonize_evidence.services.store import (
     recover_store,
 )
 from harmonize_evidence.vault.keys import KeyFile
+from harmonize_evidence.vault.schema import CURRENT_VERSION
 from tests.conftest import PASSPHRASE, TEST_COST, MadeStore, StoreTemplates
 from tests.faults import fill_disk, read_only_folder, small_tmpfs
 
@@ -187,7 +188,11 @@ def test_custody_entries_and_exhibits_cannot_be_changed_in_the_database(
         "DELETE FROM exhibits",
         "UPDATE exhibit_chunks SET data = x'00'",
         "DELETE FROM exhibit_chunks",
-        "UPDATE identity SET name = 'x'",
+        "UPDATE producers SET name = 'x'",
+        "DELETE FROM producers",
+        "UPDATE own_keys SET signer_key = x'00'",
+        "DELETE FROM own_keys",
+        "UPDATE incidents SET sender_id = 'INC-2026-0009'",
         "DELETE FROM incidents",
     ):
         with pytest.raises(sqlcipher3.DatabaseError):
@@ -315,7 +320,7 @@ def test_exhibit_slipped_in_without_a_custody_entry_is_named(
     _tampered_store(made_store, clock, tmp_path)
     db = raw_connection(made_store.location)
     db.execute(
-        "INSERT INTO exhibits (ref, initials, number, incident_id, kind, media_type, size, sha256, "
+        "INSERT INTO exhibits (ref, prefix, number, incident_id, kind, media_type, size, sha256, "
         "metadata, created_utc) SELECT 'ZL/9', 'ZL', 9, incident_id, kind, media_type, size, "
         "sha256, metadata, created_utc FROM exhibits WHERE ref = 'ZL/1'"
     )
@@ -445,7 +450,7 @@ def test_store_made_by_schema_version_1_is_migrated(tmp_path: Path, clock: Fixed
     shutil.copytree(saved, copy)
     location = StoreLocation(copy)
     with open_store(location, lambda: "schema one passphrase", clock) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == CURRENT_VERSION
         (incident,) = store.incidents()
         assert incident.title == "Made by schema version 1"
         assert not incident.urgent
@@ -454,6 +459,50 @@ def test_store_made_by_schema_version_1_is_migrated(tmp_path: Path, clock: Fixed
         assert store.verify().ok
         store.new_incident("Made after the migration")
         assert store.verify().ok
+
+
+def test_store_made_by_schema_version_2_is_migrated_with_every_chain_and_exhibit_intact(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    import shutil
+
+    saved = Path(__file__).parent / "data" / "store-schema-v2"
+    copy = tmp_path / "old"
+    shutil.copytree(saved, copy)
+    location = StoreLocation(copy)
+    with open_store(location, lambda: "schema two passphrase", clock) as store:
+        assert store.schema_version == CURRENT_VERSION
+        report = store.verify()
+        assert report.ok, report.problems
+        assert (report.entries_checked, report.exhibits_checked) == (12, 4)
+        (own,) = store.producers()
+        assert own.own and own.exhibit_prefix == "VT"
+        assert own.producer == Producer("Version Two", "VT", "Oak Hill Academy", Role.STAFF)
+        first, second = store.incident("INC-2026-0001"), store.incident("INC-2026-0002")
+        assert first.status is Status.HANDED_OVER and second.urgent
+        assert first.sender_id is None and second.sender_id is None
+        assert [e.ref for e in store.exhibits(first.id)] == ["VT/1", "VT/2"]
+        assert [e.ref for e in store.exhibits(second.id)] == ["VT/3", "VT/4"]
+        screenshot, email = store.exhibits(first.id)
+        assert store.exhibit_bytes(first.id, screenshot.ref).startswith(b"\x89PNG")
+        assert store.exhibit_bytes(first.id, email.ref) == (
+            b"From the parent group, forwarded to me.\n"
+        )
+        record_only, purged = store.exhibits(second.id)
+        assert not record_only.has_bytes and purged.purged
+        assert [e.action for e in store.log(first.id)][-2:] == ["status_changed", "exported"]
+        assert [e.action for e in store.log(second.id)][-1] == "purged"
+        assert {e.actor for e in store.log(first.id)} == {"Version Two (VT)"}
+        source = tmp_path / "after.png"
+        source.write_bytes(_png())
+        added = store.add_file(first.id, source)
+        store.add_note(second.id, "Added after the migration")
+        third = store.new_incident("Made after the migration")
+        assert added.ref == "VT/5" and third.id == "INC-2026-0003"
+        assert store.verify().ok
+    with open_store(location, lambda: "schema two passphrase", clock) as store:
+        report = store.verify()
+        assert report.ok and (report.entries_checked, report.exhibits_checked) == (15, 5)
 
 
 def test_a_use_case_made_of_two_steps_is_kept_whole_or_not_at_all(store: EvidenceStore) -> None:

@@ -146,6 +146,8 @@ class StoredEntry:
     signature: bytes
     action: str | None = None
     evidence_sha256: str | None = None
+    producer: int | None = None
+    """The store's number for the producer whose key signed it (None: the chain's one signer)."""
 
 
 def verify_chain(

@@ -116,6 +116,11 @@ class Incident:
     status: Status
     urgent: bool = False
     item_count: int = 0
+    sender_producer_id: int | None = None
+    """For an incident received from another store: the store's number for its sender."""
+    sender_id: str | None = None
+    """For an incident received from another store: the id the sender gave it, which the
+    sender's chain names (``INC-2026-0003``); None for an incident opened here."""
 
     @property
     def year(self) -> int:
@@ -137,6 +142,9 @@ class Exhibit:
     metadata: dict[str, Any] = field(default_factory=dict)
     parent_sha256: str | None = None
     purged: bool = False
+    sender_ref: str | None = None
+    """For an exhibit received from another store: the reference its sender's chain gives it
+    (``ZL/3`` for this store's ``ZL2/3``); None for an exhibit made here."""
 
     @property
     def has_bytes(self) -> bool:
@@ -208,9 +216,9 @@ def normalise_incident_id(text: str) -> str:
     return format_incident_id(*parse_incident_id(text))
 
 
-def format_exhibit_ref(initials: str, number: int) -> str:
-    """``ZL/3`` for producer ZL's third exhibit."""
-    return f"{initials}/{number}"
+def format_exhibit_ref(prefix: str, number: int) -> str:
+    """``ZL/3`` for the third exhibit of the producer whose exhibit prefix is ZL."""
+    return f"{prefix}/{number}"
 
 
 def normalise_exhibit_ref(text: str) -> str:

@@ -54,7 +54,7 @@ from harmonize_evidence.services.importing import (
     sniff_media_type,
 )
 from harmonize_evidence.signing.identity import EntrySigner, SignatureChecker, fingerprint
-from harmonize_evidence.vault.database import CHUNK_SIZE, Vault
+from harmonize_evidence.vault.database import CHUNK_SIZE, OWN_PRODUCER_ID, ProducerRecord, Vault
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,8 @@ class EvidenceStore:
         identity = vault.load_identity()
         self.identity = identity
         self.producer: Producer = identity.producer
+        self.exhibit_prefix = vault.exhibit_prefix(OWN_PRODUCER_ID)
+        """The own producer's exhibit prefix: their initials (they are the store's first)."""
         self._signer = EntrySigner(identity.signer_key_pem)
         self._checker = SignatureChecker(identity.signer_cert_pem)
         self.fingerprint = fingerprint(identity.ca_cert_pem)
@@ -388,9 +390,9 @@ class EvidenceStore:
                 yield part
 
         with self._vault.transaction():
-            number = self._vault.next_exhibit_number(self.producer.initials)
+            number = self._vault.next_exhibit_number(self.exhibit_prefix)
             exhibit = Exhibit(
-                ref=format_exhibit_ref(self.producer.initials, number),
+                ref=format_exhibit_ref(self.exhibit_prefix, number),
                 incident_id=incident.id,
                 kind=kind,
                 media_type=media_type,
@@ -607,6 +609,12 @@ class EvidenceStore:
             )
             self._vault.delete_exhibit_bytes(exhibit.ref)
         return entry
+
+    # -- producers ------------------------------------------------------------------------------
+
+    def producers(self) -> list[ProducerRecord]:
+        """Every producer whose entries or exhibits the store holds, its own first."""
+        return self._vault.list_producers()
 
     # -- verification ---------------------------------------------------------------------------
 

@@ -136,9 +136,32 @@ def _translated(
     return StoreDamaged(_DAMAGED)
 
 
+OWN_PRODUCER_ID = 1
+"""The store's number for its own producer: the first, made when the store was set up."""
+
+
+@dataclass(frozen=True)
+class ProducerRecord:
+    """A producer whose entries or exhibits the store keeps, and their certificates (PEM)."""
+
+    id: int
+    """The store's own number for them; :data:`OWN_PRODUCER_ID` for this installation's."""
+    producer: Producer
+    exhibit_prefix: str
+    ca_cert_pem: bytes
+    signer_cert_pem: bytes
+    created_utc: datetime
+    """When the store first held them (for the own producer: when the store was set up)."""
+
+    @property
+    def own(self) -> bool:
+        """Whether this is the installation's own producer (the only one it holds keys for)."""
+        return self.id == OWN_PRODUCER_ID
+
+
 @dataclass(frozen=True)
 class IdentityRecord:
-    """The producer and their certificates and keys (PEM), as kept in the store."""
+    """The store's own producer and their certificates and keys (PEM), as kept in the store."""
 
     producer: Producer
     ca_cert_pem: bytes
@@ -245,31 +268,32 @@ class Vault:
     # -- identity -------------------------------------------------------------------------------
 
     def save_identity(self, record: IdentityRecord) -> None:
-        """Store the producer and signing identity (once; the row can never change)."""
-        p = record.producer
+        """Store the own producer and their keys (once, in a new store; never changed after).
+
+        The own producer is the store's first, so their exhibit prefix is their initials.
+        """
         with self._errors():
+            self._insert_producer(
+                OWN_PRODUCER_ID,
+                record.producer,
+                record.producer.initials,
+                ca_cert_pem=record.ca_cert_pem,
+                signer_cert_pem=record.signer_cert_pem,
+                created_utc=record.created_utc,
+            )
             self._db.execute(
-                "INSERT INTO identity (id, name, initials, school, role, ca_cert, ca_key, "
-                "signer_cert, signer_key, created_utc) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    p.name,
-                    p.initials,
-                    p.school,
-                    p.role.value,
-                    record.ca_cert_pem,
-                    record.ca_key_pem,
-                    record.signer_cert_pem,
-                    record.signer_key_pem,
-                    format_utc(record.created_utc),
-                ),
+                "INSERT INTO own_keys (producer_id, ca_key, signer_key) VALUES (?, ?, ?)",
+                (OWN_PRODUCER_ID, record.ca_key_pem, record.signer_key_pem),
             )
 
     def load_identity(self) -> IdentityRecord:
-        """The store's producer and signing identity."""
+        """The store's own producer and signing identity."""
         with self._errors():
             row = self._db.execute(
-                "SELECT name, initials, school, role, ca_cert, ca_key, signer_cert, signer_key, "
-                "created_utc FROM identity WHERE id = 1"
+                "SELECT p.name, p.initials, p.school, p.role, p.ca_cert, k.ca_key, p.signer_cert, "
+                "k.signer_key, p.created_utc FROM producers p JOIN own_keys k "
+                "ON k.producer_id = p.id WHERE p.id = ?",
+                (OWN_PRODUCER_ID,),
             ).fetchone()
         if row is None:
             raise StoreDamaged(_DAMAGED)
@@ -281,6 +305,86 @@ class Vault:
             signer_key_pem=bytes(row[7]),
             created_utc=parse_utc(row[8]),
         )
+
+    # -- producers ------------------------------------------------------------------------------
+
+    def _insert_producer(
+        self,
+        producer_id: int | None,
+        producer: Producer,
+        prefix: str,
+        *,
+        ca_cert_pem: bytes,
+        signer_cert_pem: bytes,
+        created_utc: datetime,
+    ) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO producers (id, name, initials, school, role, exhibit_prefix, ca_cert, "
+            "signer_cert, created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                producer_id,
+                producer.name,
+                producer.initials,
+                producer.school,
+                producer.role.value,
+                prefix,
+                ca_cert_pem,
+                signer_cert_pem,
+                format_utc(created_utc),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def insert_producer(
+        self,
+        producer: Producer,
+        prefix: str,
+        ca_cert_pem: bytes,
+        signer_cert_pem: bytes,
+        created_utc: datetime,
+    ) -> ProducerRecord:
+        """Store another producer (kept forever); returns them with the store's number for them."""
+        with self._errors():
+            producer_id = self._insert_producer(
+                None,
+                producer,
+                prefix,
+                ca_cert_pem=ca_cert_pem,
+                signer_cert_pem=signer_cert_pem,
+                created_utc=created_utc,
+            )
+        return ProducerRecord(
+            producer_id, producer, prefix, ca_cert_pem, signer_cert_pem, created_utc
+        )
+
+    def exhibit_prefix(self, producer_id: int) -> str:
+        """The exhibit prefix this store gave a producer."""
+        with self._errors():
+            row = self._db.execute(
+                "SELECT exhibit_prefix FROM producers WHERE id = ?", (producer_id,)
+            ).fetchone()
+        if row is None:
+            raise StoreDamaged(_DAMAGED)
+        return str(row[0])
+
+    def list_producers(self) -> list[ProducerRecord]:
+        """Every producer the store holds, its own first, in the order it came to hold them."""
+        with self._errors():
+            rows = self._db.execute(
+                "SELECT id, name, initials, school, role, exhibit_prefix, ca_cert, signer_cert, "
+                "created_utc FROM producers ORDER BY id"
+            ).fetchall()
+        return [
+            ProducerRecord(
+                id=int(row[0]),
+                producer=Producer(row[1], row[2], row[3], Role(row[4])),
+                exhibit_prefix=str(row[5]),
+                ca_cert_pem=bytes(row[6]),
+                signer_cert_pem=bytes(row[7]),
+                created_utc=parse_utc(row[8]),
+            )
+            for row in rows
+        ]
 
     # -- incidents ------------------------------------------------------------------------------
 
@@ -298,8 +402,8 @@ class Vault:
         with self._errors():
             self._db.execute(
                 "INSERT INTO incidents (id, year, number, title, category, platforms, people, "
-                "reported_by, created_utc, status, urgent) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "reported_by, created_utc, status, urgent, sender_producer_id, sender_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     incident.id,
                     year,
@@ -312,12 +416,15 @@ class Vault:
                     format_utc(incident.created_utc),
                     incident.status.value,
                     int(incident.urgent),
+                    incident.sender_producer_id,
+                    incident.sender_id,
                 ),
             )
 
     _INCIDENT_COLUMNS = (
         "i.id, i.title, i.category, i.platforms, i.people, i.reported_by, i.created_utc, "
-        "i.status, i.urgent, (SELECT COUNT(*) FROM exhibits e WHERE e.incident_id = i.id)"
+        "i.status, i.urgent, (SELECT COUNT(*) FROM exhibits e WHERE e.incident_id = i.id), "
+        "i.sender_producer_id, i.sender_id"
     )
 
     @staticmethod
@@ -333,6 +440,8 @@ class Vault:
             status=Status(row[7]),
             urgent=bool(row[8]),
             item_count=int(row[9]),
+            sender_producer_id=row[10],
+            sender_id=row[11],
         )
 
     def get_incident(self, incident_id: str) -> Incident:
@@ -354,6 +463,15 @@ class Vault:
                 "ORDER BY i.created_utc DESC, i.year DESC, i.number DESC"
             ).fetchall()
         return [self._incident(row) for row in rows]
+
+    def received_incident(self, sender_producer_id: int, sender_id: str) -> str | None:
+        """The id of the case this store gave to the sender's incident, if it received it."""
+        with self._errors():
+            row = self._db.execute(
+                "SELECT id FROM incidents WHERE sender_producer_id = ? AND sender_id = ?",
+                (sender_producer_id, sender_id),
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def incident_ids(self) -> list[str]:
         """Every incident id, oldest first."""
@@ -386,26 +504,26 @@ class Vault:
 
     # -- exhibits -------------------------------------------------------------------------------
 
-    def next_exhibit_number(self, initials: str) -> int:
-        """The producer's next exhibit number (call inside a transaction)."""
+    def next_exhibit_number(self, prefix: str) -> int:
+        """The next exhibit number for this exhibit prefix (call inside a transaction)."""
         with self._errors():
             row = self._db.execute(
-                "SELECT COALESCE(MAX(number), 0) + 1 FROM exhibits WHERE initials = ?",
-                (initials,),
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM exhibits WHERE prefix = ?",
+                (prefix,),
             ).fetchone()
         return int(row[0])
 
     def insert_exhibit(self, exhibit: Exhibit, chunks: Iterable[bytes] = ()) -> None:
         """Store an exhibit and its bytes, chunk by chunk (call inside a transaction)."""
-        initials, number = exhibit.ref.split("/")
+        prefix, number = exhibit.ref.split("/")
         with self._errors():
             cursor = self._db.execute(
-                "INSERT INTO exhibits (ref, initials, number, incident_id, kind, media_type, size, "
-                "sha256, metadata, parent_sha256, created_utc) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO exhibits (ref, prefix, number, incident_id, kind, media_type, size, "
+                "sha256, metadata, parent_sha256, created_utc, sender_ref) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     exhibit.ref,
-                    initials,
+                    prefix,
                     int(number),
                     exhibit.incident_id,
                     exhibit.kind.value,
@@ -415,6 +533,7 @@ class Vault:
                     json.dumps(exhibit.metadata, ensure_ascii=False, sort_keys=True),
                     exhibit.parent_sha256,
                     format_utc(exhibit.created_utc),
+                    exhibit.sender_ref,
                 ),
             )
             exhibit_id = cursor.lastrowid
@@ -427,7 +546,8 @@ class Vault:
     _EXHIBIT_COLUMNS = (
         "e.ref, e.incident_id, e.kind, e.media_type, e.size, e.sha256, e.created_utc, "
         "e.metadata, e.parent_sha256, EXISTS (SELECT 1 FROM custody c WHERE "
-        "c.incident_id = e.incident_id AND c.action = 'purged' AND c.evidence_sha256 = e.sha256)"
+        "c.incident_id = e.incident_id AND c.action = 'purged' AND c.evidence_sha256 = e.sha256), "
+        "e.sender_ref"
     )
 
     @staticmethod
@@ -443,6 +563,7 @@ class Vault:
             metadata=json.loads(row[7]),
             parent_sha256=row[8],
             purged=bool(row[9]),
+            sender_ref=row[10],
         )
 
     def list_exhibits(self, incident_id: str) -> list[Exhibit]:
@@ -526,24 +647,40 @@ class Vault:
 
     # -- custody --------------------------------------------------------------------------------
 
-    def chain_head(self, incident_id: str) -> tuple[int, str] | None:
-        """(sequence number, hash) of the incident's last entry, or None when it has none."""
+    def chain_head(self, incident_id: str, *, received: bool = False) -> tuple[int, str] | None:
+        """(sequence number, hash) of the last entry of the incident's own chain (or, with
+        ``received``, of its sender's chain), or None when it has none."""
         with self._errors():
             row = self._db.execute(
-                "SELECT seq, hash FROM custody WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
-                (incident_id,),
+                "SELECT seq, hash FROM custody WHERE incident_id = ? AND received = ? "
+                "ORDER BY seq DESC LIMIT 1",
+                (incident_id, int(received)),
             ).fetchone()
         return None if row is None else (int(row[0]), str(row[1]))
 
-    def append_entry(self, entry: CustodyEntry) -> None:
-        """Store a signed entry (call inside the transaction that made its change)."""
+    def append_entry(
+        self,
+        entry: CustodyEntry,
+        *,
+        incident_id: str | None = None,
+        producer_id: int = OWN_PRODUCER_ID,
+        received: bool = False,
+    ) -> None:
+        """Store a signed entry (call inside the transaction that made its change).
+
+        An entry of this store's own chain belongs to the incident it names, signed by the own
+        producer. An entry of a sender's chain (``received``) is filed under ``incident_id``,
+        the case this store gave it, and names the producer whose key signed it.
+        """
         with self._errors():
             self._db.execute(
-                "INSERT INTO custody (incident_id, seq, utc, action, evidence_sha256, hash, body, "
-                "signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO custody (incident_id, received, seq, producer_id, utc, action, "
+                "evidence_sha256, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    entry.incident_id,
+                    incident_id or entry.incident_id,
+                    int(received),
                     entry.seq,
+                    producer_id,
                     entry.utc,
                     entry.action,
                     entry.evidence_sha256,
@@ -553,13 +690,14 @@ class Vault:
                 ),
             )
 
-    def stored_entries(self, incident_id: str) -> Iterator[StoredEntry]:
-        """The incident's entries in sequence order, as stored."""
+    def stored_entries(self, incident_id: str, *, received: bool = False) -> Iterator[StoredEntry]:
+        """The entries of the incident's own chain (or, with ``received``, of its sender's
+        chain) in sequence order, as stored, each with the producer who signed it."""
         with self._errors():
             cursor = self._db.execute(
-                "SELECT seq, hash, body, signature, action, evidence_sha256 FROM custody "
-                "WHERE incident_id = ? ORDER BY seq",
-                (incident_id,),
+                "SELECT seq, hash, body, signature, action, evidence_sha256, producer_id "
+                "FROM custody WHERE incident_id = ? AND received = ? ORDER BY seq",
+                (incident_id, int(received)),
             )
             for row in cursor:
                 yield StoredEntry(
@@ -569,6 +707,7 @@ class Vault:
                     signature=bytes(row[3]),
                     action=row[4],
                     evidence_sha256=row[5],
+                    producer=int(row[6]),
                 )
 
     # -- migrations -----------------------------------------------------------------------------

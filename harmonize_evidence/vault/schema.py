@@ -4,9 +4,22 @@
 one transaction; opening a store runs whatever is missing. Never edit a released migration: add
 a new one, and save a database made by the old code under ``tests/data/`` for the migration test.
 
-Append-only rules are enforced by triggers, not only by Python: custody entries, exhibits and the
-signing identity can never be updated or deleted, and an exhibit's bytes can be deleted only when
-the incident's chain already holds a ``purged`` entry for that exhibit's hash (the purge path).
+Append-only rules are enforced by triggers, not only by Python: custody entries, exhibits,
+producers and the store's own keys can never be updated or deleted, and an exhibit's bytes can be
+deleted only when the incident's chain already holds a ``purged`` entry for that exhibit's hash
+(the purge path).
+
+Many producers (version 3). ``producers`` holds everyone whose signed entries or exhibits the
+store keeps: name, initials, school, role, certificate chain and the exhibit prefix this store
+gives them. Producer 1 is this installation's own, made when the store was set up, and the only
+one whose private keys the store holds (``own_keys``). Each custody row names the producer whose
+key signed it (``custody.producer_id``). An incident received from another store keeps its own
+case number here and the sender's id as a reference (``incidents.sender_producer_id`` and
+``sender_id``); the sender's chain is kept beside the case's own chain, exactly as received
+(``custody.received`` = 1: its entries name the sender's id and number on from the sender's 1),
+so a later handover can be checked to extend it. Exhibits are unique per prefix and number
+(``exhibits.prefix`` is the producer's exhibit prefix); a received exhibit keeps the reference its
+sender's chain gives it (``exhibits.sender_ref``).
 """
 
 from __future__ import annotations
@@ -114,6 +127,92 @@ CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE INDEX custody_by_action ON custody (action, evidence_sha256);
 """
 
+SCHEMA_V3 = """
+CREATE TABLE producers (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    initials TEXT NOT NULL,
+    school TEXT NOT NULL,
+    role TEXT NOT NULL,
+    exhibit_prefix TEXT NOT NULL UNIQUE,
+    ca_cert BLOB NOT NULL,
+    signer_cert BLOB NOT NULL UNIQUE,
+    created_utc TEXT NOT NULL
+);
+CREATE TABLE own_keys (
+    producer_id INTEGER PRIMARY KEY CHECK (producer_id = 1) REFERENCES producers (id),
+    ca_key BLOB NOT NULL,
+    signer_key BLOB NOT NULL
+);
+INSERT INTO producers (id, name, initials, school, role, exhibit_prefix, ca_cert, signer_cert,
+                       created_utc)
+    SELECT 1, name, initials, school, role, initials, ca_cert, signer_cert, created_utc
+    FROM identity;
+INSERT INTO own_keys (producer_id, ca_key, signer_key) SELECT 1, ca_key, signer_key FROM identity;
+DROP TABLE identity;
+
+CREATE TRIGGER producers_no_update BEFORE UPDATE ON producers
+BEGIN SELECT RAISE(ABORT, 'producers are kept as they were first stored'); END;
+CREATE TRIGGER producers_no_delete BEFORE DELETE ON producers
+BEGIN SELECT RAISE(ABORT, 'producers are kept as they were first stored'); END;
+CREATE TRIGGER own_keys_no_update BEFORE UPDATE ON own_keys
+BEGIN SELECT RAISE(ABORT, 'the signing identity is immutable'); END;
+CREATE TRIGGER own_keys_no_delete BEFORE DELETE ON own_keys
+BEGIN SELECT RAISE(ABORT, 'the signing identity is immutable'); END;
+
+ALTER TABLE incidents ADD COLUMN sender_producer_id INTEGER REFERENCES producers (id);
+ALTER TABLE incidents ADD COLUMN sender_id TEXT;
+CREATE UNIQUE INDEX incidents_by_sender ON incidents (sender_producer_id, sender_id)
+    WHERE sender_id IS NOT NULL;
+CREATE TRIGGER incidents_sender_fixed BEFORE UPDATE OF sender_producer_id, sender_id ON incidents
+BEGIN SELECT RAISE(ABORT, 'where an incident came from never changes'); END;
+
+-- UNIQUE (initials, number) becomes UNIQUE (prefix, number): the column is renamed, its
+-- constraint stays. Every exhibit so far is the own producer's, whose prefix is its initials.
+ALTER TABLE exhibits RENAME COLUMN initials TO prefix;
+ALTER TABLE exhibits ADD COLUMN sender_ref TEXT;
+
+-- custody gets the producer who signed each row and which chain of the incident it is on, in
+-- its primary key: the table is rebuilt (the triggers that name it are dropped first and made
+-- again after). Every entry so far is on the store's own chain, signed by its own producer.
+DROP TRIGGER chunks_delete_only_when_purged;
+DROP TRIGGER custody_no_update;
+DROP TRIGGER custody_no_delete;
+DROP INDEX custody_by_action;
+ALTER TABLE custody RENAME TO custody_v2;
+CREATE TABLE custody (
+    incident_id TEXT NOT NULL REFERENCES incidents (id),
+    received INTEGER NOT NULL CHECK (received IN (0, 1)),
+    seq INTEGER NOT NULL,
+    producer_id INTEGER NOT NULL REFERENCES producers (id),
+    utc TEXT NOT NULL,
+    action TEXT NOT NULL,
+    evidence_sha256 TEXT,
+    hash TEXT NOT NULL,
+    body BLOB NOT NULL,
+    signature BLOB NOT NULL,
+    PRIMARY KEY (incident_id, received, seq)
+);
+INSERT INTO custody (incident_id, received, seq, producer_id, utc, action, evidence_sha256, hash,
+                     body, signature)
+    SELECT incident_id, 0, seq, 1, utc, action, evidence_sha256, hash, body, signature
+    FROM custody_v2 ORDER BY incident_id, seq;
+DROP TABLE custody_v2;
+CREATE INDEX custody_by_action ON custody (action, evidence_sha256);
+CREATE INDEX custody_by_producer ON custody (producer_id);
+CREATE TRIGGER custody_no_update BEFORE UPDATE ON custody
+BEGIN SELECT RAISE(ABORT, 'custody entries are append-only'); END;
+CREATE TRIGGER custody_no_delete BEFORE DELETE ON custody
+BEGIN SELECT RAISE(ABORT, 'custody entries are append-only'); END;
+CREATE TRIGGER chunks_delete_only_when_purged BEFORE DELETE ON exhibit_chunks
+WHEN NOT EXISTS (
+    SELECT 1 FROM exhibits e JOIN custody c
+      ON c.incident_id = e.incident_id AND c.action = 'purged' AND c.evidence_sha256 = e.sha256
+    WHERE e.id = OLD.exhibit_id
+)
+BEGIN SELECT RAISE(ABORT, 'exhibit bytes can only be removed by a recorded purge'); END;
+"""
+
 # MIGRATIONS[i] takes the schema from version i to version i + 1.
-MIGRATIONS: Sequence[str] = (SCHEMA_V1, SCHEMA_V2)
+MIGRATIONS: Sequence[str] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3)
 CURRENT_VERSION = len(MIGRATIONS)
