@@ -11,6 +11,12 @@ both at once (:func:`capture_into`); the GUI shows the grab frozen, lets the use
 stores the chosen part of the same grab (:func:`store_capture`), so the exhibit is exactly what
 the user saw and chose. The capture time is always the time of the grab.
 
+The GUI also asks which incident keeps what is stored: one in the list, or a new one with a
+title typed there. :class:`IncidentChoice` carries that answer, and :func:`store_capture_in` and
+:func:`record_without_image_in` open the new incident and store into it in one transaction: if
+storing fails (a full disk, a refused address), no empty incident and no custody entry is left
+behind, and its number is not used up.
+
 Record-only evidence follows UK safeguarding guidance: staff must never view, copy, save or share
 nude or semi-nude images of under-18s, and only the safeguarding lead decides what happens next.
 So nothing is grabbed or read; a description is stored, the custody entry says why there is no
@@ -41,7 +47,7 @@ from harmonize_evidence.capture.png import DEFAULT_SETTINGS, EncoderSettings
 from harmonize_evidence.domain.chain import sha256_hex
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.model import URGENT_SAFEGUARDING, Action, Exhibit, ExhibitKind
-from harmonize_evidence.domain.text import NOTE_MAX, check_text
+from harmonize_evidence.domain.text import NOTE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.services.evidence import EvidenceStore, check_source
 from harmonize_evidence.vault.database import CHUNK_SIZE
 
@@ -51,6 +57,7 @@ __all__ = [
     "CaptureDetails",
     "CaptureTarget",
     "CapturedExhibit",
+    "IncidentChoice",
     "Rect",
     "ScreenCapture",
     "ScreenGrab",
@@ -59,7 +66,9 @@ __all__ = [
     "grab_then_store",
     "parse_region",
     "record_without_image",
+    "record_without_image_in",
     "store_capture",
+    "store_capture_in",
 ]
 
 DEFAULT_NO_IMAGE_REASON = (
@@ -88,6 +97,30 @@ class CapturedExhibit:
     def height(self) -> int:
         """Height of the stored image in pixels."""
         return self.details.height
+
+
+@dataclass(frozen=True)
+class IncidentChoice:
+    """The incident that keeps a capture or a record: one that exists, or a new one to open."""
+
+    incident_id: str | None = None
+    """The existing incident's id; None to open a new one titled :attr:`new_title`."""
+    new_title: str | None = None
+    """The title of the incident to open (only when :attr:`incident_id` is None)."""
+
+    def __post_init__(self) -> None:
+        if (self.incident_id is None) == (self.new_title is None):
+            raise ValueError("choose either an existing incident or the title of a new one")
+
+    @classmethod
+    def existing(cls, incident_id: str) -> IncidentChoice:
+        """The incident ``incident_id``, which must exist."""
+        return cls(incident_id=incident_id)
+
+    @classmethod
+    def new(cls, title: str) -> IncidentChoice:
+        """A new incident titled ``title``, opened only together with what it keeps."""
+        return cls(new_title=title)
 
 
 def grab_screen(
@@ -221,6 +254,41 @@ def store_capture(
     return _store(store, incident.id, capture, metadata, now)
 
 
+def store_capture_in(
+    store: EvidenceStore,
+    incident: IncidentChoice,
+    capture: ScreenCapture,
+    *,
+    url: str | None = None,
+    note: str = "",
+    posted_at: str | None = None,
+) -> CapturedExhibit:
+    """Store a capture in the chosen incident, opening it first when it is a new one.
+
+    A new incident and the stored capture are one transaction: both are kept, or neither is.
+    What the user typed is checked before anything is written. An existing incident is stored
+    into exactly as :func:`store_capture` does.
+
+    Raises:
+        BadInput: Unknown incident, bad title, URL, note or time on the post.
+    """
+    if incident.incident_id is not None:
+        return store_capture(
+            store, incident.incident_id, capture, url=url, note=note, posted_at=posted_at
+        )
+    title = _new_title(incident)
+    check_source(url=url, note=note, posted_at=posted_at)
+    with store.atomic():
+        opened = store.new_incident(title)
+        return store_capture(store, opened.id, capture, url=url, note=note, posted_at=posted_at)
+
+
+def _new_title(incident: IncidentChoice) -> str:
+    """The title of the incident to open, checked (the store checks it again)."""
+    assert incident.new_title is not None
+    return check_text(incident.new_title, "title", max_length=TITLE_MAX)
+
+
 def _store(
     store: EvidenceStore,
     incident_id: str,
@@ -318,4 +386,35 @@ def record_without_image(
             action=Action.EVIDENCE_RECORDED,
             now=now,
             entry_details={"no_image_reason": why, "incident_flag": URGENT_SAFEGUARDING},
+        )
+
+
+def record_without_image_in(
+    store: EvidenceStore,
+    incident: IncidentChoice,
+    *,
+    description: str,
+    url: str | None = None,
+    posted_at: str | None = None,
+) -> Exhibit:
+    """Store a description-only record in the chosen incident, opening it first when it is new.
+
+    A new incident, its urgent flag and the record are one transaction: all are kept, or none
+    is. What the user typed is checked before anything is written. An existing incident is
+    recorded into exactly as :func:`record_without_image` does.
+
+    Raises:
+        BadInput: Unknown incident, bad title or URL, or an empty or unacceptable description.
+    """
+    if incident.incident_id is not None:
+        return record_without_image(
+            store, incident.incident_id, description=description, url=url, posted_at=posted_at
+        )
+    title = _new_title(incident)
+    check_text(description, "description", max_length=NOTE_MAX, multiline=True)
+    check_source(url=url, note="", posted_at=posted_at)
+    with store.atomic():
+        opened = store.new_incident(title)
+        return record_without_image(
+            store, opened.id, description=description, url=url, posted_at=posted_at
         )

@@ -4,7 +4,7 @@ The flow, every time:
 
 1. The first question: could this show a nude or semi-nude image of someone under 18? If yes (or
    not sure), nothing is grabbed: the record-only dialog stores a description through
-   ``services.capturing.record_without_image``, and tells the user to tell the safeguarding lead.
+   ``services.capturing.record_without_image_in``, and tells the user to tell the safeguarding lead.
 2. Otherwise the program hides its windows and grabs the whole screen once
    (``services.capturing.grab_screen``). That raw grab is shown frozen, full screen, on every
    monitor (straight from its pixels, no PNG round trip): the user drags a region, clicks a
@@ -14,7 +14,8 @@ The flow, every time:
    screen, and its capture time is the grab's. The raw grab (~33 MB at 4K) is dropped as soon as
    that is done, or when the user cancels, or the store locks. Then the details dialog asks for
    the web address (prefilled from the clipboard), a note, the time on the post and the
-   incident, and stores it in one step with ``services.capturing.store_capture``.
+   incident, and stores it in one step with ``services.capturing.store_capture_in`` (a new
+   incident is opened in the same transaction).
 """
 
 from __future__ import annotations
@@ -58,12 +59,13 @@ from harmonize_evidence.domain.text import NOTE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.domain.urls import detect_platform, validate_url
 from harmonize_evidence.services.capturing import (
     CaptureTarget,
+    IncidentChoice,
     Rect,
     ScreenCapture,
     ScreenGrab,
     grab_screen,
-    record_without_image,
-    store_capture,
+    record_without_image_in,
+    store_capture_in,
 )
 from harmonize_evidence.services.evidence import EvidenceStore, parse_posted_at
 from harmonize_evidence.ui.dialogs import problem_label
@@ -140,21 +142,13 @@ class IncidentChooser(QWidget):
     def _changed(self, _index: int = 0) -> None:
         self.title.setVisible(self.combo.currentData() == NEW_INCIDENT)
 
-    def choice(self) -> tuple[str | None, str | None]:
-        """(incident id, None) for an existing incident, (None, title) for a new one."""
+    def choice(self) -> IncidentChoice:
+        """The incident chosen, or a new one with the title typed (checked)."""
         value = self.combo.currentData()
         if value == NEW_INCIDENT:
             title = check_text(self.title.text().strip(), "title", max_length=TITLE_MAX)
-            return None, title
-        return str(value), None
-
-
-def _incident_for(store: EvidenceStore, incident_id: str | None, title: str | None) -> str:
-    """The incident to store into, opening a new one if the user asked for it."""
-    if incident_id is not None:
-        return incident_id
-    assert title is not None
-    return store.new_incident(title).id
+            return IncidentChoice.new(title)
+        return IncidentChoice.existing(str(value))
 
 
 # -- the first question and the record-only path ------------------------------------------------
@@ -223,15 +217,14 @@ class RecordOnlyDialog(QDialog):
                 self.description.toPlainText(), "description", max_length=NOTE_MAX, multiline=True
             )
             posted_at = parse_posted_at(self.posted_at.text())
-            incident_id, title = self.incident.choice()
+            incident = self.incident.choice()
         except BadInput as exc:
             self._show(exc.message)
             return
 
         def record(store: EvidenceStore, _task: Task[Exhibit]) -> Exhibit:
-            target = _incident_for(store, incident_id, title)
-            return record_without_image(
-                store, target, description=description, url=url, posted_at=posted_at
+            return record_without_image_in(
+                store, incident, description=description, url=url, posted_at=posted_at
             )
 
         self.save_button.setEnabled(False)
@@ -534,7 +527,7 @@ class CaptureDetailsDialog(QDialog):
                 self.note.toPlainText(), "note", max_length=NOTE_MAX, multiline=True, required=False
             )
             posted_at = parse_posted_at(self.posted_at.text())
-            incident_id, title = self.incident.choice()
+            incident = self.incident.choice()
         except BadInput as exc:
             self.problem.setText(exc.message)
             self.problem.show()
@@ -544,9 +537,8 @@ class CaptureDetailsDialog(QDialog):
             return  # already saved or discarded
 
         def save(store: EvidenceStore, _task: Task[Exhibit]) -> Exhibit:
-            target = _incident_for(store, incident_id, title)
-            return store_capture(
-                store, target, capture, url=url, note=note, posted_at=posted_at
+            return store_capture_in(
+                store, incident, capture, url=url, note=note, posted_at=posted_at
             ).exhibit
 
         self.save_button.setEnabled(False)
