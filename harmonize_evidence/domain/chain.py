@@ -22,13 +22,27 @@ The entry's ``hash`` is the lower-case hex SHA-256 of the body bytes, and its ``
 ECDSA P-256 / SHA-256 signature (DER) over the same body bytes by the store's signing certificate.
 The body is stored exactly as signed, so verification re-hashes the very bytes that were signed
 and never depends on re-serialising JSON the same way twice.
+
+Many producers, same format
+===========================
+
+A store may hold entries signed by several producers (a safeguarding lead's store keeps the
+chains its staff handed over). Which producer signed an entry is *not* part of its body, and the
+format stays version 1: the signature itself is bound to one key, so the store records beside
+each entry the producer whose key signed it, and verification checks the signature against that
+producer's signing certificate and that the body's ``actor`` is that producer's own
+(``Name (INITIALS)``). An entry attributed to the wrong producer, or signed by one producer in
+another's name, is named by verification. Naming the signer's certificate in the body would have
+meant a new version, and a different manifest, for every store of one producer, for no check that
+the stored attribution does not already give. A bundle holds one producer's entries, checked
+against its ``signer.pem``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -73,9 +87,18 @@ class Problem:
 
 
 class SignatureCheck(Protocol):
-    """Checks a signature over some bytes with the store's public key."""
+    """Checks a signature over some bytes with one producer's public key."""
 
     def __call__(self, signature: bytes, data: bytes) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A producer as verification sees them: their signature check and how entries name them."""
+
+    check: SignatureCheck
+    actor: str | None = None
+    """The ``actor`` their entries give (``Zoë Lane (ZL)``); None where it is not checked."""
 
 
 def canonical_json(value: Any) -> bytes:
@@ -153,10 +176,37 @@ class StoredEntry:
 def verify_chain(
     incident_id: str, rows: Iterable[StoredEntry], check_signature: SignatureCheck
 ) -> tuple[list[CustodyEntry], list[Problem]]:
-    """Check every hash, link, sequence number and signature of one incident's chain.
+    """Check every hash, link, sequence number and signature of a chain of one signer.
 
     Returns the entries that parsed and every problem found, each naming its entry.
     """
+    signer = Signer(check_signature)
+    return _verify(incident_id, rows, lambda _row: signer, ())
+
+
+def verify_producers_chain(
+    incident_id: str, rows: Iterable[StoredEntry], signers: Mapping[int, Signer]
+) -> tuple[list[CustodyEntry], list[Problem]]:
+    """Check a chain whose entries each name their producer (``StoredEntry.producer``).
+
+    Besides every hash, link and sequence number, each entry's signature is checked against its
+    own producer's key and its actor against that producer's name. An entry whose signature is
+    another held producer's is named with both.
+    """
+    return _verify(
+        incident_id,
+        rows,
+        lambda row: None if row.producer is None else signers.get(row.producer),
+        tuple(signers.values()),
+    )
+
+
+def _verify(
+    incident_id: str,
+    rows: Iterable[StoredEntry],
+    signer_of: Callable[[StoredEntry], Signer | None],
+    everyone: tuple[Signer, ...],
+) -> tuple[list[CustodyEntry], list[Problem]]:
     entries: list[CustodyEntry] = []
     problems: list[Problem] = []
     expected_prev = GENESIS_HASH
@@ -165,8 +215,12 @@ def verify_chain(
         subject = f"custody entry {row.seq}"
         if sha256_hex(row.body) != row.hash:
             problems.append(Problem(subject, "its contents do not match its recorded hash"))
-        if not check_signature(row.signature, row.body):
-            problems.append(Problem(subject, "its signature is not valid"))
+        signer = signer_of(row)
+        signed = signer is not None and signer.check(row.signature, row.body)
+        if signer is None:
+            problems.append(Problem(subject, "it names no producer that this store holds"))
+        elif not signed:
+            problems.append(Problem(subject, _wrong_signature(row, signer, everyone)))
         try:
             entry = parse_entry(row.body, row.hash, row.signature)
         except (ValueError, KeyError, TypeError):
@@ -174,6 +228,12 @@ def verify_chain(
             expected_prev = row.hash
             expected_seq = row.seq + 1
             continue
+        if signed and signer is not None and signer.actor not in (None, entry.actor):
+            problems.append(
+                Problem(
+                    subject, f"it names {entry.actor} as its actor but {signer.actor} signed it"
+                )
+            )
         if entry.incident_id != incident_id:
             problems.append(Problem(subject, f"it belongs to {entry.incident_id}, not here"))
         if entry.seq != row.seq:
@@ -194,6 +254,14 @@ def verify_chain(
         expected_prev = row.hash
         expected_seq = row.seq + 1
     return entries, problems
+
+
+def _wrong_signature(row: StoredEntry, signer: Signer, everyone: tuple[Signer, ...]) -> str:
+    """What is wrong with a signature that its recorded producer's key does not verify."""
+    for other in everyone:
+        if other is not signer and other.check(row.signature, row.body):
+            return f"{other.actor} signed it, not {signer.actor} as this store records"
+    return "its signature is not valid"
 
 
 def metadata_digest(metadata: Mapping[str, Any]) -> str:

@@ -1,11 +1,35 @@
 """Records of the product: incidents, exhibits, custody entries, the producer's identity.
 
 All records are frozen dataclasses; derived values are properties, never stored twice.
+
+Ids when many producers meet in one store
+=========================================
+
+A safeguarding lead's store keeps incidents and exhibits from many members of staff, each made on
+their own laptop. The ids people use stay the ones police and schools know, and stay unique:
+
+- **Incidents** are numbered by the store that holds them: ``INC-2026-0007`` is the store's own
+  seventh case of 2026. An incident received from another store gets the next number of the
+  store that receives it, and keeps the sender's id as a reference (:attr:`Incident.sender_id`,
+  with the sender's producer), which is also the id its sender's signed chain names. The same
+  incident is never received as two cases.
+- **Exhibit references** are ``PREFIX/NUMBER``, as UK police label exhibits (``ZL/3``). Each
+  producer of a store has an *exhibit prefix*, unique in that store and never changed once
+  given (:func:`exhibit_prefix`): their initials when no producer of the store has that prefix
+  yet, otherwise their initials followed by the next number from 2 (a second ``ZL`` is ``ZL2``,
+  a third ``ZL3``). Police practice for officers sharing initials is to add a letter, but a
+  letter can be someone else's initials (``ZLA``); a digit never can, since initials are letters
+  only, so a prefix names exactly one producer and a reference one exhibit, in a store and in
+  any bundle it exports. A store's own producer is its first, so on the producer's own laptop
+  the prefix is always their initials. Numbers count on per prefix. A received exhibit keeps its
+  number and the reference its sender's chain gives it (:attr:`Exhibit.sender_ref`): ``ZL2/3``
+  in the lead's store is ``ZL/3`` of the sender.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -15,7 +39,7 @@ from harmonize_evidence.domain.errors import BadInput
 
 INCIDENT_ID_RE = re.compile(r"^INC-(\d{4})-(\d{1,9})$")
 INITIALS_RE = re.compile(r"^[A-Z]{1,4}$")
-EXHIBIT_REF_RE = re.compile(r"^([A-Z]{1,4})/(\d+)$")
+EXHIBIT_REF_RE = re.compile(r"^([A-Z]{1,4}(?:[2-9]|[1-9]\d+)?)/(\d+)$")
 
 
 class Category(StrEnum):
@@ -89,7 +113,8 @@ URGENT_SAFEGUARDING = "urgent-safeguarding"
 
 @dataclass(frozen=True)
 class Producer:
-    """The person this installation belongs to: who produces its exhibits and signs its entries."""
+    """A person who produces exhibits and signs custody entries: the one this installation
+    belongs to, or another whose work a store keeps (a lead's store keeps its staff's)."""
 
     name: str
     initials: str
@@ -145,6 +170,11 @@ class Exhibit:
     sender_ref: str | None = None
     """For an exhibit received from another store: the reference its sender's chain gives it
     (``ZL/3`` for this store's ``ZL2/3``); None for an exhibit made here."""
+
+    @property
+    def number(self) -> int:
+        """The number in the reference: 3 for ``ZL/3``."""
+        return parse_exhibit_ref(self.ref)[1]
 
     @property
     def has_bytes(self) -> bool:
@@ -221,13 +251,33 @@ def format_exhibit_ref(prefix: str, number: int) -> str:
     return f"{prefix}/{number}"
 
 
-def normalise_exhibit_ref(text: str) -> str:
-    """Accept ``zl/3`` or ``ZL-3`` and return ``ZL/3``, or raise :class:`BadInput`."""
+def parse_exhibit_ref(text: str) -> tuple[str, int]:
+    """Split ``ZL2/3`` into ("ZL2", 3), or raise :class:`BadInput`."""
     candidate = text.strip().upper().replace("-", "/")
     match = EXHIBIT_REF_RE.match(candidate)
     if not match:
         raise BadInput(f"'{text}' is not an exhibit reference; references look like ZL/3.")
-    return format_exhibit_ref(match.group(1), int(match.group(2)))
+    return match.group(1), int(match.group(2))
+
+
+def normalise_exhibit_ref(text: str) -> str:
+    """Accept ``zl/3`` or ``ZL-3`` and return ``ZL/3``, or raise :class:`BadInput`."""
+    return format_exhibit_ref(*parse_exhibit_ref(text))
+
+
+def exhibit_prefix(initials: str, taken: Iterable[str]) -> str:
+    """The exhibit prefix for a producer new to a store whose producers have ``taken`` prefixes.
+
+    Their initials if free, else the initials and the first number from 2 that is free
+    (``ZL``, ``ZL2``, ``ZL3``...); see the module's notes on ids.
+    """
+    used = set(taken)
+    if initials not in used:
+        return initials
+    number = 2
+    while f"{initials}{number}" in used:
+        number += 1
+    return f"{initials}{number}"
 
 
 def validate_initials(text: str) -> str:

@@ -3,6 +3,10 @@
 :class:`EvidenceStore` is what the command line and the GUI hold once the store is unlocked. Each
 change and its custody entry are written in one transaction, so the chain and the store never
 disagree, even after a crash.
+
+A store holds its own producer and may hold others (:meth:`EvidenceStore.add_producer`), whose
+signed chains it keeps as received (:meth:`EvidenceStore.receive_chain`): each entry is verified
+against the producer who signed it, when it arrives and at every verification after.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,13 +26,23 @@ from harmonize_evidence.domain.chain import (
     GENESIS_HASH,
     CustodyEntry,
     Problem,
+    Signer,
+    StoredEntry,
     entry_body,
     metadata_digest,
+    parse_entry,
     sha256_hex,
     verify_chain,
+    verify_producers_chain,
 )
 from harmonize_evidence.domain.clock import Clock, format_utc, local_time
-from harmonize_evidence.domain.errors import BadInput, FileRejected, NotFound, StoreDamaged
+from harmonize_evidence.domain.errors import (
+    BadInput,
+    FileRejected,
+    NotFound,
+    StoreDamaged,
+    VerificationFailed,
+)
 from harmonize_evidence.domain.model import (
     URGENT_SAFEGUARDING,
     Action,
@@ -38,10 +52,13 @@ from harmonize_evidence.domain.model import (
     Incident,
     Producer,
     Status,
+    exhibit_prefix,
     format_exhibit_ref,
     format_incident_id,
     normalise_exhibit_ref,
     normalise_incident_id,
+    parse_exhibit_ref,
+    validate_initials,
 )
 from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, PEOPLE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.domain.urls import detect_platform, validate_url
@@ -54,6 +71,7 @@ from harmonize_evidence.services.importing import (
     sniff_media_type,
 )
 from harmonize_evidence.signing.identity import EntrySigner, SignatureChecker, fingerprint
+from harmonize_evidence.signing.producers import checked_certificates
 from harmonize_evidence.vault.database import CHUNK_SIZE, OWN_PRODUCER_ID, ProducerRecord, Vault
 
 log = logging.getLogger(__name__)
@@ -85,6 +103,18 @@ class VerificationReport:
     def ok(self) -> bool:
         """True when nothing was found wrong."""
         return not self.problems
+
+
+@dataclass(frozen=True)
+class ReceivedExhibit:
+    """An exhibit as its sender's store described it (its reference the sender's), and its bytes.
+
+    ``chunks`` is read once, as the bytes are stored; it is empty for an exhibit that has no
+    bytes (record-only, or purged by the sender).
+    """
+
+    exhibit: Exhibit
+    chunks: Iterable[bytes] = ()
 
 
 def parse_posted_at(text: str | None) -> str | None:
@@ -126,7 +156,6 @@ class EvidenceStore:
         self.exhibit_prefix = vault.exhibit_prefix(OWN_PRODUCER_ID)
         """The own producer's exhibit prefix: their initials (they are the store's first)."""
         self._signer = EntrySigner(identity.signer_key_pem)
-        self._checker = SignatureChecker(identity.signer_cert_pem)
         self.fingerprint = fingerprint(identity.ca_cert_pem)
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -209,12 +238,32 @@ class EvidenceStore:
         return self._signer.sign(data)
 
     def log(self, incident_id: str) -> list[CustodyEntry]:
-        """The incident's custody chain, oldest first."""
+        """The incident's custody chain (this store's own), oldest first."""
         incident = self.incident(incident_id)
         entries, _ = verify_chain(
             incident.id, self._vault.stored_entries(incident.id), lambda _s, _d: True
         )
         return entries
+
+    def received_log(self, incident_id: str) -> list[CustodyEntry]:
+        """The chain its sender signed, as received, for an incident from another store.
+
+        Empty for an incident opened here. Its entries name the sender's id for the incident.
+        """
+        incident = self.incident(incident_id)
+        if incident.sender_id is None:
+            return []
+        entries, _ = verify_chain(
+            incident.sender_id,
+            self._vault.stored_entries(incident.id, received=True),
+            lambda _s, _d: True,
+        )
+        return entries
+
+    def verified_log(self, incident_id: str) -> tuple[list[CustodyEntry], list[Problem]]:
+        """The incident's own chain and what is wrong with it (each entry against its signer)."""
+        incident = self.incident(incident_id)
+        return self._verified_chain(incident.id, self._signers())
 
     def chain_head(self, incident_id: str) -> tuple[int, str]:
         """(sequence number, hash) of the incident's newest entry."""
@@ -610,11 +659,152 @@ class EvidenceStore:
             self._vault.delete_exhibit_bytes(exhibit.ref)
         return entry
 
-    # -- producers ------------------------------------------------------------------------------
+    # -- other producers ------------------------------------------------------------------------
 
     def producers(self) -> list[ProducerRecord]:
         """Every producer whose entries or exhibits the store holds, its own first."""
         return self._vault.list_producers()
+
+    def add_producer(
+        self, producer: Producer, ca_cert_pem: bytes, signer_cert_pem: bytes
+    ) -> ProducerRecord:
+        """Hold another producer with their certificates; kept forever.
+
+        ``producer`` is as their own store records them (the name as typed, which their
+        entries' actor gives). The signing certificate must be issued by the Evidence CA. They
+        get an exhibit prefix unique in this store (see
+        :func:`~harmonize_evidence.domain.model.exhibit_prefix`). A producer already held (the
+        same signing certificate) is returned as held. Whether the certificates are trusted
+        (their fingerprint confirmed by a second channel) is for the caller to have settled.
+        """
+        ca_pem, signer_pem = checked_certificates(ca_cert_pem, signer_cert_pem)
+        producer = Producer(
+            name=check_text(producer.name, "name", max_length=NAME_MAX),
+            initials=validate_initials(producer.initials),
+            school=check_text(producer.school, "school name", max_length=NAME_MAX),
+            role=producer.role,
+        )
+        with self._vault.transaction():
+            held = self._vault.list_producers()
+            for record in held:
+                if record.signer_cert_pem == signer_pem:
+                    return record
+            prefix = exhibit_prefix(producer.initials, (r.exhibit_prefix for r in held))
+            return self._vault.insert_producer(
+                producer, prefix, ca_pem, signer_pem, self.clock.now()
+            )
+
+    def receive_chain(
+        self,
+        sender: ProducerRecord,
+        incident: Incident,
+        entries: Sequence[StoredEntry],
+        exhibits: Sequence[ReceivedExhibit] = (),
+    ) -> Incident:
+        """Keep an incident from another store: its sender's signed chain exactly as received,
+        its exhibits and its record, as a case with this store's next number.
+
+        ``incident`` and ``exhibits`` are as the sender's store has them (its id and references);
+        the case keeps them as references (:attr:`Incident.sender_id`,
+        :attr:`Exhibit.sender_ref`), and each exhibit gets the sender's exhibit prefix of this
+        store. Every entry is checked against the producer who signed it (the sender, unless it
+        names another held producer) and every exhibit against the chain and its own bytes,
+        before anything is kept: if anything is wrong, nothing is. Recording the receipt on the
+        case's own chain is the caller's, in the same :meth:`atomic` block.
+
+        Raises:
+            VerificationFailed: an entry or an exhibit does not verify.
+            BadInput: the sender is this store's own producer, the chain is empty, or this
+                incident of the sender's is already kept here.
+        """
+        if sender.own:
+            raise BadInput("An incident can be received only from another producer's store.")
+        sender_id = normalise_incident_id(incident.id)
+        rows = [_incoming(entry, sender.id) for entry in entries]
+        if not rows:
+            raise BadInput(f"{sender_id} came with no custody log, so it was not kept.")
+        refused = f"{sender_id} from {sender.producer.actor} was not kept, as it does not verify"
+        signers = self._signers()
+        parsed, problems = verify_producers_chain(sender_id, rows, signers)
+        if problems:
+            raise VerificationFailed(f"{refused}: {problems[0]}.")
+        for item in exhibits:
+            prefix, _ = parse_exhibit_ref(item.exhibit.ref)
+            if prefix != sender.producer.initials:
+                raise VerificationFailed(
+                    f"{refused}: exhibit {item.exhibit.ref} is not one of "
+                    f"{sender.producer.actor}'s own."
+                )
+        with self._vault.transaction():
+            kept = self._vault.received_incident(sender.id, sender_id)
+            if kept is not None:
+                raise BadInput(
+                    f"{sender_id} from {sender.producer.actor} is already kept as {kept}."
+                )
+            year = self.clock.now().year
+            case = replace(
+                incident,
+                id=format_incident_id(year, self._vault.next_incident_number(year)),
+                item_count=0,
+                sender_producer_id=sender.id,
+                sender_id=sender_id,
+            )
+            self._vault.insert_incident(case)
+            for item in exhibits:
+                sent = item.exhibit
+                stored = _Hashed(item.chunks)
+                self._vault.insert_exhibit(
+                    replace(
+                        sent,
+                        ref=format_exhibit_ref(sender.exhibit_prefix, sent.number),
+                        incident_id=case.id,
+                        purged=False,
+                        sender_ref=sent.ref,
+                    ),
+                    stored,
+                )
+                if stored.size and (stored.sha256 != sent.sha256 or stored.size != sent.size):
+                    raise VerificationFailed(
+                        f"{refused}: the bytes of exhibit {sent.ref} do not match its SHA-256."
+                    )
+            for row, entry in zip(rows, parsed, strict=True):
+                self._vault.append_entry(
+                    entry,
+                    incident_id=case.id,
+                    producer_id=sender.id if row.producer is None else row.producer,
+                    received=True,
+                )
+            found = self._check_exhibits(
+                case.id, self._vault.list_exhibits(case.id), [], parsed, sender_id
+            )
+            if found:
+                raise VerificationFailed(f"{refused}: {found[0]}.")
+        return self.incident(case.id)
+
+    def _signers(self) -> dict[int, Signer]:
+        """Every held producer's signature check and the actor their entries give."""
+        return {
+            record.id: Signer(SignatureChecker(record.signer_cert_pem), record.producer.actor)
+            for record in self._vault.list_producers()
+        }
+
+    def _verified_chain(
+        self, incident_id: str, signers: Mapping[int, Signer]
+    ) -> tuple[list[CustodyEntry], list[Problem]]:
+        """The incident's own chain, each entry checked against its producer; this store signs
+        its own chain with its own key only, so an entry recorded as another's is named too."""
+        rows = list(self._vault.stored_entries(incident_id))
+        entries, problems = verify_producers_chain(incident_id, rows, signers)
+        for row in rows:
+            other = None if row.producer is None else signers.get(row.producer)
+            if row.producer != OWN_PRODUCER_ID and other is not None:
+                problems.append(
+                    Problem(
+                        f"custody entry {row.seq}",
+                        f"it is on this store's own chain but recorded as signed by {other.actor}",
+                    )
+                )
+        return entries, problems
 
     # -- verification ---------------------------------------------------------------------------
 
@@ -629,37 +819,84 @@ class EvidenceStore:
                 "The evidence store is damaged (" + "; ".join(damaged[:3]) + "); restore the "
                 "store folder from a backup, and keep this copy for investigation."
             )
-        ids = [self.incident(incident_id).id] if incident_id else self._vault.incident_ids()
+        if incident_id:
+            incidents = [self.incident(incident_id)]
+        else:
+            held = {incident.id: incident for incident in self._vault.list_incidents()}
+            incidents = [held[current] for current in self._vault.incident_ids()]
+        signers = self._signers()
         problems: list[Problem] = []
         entries_checked = exhibits_checked = 0
-        for index, current in enumerate(ids):
-            entries, found = verify_chain(
-                current, self._vault.stored_entries(current), self._checker
-            )
-            entries_checked += len(entries)
+        for index, incident in enumerate(incidents):
+            current = incident.id
+            entries, found = self._verified_chain(current, signers)
             problems.extend(Problem(f"{current} {p.subject}", p.message) for p in found)
+            received: list[CustodyEntry] = []
+            if incident.sender_id is not None:
+                received, found = verify_producers_chain(
+                    incident.sender_id,
+                    self._vault.stored_entries(current, received=True),
+                    signers,
+                )
+                label = f"{current} (received as {incident.sender_id})"
+                problems.extend(Problem(f"{label} {p.subject}", p.message) for p in found)
+            elif self._vault.chain_head(current, received=True) is not None:
+                problems.append(
+                    Problem(current, "it holds a sender's custody log but was not received")
+                )
+            entries_checked += len(entries) + len(received)
             exhibits = self._vault.list_exhibits(current)
             exhibits_checked += len(exhibits)
-            problems.extend(self._check_exhibits(current, exhibits, entries))
+            problems.extend(
+                self._check_exhibits(current, exhibits, entries, received, incident.sender_id)
+            )
             if progress:
-                progress(index + 1, len(ids))
-        return VerificationReport(tuple(ids), entries_checked, exhibits_checked, tuple(problems))
+                progress(index + 1, len(incidents))
+        return VerificationReport(
+            tuple(incident.id for incident in incidents),
+            entries_checked,
+            exhibits_checked,
+            tuple(problems),
+        )
 
     def _check_exhibits(
-        self, incident_id: str, exhibits: list[Exhibit], entries: list[CustodyEntry]
+        self,
+        incident_id: str,
+        exhibits: list[Exhibit],
+        entries: list[CustodyEntry],
+        received: Sequence[CustodyEntry] = (),
+        sender_id: str | None = None,
     ) -> list[Problem]:
+        """Each exhibit against the entry that added it (and its bytes), and each entry that
+        adds one against the exhibits. An entry names an exhibit by the reference its own chain
+        uses: this store's on its own chain, the sender's on a chain received from them."""
         problems: list[Problem] = []
-        added = {str(e.details.get("exhibit")): e for e in entries if e.action in _ADD_ACTIONS}
-        purged = {str(e.details.get("exhibit")) for e in entries if e.action == Action.PURGED}
+        from_sender = {e.sender_ref: e.ref for e in exhibits if e.sender_ref is not None}
+        added: dict[str, CustodyEntry] = {}
+        purged: set[str] = set()
+        missing: dict[tuple[str, str], CustodyEntry] = {}
+        for chain, on_sender_chain in ((entries, False), (received, True)):
+            for entry in chain:
+                named = str(entry.details.get("exhibit"))
+                ref = from_sender.get(named) if on_sender_chain else named
+                if entry.action == Action.PURGED and ref is not None:
+                    purged.add(ref)
+                elif entry.action in _ADD_ACTIONS:
+                    if ref is None:
+                        missing[(named, f"{incident_id} (received as {sender_id})")] = entry
+                    else:
+                        added[ref] = entry
         known = {exhibit.ref for exhibit in exhibits}
         for ref, entry in added.items():
             if ref not in known:
-                problems.append(
-                    Problem(
-                        f"{incident_id} custody entry {entry.seq}",
-                        f"it records exhibit {ref}, which is missing from the store",
-                    )
+                missing[(ref, incident_id)] = entry
+        for (ref, chain_name), entry in missing.items():
+            problems.append(
+                Problem(
+                    f"{chain_name} custody entry {entry.seq}",
+                    f"it records exhibit {ref}, which is missing from the store",
                 )
+            )
         for exhibit in exhibits:
             subject = f"exhibit {exhibit.ref}"
             recorded = added.get(exhibit.ref)
@@ -689,6 +926,39 @@ class EvidenceStore:
                     Problem(subject, "its stored bytes do not match its recorded SHA-256")
                 )
         return problems
+
+
+class _Hashed:
+    """Bytes passed on as they are stored, hashed and counted on the way."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = chunks
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self._digest.update(chunk)
+            self.size += len(chunk)
+            yield chunk
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 of what was passed on so far."""
+        return self._digest.hexdigest()
+
+
+def _incoming(entry: StoredEntry, sender: int) -> StoredEntry:
+    """A received entry as it will be stored: its indexed columns read from its signed body,
+    and its producer the sender unless it names another."""
+    producer = sender if entry.producer is None else entry.producer
+    try:
+        signed = parse_entry(entry.body, entry.hash, entry.signature)
+    except (ValueError, KeyError, TypeError):
+        return replace(entry, producer=producer)  # verification names it
+    return replace(
+        entry, action=signed.action, evidence_sha256=signed.evidence_sha256, producer=producer
+    )
 
 
 def reporter_missing(value: str | None) -> bool:

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from harmonize_evidence import TOOL_NAME, __version__
-from harmonize_evidence.domain.chain import CustodyEntry, Problem, StoredEntry, verify_chain
+from harmonize_evidence.domain.chain import CustodyEntry, Problem
 from harmonize_evidence.domain.clock import local_time
 from harmonize_evidence.domain.errors import (
     BadInput,
@@ -163,14 +163,7 @@ def _free_name(folder: Path, default_name: str) -> Path:
 
 def _checked_chain(store: EvidenceStore, incident_id: str) -> list[CustodyEntry]:
     """The incident's chain, refusing to export one that does not verify."""
-    from harmonize_evidence.signing.identity import SignatureChecker
-
-    entries = store.log(incident_id)
-    rows = [
-        StoredEntry(e.seq, e.hash, e.body, e.signature, e.action, e.evidence_sha256)
-        for e in entries
-    ]
-    _, problems = verify_chain(incident_id, rows, SignatureChecker(store.identity.signer_cert_pem))
+    entries, problems = store.verified_log(incident_id)
     if problems:
         raise StoreDamaged(
             f"The custody log of {incident_id} does not verify ({problems[0]}), so it was not "
