@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from harmonize_evidence.domain.model import ExhibitKind
 from harmonize_evidence.ui.app import DesktopApp
-from tests.journeys.officer import check_as_an_officer
+from tests.journeys.officer import check_as_an_officer, tampered_copy
 from tests.screen_painter import pattern_colour
 from tests.ui.conftest import SeededStore
 from tests.ui.helpers import main, message_boxes, unlock_through_window
@@ -111,6 +111,14 @@ def test_a_teacher_records_exports_and_checks_through_the_window(
     # The fingerprint is shown whole, in two lines of 16 pairs that a person reads aloud.
     assert fingerprint.replace(":", "") in "".join(shown.split()).replace(":", "")
     assert "Oak Hill Academy" in shown
+    check.box.close()
+
+    # A copy altered on the way is caught in the window, naming the altered file.
+    altered = tampered_copy(bundle, "report.pdf", tmp_path / "altered.zip")
+    check = window.check_bundle(altered)
+    qtbot.waitUntil(lambda: check.box is not None, timeout=60_000)
+    assert check.box.text().startswith("The bundle failed")
+    assert "report.pdf" in check.box.text()
     check.box.close()
 
     # The officer's own checks.
