@@ -1,8 +1,9 @@
 """Rebuilds tests/data/store-schema-v1: a store exactly as schema version 1 wrote it.
 
-Run from the project root: ``python tests/data/make_store_schema_v1.py``. The folder it writes is
-committed so the migration test opens a real file from the older version; rebuild it only if the
-version 1 schema itself was wrong.
+Run from the project root, with the code of a commit whose store still wrote the identity table
+(schema version 2 or older): ``python tests/data/make_store_schema_v1.py``. The folder it writes
+is committed so the migration test opens a real file from the older version; rebuild it only if
+the version 1 schema itself was wrong.
 """
 
 from __future__ import annotations
