@@ -1,0 +1,129 @@
+"""Command line: a thin layer over the services (see CLI.md for the contract).
+
+Exit codes: 0 done, 1 verification found a problem, 2 bad usage or input, 3 cannot unlock,
+4 store missing or damaged, 5 environment problem, 70 internal error (details in the log file),
+130 interrupted (Ctrl+C), 143 terminated (SIGTERM), 129 hung up (SIGHUP): 128 plus the signal's
+number, as a shell reports a program that a signal ended. An interrupted or terminated command
+first removes what it had only half written (an export's temporary bundle).
+
+This module runs one command and turns its end into an exit code; the rest is split by job:
+:mod:`~harmonize_evidence.cli.parser` (the arguments), :mod:`~harmonize_evidence.cli.output`
+(text or JSON, the progress bar), :mod:`~harmonize_evidence.cli.passphrases`,
+:mod:`~harmonize_evidence.cli.invocation` (what every command shares: the store and the clock)
+and one module for each group of commands: :mod:`~harmonize_evidence.cli.store_commands`,
+:mod:`~harmonize_evidence.cli.evidence_commands`, :mod:`~harmonize_evidence.cli.export_commands`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from harmonize_evidence.cli.invocation import Invocation
+from harmonize_evidence.cli.output import Output, open_closed_standard_streams
+from harmonize_evidence.cli.parser import build_parser, check_arguments
+from harmonize_evidence.domain.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_SIGNALLED,
+    HarmonizeError,
+)
+
+__all__ = ["Terminated", "build_parser", "check_arguments", "main"]
+
+log = logging.getLogger("harmonize_evidence")
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP reached a running command; it unwinds the command as Ctrl+C does."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.exit_code = EXIT_SIGNALLED + signum
+
+
+@contextlib.contextmanager
+def _unwinding_on_termination() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP raise :class:`Terminated` (once) on this thread.
+
+    Their default action would end the process on the spot and leave half-written files behind
+    (an export's temporary bundle); unwinding lets each use case remove its own. A signal that
+    was ignored (``nohup``) stays ignored. Only the main thread can take signals.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def unwind(signum: int, _frame: object) -> None:
+        if caught:
+            return  # the first one is already unwinding the command: let it finish cleaning
+        caught.append(signum)
+        raise Terminated(signum)
+
+    previous: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is not signal.SIG_IGN:
+            previous[number] = signal.signal(number, unwind)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    open_closed_standard_streams()
+    if hasattr(os, "umask"):
+        os.umask(0o077)  # anything we write (store files, extracted copies) is private
+    wants_json = "--json" in arguments
+    out = Output(wants_json, sys.stdout, sys.stderr)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(arguments)
+        args.store = getattr(args, "store", None)
+        out.as_json = getattr(args, "json", False)
+        check_arguments(parser, args)
+        if args.command is None:
+            from harmonize_evidence.ui.app import run_gui
+
+            return run_gui(args.store)
+        from harmonize_evidence.services.logfile import start_logging
+
+        log_path = start_logging()
+        try:
+            with _unwinding_on_termination():
+                return int(args.run(Invocation(args, out)))
+        except HarmonizeError:
+            raise
+        except KeyboardInterrupt:
+            raise
+        except Exception:
+            log.exception("unexpected error running %s", args.command)
+            where = f"; details are in {log_path}" if log_path else ""
+            out.error(
+                f"Something went wrong that the program did not expect{where}.", EXIT_INTERNAL
+            )
+            return EXIT_INTERNAL
+    except HarmonizeError as exc:
+        out.error(exc.message, exc.exit_code)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        out.error("Interrupted; anything already reported as saved is kept.", EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
+    except Terminated as exc:
+        out.error(
+            "Stopped because the program was asked to end; anything already reported as saved "
+            "is kept.",
+            exc.exit_code,
+        )
+        return exc.exit_code

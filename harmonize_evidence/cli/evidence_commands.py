@@ -1,0 +1,305 @@
+"""Commands on incidents and their evidence: open, list and show incidents; add, capture and
+record evidence; notes, copies, the custody log, and purging."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harmonize_evidence.cli.invocation import Invocation
+from harmonize_evidence.domain.errors import BadInput
+
+if TYPE_CHECKING:
+    from harmonize_evidence.domain.chain import CustodyEntry
+    from harmonize_evidence.domain.model import Exhibit, Incident
+
+
+def _incident_json(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "category": incident.category.value,
+        "platforms": list(incident.platforms),
+        "people": incident.people,
+        "reported_by": incident.reported_by,
+        "status": incident.status.value,
+        "urgent": incident.urgent,
+        "created_utc": incident.created_utc.isoformat().replace("+00:00", "Z"),
+        "items": incident.item_count,
+    }
+
+
+def _exhibit_json(exhibit: Exhibit) -> dict[str, Any]:
+    return {
+        "exhibit": exhibit.ref,
+        "kind": exhibit.kind.value,
+        "media_type": exhibit.media_type,
+        "size": exhibit.size,
+        "sha256": exhibit.sha256,
+        "created_utc": exhibit.created_utc.isoformat().replace("+00:00", "Z"),
+        "purged": exhibit.purged,
+        "metadata": exhibit.metadata,
+    }
+
+
+def _entry_json(entry: CustodyEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "utc": entry.utc,
+        "actor": entry.actor,
+        "action": entry.action,
+        "details": dict(entry.details),
+        "evidence_sha256": entry.evidence_sha256,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+        "signature": base64.b64encode(entry.signature).decode("ascii"),
+    }
+
+
+# -- incidents ----------------------------------------------------------------------------------
+
+
+def incident_new(command: Invocation) -> int:
+    """Open an incident."""
+    from harmonize_evidence.domain.model import Category
+
+    args = command.args
+    platforms = [p for value in args.platform or [] for p in value.split(",")]
+    with command.open_store() as store:
+        incident = store.new_incident(
+            args.title,
+            category=Category(args.category),
+            platforms=platforms,
+            people=args.people or "",
+            reported_by=args.reported_by,
+        )
+    command.out.result({"id": incident.id, "incident": _incident_json(incident)}, incident.id)
+    return 0
+
+
+def incident_list(command: Invocation) -> int:
+    """All incidents, newest first."""
+    with command.open_store() as store:
+        incidents = store.incidents()
+    lines = [f"{'ID':<14} {'STATUS':<18} {'ITEMS':>5}  {'CREATED (UTC)':<20} TITLE"]
+    for incident in incidents:
+        created = incident.created_utc.strftime("%Y-%m-%d %H:%M")
+        flag = " [URGENT]" if incident.urgent else ""
+        lines.append(
+            f"{incident.id:<14} {incident.status.value:<18} {incident.item_count:>5}  "
+            f"{created:<20} {incident.title}{flag}"
+        )
+    if not incidents:
+        lines = ["No incidents yet."]
+    command.out.result({"incidents": [_incident_json(i) for i in incidents]}, "\n".join(lines))
+    return 0
+
+
+def incident_show(command: Invocation) -> int:
+    """One incident with its items and chain head."""
+    with command.open_store() as store:
+        incident = store.incident(command.args.id)
+        items = store.exhibits(incident.id)
+        head = store.chain_head(incident.id)
+    lines = [
+        f"{incident.id}: {incident.title}",
+        f"  category:    {incident.category.value}",
+        f"  status:      {incident.status.value}{'  URGENT' if incident.urgent else ''}",
+        f"  platforms:   {', '.join(incident.platforms) or '-'}",
+        f"  people:      {incident.people or '-'}",
+        f"  reported by: {incident.reported_by}",
+        f"  created:     {incident.created_utc.isoformat()}",
+        f"  chain head:  entry {head[0]}, {head[1]}",
+        "",
+        f"Exhibits ({len(items)}):" if items else "No exhibits yet.",
+    ]
+    for item in items:
+        url = item.metadata.get("url") or item.metadata.get("source_file_name") or ""
+        lines.append(
+            f"  {item.ref:<8} {item.kind.value:<15} {item.media_type:<24} {item.size:>10,} B  {url}"
+        )
+        lines.append(
+            f"           sha256 {item.sha256 or '(no file)'}{' PURGED' if item.purged else ''}"
+        )
+    document = {
+        "incident": {
+            **_incident_json(incident),
+            "chain_head": {"seq": head[0], "hash": head[1]},
+        },
+        "items": [_exhibit_json(i) for i in items],
+    }
+    command.out.result(document, "\n".join(lines))
+    return 0
+
+
+# -- evidence -----------------------------------------------------------------------------------
+
+
+def add(command: Invocation) -> int:
+    """Import a file as an evidence item (or, with ``--no-image-reason``, record it unread)."""
+    from harmonize_evidence.domain.model import ExhibitKind
+
+    args = command.args
+    kind = ExhibitKind(args.kind) if args.kind else None
+    path = Path(args.file)
+    if args.no_image_reason is not None:
+        return _record_only(command, source_file_name=path.name)
+    with command.open_store() as store:
+        exhibit = store.add_file(
+            args.id,
+            path,
+            url=args.url,
+            note=args.note or "",
+            kind=kind,
+            posted_at=args.posted_at,
+        )
+    command.out.result(
+        {"exhibit": exhibit.ref, "sha256": exhibit.sha256, "incident": exhibit.incident_id},
+        f"Stored {path.name} as exhibit {exhibit.ref} in {exhibit.incident_id}.\n"
+        f"SHA-256 {exhibit.sha256}",
+    )
+    return 0
+
+
+def capture(command: Invocation) -> int:
+    """Grab the screen (then unlock the store) and keep the part asked for."""
+    from harmonize_evidence.services.capturing import (
+        CaptureTarget,
+        grab_then_store,
+        parse_region,
+    )
+
+    args = command.args
+    if args.no_image_reason is not None:
+        return _record_only(command)
+    if args.monitor is not None:
+        target = CaptureTarget.of_monitor(args.monitor)
+    elif args.region is not None:
+        target = CaptureTarget.of_region(parse_region(args.region))
+    else:
+        target = CaptureTarget.full()
+    captured = grab_then_store(
+        command.open_store,
+        command.clock(),
+        args.id,
+        target,
+        url=args.url,
+        note=args.note or "",
+        posted_at=args.posted_at,
+    )
+    exhibit = captured.exhibit
+    details = captured.details
+    command.out.result(
+        {
+            "exhibit": exhibit.ref,
+            "sha256": exhibit.sha256,
+            "width": captured.width,
+            "height": captured.height,
+            "incident": exhibit.incident_id,
+            "area": details.area.value,
+            "geometry": details.geometry.as_dict(),
+            "monitor": details.monitor.number if details.monitor else None,
+            "window_title": details.window_title.title,
+            "size": exhibit.size,
+        },
+        f"Captured {captured.width}x{captured.height} pixels ({details.area.value}) as "
+        f"exhibit {exhibit.ref} in {exhibit.incident_id}.\nSHA-256 {exhibit.sha256}",
+    )
+    return 0
+
+
+def record(command: Invocation) -> int:
+    """Record content that must not be copied, as a description only."""
+    return _record_only(command, description=command.args.description)
+
+
+def _record_only(
+    command: Invocation, description: str | None = None, source_file_name: str | None = None
+) -> int:
+    """The record-only path of ``record``, ``capture --no-image-reason`` and ``add``."""
+    from harmonize_evidence.services.capturing import record_without_image
+
+    args = command.args
+    text = description if description is not None else args.note
+    if not text or not text.strip():
+        raise BadInput(
+            "Describe what you saw with --note; no image is kept, so the description is "
+            "the evidence."
+        )
+    with command.open_store() as store:
+        exhibit = record_without_image(
+            store,
+            args.id,
+            description=text,
+            url=args.url,
+            posted_at=args.posted_at,
+            reason=args.no_image_reason,
+            source_file_name=source_file_name,
+        )
+    not_read = (
+        f"\nThe file {source_file_name} was not read or stored. Do not open, copy or share "
+        "it; the safeguarding lead decides what happens to it."
+        if source_file_name
+        else ""
+    )
+    command.out.result(
+        {"exhibit": exhibit.ref, "incident": exhibit.incident_id, "urgent": True},
+        f"Recorded exhibit {exhibit.ref} in {exhibit.incident_id} as a description only, "
+        "with no image.\nThe incident is flagged urgent-safeguarding: tell the safeguarding "
+        f"lead now.{not_read}",
+    )
+    return 0
+
+
+def note(command: Invocation) -> int:
+    """Add a written account or contemporaneous note."""
+    with command.open_store() as store:
+        entry = store.add_note(command.args.id, command.args.text)
+    command.out.result(
+        {"entry": entry.seq, "hash": entry.hash, "utc": entry.utc},
+        f"Note recorded as custody entry {entry.seq} of {entry.incident_id}.",
+    )
+    return 0
+
+
+def extract(command: Invocation) -> int:
+    """Write a copy of an item's original bytes (logged)."""
+    args = command.args
+    with command.open_store() as store:
+        path, sha256 = store.extract(args.id, args.exhibit, Path(args.out))
+    command.out.result(
+        {"path": str(path), "sha256": sha256},
+        f"Wrote a copy to {path}\nSHA-256 {sha256} (matches the record)",
+    )
+    return 0
+
+
+def log(command: Invocation) -> int:
+    """Print the custody chain."""
+    with command.open_store() as store:
+        entries = store.log(command.args.id)
+    lines = []
+    for entry in entries:
+        subject = entry.details.get("exhibit") or ""
+        lines.append(
+            f"{entry.seq:>4}  {entry.utc}  {entry.action:<20} {subject:<8} {entry.actor}  "
+            f"{entry.short_hash}"
+        )
+    command.out.result({"entries": [_entry_json(e) for e in entries]}, "\n".join(lines))
+    return 0
+
+
+def purge(command: Invocation) -> int:
+    """Remove an item's bytes for retention, keeping its hash on the chain."""
+    args = command.args
+    if not args.yes:
+        raise BadInput("Purging removes an exhibit's bytes for good; add --yes to confirm.")
+    with command.open_store() as store:
+        entry = store.purge(args.id, args.exhibit, args.reason)
+    command.out.result(
+        {"entry": entry.seq, "hash": entry.hash},
+        f"Purged the bytes of {args.exhibit.upper()}; its hash stays on the chain "
+        f"(entry {entry.seq}).",
+    )
+    return 0

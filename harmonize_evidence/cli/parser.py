@@ -1,0 +1,224 @@
+"""The command line's arguments: the parser of every command, and the check that they are text.
+
+Each command's parser names the function that runs it (``run``), in
+:mod:`~harmonize_evidence.cli.store_commands`, :mod:`~harmonize_evidence.cli.evidence_commands` or
+:mod:`~harmonize_evidence.cli.export_commands`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from harmonize_evidence import __version__
+from harmonize_evidence.cli import evidence_commands, export_commands, store_commands
+from harmonize_evidence.cli.output import flush_or_discard
+from harmonize_evidence.domain.errors import BadInput
+from harmonize_evidence.domain.text import NOT_TEXT, has_undecodable_bytes, printable
+
+
+class UsageError(BadInput):
+    """argparse found a problem with the command line (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message[0].upper()}{message[1:]}; see '{self.prog} --help'.")
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        flush_or_discard(sys.stdout)  # --help or --version into a closed pipe is no error
+        super().exit(status, message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser."""
+    from harmonize_evidence.domain.model import Category, ExhibitKind, Role
+
+    common = _Parser(add_help=False)
+    common.add_argument("--store", metavar="DIR", default=argparse.SUPPRESS, help="store folder")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document"
+    )
+    parser = _Parser(
+        prog="harmonize-evidence",
+        description="Capture, keep and hand over evidence of online abuse, encrypted and signed.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, parents=[common])
+
+    p = command("init", "create the evidence store and signing identity")
+    p.add_argument("--name", required=True)
+    p.add_argument("--initials", required=True)
+    p.add_argument("--school", required=True)
+    p.add_argument("--role", choices=[r.value for r in Role], default=Role.STAFF.value)
+    p.add_argument("--keychain", action="store_true", help="also keep the key in the OS keychain")
+    p.set_defaults(run=store_commands.init)
+
+    incident = command("incident", "open, list and show incidents")
+    incident_commands = incident.add_subparsers(
+        dest="incident_command", metavar="new|list|show", parser_class=_Parser, required=True
+    )
+    p = incident_commands.add_parser("new", help="open an incident", parents=[common])
+    p.add_argument("--title", required=True)
+    p.add_argument(
+        "--category",
+        choices=[c.value for c in Category],
+        default=Category.STAFF_CYBERBULLYING.value,
+    )
+    p.add_argument("--platform", action="append", help="repeat or separate with commas")
+    p.add_argument("--people")
+    p.add_argument("--reported-by")
+    p.set_defaults(run=evidence_commands.incident_new)
+    p = incident_commands.add_parser("list", help="all incidents, newest first", parents=[common])
+    p.set_defaults(run=evidence_commands.incident_list)
+    p = incident_commands.add_parser("show", help="one incident with its items", parents=[common])
+    p.add_argument("id")
+    p.set_defaults(run=evidence_commands.incident_show)
+
+    p = command("add", "import a file as an evidence item")
+    p.add_argument("id")
+    p.add_argument("file")
+    p.add_argument("--url")
+    p.add_argument("--note")
+    p.add_argument("--kind", choices=[k.value for k in ExhibitKind])
+    p.add_argument("--posted-at", metavar="ISO8601")
+    p.add_argument(
+        "--no-image-reason",
+        metavar="TEXT",
+        help="do not read the file: record --note as a description only and flag the incident",
+    )
+    p.set_defaults(run=evidence_commands.add)
+
+    p = command("capture", "grab the screen into an incident")
+    p.add_argument("id")
+    area = p.add_mutually_exclusive_group()
+    area.add_argument("--full", action="store_true", help="every monitor (the default)")
+    area.add_argument("--monitor", type=int, metavar="N", help="one monitor, numbered from 1")
+    area.add_argument("--region", metavar="X,Y,W,H", help="a rectangle of the virtual screen")
+    p.add_argument("--url")
+    p.add_argument("--note")
+    p.add_argument("--posted-at", metavar="ISO8601")
+    p.add_argument(
+        "--no-image-reason",
+        metavar="TEXT",
+        help="grab nothing: record --note as a description only and flag the incident",
+    )
+    p.set_defaults(run=evidence_commands.capture)
+
+    p = command("record", "record content that must not be copied, as a description only")
+    p.add_argument("id")
+    p.add_argument("--url", required=True)
+    p.add_argument("--description", required=True)
+    p.add_argument("--posted-at", metavar="ISO8601")
+    p.add_argument("--no-image-reason", metavar="TEXT", help="why there is no image")
+    p.set_defaults(run=evidence_commands.record)
+
+    p = command("note", "add a written account or contemporaneous note")
+    p.add_argument("id")
+    p.add_argument("text")
+    p.set_defaults(run=evidence_commands.note)
+
+    p = command("extract", "write a copy of an item's original bytes (logged)")
+    p.add_argument("id")
+    p.add_argument("exhibit")
+    p.add_argument("--out", required=True, metavar="PATH")
+    p.set_defaults(run=evidence_commands.extract)
+
+    p = command("log", "print the custody chain")
+    p.add_argument("id")
+    p.set_defaults(run=evidence_commands.log)
+
+    p = command("verify", "re-check hashes, links, signatures and item bytes")
+    p.add_argument("id", nargs="?")
+    p.set_defaults(run=export_commands.verify)
+
+    p = command("export", "write the signed bundle (.zip) of an incident")
+    p.add_argument("id")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="PATH",
+        help="the bundle's name ending in .zip, or a folder (made if its parent exists)",
+    )
+    p.add_argument(
+        "--timestamp-url",
+        metavar="URL",
+        help="an RFC 3161 timestamp authority, for a PAdES B-T signature",
+    )
+    p.set_defaults(run=export_commands.export)
+
+    p = command("verify-bundle", "check a bundle on its own; no store needed")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument(
+        "--expect-fingerprint",
+        metavar="FP",
+        help="the school's Evidence CA fingerprint, as they gave it to you (colons, spaces and "
+        "case do not matter); a bundle signed by another CA fails",
+    )
+    p.set_defaults(run=export_commands.verify_bundle)
+
+    p = command("purge", "remove an item's bytes for retention, keeping its hash on the chain")
+    p.add_argument("id")
+    p.add_argument("exhibit")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--yes", action="store_true", help="confirm")
+    p.set_defaults(run=evidence_commands.purge)
+
+    p = command("recover", "set a new passphrase with the recovery key")
+    p.add_argument("--recovery-key", required=True, metavar="KEY")
+    p.set_defaults(run=store_commands.recover)
+    return parser
+
+
+def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse any argument that is not text (it holds bytes that are not UTF-8), naming it.
+
+    A file that is only read may sit in folders of any name, as only the file is opened; ``add``
+    records the file's own name with the evidence, so that name must be text.
+    """
+    for dest, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, str) or not has_undecodable_bytes(item):
+                continue
+            if args.command == "verify-bundle" and dest == "path":
+                continue
+            if args.command == "add" and dest == "file":
+                name = Path(item).name
+                if not has_undecodable_bytes(name):
+                    continue
+                raise BadInput(
+                    f"The file name {printable(name)} {NOT_TEXT}, and the name is recorded with "
+                    "the evidence; copy the file to a name in plain text and add the copy (its "
+                    "bytes and SHA-256 stay the same)."
+                )
+            if dest == "store":
+                raise BadInput(
+                    f"The store folder given with --store {NOT_TEXT}; choose a folder whose "
+                    "name is plain text."
+                )
+            raise BadInput(
+                f"The value given for {_argument_names(parser).get(dest, dest)} {NOT_TEXT}; "
+                "type it again as plain text."
+            )
+
+
+def _argument_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """How each argument is written on the command line (``--title``, ``ID``), by its dest."""
+    names: dict[str, str] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                for dest, name in _argument_names(subparser).items():
+                    names.setdefault(dest, name)
+        elif action.option_strings:
+            names.setdefault(action.dest, action.option_strings[-1])
+        else:
+            metavar = action.metavar if isinstance(action.metavar, str) else None
+            names.setdefault(action.dest, (metavar or action.dest).upper())
+    return names
