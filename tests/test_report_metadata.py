@@ -14,7 +14,6 @@ import io
 import shutil
 import subprocess
 import tempfile
-import unicodedata
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -450,50 +449,32 @@ def test_any_capture_the_store_accepts_prints_and_the_bundle_verifies(
     _exported_and_verified(store, incident.id)
 
 
-def _certificate_name(text: str) -> bool:
-    """True if a certificate can be named ``text`` and still be validated (RFC 4518)."""
-    from asn1crypto.x509 import Name
-
-    try:
-        _ = Name.build({"common_name": text}).hashable
-    except ValueError:
-        return False
-    return True
-
-
-def _left_to_right_letter(char: str) -> bool:
-    return _certificate_name(char) and unicodedata.bidirectional(char) not in ("R", "AL")
-
-
-# The producer's name and school also name the store's certificates. A name field holds 64
-# characters (the CA is named "Harmonize Evidence CA - " and the school), and pyHanko's validator
-# compares names after RFC 4518 preparation, which refuses characters unassigned in Unicode 3.2
-# (most emoji), private use characters, and right-to-left mixed with left-to-right (so a school
-# named in Arabic): such a name leaves a bundle whose signature does not verify. That is the
-# signing identity's problem, not the report's, and is kept out of this test.
+# The producer's name and school also name the store's certificates, which can carry less than
+# the store keeps (64 characters; validators refuse emoji, private use characters and scripts of
+# both directions mixed): whatever the store accepts must still give a bundle that verifies.
 NAMES = st.one_of(
     st.text(
-        st.characters(
-            max_codepoint=0xFFFF,
-            exclude_categories=("Cs", "Cc", "Co", "Cn"),
-            exclude_characters=_BIDI_CONTROLS,
-        ).filter(_left_to_right_letter),
+        st.characters(exclude_categories=("Cs", "Cc"), exclude_characters=_BIDI_CONTROLS),
         min_size=1,
-        max_size=40,
+        max_size=120,
     ),
     st.sampled_from(
-        ("محمد الأحمد", "فاطمة", "שרה לוי", "<b>Zoë</b> Lane", "O'Brien & <img src=x>")
+        (
+            "محمد الأحمد",
+            "مدرسة النور Academy",
+            "שרה לוי",
+            "<b>Zoë</b> Lane",
+            "O'Brien & <img src=x>",
+            "Oak Hill 😀 Academy",
+            "St Mary's Church of England Voluntary Aided Primary School and Nursery",
+        )
     ),
     st.sampled_from(("Łukasz Żółć", "Zoë Lane", "St Anne's <para>", "Ms A" + "a" * 30)),
-).filter(_certificate_name)
-
-
-@settings(max_examples=10)
-@given(
-    name=NAMES,
-    school=NAMES.filter(lambda school: _certificate_name(f"Harmonize Evidence CA - {school}")),
-    initials=st.from_regex(r"[A-Z]{1,4}", fullmatch=True),
 )
+
+
+@settings(max_examples=15)
+@given(name=NAMES, school=NAMES, initials=st.from_regex(r"[A-Z]{1,4}", fullmatch=True))
 def test_any_producer_the_store_accepts_prints_and_the_bundle_verifies(
     tmp_path: Path, name: str, school: str, initials: str
 ) -> None:

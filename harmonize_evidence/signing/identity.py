@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from harmonize_evidence.domain.model import Producer
+from harmonize_evidence.signing.names import certificate_name
 
 CA_VALIDITY = timedelta(days=20 * 365)
 SIGNER_VALIDITY = timedelta(days=10 * 365)
@@ -55,10 +56,14 @@ def create_identity(producer: Producer, now: datetime) -> NewIdentity:
     """Make the Evidence CA and the producer's signing certificate."""
     not_before = now - timedelta(minutes=5)
     ca_key = ec.generate_private_key(ec.SECP256R1())
+    # Names as a certificate can carry them (see signing.names); the store keeps them as typed.
+    school = certificate_name(producer.school)
     ca_name = x509.Name(
         [
-            x509.NameAttribute(NameOID.COMMON_NAME, f"Harmonize Evidence CA - {producer.school}"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, producer.school),
+            x509.NameAttribute(
+                NameOID.COMMON_NAME, certificate_name(f"Harmonize Evidence CA - {producer.school}")
+            ),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, school),
         ]
     )
     ca_cert = (
@@ -90,10 +95,10 @@ def create_identity(producer: Producer, now: datetime) -> NewIdentity:
     signer_key = ec.generate_private_key(ec.SECP256R1())
     signer_name = x509.Name(
         [
-            x509.NameAttribute(NameOID.COMMON_NAME, producer.name),
+            x509.NameAttribute(NameOID.COMMON_NAME, certificate_name(producer.name)),
             x509.NameAttribute(NameOID.INITIALS, producer.initials),
             x509.NameAttribute(NameOID.TITLE, producer.role.value),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, producer.school),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, school),
         ]
     )
     signer_cert = (
