@@ -145,11 +145,21 @@ def check_source(*, url: str | None, note: str, posted_at: str | None) -> str | 
 class EvidenceStore:
     """An unlocked store. Belongs to the thread that opened it (see :mod:`vault.database`)."""
 
-    def __init__(self, vault: Vault, clock: Clock, *, key: bytes, location_directory: Path) -> None:
+    def __init__(
+        self,
+        vault: Vault,
+        clock: Clock,
+        *,
+        key: bytes,
+        location_directory: Path,
+        opens_with_keychain: bool = False,
+    ) -> None:
         self._vault = vault
         self._key = key
         self.clock = clock
         self.directory = location_directory
+        self.opens_with_keychain = opens_with_keychain
+        """Whether the store also opens with the computer login at start (``init --keychain``)."""
         identity = vault.load_identity()
         self.identity = identity
         self.producer: Producer = identity.producer
@@ -180,7 +190,13 @@ class EvidenceStore:
     def open_for_this_thread(self) -> EvidenceStore:
         """A second handle on the same store for another thread (each thread owns its own)."""
         vault = self._vault.open_another(self._key)
-        return EvidenceStore(vault, self.clock, key=self._key, location_directory=self.directory)
+        return EvidenceStore(
+            vault,
+            self.clock,
+            key=self._key,
+            location_directory=self.directory,
+            opens_with_keychain=self.opens_with_keychain,
+        )
 
     @property
     def read_only(self) -> bool:

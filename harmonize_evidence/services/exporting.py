@@ -308,7 +308,7 @@ def _export_bundle(
                 tool=f"{TOOL_NAME} {__version__}",
                 signature_level=level,
                 verify_steps=instructions.verification_steps(facts),
-                keychain=_opens_with_keychain(store),
+                keychain=store.opens_with_keychain,
                 export_recorded=recorded,
             )
             report.build_report(content, spool, pdf)
@@ -758,14 +758,6 @@ def _store_write_problem(exc: OSError, directory: Path) -> HarmonizeError:
         f"The evidence store's folder {directory} cannot be written ({exc.strerror or exc}), so "
         "nothing was exported."
     )
-
-
-def _opens_with_keychain(store: EvidenceStore) -> bool:
-    """Whether the store was set up to open with the computer login (for the report's words)."""
-    from harmonize_evidence.services.store import StoreLocation
-    from harmonize_evidence.vault.keys import KeyFile
-
-    return KeyFile.load(StoreLocation(store.directory).key_file).keychain
 
 
 def _check_bytes(exhibit: Exhibit, sha256: str) -> None:

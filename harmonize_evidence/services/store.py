@@ -228,7 +228,13 @@ def _create_in_locked_folder(
         if keychain_cache:
             keychain.forget_key(key_file.store_id)
         raise
-    store = EvidenceStore(vault, clock, key=key, location_directory=location.directory)
+    store = EvidenceStore(
+        vault,
+        clock,
+        key=key,
+        location_directory=location.directory,
+        opens_with_keychain=keychain_cache,
+    )
     return store, recovery_key
 
 
@@ -298,7 +304,13 @@ def open_with_key(location: StoreLocation, key: bytes, clock: Clock) -> Evidence
     """
     key_file = KeyFile.load(location.key_file)
     vault = open_database(location.database, key, key_file.cipher_page_size)
-    store = EvidenceStore(vault, clock, key=key, location_directory=location.directory)
+    store = EvidenceStore(
+        vault,
+        clock,
+        key=key,
+        location_directory=location.directory,
+        opens_with_keychain=key_file.keychain,
+    )
     # The command line and the desktop program both start here: the one place to finish what an
     # export killed before its end left in its folder.
     finish_interrupted_exports(store)
