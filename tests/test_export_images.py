@@ -33,15 +33,9 @@ from harmonize_evidence.domain.model import (
     Status,
 )
 from harmonize_evidence.export.images import NoPreview, PdfImage, image_feeder
-from harmonize_evidence.export.report import (
-    LEGIBLE_SCALE,
-    ReportContent,
-    ReportExhibit,
-    build_report,
-    landscape_area,
-    plan_tiles,
-    portrait_area,
-)
+from harmonize_evidence.export.report import ReportContent, ReportExhibit, build_report
+from harmonize_evidence.export.report_pages import landscape_area, portrait_area
+from harmonize_evidence.export.report_tiles import LEGIBLE_SCALE, plan_tiles
 
 WHEN = datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC)
 

@@ -716,7 +716,7 @@ def _check_report_index(
     Returns the text of the cover and of the closing pages (for the fingerprints they print),
     or None when the report's text cannot be read.
     """
-    from harmonize_evidence.export.report import INDEX_KEY, ReportIndex
+    from harmonize_evidence.export.report_index import INDEX_KEY, ReportIndex
 
     subject = names.REPORT_NAME
     try:

@@ -1,0 +1,45 @@
+"""What the report prints: the incident, its producer, its exhibits and its custody log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harmonize_evidence.domain.chain import CustodyEntry
+from harmonize_evidence.domain.clock import LocalTime
+from harmonize_evidence.domain.model import Exhibit, Incident, Producer
+from harmonize_evidence.export.images import NoPreview, PdfImage
+from harmonize_evidence.export.instructions import Step
+
+
+@dataclass(frozen=True)
+class ReportExhibit:
+    """One exhibit as the report shows it."""
+
+    exhibit: Exhibit
+    file_name: str | None
+    """Its path in the bundle (``exhibits/ZL-1.png``), or None when it has no bytes."""
+    image: PdfImage | NoPreview | None = None
+    """The image to show; :class:`NoPreview` says why there is none; None for non-images."""
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything the report prints."""
+
+    incident: Incident
+    producer: Producer
+    exhibits: Sequence[ReportExhibit]
+    entries: Sequence[CustodyEntry]
+    exported: LocalTime
+    ca_fingerprint: str
+    signer_fingerprint: str
+    chain_head: tuple[int, str]
+    tool: str
+    signature_level: str
+    """How the report is signed, e.g. ``PAdES B-B`` (said on the cover)."""
+    verify_steps: Sequence[Step] = ()
+    keychain: bool = False
+    """Whether the store also opened with the computer login (the OS keychain) at start."""
+    export_recorded: bool = True
+    """Whether the export is recorded in the custody log (not when the store was read-only)."""

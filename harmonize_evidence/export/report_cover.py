@@ -1,0 +1,157 @@
+"""The front of the report: the cover, the summary and the list of exhibits with their SHA-256.
+
+The cover names the incident, school, producer, export time, fingerprints and chain head; the
+exhibit list is what ``verify-bundle`` compares with the manifest (its pages are in the report
+index).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from harmonize_evidence.domain.model import Category
+from harmonize_evidence.export.report_blocks import (
+    Mono,
+    Paragraphs,
+    cell_font,
+    grid_table,
+    key_value_table,
+    printed_utc,
+)
+from harmonize_evidence.export.report_content import ReportContent
+from harmonize_evidence.export.report_pages import portrait_area
+
+_CATEGORY_LABELS = {
+    Category.STAFF_CYBERBULLYING: "Cyberbullying of a member of staff",
+    Category.PUPIL_CYBERBULLYING: "Cyberbullying of a pupil",
+    Category.SAFEGUARDING: "Safeguarding concern",
+    Category.INAPPROPRIATE_CONTENT: "Inappropriate content",
+    Category.POLICY_BREACH: "Breach of policy",
+    Category.OTHER: "Other",
+}
+
+
+def _group_fingerprint(value: str) -> str:
+    """A fingerprint in two lines of 16 pairs, so it never wraps mid-pair."""
+    pairs = value.split(":")
+    return ":".join(pairs[:16]) + ":\n" + ":".join(pairs[16:])
+
+
+def cover_section(content: ReportContent, p: Paragraphs) -> list[Any]:
+    """The cover: the incident, school, producer, export time, chain head and fingerprints."""
+    from reportlab.platypus import Spacer
+
+    incident = content.incident
+    exported = content.exported
+    producer = content.producer
+    with_files = sum(1 for item in content.exhibits if item.exhibit.has_bytes)
+    rows: list[tuple[str, Any]] = [
+        ("Incident", incident.id),
+        ("Title", incident.title),
+        ("School", producer.school),
+        ("Produced by", f"{producer.name} ({producer.initials}), {producer.role.value}"),
+        (
+            "Exported",
+            f"{exported.utc.strftime('%Y-%m-%d %H:%M:%S')} UTC "
+            f"({exported.local.strftime('%Y-%m-%d %H:%M:%S')} {exported.zone_name}, "
+            f"UTC{exported.utc_offset})",
+        ),
+        (
+            "Exhibits",
+            f"{len(content.exhibits)} ({with_files} with original files, "
+            f"{len(content.exhibits) - with_files} recorded without a file)",
+        ),
+        (
+            "Custody chain head",
+            p.text(
+                f"entry {content.chain_head[0]} of the custody log, SHA-256\n"
+                f"{content.chain_head[1]}",
+                "mono",
+            ),
+        ),
+        ("Evidence CA fingerprint (SHA-256)", Mono(_group_fingerprint(content.ca_fingerprint))),
+        (
+            "Signing certificate fingerprint (SHA-256)",
+            Mono(_group_fingerprint(content.signer_fingerprint)),
+        ),
+        ("Report signature", content.signature_level),
+        ("Made with", content.tool),
+    ]
+    return [
+        p.fixed("Evidence report", "title"),
+        p.text(f"{incident.id}: {incident.title}", "subtitle"),
+        key_value_table(rows, p),
+        Spacer(1, 10),
+        p.fixed(
+            "This report and the files in its bundle are signed with the certificate above. "
+            "Before relying on them, compare the Evidence CA fingerprint with the one the school "
+            "gives you by telephone or from a known school email address. The section "
+            "<i>How to verify this bundle</i> at the end explains every check.",
+            "small",
+        ),
+    ]
+
+
+def summary_section(content: ReportContent, p: Paragraphs) -> list[Any]:
+    """The summary: category, platforms, people, status and when things were recorded."""
+    from reportlab.platypus import Spacer
+
+    incident = content.incident
+    entries = content.entries
+    recorded = [item.exhibit.created_utc for item in content.exhibits]
+    status = incident.status.value + (" (marked urgent)" if incident.urgent else "")
+    rows: list[tuple[str, Any]] = [
+        ("Category", _CATEGORY_LABELS.get(incident.category, incident.category.value)),
+        ("Platforms", ", ".join(incident.platforms) or "none recorded"),
+        ("People involved", incident.people or "none recorded"),
+        ("Reported by", incident.reported_by),
+        ("Status", status),
+        ("Incident opened", printed_utc(_iso(incident.created_utc))),
+    ]
+    if recorded:
+        rows.append(("First exhibit recorded", printed_utc(_iso(min(recorded)))))
+        rows.append(("Last exhibit recorded", printed_utc(_iso(max(recorded)))))
+    if entries:
+        last = entries[-1]
+        rows.append(
+            ("Last custody entry", f"{printed_utc(last.utc)} ({last.action.replace('_', ' ')})")
+        )
+    return [Spacer(1, 16), p.fixed("Summary", "h1"), key_value_table(rows, p)]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def exhibit_list_section(content: ReportContent, p: Paragraphs) -> list[Any]:
+    """The list of every exhibit with the SHA-256 of its original file."""
+    if not content.exhibits:
+        return [p.fixed("There are no exhibits in this incident.", "body")]
+    width, _ = portrait_area()
+    widths = [44.0, 66.0, 92.0, width - 202.0]  # a SHA-256 in 7-point mono needs 276
+    rows: list[list[Any]] = [["Exhibit", "Kind", "Recorded (UTC)", "SHA-256"]]
+    for item in content.exhibits:
+        exhibit = item.exhibit
+        rows.append(
+            [
+                exhibit.ref,
+                p.cell(exhibit.kind.value, "cell_small", widths[1]),
+                exhibit.created_utc.strftime("%Y-%m-%d %H:%M:%S"),
+                exhibit.sha256 or "(no file: a written record only)",
+            ]
+        )
+    small = cell_font(p.styles["cell_small"])
+    return [
+        p.fixed(
+            "Every exhibit, with the SHA-256 of its original file. The same values are in "
+            "manifest.json and SHA256SUMS in the bundle.",
+            "small",
+        ),
+        grid_table(
+            rows,
+            widths,
+            header=True,
+            fonts_by_column=[small, small, small, cell_font(p.styles["mono_small"])],
+        ),
+    ]

@@ -1,0 +1,106 @@
+"""The close of the report: the statement of production and continuity, in the style of a UK
+witness statement, and how to verify the bundle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from harmonize_evidence.domain.model import ExhibitKind
+from harmonize_evidence.export.report_blocks import Paragraphs, key_value_table
+from harmonize_evidence.export.report_content import ReportContent, ReportExhibit
+
+
+def _refs(items: Sequence[ReportExhibit]) -> str:
+    return ", ".join(item.exhibit.ref for item in items)
+
+
+def continuity_section(content: ReportContent, p: Paragraphs) -> list[Any]:
+    """The statement of production and continuity, to sign if it is printed for the police."""
+    from reportlab.platypus import Spacer
+
+    producer = content.producer
+    exhibits = content.exhibits
+    captured = [i for i in exhibits if i.exhibit.kind == ExhibitKind.SCREENSHOT]
+    described = [i for i in exhibits if i.exhibit.kind == ExhibitKind.RECORD_ONLY]
+    imported = [i for i in exhibits if i not in captured and i not in described]
+    story: list[Any] = [p.fixed("Statement of production and continuity", "h1")]
+    story.append(
+        p.text(
+            f"I, {producer.name}, {producer.role.value} at {producer.school}, produce the "
+            f"exhibits listed in this report, which relate to incident {content.incident.id}.",
+            "body",
+        )
+    )
+    story.append(Spacer(1, 6))
+    for items, how in (
+        (captured, "I captured as screenshots of my screen"),
+        (imported, "I imported from files, unchanged"),
+        (described, "I described in writing, without copying the content"),
+    ):
+        if items:
+            story.append(p.text(f"Exhibits that {how}: {_refs(items)}.", "body"))
+    story.append(Spacer(1, 6))
+    story.append(
+        p.text(
+            "The time each exhibit was recorded, where it came from and the SHA-256 of its "
+            "original file are given in its section of this report. From the moment each "
+            "exhibit was recorded it was kept, unaltered, in an encrypted evidence store on my "
+            f"computer, protected by a passphrase known to me{_unlocked_also(content)}. Every "
+            "action on the incident was recorded in the signed custody log printed in this "
+            f"report. On {content.exported.utc.strftime('%d %B %Y at %H:%M UTC')} I exported the "
+            "exhibits, unaltered, into the signed bundle that contains this report"
+            f"{_export_record(content)}.",
+            "body",
+        )
+    )
+    story.append(Spacer(1, 8))
+    story.append(
+        p.fixed(
+            "This statement is true to the best of my knowledge and belief and I make it "
+            "knowing that, if it is tendered in evidence, I shall be liable to prosecution if I "
+            "have wilfully stated in it anything which I know to be false, or do not believe to "
+            "be true.",
+            "body",
+        )
+    )
+    story.append(Spacer(1, 30))
+    story.append(key_value_table([("Signature", " "), ("Name", producer.name), ("Date", " ")], p))
+    story.append(Spacer(1, 6))
+    story.append(
+        p.fixed(
+            "Sign in ink only if you print this statement to give to the police; the electronic "
+            "signature of the report does not replace your signature here.",
+            "small",
+        )
+    )
+    return story
+
+
+def _unlocked_also(content: ReportContent) -> str:
+    if not content.keychain:
+        return ""
+    return (
+        "; it also opened with my login to that computer (through the computer's keychain) "
+        "when the program started, and only with the passphrase after the program had locked"
+    )
+
+
+def _export_record(content: ReportContent) -> str:
+    if content.export_recorded:
+        return ""
+    return (
+        "; the evidence store could only be read at the time, so this export is not recorded "
+        "in the custody log"
+    )
+
+
+def how_to_verify_section(content: ReportContent, p: Paragraphs) -> list[Any]:
+    """How to verify this bundle, step by step (the same steps as VERIFY.txt)."""
+    story: list[Any] = [p.fixed("How to verify this bundle", "h1")]
+    for step in content.verify_steps:
+        story.append(p.text(step.title, "h2"))
+        story.append(p.text(step.text, "body"))
+        for command in step.commands:
+            story.append(p.text(command, "command"))
+    return story
