@@ -1,141 +1,57 @@
-"""The main window: the incidents list beside the incident view."""
+"""The main window: the incidents list beside the incident view.
+
+Its parts have modules of their own: the list with its search and filters
+(:mod:`~harmonize_evidence.ui.incident_list`), the actions, toolbar and menus
+(:mod:`~harmonize_evidence.ui.main_actions`) and files dropped on it
+(:mod:`~harmonize_evidence.ui.file_drop`).
+"""
 
 from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QCloseEvent,
-    QColor,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-    QPainter,
-)
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QApplication,
-    QComboBox,
     QDialog,
     QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
-from harmonize_evidence import __version__
-from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.errors import BadInput
-from harmonize_evidence.domain.model import Category, Exhibit, Incident, Status
-from harmonize_evidence.domain.urls import PLATFORMS
+from harmonize_evidence.domain.model import Exhibit, Incident
 from harmonize_evidence.services.evidence import EvidenceStore, VerificationReport
-from harmonize_evidence.services.logfile import APP_NAME, log_file_path
-from harmonize_evidence.services.search import add_notes, note_index
+from harmonize_evidence.services.logfile import APP_NAME
 from harmonize_evidence.ui.dialogs import NewIncidentDialog, WrittenAccountDialog
 from harmonize_evidence.ui.errors import message_box, show_error
 from harmonize_evidence.ui.export_flow import BundleCheckJob, ExportJob
+from harmonize_evidence.ui.file_drop import FileDrop
+from harmonize_evidence.ui.incident_list import IncidentListPane
 from harmonize_evidence.ui.incident_view import IncidentView
-from harmonize_evidence.ui.locking import IDLE_CHOICES
-from harmonize_evidence.ui.models import (
-    INCIDENT_ROLE,
-    STATUS_ROLE,
-    URGENT_ROLE,
-    IncidentFilterProxy,
-    IncidentTableModel,
+from harmonize_evidence.ui.main_actions import (
+    MainActions,
+    MainCommands,
+    show_about,
+    show_log_location,
 )
+from harmonize_evidence.ui.models import INCIDENT_ROLE
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
 from harmonize_evidence.ui.thumbnails import ThumbnailCache
-from harmonize_evidence.ui.wording import (
-    CATEGORY_NAMES,
-    STATUS_COLOURS,
-    STATUS_NAMES,
-    URGENT_COLOURS,
-)
 
 if TYPE_CHECKING:
     from harmonize_evidence.ui.capture_flow import CaptureFlow
 
 log = logging.getLogger(__name__)
-
-_STATUS_VALUES = frozenset(status.value for status in Status)
-ANY = ""
-"""Item data of a filter's "any" choice. Not None: PySide6 6.12 loses a reference to None each
-time Python reads an empty QVariant (a combo's currentData(), an index's data())."""
-
-
-class StatusBadgeDelegate(QStyledItemDelegate):
-    """Draws an incident's status as a coloured badge (and URGENT beside it when flagged)."""
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        value = index.data(STATUS_ROLE)
-        if value not in _STATUS_VALUES:
-            super().paint(painter, option, index)
-            return
-        status = Status(value)
-        # Background and selection as the style draws them, then the badge on top. (Not through
-        # initStyleOption: called from Python, PySide6 6.12 loses a reference to None each time.)
-        widget = option.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        metrics = option.fontMetrics
-        pad = max(2, metrics.height() // 5)
-        rect: QRect = option.rect.adjusted(pad, pad, -pad, -pad)
-        x = rect.left()
-        badges = [(STATUS_NAMES[status], STATUS_COLOURS[status])]
-        if index.data(URGENT_ROLE):
-            badges.append(("URGENT", URGENT_COLOURS))
-        for text, (background, foreground) in badges:
-            width = metrics.horizontalAdvance(text) + 2 * metrics.averageCharWidth()
-            badge = QRect(x, rect.top(), min(width, rect.right() - x), rect.height())
-            if badge.width() <= 0:
-                break
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(background))
-            painter.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
-            painter.setPen(QColor(foreground))
-            painter.drawText(badge, int(Qt.AlignmentFlag.AlignCenter), text)
-            x = badge.right() + pad * 2
-        painter.restore()
-
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
-        hint = super().sizeHint(option, index)
-        metrics = option.fontMetrics
-        value = index.data(STATUS_ROLE)
-        text = (STATUS_NAMES[Status(value)] if value in _STATUS_VALUES else "") + (
-            "  URGENT" if index.data(URGENT_ROLE) else ""
-        )
-        return QSize(
-            metrics.horizontalAdvance(text) + 6 * metrics.averageCharWidth(), hint.height()
-        )
 
 
 class MainWindow(QMainWindow):
@@ -151,105 +67,23 @@ class MainWindow(QMainWindow):
         self.session = session
         self.setWindowTitle(APP_NAME)
         self.setAccessibleName(APP_NAME)
-        self.setAcceptDrops(True)
         ratio = self.devicePixelRatioF()
         self.thumbnails = ThumbnailCache(session, ratio)
+        self.file_drop = FileDrop(self, self._files_dropped)
 
-        # Incidents list.
-        self.incidents = IncidentTableModel(session.clock.zone, self)
-        self.proxy = IncidentFilterProxy(self)
-        self.proxy.setSourceModel(self.incidents)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setAccessibleName("Incidents")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(IncidentTableModel.COLUMN_CREATED, Qt.SortOrder.DescendingOrder)
-        self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        self.table.setItemDelegateForColumn(
-            IncidentTableModel.COLUMN_STATUS, StatusBadgeDelegate(self.table)
-        )
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(IncidentTableModel.COLUMN_TITLE, QHeaderView.ResizeMode.Stretch)
-        metrics = self.fontMetrics()
-        char = metrics.averageCharWidth()
-        for column, sample in (
-            (IncidentTableModel.COLUMN_ID, "INC-2026-0000"),
-            (IncidentTableModel.COLUMN_STATUS, "Referred to police"),
-            (IncidentTableModel.COLUMN_CATEGORY, "Cyberbullying of a pupil"),
-            (IncidentTableModel.COLUMN_PLATFORMS, "Instagram"),
-            (IncidentTableModel.COLUMN_ITEMS, "Items"),
-            (IncidentTableModel.COLUMN_CREATED, "21 Nov 2026, 20:00"),
-        ):
-            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 3 * char)
-        self.table.setColumnHidden(IncidentTableModel.COLUMN_CATEGORY, True)
+        # The incidents list, and its parts as the window's users know them.
+        pane = IncidentListPane(session)
+        self.incident_list = pane
+        self.incidents = pane.incidents
+        self.proxy = pane.proxy
+        self.table = pane.table
+        self.search = pane.search
+        self.status_filter = pane.status_filter
+        self.category_filter = pane.category_filter
+        self.platform_filter = pane.platform_filter
+        self.count_label = pane.count_label
         self.table.selectionModel().currentRowChanged.connect(self._incident_chosen)
-
-        # Filters.
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search titles, people and notes")
-        self.search.setAccessibleName("Search incidents")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self._search_changed)
-        self.status_filter = QComboBox()
-        self.status_filter.setAccessibleName("Filter by status")
-        self.status_filter.addItem("Any status", ANY)
-        for status in Status:
-            self.status_filter.addItem(STATUS_NAMES[status], status)
-        self.category_filter = QComboBox()
-        self.category_filter.setAccessibleName("Filter by category")
-        self.category_filter.addItem("Any category", ANY)
-        for category in Category:
-            self.category_filter.addItem(CATEGORY_NAMES[category], category)
-        self.platform_filter = QComboBox()
-        self.platform_filter.setAccessibleName("Filter by platform")
-        self.platform_filter.addItem("Any platform", ANY)
-        for platform in PLATFORMS:
-            self.platform_filter.addItem("Other" if platform == "other" else platform, platform)
-        self.status_filter.currentIndexChanged.connect(
-            lambda _i: self._filter_changed(
-                lambda value: self.proxy.set_status(Status(value) if value else None),
-                self.status_filter,
-            )
-        )
-        self.category_filter.currentIndexChanged.connect(
-            lambda _i: self._filter_changed(
-                lambda value: self.proxy.set_category(Category(value) if value else None),
-                self.category_filter,
-            )
-        )
-        self.platform_filter.currentIndexChanged.connect(
-            lambda _i: self._filter_changed(
-                lambda value: self.proxy.set_platform(value or None), self.platform_filter
-            )
-        )
-        self.count_label = QLabel()
-        self.count_label.setAccessibleName("Incidents shown")
-        filters = QHBoxLayout()
-        filters.addWidget(self.status_filter)
-        filters.addWidget(self.category_filter)
-        filters.addWidget(self.platform_filter)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        search_label = QLabel("&Find:")
-        search_label.setBuddy(self.search)
-        search_row = QHBoxLayout()
-        search_row.addWidget(search_label)
-        search_row.addWidget(self.search, 1)
-        left_layout.addLayout(search_row)
-        left_layout.addLayout(filters)
-        left_layout.addWidget(self.table, 1)
-        left_layout.addWidget(self.count_label)
+        pane.notice.connect(lambda text, timeout: self.statusBar().showMessage(text, timeout))
 
         # The incident view, or a hint when there is nothing to show.
         self.incident_view = IncidentView(session, self.thumbnails)
@@ -265,7 +99,7 @@ class MainWindow(QMainWindow):
         self.right.addWidget(self.incident_view)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
+        splitter.addWidget(pane)
         splitter.addWidget(self.right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
@@ -274,8 +108,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self.splitter = splitter
 
-        self._note_index: dict[str, str] | None = None
-        self._note_task: Task[dict[str, str]] | None = None
         self._load_task: Task[list[Incident]] | None = None
         self._dialogs: list[QDialog] = []
         self.capture_flow: CaptureFlow | None = None
@@ -283,7 +115,37 @@ class MainWindow(QMainWindow):
         """The X display to capture (None: the one in ``DISPLAY``)."""
         self.export_job: ExportJob | None = None
         self.bundle_jobs: list[BundleCheckJob] = []
-        self._make_actions(idle_minutes)
+        commands = MainCommands(
+            new_incident=self.new_incident,
+            add_files=self.choose_files,
+            write_account=self.write_account,
+            verify=self.verify_current,
+            verify_all=self.verify_all,
+            capture=self.start_capture,
+            export=self.export_current,
+            check_bundle=self.choose_bundle,
+            lock=self.lock_requested.emit,
+            quit=self.quit_requested.emit,
+            find=pane.focus_search,
+            choose_idle_minutes=self.idle_minutes_chosen.emit,
+            show_log_location=lambda: show_log_location(self),
+            about=lambda: show_about(self, self.session.store),
+        )
+        actions = MainActions(self, commands, idle_minutes)
+        self.main_actions = actions
+        self.new_incident_action = actions.new_incident
+        self.add_files_action = actions.add_files
+        self.account_action = actions.account
+        self.verify_action = actions.verify
+        self.verify_all_action = actions.verify_all
+        self.capture_action = actions.capture
+        self.export_action = actions.export
+        self.check_bundle_action = actions.check_bundle
+        self.lock_action = actions.lock
+        self.quit_action = actions.quit
+        self.find_action = actions.find
+        self.idle_actions = actions.idle
+        self.toolbar = actions.toolbar
         view = self.incident_view
         chain: list[QWidget] = [
             self.search,
@@ -305,151 +167,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("")
         self._show_empty("Loading incidents…")
         # Most of the screen, whatever its size and scaling.
+        metrics = self.fontMetrics()
+        char = metrics.averageCharWidth()
         available = self.screen().availableGeometry()
         self.resize(
             min(round(available.width() * 0.85), char * 260),
             min(round(available.height() * 0.85), metrics.height() * 56),
         )
-
-    # -- actions and menus -----------------------------------------------------------------------
-
-    def _make_actions(self, idle_minutes: int) -> None:
-        def action(
-            text: str,
-            shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
-            slot: object,
-            tip: str,
-        ) -> QAction:
-            item = QAction(text, self)
-            if shortcut is not None:
-                item.setShortcut(QKeySequence(shortcut))
-            item.setToolTip(tip + (f" ({item.shortcut().toString()})" if shortcut else ""))
-            item.setStatusTip(tip)
-            item.triggered.connect(slot)
-            return item
-
-        self.new_incident_action = action(
-            "&New incident…", QKeySequence.StandardKey.New, self.new_incident, "Open a new incident"
-        )
-        self.add_files_action = action(
-            "&Add files…",
-            QKeySequence.StandardKey.Open,
-            self.choose_files,
-            "Add phone screenshots, emails, recordings or documents to the incident",
-        )
-        self.account_action = action(
-            "&Written account…",
-            "Ctrl+Shift+W",
-            self.write_account,
-            "Write an account of what happened",
-        )
-        self.verify_action = action(
-            "&Verify incident",
-            "Ctrl+Shift+V",
-            self.verify_current,
-            "Re-check every hash, signature and stored file of the incident",
-        )
-        self.verify_all_action = action(
-            "Verify &everything", None, self.verify_all, "Re-check every incident in the store"
-        )
-        self.capture_action = action(
-            "&Capture the screen…",
-            "Ctrl+Shift+S",
-            self.start_capture,
-            "Capture the screen into an incident",
-        )
-        self.capture_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        self.export_action = action(
-            "&Export incident…",
-            "Ctrl+E",
-            self.export_current,
-            "Write a signed bundle of the incident for a senior manager or the police",
-        )
-        self.check_bundle_action = action(
-            "Check a &bundle…", None, self.choose_bundle, "Check a bundle that was exported"
-        )
-        self.lock_action = action(
-            "&Lock", "Ctrl+L", self.lock_requested.emit, "Lock the evidence store now"
-        )
-        self.quit_action = action(
-            "&Quit", QKeySequence.StandardKey.Quit, self.quit_requested.emit, "Quit"
-        )
-        self.find_action = action(
-            "&Find", QKeySequence.StandardKey.Find, self._focus_search, "Search the incidents"
-        )
-        self.addAction(self.find_action)
-
-        toolbar = self.addToolBar("Main")
-        toolbar.setObjectName("main-toolbar")
-        toolbar.setAccessibleName("Main toolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        style = self.style()
-        self.new_incident_action.setIcon(
-            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder)
-        )
-        self.add_files_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogOpenButton))
-        self.account_action.setIcon(
-            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView)
-        )
-        self.verify_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton))
-        self.capture_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_ComputerIcon))
-        self.export_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
-        self.lock_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_BrowserStop))
-        self.toolbar = toolbar
-        for item in (
-            self.capture_action,
-            self.new_incident_action,
-            self.add_files_action,
-            self.account_action,
-            self.export_action,
-            self.verify_action,
-        ):
-            toolbar.addAction(item)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        toolbar.addWidget(spacer)
-        toolbar.addAction(self.lock_action)
-
-        menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
-        file_menu.addAction(self.capture_action)
-        file_menu.addAction(self.new_incident_action)
-        file_menu.addAction(self.add_files_action)
-        file_menu.addAction(self.account_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.export_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        self.file_menu = file_menu
-        check_menu = menus.addMenu("&Check")
-        check_menu.addAction(self.verify_action)
-        check_menu.addAction(self.verify_all_action)
-        check_menu.addSeparator()
-        check_menu.addAction(self.check_bundle_action)
-        self.check_menu = check_menu
-        security = menus.addMenu("&Security")
-        security.addAction(self.lock_action)
-        idle_menu = security.addMenu("Lock &automatically after")
-        group = QActionGroup(self)
-        self.idle_actions: dict[int, QAction] = {}
-        for minutes in IDLE_CHOICES:
-            item = QAction(f"{minutes} minute{'s' if minutes > 1 else ''} without use", self)
-            item.setCheckable(True)
-            item.setChecked(minutes == idle_minutes)
-            item.triggered.connect(
-                lambda _checked=False, m=minutes: self.idle_minutes_chosen.emit(m)
-            )
-            group.addAction(item)
-            idle_menu.addAction(item)
-            self.idle_actions[minutes] = item
-        help_menu = menus.addMenu("&Help")
-        help_menu.addAction("&Where is the log?", self._show_log_location)
-        help_menu.addAction("&About Harmonize Evidence", self._about)
-
-    def _focus_search(self) -> None:
-        self.search.setFocus()
-        self.search.selectAll()
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -476,24 +200,11 @@ class MainWindow(QMainWindow):
 
     def select_incident(self, incident_id: str) -> bool:
         """Choose ``incident_id`` in the list (clearing filters if they hide it)."""
-        row = self.incidents.row_of(incident_id)
-        if row is None:
-            return False
-        index = self.proxy.mapFromSource(self.incidents.index(row, 0))
-        if not index.isValid():
-            self.clear_filters()
-            index = self.proxy.mapFromSource(self.incidents.index(row, 0))
-        self.table.setCurrentIndex(index)
-        self.table.scrollTo(index)
-        return True
+        return self.incident_list.select_incident(incident_id)
 
     def current_incident(self) -> Incident | None:
         """The incident chosen in the list."""
-        index = self.table.currentIndex()
-        if not index.isValid():
-            return None
-        incident = index.data(INCIDENT_ROLE)
-        return incident if isinstance(incident, Incident) else None
+        return self.incident_list.current_incident()
 
     def _incident_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
         incident = current.data(INCIDENT_ROLE) if current.isValid() else None
@@ -514,55 +225,11 @@ class MainWindow(QMainWindow):
         self.right.setCurrentWidget(self.empty)
 
     def _update_count(self) -> None:
-        if not self.table.currentIndex().isValid() and self.proxy.rowCount():
-            self.table.setCurrentIndex(self.proxy.index(0, 0))  # the best match
-        shown, total = self.proxy.rowCount(), self.incidents.rowCount()
-        text = f"{total:,} incidents" if shown == total else f"{shown:,} of {total:,} incidents"
-        self.count_label.setText(text)
-
-    # -- filters and search ----------------------------------------------------------------------
-
-    def _filter_changed(self, setter: Callable[[str], None], combo: QComboBox) -> None:
-        setter(str(combo.currentData()))
-        self._update_count()
+        self.incident_list.update_count()
 
     def clear_filters(self) -> None:
         """Show every incident."""
-        for combo in (self.status_filter, self.category_filter, self.platform_filter):
-            combo.setCurrentIndex(0)
-        self.search.clear()
-
-    def _search_changed(self, text: str) -> None:
-        self.proxy.set_search(text)
-        self._update_count()
-        if text.strip() and self._note_index is None and self._note_task is None:
-            self._build_note_index()
-
-    def _build_note_index(self) -> None:
-        """Read the written accounts and exhibit notes of every incident, once, for the search."""
-
-        def build(store: EvidenceStore, task: Task[dict[str, str]]) -> dict[str, str]:
-            def progress(number: int, total: int) -> None:
-                task.check_cancelled()
-                if number % 200 == 0:
-                    task.report(number, total)
-
-            return note_index(store, progress=progress)
-
-        self.statusBar().showMessage("Searching notes too…")
-        self._note_task = self.session.run(build, self._note_index_built)
-
-    def _note_index_built(self, index: dict[str, str]) -> None:
-        self._note_task = None
-        self._note_index = index
-        self.proxy.set_note_index(index)
-        self._update_count()
-        self.statusBar().showMessage("Notes are searched too.", 4000)
-
-    def _note_added(self, incident_id: str, entries: Sequence[CustodyEntry]) -> None:
-        if self._note_index is not None:
-            add_notes(self._note_index, incident_id, entries)
-            self.proxy.set_note_index(self._note_index)
+        self.incident_list.clear_filters()
 
     # -- adding evidence -------------------------------------------------------------------------
 
@@ -666,7 +333,7 @@ class MainWindow(QMainWindow):
             entry = dialog.entry
             if entry is None:
                 return
-            self._note_added(incident.id, [entry])
+            self.incident_list.add_notes(incident.id, [entry])
             self.statusBar().showMessage(
                 f"Written account saved as custody entry {entry.seq} of {incident.id}.", 8000
             )
@@ -788,23 +455,7 @@ class MainWindow(QMainWindow):
         job.finished.connect(lambda _check: self.bundle_jobs.remove(job))
         return job
 
-    # -- drag and drop ---------------------------------------------------------------------------
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _local_files(event.mimeData().urls()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: object) -> None:
-        event.acceptProposedAction()  # type: ignore[attr-defined]
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = _local_files(event.mimeData().urls())
-        if not paths:
-            event.ignore()
-            return
-        event.acceptProposedAction()
+    def _files_dropped(self, paths: list[Path]) -> None:
         incident = self._incident_or_explain()
         if incident is not None:
             self.add_files(incident.id, paths)
@@ -821,14 +472,10 @@ class MainWindow(QMainWindow):
             self.export_job.task.cancel()
             self.export_job.progress.close()
             self.export_job = None
-        if self._note_task is not None:
-            self._note_task.cancel()
-            self._note_task = None
+        self.incident_list.forget_notes()
         if self._load_task is not None:
             self._load_task.cancel()
             self._load_task = None
-        self._note_index = None
-        self.proxy.set_note_index({})
         self.incident_view.clear()
         self.incidents.clear()
         self.thumbnails.clear()
@@ -839,28 +486,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()
         self.close_requested.emit()
-
-    # -- help ------------------------------------------------------------------------------------
-
-    def _show_log_location(self) -> None:
-        message_box(
-            self,
-            QMessageBox.Icon.Information,
-            "Where is the log?",
-            f"The program's log is at {log_file_path()}. It holds no evidence, only what the "
-            "program did and any errors.",
-        )
-
-    def _about(self) -> None:
-        store = self.session.store
-        message_box(
-            self,
-            QMessageBox.Icon.Information,
-            "About Harmonize Evidence",
-            f"Harmonize Evidence {__version__}\n\nStore: {store.directory}\n"
-            f"Kept by {store.producer.actor}, {store.producer.school}\n"
-            f"Evidence CA fingerprint (SHA-256): {store.fingerprint}",
-        )
 
 
 def verification_text(report: VerificationReport) -> tuple[str, str]:
@@ -883,11 +508,3 @@ def verification_text(report: VerificationReport) -> tuple[str, str]:
             ]
         ),
     )
-
-
-def _local_files(urls: Sequence[object]) -> list[Path]:
-    paths = []
-    for url in urls:
-        if getattr(url, "isLocalFile", lambda: False)():
-            paths.append(Path(url.toLocalFile()))  # type: ignore[attr-defined]
-    return paths

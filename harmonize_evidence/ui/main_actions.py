@@ -1,0 +1,200 @@
+"""The main window's actions, and the toolbar and menus that offer them.
+
+Each action has its shortcut in its tooltip; capturing the screen (Ctrl+Shift+S) works from any
+window of the program. The Help menu's two messages are here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QSizePolicy, QStyle, QWidget
+
+from harmonize_evidence import __version__
+from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.logfile import log_file_path
+from harmonize_evidence.ui.errors import message_box
+from harmonize_evidence.ui.locking import IDLE_CHOICES
+
+
+@dataclass(frozen=True)
+class MainCommands:
+    """What the main window's actions do (its own methods and signals)."""
+
+    new_incident: Callable[[], object]
+    add_files: Callable[[], object]
+    write_account: Callable[[], object]
+    verify: Callable[[], object]
+    """Verify the chosen incident."""
+    verify_all: Callable[[], object]
+    capture: Callable[[], object]
+    export: Callable[[], object]
+    """Export the chosen incident."""
+    check_bundle: Callable[[], object]
+    lock: Callable[[], object]
+    quit: Callable[[], object]
+    find: Callable[[], object]
+    """Go to the search box."""
+    choose_idle_minutes: Callable[[int], object]
+    """Lock automatically after this many minutes without use."""
+    show_log_location: Callable[[], object]
+    about: Callable[[], object]
+
+
+class MainActions:
+    """The main window's actions, its toolbar and its menus (File, Check, Security, Help)."""
+
+    def __init__(self, window: QMainWindow, commands: MainCommands, idle_minutes: int) -> None:
+        def action(
+            text: str,
+            shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
+            slot: object,
+            tip: str,
+        ) -> QAction:
+            item = QAction(text, window)
+            if shortcut is not None:
+                item.setShortcut(QKeySequence(shortcut))
+            item.setToolTip(tip + (f" ({item.shortcut().toString()})" if shortcut else ""))
+            item.setStatusTip(tip)
+            item.triggered.connect(slot)
+            return item
+
+        self.new_incident = action(
+            "&New incident…",
+            QKeySequence.StandardKey.New,
+            commands.new_incident,
+            "Open a new incident",
+        )
+        self.add_files = action(
+            "&Add files…",
+            QKeySequence.StandardKey.Open,
+            commands.add_files,
+            "Add phone screenshots, emails, recordings or documents to the incident",
+        )
+        self.account = action(
+            "&Written account…",
+            "Ctrl+Shift+W",
+            commands.write_account,
+            "Write an account of what happened",
+        )
+        self.verify = action(
+            "&Verify incident",
+            "Ctrl+Shift+V",
+            commands.verify,
+            "Re-check every hash, signature and stored file of the incident",
+        )
+        self.verify_all = action(
+            "Verify &everything", None, commands.verify_all, "Re-check every incident in the store"
+        )
+        self.capture = action(
+            "&Capture the screen…",
+            "Ctrl+Shift+S",
+            commands.capture,
+            "Capture the screen into an incident",
+        )
+        self.capture.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.export = action(
+            "&Export incident…",
+            "Ctrl+E",
+            commands.export,
+            "Write a signed bundle of the incident for a senior manager or the police",
+        )
+        self.check_bundle = action(
+            "Check a &bundle…", None, commands.check_bundle, "Check a bundle that was exported"
+        )
+        self.lock = action("&Lock", "Ctrl+L", commands.lock, "Lock the evidence store now")
+        self.quit = action("&Quit", QKeySequence.StandardKey.Quit, commands.quit, "Quit")
+        self.find = action(
+            "&Find", QKeySequence.StandardKey.Find, commands.find, "Search the incidents"
+        )
+        window.addAction(self.find)
+
+        toolbar = window.addToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setAccessibleName("Main toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        style = window.style()
+        self.new_incident.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder))
+        self.add_files.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogOpenButton))
+        self.account.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
+        self.verify.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton))
+        self.capture.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_ComputerIcon))
+        self.export.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
+        self.lock.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_BrowserStop))
+        self.toolbar = toolbar
+        for item in (
+            self.capture,
+            self.new_incident,
+            self.add_files,
+            self.account,
+            self.export,
+            self.verify,
+        ):
+            toolbar.addAction(item)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addAction(self.lock)
+
+        menus = window.menuBar()
+        file_menu = menus.addMenu("&File")
+        file_menu.addAction(self.capture)
+        file_menu.addAction(self.new_incident)
+        file_menu.addAction(self.add_files)
+        file_menu.addAction(self.account)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit)
+        self.file_menu = file_menu
+        check_menu = menus.addMenu("&Check")
+        check_menu.addAction(self.verify)
+        check_menu.addAction(self.verify_all)
+        check_menu.addSeparator()
+        check_menu.addAction(self.check_bundle)
+        self.check_menu = check_menu
+        security = menus.addMenu("&Security")
+        security.addAction(self.lock)
+        idle_menu = security.addMenu("Lock &automatically after")
+        group = QActionGroup(window)
+        self.idle: dict[int, QAction] = {}
+        for minutes in IDLE_CHOICES:
+            item = QAction(f"{minutes} minute{'s' if minutes > 1 else ''} without use", window)
+            item.setCheckable(True)
+            item.setChecked(minutes == idle_minutes)
+            item.triggered.connect(
+                lambda _checked=False, m=minutes: commands.choose_idle_minutes(m)
+            )
+            group.addAction(item)
+            idle_menu.addAction(item)
+            self.idle[minutes] = item
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction("&Where is the log?", commands.show_log_location)
+        help_menu.addAction("&About Harmonize Evidence", commands.about)
+
+
+def show_log_location(parent: QWidget) -> None:
+    """Say where the program's log is, and that it holds no evidence."""
+    message_box(
+        parent,
+        QMessageBox.Icon.Information,
+        "Where is the log?",
+        f"The program's log is at {log_file_path()}. It holds no evidence, only what the "
+        "program did and any errors.",
+    )
+
+
+def show_about(parent: QWidget, store: EvidenceStore) -> None:
+    """The program's version, the store, who keeps it and its Evidence CA fingerprint."""
+    message_box(
+        parent,
+        QMessageBox.Icon.Information,
+        "About Harmonize Evidence",
+        f"Harmonize Evidence {__version__}\n\nStore: {store.directory}\n"
+        f"Kept by {store.producer.actor}, {store.producer.school}\n"
+        f"Evidence CA fingerprint (SHA-256): {store.fingerprint}",
+    )
