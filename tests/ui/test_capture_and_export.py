@@ -21,7 +21,8 @@ from harmonize_evidence.capture.screen import BLACK_SCREEN
 from harmonize_evidence.domain.model import ExhibitKind
 from harmonize_evidence.services.store import open_store
 from harmonize_evidence.ui.app import DesktopApp
-from harmonize_evidence.ui.capture_flow import NEW_INCIDENT, CaptureFlow
+from harmonize_evidence.ui.capture_details import NEW_INCIDENT
+from harmonize_evidence.ui.capture_flow import CaptureFlow
 from harmonize_evidence.ui.main_window import MainWindow
 from tests.conftest import PASSPHRASE, XDisplay, start_xvfb, stop_xvfb
 from tests.screen_painter import pattern_colour

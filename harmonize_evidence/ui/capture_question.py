@@ -1,0 +1,177 @@
+"""The first question of every capture, and the record-only path when the answer is yes.
+
+Could this show a nude or semi-nude image of someone under 18? If yes, or not sure, nothing is
+grabbed: the record-only dialog stores a description through
+``services.capturing.record_without_image_in`` and tells the user to tell the safeguarding lead.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from harmonize_evidence.domain.errors import BadInput, HarmonizeError
+from harmonize_evidence.domain.model import Exhibit, Incident
+from harmonize_evidence.domain.text import NOTE_MAX, check_text
+from harmonize_evidence.domain.urls import validate_url
+from harmonize_evidence.services.capturing import record_without_image_in
+from harmonize_evidence.services.evidence import EvidenceStore, parse_posted_at
+from harmonize_evidence.ui.capture_details import IncidentChooser, url_from_clipboard
+from harmonize_evidence.ui.dialogs import problem_label
+from harmonize_evidence.ui.errors import show_error
+from harmonize_evidence.ui.session import Session
+from harmonize_evidence.ui.tasks import Task
+
+UNDER_18_QUESTION = "Could this show a nude or semi-nude image of someone under 18?"
+UNDER_18_GUIDANCE = (
+    "Do not take a screenshot, and do not save, forward or show it to anyone: the law and the "
+    "school's safeguarding policy forbid copying it, even as evidence. Tell the safeguarding "
+    "lead now, in person or by phone. Below, describe what you saw and where, in words; it is "
+    "kept as a record without an image and the incident is marked urgent for the lead."
+)
+
+
+class CaptureQuestion(QDialog):
+    """The first question, asked before anything is grabbed (:data:`UNDER_18_QUESTION`).
+
+    Enter takes the safe answer: yes, or not sure, which grabs nothing.
+    """
+
+    answered = Signal(bool)
+    """True: it could show such an image, or the user is not sure; False: capture the screen."""
+
+    def __init__(self, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Before you capture")
+        self.setAccessibleName("Before you capture")
+        question = QLabel(UNDER_18_QUESTION)
+        font = question.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        question.setFont(font)
+        question.setWordWrap(True)
+        explanation = QLabel(
+            "If it could, or you are not sure, no screenshot will be taken: you will record it "
+            "in words instead, and tell the safeguarding lead."
+        )
+        explanation.setWordWrap(True)
+        self.yes_button = QPushButton("&Yes, or I am not sure")
+        self.no_button = QPushButton("&No, capture the screen")
+        cancel = QPushButton("Cancel")
+        self.yes_button.setDefault(True)  # Enter takes the safe answer
+        self.no_button.setAutoDefault(False)
+        row = QHBoxLayout()
+        row.addWidget(self.yes_button)
+        row.addWidget(self.no_button)
+        row.addStretch()
+        row.addWidget(cancel)
+        layout = QVBoxLayout(self)
+        layout.addWidget(question)
+        layout.addWidget(explanation)
+        layout.addLayout(row)
+        self.yes_button.clicked.connect(lambda: self.answered.emit(True))
+        self.no_button.clicked.connect(lambda: self.answered.emit(False))
+        cancel.clicked.connect(self.reject)
+
+
+class RecordOnlyDialog(QDialog):
+    """Records content that must not be copied: a description, the address, no image."""
+
+    saved = Signal(object)  # the Exhibit
+
+    def __init__(
+        self,
+        session: Session,
+        incidents: list[Incident],
+        current: str | None,
+        parent: QWidget | None,
+    ) -> None:
+        super().__init__(parent)
+        self._session = session
+        self.setWindowTitle("Record without an image")
+        self.setAccessibleName("Record without an image")
+        guidance = QLabel(UNDER_18_GUIDANCE)
+        guidance.setWordWrap(True)
+        font = guidance.font()
+        font.setBold(True)
+        guidance.setFont(font)
+        guidance.setAccessibleName("What to do now")
+        self.url = QLineEdit(url_from_clipboard())
+        self.url.setAccessibleName("Web address")
+        self.url.setPlaceholderText("https://…")
+        self.description = QPlainTextEdit()
+        self.description.setAccessibleName("Description")
+        self.description.setTabChangesFocus(True)
+        self.description.setPlaceholderText(
+            "Where it was, who posted it, who it shows (names only), what the post says"
+        )
+        self.posted_at = QLineEdit()
+        self.posted_at.setAccessibleName("Time shown on the post")
+        self.posted_at.setPlaceholderText("optional, e.g. 2026-11-21 21:40")
+        self.incident = IncidentChooser(incidents, current)
+        self.problem = problem_label()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText("&Save the record")
+        form = QFormLayout()
+        form.addRow("&Web address:", self.url)
+        form.addRow("&Description:", self.description)
+        form.addRow("&Time on the post:", self.posted_at)
+        form.addRow("&Incident:", self.incident)
+        layout = QVBoxLayout(self)
+        layout.addWidget(guidance)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
+
+    def submit(self) -> None:
+        """Store the record (off the GUI thread); problems are shown in the dialog."""
+        try:
+            url = validate_url(self.url.text()) if self.url.text().strip() else None
+            description = check_text(
+                self.description.toPlainText(), "description", max_length=NOTE_MAX, multiline=True
+            )
+            posted_at = parse_posted_at(self.posted_at.text())
+            incident = self.incident.choice()
+        except BadInput as exc:
+            self._show(exc.message)
+            return
+
+        def record(store: EvidenceStore, _task: Task[Exhibit]) -> Exhibit:
+            return record_without_image_in(
+                store, incident, description=description, url=url, posted_at=posted_at
+            )
+
+        self.save_button.setEnabled(False)
+        self._session.run(record, self._saved, self._failed)
+
+    def _show(self, message: str) -> None:
+        self.problem.setText(message)
+        self.problem.show()
+
+    def _saved(self, exhibit: Exhibit) -> None:
+        self.accept()
+        self.saved.emit(exhibit)
+
+    def _failed(self, error: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(error, HarmonizeError):
+            self._show(error.message)
+        else:
+            show_error(self, error)
