@@ -121,7 +121,8 @@ def test_undecodable_bytes_are_refused_in_any_argument(arguments: list[str]) -> 
 def test_a_title_of_any_bytes_is_stored_as_typed_or_refused_with_exit_2(
     initialised_cli: Cli, raw: bytes
 ) -> None:
-    result = initialised_cli("--json", "incident", "new", "--title", os.fsdecode(raw))
+    # "--title=VALUE": a title that starts with "-" is a value, not an option (argparse's rule).
+    result = initialised_cli("--json", "incident", "new", f"--title={os.fsdecode(raw)}")
     assert result.code in (0, 2), result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     try:
