@@ -1,8 +1,9 @@
-"""Real faults for tests: a disk that fills up.
+"""Real faults for tests: a disk that fills up, a read-only folder, a USB stick without hard links.
 
 ``small_tmpfs`` mounts a real, tiny tmpfs (it needs root, or a container that allows ``mount``;
 the test is skipped with the reason where mounting is not permitted), so a write fails with the
-kernel's own ``ENOSPC`` rather than a fake one.
+kernel's own ``ENOSPC`` rather than a fake one. ``fat_usb_stick`` mounts a real FAT file system,
+which has no hard links, as a teacher's USB stick has.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import errno
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,3 +128,77 @@ def honouring_file_modes(command: list[str]) -> list[str]:
     if shutil.which("setpriv") is None:
         pytest.skip("setpriv (util-linux) is not installed, so root cannot be refused by a chmod")
     return ["setpriv", f"--bounding-set={_PERMISSION_OVERRIDES}", "--", *command]
+
+
+@contextlib.contextmanager
+def fat_usb_stick(path: Path, size: int = 64 * 1024 * 1024) -> Iterator[Path]:
+    """Mount a real, empty FAT32 file system of ``size`` bytes on ``path``, as on a USB stick.
+
+    The file system is made in an image file beside ``path`` with ``mkfs.vfat`` (Debian package
+    ``dosfstools``) and mounted by the kernel on a loop device where the kernel has FAT, else by
+    ``fusefat`` (package ``fusefat``, FUSE), which runs the real FAT format in a process of its
+    own. Yields ``path``; unmounts it afterwards. Skips the test, naming each reason, where
+    neither can be done (not root, no tools, no loop device and no FUSE).
+    """
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        pytest.skip("mounting a FAT file system needs root, and the tests do not run as root")
+    mkfs = shutil.which("mkfs.vfat") or shutil.which("mkfs.vfat", path="/usr/sbin:/sbin")
+    if mkfs is None or shutil.which("mount") is None or shutil.which("umount") is None:
+        pytest.skip("mkfs.vfat (dosfstools), mount and umount are needed to make a FAT stick")
+    path.mkdir(parents=True, exist_ok=True)
+    image = path.with_name(f"{path.name}.img")
+    with image.open("wb") as blank:
+        blank.truncate(size)
+    subprocess.run(
+        [mkfs, "-F", "32", str(image)], capture_output=True, text=True, timeout=60, check=True
+    )
+    kernel = subprocess.run(
+        ["mount", "-t", "vfat", "-o", "loop", str(image), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    if kernel.returncode == 0:
+        try:
+            yield path
+        finally:
+            _unmount(path)
+        return
+    fusefat = shutil.which("fusefat")
+    if fusefat is None or not os.path.exists("/dev/fuse"):
+        pytest.skip(
+            f"the kernel cannot mount FAT here ({kernel.stderr.strip()}) and fusefat with "
+            "/dev/fuse is not available either"
+        )
+    # In the foreground (-f), so that this process owns it and sees it end.
+    process = subprocess.Popen(
+        [fusefat, "-f", "-o", "rw+", str(image), str(path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not os.path.ismount(path):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.skip(
+                    f"the kernel cannot mount FAT here ({kernel.stderr.strip()}) and fusefat "
+                    f"did not mount it (exit {process.poll()})"
+                )
+            time.sleep(0.02)
+        yield path
+    finally:
+        if os.path.ismount(path):
+            _unmount(path)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _unmount(path: Path) -> None:
+    unmounted = subprocess.run(["umount", str(path)], capture_output=True, timeout=30, check=False)
+    if unmounted.returncode != 0:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True, timeout=30, check=False)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -38,6 +36,7 @@ from harmonize_evidence.domain.chain import (
 from harmonize_evidence.domain.clock import Clock, format_utc, local_time
 from harmonize_evidence.domain.errors import (
     BadInput,
+    DiskFull,
     FileRejected,
     NotFound,
     StoreDamaged,
@@ -73,6 +72,8 @@ from harmonize_evidence.services.importing import (
 from harmonize_evidence.signing.identity import EntrySigner, SignatureChecker, fingerprint
 from harmonize_evidence.signing.producers import checked_certificates
 from harmonize_evidence.vault.database import CHUNK_SIZE, OWN_PRODUCER_ID, ProducerRecord, Vault
+from harmonize_evidence.vault.disk import disk_is_full
+from harmonize_evidence.vault.files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -622,27 +623,28 @@ class EvidenceStore:
         if not target.parent.is_dir():
             raise BadInput(f"The folder {target.parent} does not exist.")
         digest = hashlib.sha256()
-        fd, temp_name = tempfile.mkstemp(prefix=".extract-", dir=target.parent)
         try:
-            with os.fdopen(fd, "wb") as handle:
+            with write_atomically(target) as handle:
                 for chunk in self._vault.exhibit_chunks(exhibit.ref):
                     digest.update(chunk)
                     handle.write(chunk)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if digest.hexdigest() != exhibit.sha256:
-                raise StoreDamaged(
-                    f"The stored bytes of exhibit {exhibit.ref} no longer match its SHA-256; "
-                    "run verify, and do not rely on this exhibit."
-                )
-            os.link(temp_name, target) if hasattr(os, "link") else os.replace(temp_name, target)
+                if digest.hexdigest() != exhibit.sha256:
+                    raise StoreDamaged(
+                        f"The stored bytes of exhibit {exhibit.ref} no longer match its SHA-256; "
+                        "run verify, and do not rely on this exhibit."
+                    )
         except FileExistsError as exc:
             raise BadInput(f"{target} already exists; choose a new file name.") from exc
         except OSError as exc:
-            raise BadInput(f"Cannot write {target} ({exc.strerror}).") from exc
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp_name)
+            if disk_is_full(exc):
+                raise DiskFull(
+                    f"The disk holding {target.parent} is full, so no copy was written and "
+                    "nothing was recorded; free some space there or choose another folder."
+                ) from exc
+            raise BadInput(
+                f"The folder {target.parent} cannot be written ({exc.strerror or exc}), so no "
+                "copy was written and nothing was recorded; choose another folder."
+            ) from exc
         try:
             with self._vault.transaction():
                 self._append(

@@ -61,7 +61,11 @@ from harmonize_evidence.domain.errors import (
 from harmonize_evidence.domain.model import Exhibit, ExhibitKind
 from harmonize_evidence.domain.urls import validate_url
 from harmonize_evidence.services.evidence import EvidenceStore, Progress
-from harmonize_evidence.vault.files import ExclusiveLock, sync_directory, write_private_file
+from harmonize_evidence.vault.files import (
+    ExclusiveLock,
+    name_without_overwriting,
+    write_private_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +82,6 @@ _PARTIAL_NAME = re.compile(re.escape(PARTIAL_PREFIX) + "[0-9a-f]{16}" + re.escap
 _NOTE_PREFIX = ".unfinished-export-"
 _DISK_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 _READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
-_NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV})
 
 
 @dataclass(frozen=True)
@@ -709,21 +712,7 @@ def _settle(
 
 def _give_final_name(partial: Path, target: Path) -> None:
     """Rename the whole, recorded bundle into place, never over an existing file."""
-    try:
-        os.link(partial, target)
-    except FileExistsError:
-        if not (target.exists() and os.path.samefile(partial, target)):
-            raise
-    except OSError as exc:
-        if exc.errno not in _NO_HARD_LINKS:
-            raise
-        # A file system without hard links (FAT on a USB stick): rename, after a last look.
-        if target.exists():
-            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from exc
-        os.rename(partial, target)
-    else:
-        os.unlink(partial)
-    sync_directory(target.parent)
+    name_without_overwriting(partial, target)
 
 
 def _unnamed_problem(exc: OSError, target: Path, entry: CustodyEntry) -> HarmonizeError:

@@ -65,6 +65,11 @@ def write_refusal(
     return None
 
 
+def disk_is_full(exc: OSError) -> bool:
+    """Whether ``exc`` refused a write because the disk (or the user's quota) is full."""
+    return exc.errno in _FULL
+
+
 @contextlib.contextmanager
 def refusals_named(*, new_store_in: Path | None = None) -> Iterator[None]:
     """Raise an ``OSError`` that refuses a write as :func:`write_refusal` names it (cause kept).

@@ -1,40 +1,157 @@
-"""Writing small files the way a security program must: atomically and private."""
+"""Writing files the way a security program must: atomically, private, never half there.
+
+One writer, :func:`write_atomically`, makes the files that must never be seen half written: an
+extracted copy of an exhibit, the store's key file, an export's note. An export's bundle, which
+keeps a temporary file of its own for its whole life (for the clean-up after a kill, see
+``services/exporting.py``), gets its name from the same code, :func:`name_without_overwriting`.
+The contract, for both:
+
+- **Whole or not at all.** The bytes go to a temporary file in the target's own folder, created
+  readable by its owner only (mode 0600 from the moment it exists, before any data), flushed to
+  the disk (``fsync``), and only then given the target's name; the folder is synced so that the
+  name survives a power cut. No one ever sees a half-written file under the target's name.
+- **Never overwrites,** unless asked to replace (the key file, rewritten for a new passphrase):
+  where the file system has hard links the name is given with a hard link and the temporary
+  name removed, which fails if the target exists, even if it appeared a moment before; on a
+  file system without them (FAT or exFAT on a USB stick) with a rename after a last check that
+  the name is free (a file created by another program in between those two steps would be
+  replaced: no portable call closes that gap there). On Windows a rename never replaces a file.
+  An existing target is :class:`FileExistsError`, and is left as it was.
+- **Failures leave nothing behind.** A full disk, a read-only folder, an error in the caller's
+  own code or an interruption (Ctrl+C, a signal turned into an exception) removes the temporary
+  file and raises; the target is as it was (absent, or the old file in replace mode, unless
+  only the sync of the folder after the swap failed: the new file is then in place). The errors
+  are the operating system's (``OSError`` with its ``errno``); the caller, which knows what the
+  file is, words them for the user (:func:`write_private_file` for the store's own files).
+- **A killed process** (SIGKILL, a power cut) cannot clean up: it may leave a temporary file,
+  which is hidden and named so that no one takes it for the real one (``.harmonize-writing-
+  <random>.partial``), never the target's name or extension.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import os
+import secrets
 import sys
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from harmonize_evidence.vault.disk import refusals_named
 
+# The temporary name of a file being written: hidden, and never the name or type of the target.
+WRITING_PREFIX = ".harmonize-writing-"
+WRITING_SUFFIX = ".partial"
+_NEW_FILE = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+# What link() says on a file system that has no hard links: EPERM on Linux (vfat, exFAT, FUSE),
+# ENOTSUP or EOPNOTSUPP elsewhere.
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP})
 
-def write_private_file(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically; the file is readable by its owner only.
 
-    The temporary file is made private before any data is written, flushed to disk, then
-    renamed over the target, and the directory is synced so the rename survives a power cut.
-    A full disk or a folder that takes no writes is :class:`DiskFull` or :class:`StoreReadOnly`,
-    and the file it would have replaced is left as it was.
+@contextlib.contextmanager
+def write_atomically(target: Path, *, replace: bool = False) -> Iterator[BinaryIO]:
+    """Write the file ``target`` whole or not at all; it is readable by its owner only.
+
+    Yields a binary file to write to (in one go or chunk by chunk). When the ``with`` block ends
+    normally, the data is flushed to the disk and the file gets its name; if the block raises,
+    the temporary file is removed and nothing is named, so a caller can still refuse the bytes
+    at the end (a hash that does not match). See the module docstring for the whole contract.
+
+    Args:
+        target: The file to make; its folder must exist.
+        replace: Replace an existing ``target`` atomically (readers see the old file or the new
+            one, never neither). Otherwise an existing ``target`` is never touched.
+
+    Raises:
+        FileExistsError: ``target`` exists and ``replace`` is false (checked first, before any
+            data is written, and again when the name is given).
+        OSError: Anything else the operating system refused (a full disk is ``ENOSPC``, a
+            read-only folder ``EROFS`` or ``EACCES``).
     """
-    with refusals_named():
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if not replace and os.path.lexists(target):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target))
+    temporary = target.parent / f"{WRITING_PREFIX}{secrets.token_hex(8)}{WRITING_SUFFIX}"
+    fd = os.open(temporary, _NEW_FILE, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(temporary, target)
+            sync_directory(target.parent)
+        else:
+            name_without_overwriting(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def name_without_overwriting(source: Path, target: Path) -> None:
+    """Give the whole, synced file ``source`` the name ``target`` in the same folder, durably.
+
+    Never replaces an existing ``target`` (see the module docstring for how, on each kind of
+    file system). If ``target`` already is ``source`` itself (an earlier call was stopped
+    between the hard link and the removal of the old name), only the old name is removed.
+
+    Raises:
+        FileExistsError: ``target`` exists (and is another file); it is left as it was.
+        OSError: The name could not be given, or the folder not synced; ``target`` is then
+            absent, and ``source`` is the caller's to remove if it is still there.
+    """
+    given = os.stat(source)
+    if sys.platform == "win32":
+        os.rename(source, target)  # MoveFileEx without REPLACE_EXISTING: never overwrites
+    else:
         try:
-            with os.fdopen(fd, "wb") as handle:
-                with contextlib.suppress(OSError):  # Windows has no POSIX modes.
-                    os.chmod(tmp_name, 0o600)
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp_name, path)
-        except BaseException:
+            os.link(source, target)
+        except FileExistsError:
+            if not _same_file(target, given):
+                raise
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise
+            # No hard links here (FAT on a USB stick): rename, after a last look.
+            if os.path.lexists(target):
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from exc
+            os.rename(source, target)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(source)
+    try:
+        sync_directory(target.parent)
+    except BaseException:
+        if _same_file(target, given):  # a name that may not survive a power cut is not given
             with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-            raise
-        sync_directory(path.parent)
+                os.unlink(target)
+        raise
+
+
+def _same_file(path: Path, known: os.stat_result) -> bool:
+    try:
+        return os.path.samestat(os.stat(path, follow_symlinks=False), known)
+    except OSError:
+        return False
+
+
+def write_private_file(path: Path, data: bytes, *, replace: bool = False) -> None:
+    """Write one of the store's own small files (its key file, an export's note) atomically.
+
+    :func:`write_atomically`, with a full disk or a folder that takes no writes named as the
+    store's :class:`DiskFull` or :class:`StoreReadOnly`; an existing file (when not replacing)
+    raises :class:`FileExistsError`. The file it would have replaced is left as it was.
+    """
+    with refusals_named(), write_atomically(path, replace=replace) as handle:
+        handle.write(data)
 
 
 def sync_directory(directory: Path) -> None:

@@ -391,8 +391,13 @@ class KeyFile:
             raise StoreDamaged(_damaged(exc.what)) from exc
 
     def save(self, path: Path) -> None:
-        """Write the key file atomically, private to the user."""
-        write_private_file(path, self.to_json())
+        """Write the key file atomically, private to the user, replacing the one at ``path``.
+
+        A reader sees the old key file or the new one, never neither; a full disk or a folder
+        that takes no writes is :class:`DiskFull` or :class:`StoreReadOnly`, and leaves the old
+        key file as it was.
+        """
+        write_private_file(path, self.to_json(), replace=True)
 
     @classmethod
     def load(cls, path: Path) -> KeyFile:
