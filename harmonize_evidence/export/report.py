@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from harmonize_evidence.domain.wording import METADATA_LABELS
 from harmonize_evidence.export import fonts
 from harmonize_evidence.export.images import PdfImage
 from harmonize_evidence.export.pdfassembly import Placement, splice_images
@@ -43,11 +44,7 @@ from harmonize_evidence.export.report_cover import (
     summary_section,
 )
 from harmonize_evidence.export.report_custody import custody_log_section, notes_section
-from harmonize_evidence.export.report_exhibits import (
-    METADATA_LABELS,
-    exhibit_section,
-    metadata_rows,
-)
+from harmonize_evidence.export.report_exhibits import exhibit_section, metadata_rows
 from harmonize_evidence.export.report_index import ReportIndex
 from harmonize_evidence.export.report_pages import (
     PageFacts,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from harmonize_evidence.domain.model import Category
+from harmonize_evidence.domain.wording import CATEGORY_NAMES
 from harmonize_evidence.export.report_blocks import (
     Mono,
     Paragraphs,
@@ -21,15 +21,6 @@ from harmonize_evidence.export.report_blocks import (
 )
 from harmonize_evidence.export.report_content import ReportContent
 from harmonize_evidence.export.report_pages import portrait_area
-
-_CATEGORY_LABELS = {
-    Category.STAFF_CYBERBULLYING: "Cyberbullying of a member of staff",
-    Category.PUPIL_CYBERBULLYING: "Cyberbullying of a pupil",
-    Category.SAFEGUARDING: "Safeguarding concern",
-    Category.INAPPROPRIATE_CONTENT: "Inappropriate content",
-    Category.POLICY_BREACH: "Breach of policy",
-    Category.OTHER: "Other",
-}
 
 
 def _group_fingerprint(value: str) -> str:
@@ -102,7 +93,7 @@ def summary_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     recorded = [item.exhibit.created_utc for item in content.exhibits]
     status = incident.status.value + (" (marked urgent)" if incident.urgent else "")
     rows: list[tuple[str, Any]] = [
-        ("Category", _CATEGORY_LABELS.get(incident.category, incident.category.value)),
+        ("Category", CATEGORY_NAMES[incident.category]),
         ("Platforms", ", ".join(incident.platforms) or "none recorded"),
         ("People involved", incident.people or "none recorded"),
         ("Reported by", incident.reported_by),

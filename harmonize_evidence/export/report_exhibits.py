@@ -1,9 +1,9 @@
 """Each exhibit's section of the report: its metadata table, its SHA-256 and what follows.
 
-Every metadata field an exhibit may hold prints, under a label of :data:`METADATA_LABELS` or, for
-a field this version has no words for (written by another version or program), under its name;
-long labels and values wrap. The image itself follows the section, in tiles
-(:mod:`~harmonize_evidence.export.report_tiles`).
+Every metadata field an exhibit may hold prints, under its label in
+:data:`~harmonize_evidence.domain.wording.METADATA_LABELS` or, for a field this version has no
+words for (written by another version or program), under its name; long labels and values wrap.
+The image itself follows the section, in tiles (:mod:`~harmonize_evidence.export.report_tiles`).
 """
 
 from __future__ import annotations
@@ -14,54 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from harmonize_evidence.domain.model import Exhibit, ExhibitKind
+from harmonize_evidence.domain.wording import CAPTURE_AREA_NAMES, METADATA_LABELS
 from harmonize_evidence.export.images import NoPreview, PdfImage
 from harmonize_evidence.export.report_blocks import Mono, Paragraphs, key_value_table, printed_utc
 from harmonize_evidence.export.report_content import ReportExhibit
 from harmonize_evidence.export.report_pages import portrait_area
 
-METADATA_LABELS: dict[str, str] = {
-    "url": "Address (URL)",
-    "platform": "Platform",
-    "window_title": "Window or page title",
-    "window_title_source": "Title read from",
-    "utc": "Recorded (UTC)",
-    "local_time": "Recorded (local time)",
-    "time_zone": "Time zone",
-    "utc_offset": "Offset from UTC",
-    "posted_at": "Time shown on the post",
-    "display_name": "Recorded by",
-    "os_user": "Computer account",
-    "machine": "Computer",
-    "tool": "Program",
-    "image": "Image size",
-    "capture": "Capture details",
-    "capture.area": "Area captured",
-    "capture.geometry": "Area on the screen",
-    "capture.monitor": "Monitor",
-    "capture.virtual_screen": "Whole screen",
-    "capture.monitors": "Monitors at the time",
-    "capture.device_pixel_ratio": "Device pixel ratio",
-    "capture.device_pixel_ratio_source": "Pixel ratio read from",
-    "capture.display_server": "Display server",
-    "capture.encoding": "Image encoding",
-    "source_file_name": "Original file name",
-    "source_file_read": "Offered file opened",
-    "kind": "Type",
-    "size": "Size",
-    "parent_sha256": "Derived from (SHA-256)",
-    "description": "Description (no copy kept)",
-    "no_image_reason": "Why there is no image",
-    "incident_flag": "Incident flagged as",
-    "note": "Note",
-}
-"""The label of each metadata field the program writes (and of the exhibit's own fields), by
-field name; the fields of ``capture`` are named ``capture.<field>``."""
-
-_AREAS = {
-    "full-screen": "the whole screen (every monitor)",
-    "monitor": "one monitor",
-    "region": "a region chosen on the screen",
-}
 _LOCAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
 
@@ -122,7 +80,7 @@ def _fields_text(value: Any) -> str | None:
 
 
 _CAPTURE_FORMATS: dict[str, Callable[[Any], str | None]] = {
-    "area": lambda value: _AREAS.get(value) if isinstance(value, str) else None,
+    "area": lambda value: CAPTURE_AREA_NAMES.get(value) if isinstance(value, str) else None,
     "geometry": _rect_text,
     "monitor": lambda value: str(value) if _is_count(value) else None,
     "virtual_screen": _rect_text,

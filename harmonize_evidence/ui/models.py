@@ -33,6 +33,7 @@ from harmonize_evidence.domain.model import (
     Status,
     parse_incident_id,
 )
+from harmonize_evidence.domain.wording import METADATA_LABELS
 from harmonize_evidence.ui.wording import (
     CATEGORY_NAMES,
     KIND_NAMES,
@@ -562,21 +563,22 @@ def written_accounts(entries: Iterable[CustodyEntry]) -> list[CustodyEntry]:
 
 # -- metadata of one exhibit --------------------------------------------------------------------
 
-_METADATA_LABELS: tuple[tuple[str, str], ...] = (
-    ("url", "Web address"),
-    ("platform", "Platform"),
-    ("note", "Note"),
-    ("description", "Description"),
-    ("posted_at", "Time shown on the post"),
-    ("local_time", "Kept at (local time)"),
-    ("time_zone", "Time zone"),
-    ("utc", "Kept at (UTC)"),
-    ("window_title", "Window title"),
-    ("source_file_name", "Original file name"),
-    ("display_name", "Kept by"),
-    ("os_user", "Computer account"),
-    ("machine", "Computer"),
-    ("tool", "Tool"),
+# The metadata fields the panel shows first, in this order, under their names in the wording.
+_METADATA_FIELDS: tuple[str, ...] = (
+    "url",
+    "platform",
+    "note",
+    "description",
+    "posted_at",
+    "local_time",
+    "time_zone",
+    "utc",
+    "window_title",
+    "source_file_name",
+    "display_name",
+    "os_user",
+    "machine",
+    "tool",
 )
 
 
@@ -596,20 +598,21 @@ def metadata_rows(exhibit: Exhibit, zone: tzinfo) -> list[tuple[str, str]]:
     if exhibit.purged:
         rows.append(("Bytes", "Purged; only the hash and this record remain"))
     shown = set()
-    for key, label in _METADATA_LABELS:
+    for key in _METADATA_FIELDS:
         value = exhibit.metadata.get(key)
         if value not in (None, ""):
-            rows.append((label, str(value)))
+            rows.append((METADATA_LABELS[key], str(value)))
             shown.add(key)
     image = exhibit.metadata.get("image")
     if isinstance(image, Mapping) and "width" in image:
-        rows.append(("Picture size", f"{image['width']} × {image.get('height')} pixels"))
+        rows.append((METADATA_LABELS["image"], f"{image['width']} × {image.get('height')} pixels"))
         shown.add("image")
     skip = {"utc_offset", "image"}
     for key, value in exhibit.metadata.items():
         if key in shown or key in skip or value in (None, "", [], {}):
             continue
-        rows.append((key.replace("_", " ").capitalize(), _value_text(value)))
+        label = METADATA_LABELS.get(key) or key.replace("_", " ").capitalize()
+        rows.append((label, _value_text(value)))
     return rows
 
 

@@ -211,7 +211,7 @@ def test_metadata_panel_rows_name_the_source_and_the_hash(
     rows = dict(metadata_rows(exhibit, session.clock.zone))
     assert rows["Exhibit"] == "ZL/1"
     assert rows["SHA-256"] == exhibit.sha256
-    assert rows["Web address"] == "https://www.tiktok.com/@someone/video/1"
+    assert rows["Address (URL)"] == "https://www.tiktok.com/@someone/video/1"
     assert rows["Platform"] == "TikTok"
-    assert rows["Picture size"] == "320 × 200 pixels"
-    assert rows["Kept by"] == "Zoë Lane"
+    assert rows["Image size"] == "320 × 200 pixels"
+    assert rows["Recorded by"] == "Zoë Lane"

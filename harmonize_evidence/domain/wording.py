@@ -1,0 +1,122 @@
+"""The names people read for the product's values, written once for the report, GUI and CLI.
+
+Categories, exhibit kinds, statuses, custody actions and the fields of an exhibit's metadata each
+have one name here; a face that shows one of them takes it from this module. The report prints
+some of these names to recipients (the category, the metadata labels), so a change here is a
+change to the report: change a word only when it was wrong.
+
+Pure: no I/O, nothing but the domain's own values.
+"""
+
+from __future__ import annotations
+
+from harmonize_evidence.domain.model import Action, Category, ExhibitKind, Status
+
+CATEGORY_NAMES: dict[Category, str] = {
+    Category.STAFF_CYBERBULLYING: "Cyberbullying of a member of staff",
+    Category.PUPIL_CYBERBULLYING: "Cyberbullying of a pupil",
+    Category.SAFEGUARDING: "Safeguarding concern",
+    Category.INAPPROPRIATE_CONTENT: "Inappropriate content",
+    Category.POLICY_BREACH: "Breach of policy",
+    Category.OTHER: "Other",
+}
+"""What kind of incident it is, as the report's summary and the GUI's lists name it."""
+
+STATUS_NAMES: dict[Status, str] = {
+    Status.OPEN: "Open",
+    Status.HANDED_OVER: "Handed over",
+    Status.UNDER_REVIEW: "Under review",
+    Status.REFERRED: "Referred to police",
+    Status.CLOSED: "Closed",
+}
+"""Where an incident is in the school's process."""
+
+KIND_NAMES: dict[ExhibitKind, str] = {
+    ExhibitKind.SCREENSHOT: "Screenshot",
+    ExhibitKind.IMAGE: "Image",
+    ExhibitKind.EMAIL: "Email",
+    ExhibitKind.AUDIO: "Audio",
+    ExhibitKind.VIDEO: "Video",
+    ExhibitKind.DOCUMENT: "Document",
+    ExhibitKind.WRITTEN_ACCOUNT: "Written account",
+    ExhibitKind.RECORD_ONLY: "Record only (no image)",
+}
+"""What an exhibit is."""
+
+ACTION_NAMES: dict[Action, str] = {
+    Action.INCIDENT_CREATED: "Incident opened",
+    Action.EVIDENCE_CAPTURED: "Screen captured",
+    Action.EVIDENCE_IMPORTED: "File added",
+    Action.EVIDENCE_RECORDED: "Recorded without an image",
+    Action.EVIDENCE_EXTRACTED: "Copy of an exhibit written out",
+    Action.NOTE_ADDED: "Written account added",
+    Action.EVIDENCE_DERIVED: "Derived exhibit added",
+    Action.STATUS_CHANGED: "Status changed",
+    Action.EXPORTED: "Exported",
+    Action.HANDED_OVER: "Handed over",
+    Action.RECEIVED: "Received",
+    Action.TAKEDOWN_REQUESTED: "Takedown requested",
+    Action.REMOVAL_CHECKED: "Removal checked",
+    Action.ISP_CONTACTED: "Internet provider contacted",
+    Action.CONSENT_RECORDED: "Consent recorded",
+    Action.POLICE_REFERRED: "Referred to police",
+    Action.SUPPORT_OFFERED: "Support offered",
+    Action.PURGED: "Exhibit bytes purged",
+    Action.FLAGGED_URGENT: "Flagged urgent",
+}
+"""What a custody entry records, in plain words."""
+
+
+def action_name(action: str) -> str:
+    """Plain words for a custody action; its name made readable when it is new to this version."""
+    try:
+        return ACTION_NAMES[Action(action)]
+    except ValueError:
+        return action.replace("_", " ").capitalize()
+
+
+METADATA_LABELS: dict[str, str] = {
+    "url": "Address (URL)",
+    "platform": "Platform",
+    "window_title": "Window or page title",
+    "window_title_source": "Title read from",
+    "utc": "Recorded (UTC)",
+    "local_time": "Recorded (local time)",
+    "time_zone": "Time zone",
+    "utc_offset": "Offset from UTC",
+    "posted_at": "Time shown on the post",
+    "display_name": "Recorded by",
+    "os_user": "Computer account",
+    "machine": "Computer",
+    "tool": "Program",
+    "image": "Image size",
+    "capture": "Capture details",
+    "capture.area": "Area captured",
+    "capture.geometry": "Area on the screen",
+    "capture.monitor": "Monitor",
+    "capture.virtual_screen": "Whole screen",
+    "capture.monitors": "Monitors at the time",
+    "capture.device_pixel_ratio": "Device pixel ratio",
+    "capture.device_pixel_ratio_source": "Pixel ratio read from",
+    "capture.display_server": "Display server",
+    "capture.encoding": "Image encoding",
+    "source_file_name": "Original file name",
+    "source_file_read": "Offered file opened",
+    "kind": "Type",
+    "size": "Size",
+    "parent_sha256": "Derived from (SHA-256)",
+    "description": "Description (no copy kept)",
+    "no_image_reason": "Why there is no image",
+    "incident_flag": "Incident flagged as",
+    "note": "Note",
+}
+"""The label of each metadata field the program writes (and of the exhibit's own fields), by
+field name; the fields of ``capture`` are named ``capture.<field>``. The report's exhibit tables
+print these labels."""
+
+CAPTURE_AREA_NAMES: dict[str, str] = {
+    "full-screen": "the whole screen (every monitor)",
+    "monitor": "one monitor",
+    "region": "a region chosen on the screen",
+}
+"""What part of the screen a capture holds, by the name its metadata records."""

@@ -1,0 +1,31 @@
+"""Every value people read has one name, shared by the report, the windows and the command line."""
+
+from __future__ import annotations
+
+from harmonize_evidence.domain.model import Action, Category, ExhibitKind, Status
+from harmonize_evidence.domain.wording import (
+    ACTION_NAMES,
+    CATEGORY_NAMES,
+    KIND_NAMES,
+    STATUS_NAMES,
+    action_name,
+)
+
+
+def test_every_category_kind_status_and_action_has_a_name() -> None:
+    assert set(CATEGORY_NAMES) == set(Category)
+    assert set(KIND_NAMES) == set(ExhibitKind)
+    assert set(STATUS_NAMES) == set(Status)
+    assert set(ACTION_NAMES) == set(Action)
+
+
+def test_an_action_new_to_this_version_reads_as_its_name() -> None:
+    assert action_name("evidence_captured") == "Screen captured"
+    assert action_name("pupil_action_taken") == "Pupil action taken"
+
+
+def test_the_report_and_the_windows_name_a_category_alike() -> None:
+    from harmonize_evidence.ui import wording as ui_wording
+
+    assert ui_wording.CATEGORY_NAMES is CATEGORY_NAMES
+    assert CATEGORY_NAMES[Category.STAFF_CYBERBULLYING] == "Cyberbullying of a member of staff"
