@@ -107,6 +107,18 @@ class Action(StrEnum):
     FLAGGED_URGENT = "flagged_urgent"
 
 
+EVIDENCE_ADDED: frozenset[Action] = frozenset(
+    {
+        Action.EVIDENCE_CAPTURED,
+        Action.EVIDENCE_IMPORTED,
+        Action.EVIDENCE_RECORDED,
+        Action.EVIDENCE_DERIVED,
+        Action.RECEIVED,
+    }
+)
+"""The custody actions that add an exhibit: each names the exhibit and the SHA-256 of its
+metadata, which verification checks against the stored exhibit."""
+
 URGENT_SAFEGUARDING = "urgent-safeguarding"
 """The flag on an incident that needs the safeguarding lead at once (e.g. record-only evidence)."""
 
@@ -221,6 +233,18 @@ _EXTENSIONS = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
     "application/msword": ".doc",
 }
+
+
+PILLOW_FORMATS: dict[str, str] = {
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/gif": "GIF",
+    "image/webp": "WEBP",
+    "image/bmp": "BMP",
+    "image/tiff": "TIFF",
+}
+"""The image media types Pillow opens and the program checks or shows, with Pillow's name for
+each format; other image types are kept but never decoded."""
 
 
 def extension_for(media_type: str) -> str:

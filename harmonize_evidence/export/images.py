@@ -25,20 +25,14 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
+from harmonize_evidence.domain.model import PILLOW_FORMATS
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Decoding for display holds the image in memory: cap it (a 1440 x 27,000 capture is 39 Mpx).
 DECODE_MAX_PIXELS = 60_000_000
 DECODE_MAX_BYTES = 256 * 1024 * 1024
 # Chunks before the first IDAT (and JPEG headers) are kept in memory: cap them.
 _HEADER_MAX_BYTES = 16 * 1024 * 1024
-_PILLOW_FORMATS = {
-    "image/png": "PNG",
-    "image/jpeg": "JPEG",
-    "image/gif": "GIF",
-    "image/webp": "WEBP",
-    "image/bmp": "BMP",
-    "image/tiff": "TIFF",
-}
 # JPEG start-of-frame markers DCTDecode reads: baseline, extended and progressive Huffman.
 _JPEG_SOF_HUFFMAN = {0xC0, 0xC1, 0xC2}
 _JPEG_SOF_OTHER = {0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
@@ -108,7 +102,7 @@ def image_feeder(media_type: str, size: int, spool: Spool) -> ImageFeeder | None
         return PngFeeder(spool, size)
     if media_type == "image/jpeg":
         return JpegFeeder(spool, size)
-    if media_type in _PILLOW_FORMATS:
+    if media_type in PILLOW_FORMATS:
         return DecodingFeeder(spool, media_type, size)
     return None
 
@@ -461,7 +455,7 @@ class DecodingFeeder:
 
     def __init__(self, spool: Spool, media_type: str, size: int) -> None:
         self._spool = spool
-        self._format = _PILLOW_FORMATS[media_type]
+        self._format = PILLOW_FORMATS[media_type]
         self._buffer = bytearray()
         self._too_big = size > DECODE_MAX_BYTES
 

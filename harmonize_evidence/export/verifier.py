@@ -60,6 +60,7 @@ from harmonize_evidence.domain.chain import (
     metadata_digest,
     verify_chain,
 )
+from harmonize_evidence.domain.model import EVIDENCE_ADDED
 from harmonize_evidence.export import bundle as names
 from harmonize_evidence.signing.identity import SignatureChecker, fingerprint
 
@@ -80,9 +81,6 @@ _SUMS_LINE = re.compile(r"^([0-9a-f]{64})  (\S.*)$")
 # on one of the last pages, after the continuity statement.
 _HOW_TO_VERIFY = "How to verify this bundle"
 _CLOSING_PAGES = 3
-ADD_ACTIONS = frozenset(
-    {"evidence_captured", "evidence_imported", "evidence_recorded", "evidence_derived", "received"}
-)
 
 Progress = Callable[[int, int], None]
 
@@ -823,7 +821,9 @@ def _check_custody(
     elif head is None or head != (rows[-1].seq, rows[-1].hash):
         found.add(subject, "its custody log does not end at the chain head it records")
     added = {
-        str(entry.details.get("exhibit")): entry for entry in entries if entry.action in ADD_ACTIONS
+        str(entry.details.get("exhibit")): entry
+        for entry in entries
+        if entry.action in EVIDENCE_ADDED
     }
     items = _items(manifest)
     refs = {str(item.get("exhibit")) for item in items}

@@ -43,6 +43,7 @@ from harmonize_evidence.domain.errors import (
     VerificationFailed,
 )
 from harmonize_evidence.domain.model import (
+    EVIDENCE_ADDED,
     URGENT_SAFEGUARDING,
     Action,
     Category,
@@ -82,13 +83,6 @@ Progress = Callable[[int, int], None]
 
 # Files up to this size are read once into memory; larger ones are read twice (hash, then store).
 _IN_MEMORY_LIMIT = 64 * 1024 * 1024
-_ADD_ACTIONS = {
-    Action.EVIDENCE_CAPTURED.value,
-    Action.EVIDENCE_IMPORTED.value,
-    Action.EVIDENCE_RECORDED.value,
-    Action.EVIDENCE_DERIVED.value,
-    Action.RECEIVED.value,
-}
 
 
 @dataclass(frozen=True)
@@ -899,7 +893,7 @@ class EvidenceStore:
                 ref = from_sender.get(named) if on_sender_chain else named
                 if entry.action == Action.PURGED and ref is not None:
                     purged.add(ref)
-                elif entry.action in _ADD_ACTIONS:
+                elif entry.action in EVIDENCE_ADDED:
                     if ref is None:
                         missing[(named, f"{incident_id} (received as {sender_id})")] = entry
                     else:

@@ -12,21 +12,11 @@ import warnings
 from dataclasses import dataclass
 
 from harmonize_evidence.domain.errors import FileRejected
-from harmonize_evidence.domain.model import ExhibitKind
+from harmonize_evidence.domain.model import PILLOW_FORMATS, ExhibitKind
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 MAX_IMAGE_PIXELS = 150_000_000  # e.g. a 1440 x 100,000 scrolling capture
 SNIFF_BYTES = 8192
-
-# Image formats Pillow opens and we check; other image types are kept but not decoded.
-_PILLOW_FORMATS = {
-    "image/png": "PNG",
-    "image/jpeg": "JPEG",
-    "image/gif": "GIF",
-    "image/webp": "WEBP",
-    "image/bmp": "BMP",
-    "image/tiff": "TIFF",
-}
 
 
 @dataclass(frozen=True)
@@ -89,7 +79,7 @@ def kind_for(media_type: str) -> ExhibitKind:
 
 def check_image(data: bytes, media_type: str) -> tuple[int, int] | None:
     """Decode an image fully; return its size, or :class:`FileRejected` if it is unsound."""
-    fmt = _PILLOW_FORMATS.get(media_type)
+    fmt = PILLOW_FORMATS.get(media_type)
     if fmt is None:
         return None
     from PIL import Image
