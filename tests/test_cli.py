@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -102,6 +103,10 @@ def test_a_full_case_from_the_command_line(initialised_cli: Cli, tmp_path: Path)
     }
     text = cli("log", incident)
     assert "evidence_imported" in text.stdout and text.code == 0
+    # Every time in the JSON is UTC written one way, the custody log's (and the manifest's).
+    utc = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+    times = [shown["incident"]["created_utc"], item["created_utc"], listed[0]["created_utc"]]
+    assert all(utc.fullmatch(when) for when in [*times, *(e["utc"] for e in entries)]), times
 
 
 @pytest.fixture(scope="module")

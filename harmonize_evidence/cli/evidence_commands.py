@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harmonize_evidence.cli.invocation import Invocation
+from harmonize_evidence.domain.clock import format_utc
 from harmonize_evidence.domain.errors import BadInput
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def _incident_json(incident: Incident) -> dict[str, Any]:
         "reported_by": incident.reported_by,
         "status": incident.status.value,
         "urgent": incident.urgent,
-        "created_utc": incident.created_utc.isoformat().replace("+00:00", "Z"),
+        "created_utc": format_utc(incident.created_utc),
         "items": incident.item_count,
     }
 
@@ -37,7 +38,7 @@ def _exhibit_json(exhibit: Exhibit) -> dict[str, Any]:
         "media_type": exhibit.media_type,
         "size": exhibit.size,
         "sha256": exhibit.sha256,
-        "created_utc": exhibit.created_utc.isoformat().replace("+00:00", "Z"),
+        "created_utc": format_utc(exhibit.created_utc),
         "purged": exhibit.purged,
         "metadata": exhibit.metadata,
     }

@@ -10,28 +10,20 @@ from harmonize_evidence.cli.invocation import Invocation
 
 def verify(command: Invocation) -> int:
     """Re-check hashes, links, signatures and item bytes; exit 1 if anything is wrong."""
+    from harmonize_evidence.services.evidence import verification_text
+
     out = command.out
     with command.open_store() as store:
         report = store.verify(command.args.id, progress=out.progress("Verifying"))
-    problems = [str(p) for p in report.problems]
-    if report.ok:
-        text = (
-            f"Verified {len(report.incidents)} incident(s): {report.entries_checked} custody "
-            f"entries and {report.exhibits_checked} exhibits; everything is intact."
-        )
-    else:
-        text = "\n".join(
-            [f"Verification found {len(problems)} problem(s):", *(f"  - {p}" for p in problems)]
-        )
     out.result(
         {
             "ok": report.ok,
-            "problems": problems,
+            "problems": [str(p) for p in report.problems],
             "incidents": list(report.incidents),
             "entries_checked": report.entries_checked,
             "exhibits_checked": report.exhibits_checked,
         },
-        text,
+        verification_text(report),
     )
     return 0 if report.ok else 1
 

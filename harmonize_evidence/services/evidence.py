@@ -100,6 +100,19 @@ class VerificationReport:
         return not self.problems
 
 
+def verification_text(report: VerificationReport) -> str:
+    """What verification found, in the words the command line and the GUI both show."""
+    if report.ok:
+        return (
+            f"Verified {len(report.incidents)} incident(s): {report.entries_checked} custody "
+            f"entries and {report.exhibits_checked} exhibits; everything is intact."
+        )
+    problems = [str(problem) for problem in report.problems]
+    return "\n".join(
+        [f"Verification found {len(problems)} problem(s):", *(f"  - {p}" for p in problems)]
+    )
+
+
 @dataclass(frozen=True)
 class ReceivedExhibit:
     """An exhibit as its sender's store described it (its reference the sender's), and its bytes.
