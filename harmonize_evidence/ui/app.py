@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -36,10 +37,13 @@ from harmonize_evidence.ui.instance import SingleInstance, ask_running_instance
 from harmonize_evidence.ui.locking import IdleLock, Preferences
 from harmonize_evidence.ui.main_window import MainWindow
 from harmonize_evidence.ui.session import Session
-from harmonize_evidence.ui.setup import SetupWizard
 from harmonize_evidence.ui.tasks import Task, run_task
 from harmonize_evidence.ui.tray import TrayMenu, app_icon
-from harmonize_evidence.ui.unlock import UnlockWindow
+
+if TYPE_CHECKING:
+    # Imported where they are shown: at most one of them is the first window.
+    from harmonize_evidence.ui.setup import SetupWizard
+    from harmonize_evidence.ui.unlock import UnlockWindow
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +131,8 @@ class DesktopApp(QObject):
 
     def show_setup(self) -> None:
         """The first-run wizard."""
+        from harmonize_evidence.ui.setup import SetupWizard
+
         wizard = SetupWizard(self.location, self.session.clock)
         wizard.finished_setup.connect(self.open_with_key)
         wizard.rejected.connect(lambda: self.quit(0))
@@ -136,6 +142,8 @@ class DesktopApp(QObject):
     def show_unlock(self, message: str = "") -> None:
         """The unlock window; an empty box opens the store through the keychain before any lock."""
         if self.unlock_window is None:
+            from harmonize_evidence.ui.unlock import UnlockWindow
+
             window = UnlockWindow(self.location)
             window.unlocked.connect(self.open_with_key)
             window.quit_requested.connect(lambda: self.quit(0))

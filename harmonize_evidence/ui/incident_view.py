@@ -4,6 +4,7 @@ the custody timeline."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QItemSelection,
@@ -51,8 +52,11 @@ from harmonize_evidence.ui.models import (
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
 from harmonize_evidence.ui.thumbnails import THUMBNAIL_SIZE, ThumbnailCache
-from harmonize_evidence.ui.viewer import ExhibitViewer
 from harmonize_evidence.ui.wording import CATEGORY_NAMES, STATUS_NAMES, local_text
+
+if TYPE_CHECKING:
+    # Imported when an exhibit is first opened full size.
+    from harmonize_evidence.ui.viewer import ExhibitViewer
 
 
 @dataclass(frozen=True)
@@ -478,6 +482,8 @@ class IncidentView(QWidget):
         exhibit = self.exhibits.exhibit_at(index.row())
         if not exhibit.is_picture:
             return None
+        from harmonize_evidence.ui.viewer import ExhibitViewer
+
         viewer = ExhibitViewer(self._session, exhibit, self.window())
         self._viewers.append(viewer)
         viewer.destroyed.connect(lambda _obj=None, v=viewer: self._forget_viewer(v))

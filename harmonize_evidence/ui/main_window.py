@@ -31,9 +31,7 @@ from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Exhibit, Incident
 from harmonize_evidence.services.evidence import EvidenceStore, VerificationReport
 from harmonize_evidence.services.logfile import APP_NAME
-from harmonize_evidence.ui.dialogs import NewIncidentDialog, WrittenAccountDialog
 from harmonize_evidence.ui.errors import message_box, show_error
-from harmonize_evidence.ui.export_flow import BundleCheckJob, ExportJob
 from harmonize_evidence.ui.file_drop import FileDrop
 from harmonize_evidence.ui.incident_list import IncidentListPane
 from harmonize_evidence.ui.incident_view import IncidentView
@@ -49,7 +47,10 @@ from harmonize_evidence.ui.tasks import Task
 from harmonize_evidence.ui.thumbnails import ThumbnailCache
 
 if TYPE_CHECKING:
+    # Imported where they are used: the first window shows none of them.
     from harmonize_evidence.ui.capture_flow import CaptureFlow
+    from harmonize_evidence.ui.dialogs import NewIncidentDialog, WrittenAccountDialog
+    from harmonize_evidence.ui.export_flow import BundleCheckJob, ExportJob
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +236,8 @@ class MainWindow(QMainWindow):
 
     def new_incident(self) -> NewIncidentDialog:
         """Open the new-incident dialog; once saved, the new incident is chosen in the list."""
+        from harmonize_evidence.ui.dialogs import NewIncidentDialog
+
         store = self.session.store
         dialog = NewIncidentDialog(store.new_incident, store.producer.name, self)
         self._keep_dialog(dialog)
@@ -323,6 +326,8 @@ class MainWindow(QMainWindow):
         incident = self._incident_or_explain()
         if incident is None:
             return None
+        from harmonize_evidence.ui.dialogs import WrittenAccountDialog
+
         store = self.session.store
         dialog = WrittenAccountDialog(
             incident, lambda text: store.add_note(incident.id, text), self
@@ -427,6 +432,8 @@ class MainWindow(QMainWindow):
         """Export ``incident_id`` into ``folder`` with a cancellable progress dialog."""
         if self.export_job is not None:
             return None
+        from harmonize_evidence.ui.export_flow import ExportJob
+
         job = ExportJob(self.session, incident_id, folder, self)
         job.finished.connect(lambda result: self._export_finished(incident_id, result))
         self.export_job = job
@@ -450,6 +457,8 @@ class MainWindow(QMainWindow):
 
     def check_bundle(self, path: Path) -> BundleCheckJob:
         """Check a bundle off the GUI thread and say what was found."""
+        from harmonize_evidence.ui.export_flow import BundleCheckJob
+
         job = BundleCheckJob(path, self)
         self.bundle_jobs.append(job)
         job.finished.connect(lambda _check: self.bundle_jobs.remove(job))
