@@ -24,10 +24,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from harmonize_evidence.capture.geometry import (
     Area,
@@ -51,6 +50,13 @@ from harmonize_evidence.capture.screen import (
 from harmonize_evidence.capture.x11 import WindowStack, WindowTitle
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.errors import EnvironmentProblem
+from harmonize_evidence.domain.metadata import (
+    CaptureFacts,
+    ExhibitMetadata,
+    ImageSize,
+    MonitorFacts,
+    ScreenRect,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,24 +108,38 @@ class CaptureDetails:
     display_server: str
     window_title: WindowTitle
     encoding: dict[str, object]
+    """How the PNG was made (:meth:`~.png.EncoderSettings.describe`): names and text values."""
 
-    def as_metadata(self) -> dict[str, Any]:
-        """The JSON fields of the exhibit's metadata (no floats: the chain hashes them)."""
-        return {
-            "window_title": self.window_title.title,
-            "window_title_source": self.window_title.source,
-            "image": {"width": self.width, "height": self.height},
-            "capture": {
-                "area": self.area.value,
-                "geometry": self.geometry.as_dict(),
-                "monitor": self.monitor.number if self.monitor else None,
-                **self.layout.as_dict(),
-                "device_pixel_ratio": str(self.device_pixel_ratio),
-                "device_pixel_ratio_source": self.device_pixel_ratio_source,
-                "display_server": self.display_server,
-                "encoding": dict(self.encoding),
-            },
-        }
+    def capture_facts(self) -> CaptureFacts:
+        """How the capture was made, as the exhibit's metadata records it."""
+        return CaptureFacts(
+            area=self.area.value,
+            geometry=_screen_rect(self.geometry),
+            monitor=self.monitor.number if self.monitor else None,
+            virtual_screen=_screen_rect(self.layout.virtual),
+            monitors=tuple(
+                MonitorFacts(m.number, _screen_rect(m.rect), m.name, m.primary)
+                for m in self.layout.monitors
+            ),
+            device_pixel_ratio=str(self.device_pixel_ratio),
+            device_pixel_ratio_source=self.device_pixel_ratio_source,
+            display_server=self.display_server,
+            encoding=tuple((key, str(value)) for key, value in self.encoding.items()),
+        )
+
+    def described(self, source: ExhibitMetadata) -> ExhibitMetadata:
+        """``source`` (where it came from, when, who) with what this capture shows added."""
+        return replace(
+            source,
+            window_title=self.window_title.title,
+            window_title_source=self.window_title.source,
+            image=ImageSize(self.width, self.height),
+            capture=self.capture_facts(),
+        )
+
+
+def _screen_rect(rect: Rect) -> ScreenRect:
+    return ScreenRect(rect.left, rect.top, rect.width, rect.height)
 
 
 @dataclass(frozen=True)

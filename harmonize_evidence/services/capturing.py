@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 # The capture layer's values that the faces handle (what to grab, a grab, its result) are
 # reached through this module, so the command line and the GUI never import the capture layer.
@@ -46,6 +45,7 @@ from harmonize_evidence.capture import grab_screen as _grab_screen
 from harmonize_evidence.capture.png import DEFAULT_SETTINGS, EncoderSettings
 from harmonize_evidence.domain.chain import sha256_hex
 from harmonize_evidence.domain.clock import Clock
+from harmonize_evidence.domain.metadata import ExhibitMetadata
 from harmonize_evidence.domain.model import URGENT_SAFEGUARDING, Action, Exhibit, ExhibitKind
 from harmonize_evidence.domain.text import NOTE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.services.evidence import EvidenceStore, check_source
@@ -293,14 +293,14 @@ def _store(
     store: EvidenceStore,
     incident_id: str,
     capture: ScreenCapture,
-    metadata: dict[str, Any],
+    metadata: ExhibitMetadata,
     now: datetime,
 ) -> CapturedExhibit:
     started = time.perf_counter()
     png = capture.png
     sha256 = sha256_hex(png)
     hashed = time.perf_counter()
-    metadata.update(capture.details.as_metadata())
+    metadata = capture.details.described(metadata)
     exhibit = store.store_exhibit(
         incident_id,
         kind=ExhibitKind.SCREENSHOT,
@@ -359,16 +359,14 @@ def record_without_image(
     check_text(why, "reason there is no image", max_length=NOTE_MAX, multiline=True)
     now = store.clock.now()
     metadata = store.describe_source(url=url, note="", posted_at=posted_at, now=now)
-    metadata.update(
-        {
-            "description": description,
-            "no_image_reason": why,
-            "incident_flag": URGENT_SAFEGUARDING,
-        }
+    metadata = replace(
+        metadata,
+        description=description,
+        no_image_reason=why,
+        incident_flag=URGENT_SAFEGUARDING,
+        source_file_name=source_file_name,
+        source_file_read=None if source_file_name is None else False,
     )
-    if source_file_name is not None:
-        metadata["source_file_name"] = source_file_name
-        metadata["source_file_read"] = False
     with store.atomic():
         store.flag_urgent(
             incident.id,

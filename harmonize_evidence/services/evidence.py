@@ -42,6 +42,7 @@ from harmonize_evidence.domain.errors import (
     StoreDamaged,
     VerificationFailed,
 )
+from harmonize_evidence.domain.metadata import ExhibitMetadata, ImageSize
 from harmonize_evidence.domain.model import (
     EVIDENCE_ADDED,
     URGENT_SAFEGUARDING,
@@ -407,24 +408,24 @@ class EvidenceStore:
         note: str,
         posted_at: str | None,
         now: datetime,
-    ) -> dict[str, Any]:
+    ) -> ExhibitMetadata:
         """The metadata every exhibit carries: where it came from, when, and who kept it."""
         checked_url = check_source(url=url, note=note, posted_at=posted_at)
         when = local_time(now, self.clock.zone, self.clock.zone_name)
-        return {
-            "url": checked_url,
-            "platform": detect_platform(checked_url) if checked_url else None,
-            "note": note,
-            "posted_at": parse_posted_at(posted_at),
-            "utc": when.utc_iso,
-            "local_time": when.local_iso,
-            "time_zone": when.zone_name,
-            "utc_offset": when.utc_offset,
-            "os_user": environment.os_user(),
-            "display_name": self.producer.name,
-            "machine": environment.machine_name(),
-            "tool": environment.tool(),
-        }
+        return ExhibitMetadata(
+            url=checked_url,
+            platform=detect_platform(checked_url) if checked_url else None,
+            note=note,
+            posted_at=parse_posted_at(posted_at),
+            utc=when.utc_iso,
+            local_time=when.local_iso,
+            time_zone=when.zone_name,
+            utc_offset=when.utc_offset,
+            os_user=environment.os_user(),
+            display_name=self.producer.name,
+            machine=environment.machine_name(),
+            tool=environment.tool(),
+        )
 
     def store_exhibit(
         self,
@@ -435,7 +436,7 @@ class EvidenceStore:
         chunks: Iterable[bytes],
         size: int,
         sha256: str | None,
-        metadata: Mapping[str, Any],
+        metadata: ExhibitMetadata | Mapping[str, Any],
         action: Action,
         now: datetime,
         entry_details: Mapping[str, Any] | None = None,
@@ -450,7 +451,7 @@ class EvidenceStore:
         may skip that second pass.
         """
         incident = self.incident(incident_id)
-        metadata = dict(metadata)
+        metadata = metadata.to_json() if isinstance(metadata, ExhibitMetadata) else dict(metadata)
         digest = hashlib.sha256()
         written = 0
 
@@ -557,9 +558,11 @@ class EvidenceStore:
                     image_size = None
         except OSError as exc:
             raise FileRejected(f"{path.name} cannot be read ({exc.strerror}).") from exc
-        metadata["source_file_name"] = path.name
-        if image_size is not None:
-            metadata["image"] = {"width": image_size[0], "height": image_size[1]}
+        metadata = replace(
+            metadata,
+            source_file_name=path.name,
+            image=None if image_size is None else ImageSize(*image_size),
+        )
         return self.store_exhibit(
             incident.id,
             kind=kind or kind_for(media_type),
