@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Exhibit, Incident
 from harmonize_evidence.services.evidence import EvidenceStore, VerificationReport
+from harmonize_evidence.services.evidence import verification_text as services_verification_text
 from harmonize_evidence.services.logfile import APP_NAME
 from harmonize_evidence.ui.errors import message_box, show_error
 from harmonize_evidence.ui.file_drop import FileDrop
@@ -498,22 +499,11 @@ class MainWindow(QMainWindow):
 
 
 def verification_text(report: VerificationReport) -> tuple[str, str]:
-    """A title and plain-language text for a verification report (the CLI's words)."""
+    """A title and the text of a verification report: the command line's words, and advice."""
     if report.ok:
-        return (
-            "Everything is intact",
-            f"Verified {len(report.incidents)} incident(s): {report.entries_checked} custody "
-            f"entries and {report.exhibits_checked} exhibits; everything is intact.",
-        )
-    problems = [str(problem) for problem in report.problems]
+        return "Everything is intact", services_verification_text(report)
     return (
         "Verification found problems",
-        "\n".join(
-            [
-                f"Verification found {len(problems)} problem(s):",
-                *(f"  - {p}" for p in problems),
-                "",
-                "Do not rely on the items named above; keep the store as it is and ask for help.",
-            ]
-        ),
+        services_verification_text(report)
+        + "\n\nDo not rely on the items named above; keep the store as it is and ask for help.",
     )

@@ -10,8 +10,11 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
+from harmonize_evidence.domain.chain import Problem
 from harmonize_evidence.domain.model import Category
+from harmonize_evidence.services.evidence import VerificationReport, verification_text
 from harmonize_evidence.ui.app import DesktopApp
+from harmonize_evidence.ui.main_window import verification_text as window_text
 from harmonize_evidence.ui.models import IncidentTableModel
 from tests.ui.conftest import SeededStore
 from tests.ui.helpers import main, png_file, type_text, wait_for_message
@@ -241,3 +244,15 @@ def test_tab_moves_through_the_filters_to_the_list_and_the_incident(
         window.incident_view.add_files_button,
         window.incident_view.account_button,
     ]
+
+
+def test_the_windows_and_the_command_line_say_what_verification_found_alike() -> None:
+    intact = VerificationReport(("INC-2026-0001",), 4, 2)
+    assert verification_text(intact) == (
+        "Verified 1 incident(s): 4 custody entries and 2 exhibits; everything is intact."
+    )
+    assert window_text(intact) == ("Everything is intact", verification_text(intact))
+    found = VerificationReport(("INC-2026-0001",), 4, 2, (Problem("ZL/1", "bytes differ"),))
+    title, text = window_text(found)
+    assert title == "Verification found problems"
+    assert text.startswith(verification_text(found) + "\n\nDo not rely on the items named above")
