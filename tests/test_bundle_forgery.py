@@ -37,7 +37,8 @@ from PIL import Image
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Producer, Role
-from harmonize_evidence.services.exporting import BundleCheck, export_bundle, verify_bundle
+from harmonize_evidence.services.bundle_check import BundleCheck, verify_bundle
+from harmonize_evidence.services.exporting import export_bundle
 from harmonize_evidence.services.store import StoreLocation, create_store
 from harmonize_evidence.vault.database import IdentityRecord
 from tests.conftest import PASSPHRASE, TEST_COST, Cli

@@ -41,9 +41,10 @@ from harmonize_evidence.domain.errors import BadInput, DiskFull
 from harmonize_evidence.domain.model import Producer, Role
 from harmonize_evidence.export import instructions
 from harmonize_evidence.export.pades import check_pdf_signature
+from harmonize_evidence.services.bundle_check import verify_bundle
 from harmonize_evidence.services.capturing import record_without_image
 from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.services.exporting import ExportResult, export_bundle, verify_bundle
+from harmonize_evidence.services.exporting import ExportResult, export_bundle
 from harmonize_evidence.services.store import StoreLocation, create_store, open_store
 from tests.conftest import PASSPHRASE, Cli, MadeStore
 from tests.faults import fill_disk, small_tmpfs
@@ -1173,7 +1174,7 @@ def test_exports_on_other_threads_are_abandoned_at_once_when_the_program_is_stop
     store: EvidenceStore, small_incident: str, tmp_path: Path
 ) -> None:
     # A signal handler runs on the main thread; the desktop program exports on a worker thread.
-    from harmonize_evidence.services.exporting import abandon_unfinished_exports
+    from harmonize_evidence.services.unfinished_exports import abandon_unfinished_exports
 
     out = tmp_path / "out"
     out.mkdir()

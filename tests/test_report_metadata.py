@@ -33,9 +33,10 @@ from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Action, Category, ExhibitKind, Producer, Role
 from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, PEOPLE_MAX, TITLE_MAX
 from harmonize_evidence.export.report import METADATA_LABELS, metadata_rows
+from harmonize_evidence.services.bundle_check import verify_bundle
 from harmonize_evidence.services.capturing import capture_into, record_without_image, store_capture
 from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.services.exporting import export_bundle, verify_bundle
+from harmonize_evidence.services.exporting import export_bundle
 from harmonize_evidence.services.store import StoreLocation, create_store
 from harmonize_evidence.vault.keys import PassphraseCost
 from tests.conftest import PASSPHRASE, XDisplay, fill_root

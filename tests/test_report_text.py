@@ -27,7 +27,8 @@ import pytest
 
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.model import Producer, Role
-from harmonize_evidence.services.exporting import export_bundle, verify_bundle
+from harmonize_evidence.services.bundle_check import verify_bundle
+from harmonize_evidence.services.exporting import export_bundle
 from harmonize_evidence.services.store import StoreLocation, create_store
 from harmonize_evidence.vault.keys import PassphraseCost
 from tests.conftest import PASSPHRASE

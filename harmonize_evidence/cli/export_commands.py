@@ -63,7 +63,7 @@ def export(command: Invocation) -> int:
 
 def verify_bundle(command: Invocation) -> int:
     """Check a bundle on its own; exit 1 if anything is wrong."""
-    from harmonize_evidence.services.exporting import bundle_check_text, verify_bundle
+    from harmonize_evidence.services.bundle_check import bundle_check_text, verify_bundle
 
     args, out = command.args, command.out
     check = verify_bundle(

@@ -22,7 +22,7 @@ from harmonize_evidence.domain.errors import (
 from harmonize_evidence.domain.model import Producer, validate_initials
 from harmonize_evidence.domain.text import NAME_MAX, check_text
 from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.services.exporting import finish_interrupted_exports
+from harmonize_evidence.services.unfinished_exports import finish_interrupted_exports
 from harmonize_evidence.signing.identity import create_identity
 from harmonize_evidence.vault import keychain
 from harmonize_evidence.vault.database import IdentityRecord, open_database

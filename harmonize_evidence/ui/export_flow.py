@@ -23,17 +23,11 @@ from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
+from harmonize_evidence.services.bundle_check import BundleCheck, bundle_check_text, verify_bundle
 from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.services.exporting import (
-    BundleCheck,
-    ExportResult,
-    abandon_unfinished_exports,
-    bundle_check_text,
-    export_bundle,
-    export_result_text,
-    verify_bundle,
-)
+from harmonize_evidence.services.exporting import ExportResult, export_bundle, export_result_text
 from harmonize_evidence.services.logfile import APP_NAME
+from harmonize_evidence.services.unfinished_exports import abandon_unfinished_exports
 from harmonize_evidence.ui.errors import message_box, show_error
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task, TaskCancelled, run_task

@@ -3,7 +3,8 @@
 One writer, :func:`write_atomically`, makes the files that must never be seen half written: an
 extracted copy of an exhibit, the store's key file, an export's note. An export's bundle, which
 keeps a temporary file of its own for its whole life (for the clean-up after a kill, see
-``services/exporting.py``), gets its name from the same code, :func:`name_without_overwriting`.
+``services/unfinished_exports.py``), gets its name from the same code,
+:func:`name_without_overwriting`.
 The contract, for both:
 
 - **Whole or not at all.** The bytes go to a temporary file in the target's own folder, created
