@@ -120,3 +120,10 @@ CAPTURE_AREA_NAMES: dict[str, str] = {
     "region": "a region chosen on the screen",
 }
 """What part of the screen a capture holds, by the name its metadata records."""
+
+
+def printed_utc(utc_text: str | None) -> str:
+    """A UTC time as the report prints it (``2026-11-21 21:40:05 UTC``), or ``-``."""
+    if not utc_text:
+        return "-"
+    return utc_text.replace("T", " ").replace(".000000Z", " UTC").replace("Z", " UTC")

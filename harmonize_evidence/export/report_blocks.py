@@ -16,13 +16,6 @@ from harmonize_evidence.export import fonts
 from harmonize_evidence.export.report_pages import portrait_area
 
 
-def printed_utc(utc_text: str | None) -> str:
-    """A UTC time as the report prints it (``2026-11-21 21:40:05 UTC``), or ``-``."""
-    if not utc_text:
-        return "-"
-    return utc_text.replace("T", " ").replace(".000000Z", " UTC").replace("Z", " UTC")
-
-
 def report_styles() -> dict[str, Any]:
     """The report's paragraph styles, by name (fonts registered by :mod:`.fonts`)."""
     from reportlab.lib import colors

@@ -10,14 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from harmonize_evidence.domain.wording import CATEGORY_NAMES
+from harmonize_evidence.domain.wording import CATEGORY_NAMES, printed_utc
 from harmonize_evidence.export.report_blocks import (
     Mono,
     Paragraphs,
     cell_font,
     grid_table,
     key_value_table,
-    printed_utc,
 )
 from harmonize_evidence.export.report_content import ReportContent
 from harmonize_evidence.export.report_pages import portrait_area

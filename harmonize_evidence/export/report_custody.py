@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from harmonize_evidence.domain.chain import CustodyEntry
-from harmonize_evidence.export.report_blocks import Paragraphs, cell_font, grid_table, printed_utc
+from harmonize_evidence.domain.wording import printed_utc
+from harmonize_evidence.export.report_blocks import Paragraphs, cell_font, grid_table
 from harmonize_evidence.export.report_content import ReportContent
 from harmonize_evidence.export.report_pages import portrait_area
 

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import parse_utc
+from harmonize_evidence.domain.metadata import metadata_rows as exhibit_metadata_rows
 from harmonize_evidence.domain.model import (
     Action,
     Category,
@@ -33,7 +34,6 @@ from harmonize_evidence.domain.model import (
     Status,
     parse_incident_id,
 )
-from harmonize_evidence.domain.wording import METADATA_LABELS
 from harmonize_evidence.ui.wording import (
     CATEGORY_NAMES,
     KIND_NAMES,
@@ -563,27 +563,10 @@ def written_accounts(entries: Iterable[CustodyEntry]) -> list[CustodyEntry]:
 
 # -- metadata of one exhibit --------------------------------------------------------------------
 
-# The metadata fields the panel shows first, in this order, under their names in the wording.
-_METADATA_FIELDS: tuple[str, ...] = (
-    "url",
-    "platform",
-    "note",
-    "description",
-    "posted_at",
-    "local_time",
-    "time_zone",
-    "utc",
-    "window_title",
-    "source_file_name",
-    "display_name",
-    "os_user",
-    "machine",
-    "tool",
-)
-
 
 def metadata_rows(exhibit: Exhibit, zone: tzinfo) -> list[tuple[str, str]]:
-    """(label, value) pairs describing an exhibit, for the metadata panel."""
+    """(label, value) pairs describing an exhibit, for the metadata panel: the exhibit and its
+    file in the window's words, then its metadata in the rows the report prints."""
     rows: list[tuple[str, str]] = [
         ("Exhibit", exhibit.ref),
         ("Kind", KIND_NAMES[exhibit.kind]),
@@ -597,28 +580,5 @@ def metadata_rows(exhibit: Exhibit, zone: tzinfo) -> list[tuple[str, str]]:
         ]
     if exhibit.purged:
         rows.append(("Bytes", "Purged; only the hash and this record remain"))
-    shown = set()
-    for key in _METADATA_FIELDS:
-        value = exhibit.metadata.get(key)
-        if value not in (None, ""):
-            rows.append((METADATA_LABELS[key], str(value)))
-            shown.add(key)
-    image = exhibit.metadata.get("image")
-    if isinstance(image, Mapping) and "width" in image:
-        rows.append((METADATA_LABELS["image"], f"{image['width']} × {image.get('height')} pixels"))
-        shown.add("image")
-    skip = {"utc_offset", "image"}
-    for key, value in exhibit.metadata.items():
-        if key in shown or key in skip or value in (None, "", [], {}):
-            continue
-        label = METADATA_LABELS.get(key) or key.replace("_", " ").capitalize()
-        rows.append((label, _value_text(value)))
+    rows += exhibit_metadata_rows(exhibit, file_rows=False)
     return rows
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return ", ".join(f"{k}: {_value_text(v)}" for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return "; ".join(_value_text(v) for v in value)
-    return str(value)
