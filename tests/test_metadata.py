@@ -3,6 +3,7 @@ every field it can hold has a label a reader understands."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,9 @@ from harmonize_evidence.domain.metadata import (
     ExhibitMetadata,
     ImageSize,
     metadata_field_names,
+    metadata_rows,
 )
+from harmonize_evidence.domain.model import Exhibit, ExhibitKind
 from harmonize_evidence.domain.wording import METADATA_LABELS
 
 SOURCE = ExhibitMetadata(
@@ -152,3 +155,31 @@ def test_fields_of_another_version_or_shape_are_kept_as_read() -> None:
         "recorded_with": {"phone": "Pixel 8"},
     }
     assert read.to_json() == stored
+
+
+def test_a_record_with_every_field_prints_every_field_under_its_label() -> None:
+    full = _capture_details().described(SOURCE)
+    full = ExhibitMetadata.from_json(
+        {
+            **full.to_json(),
+            "source_file_name": "offered.jpg",
+            "source_file_read": False,
+            "description": "What was seen",
+            "no_image_reason": "Must not be copied",
+            "incident_flag": "urgent-safeguarding",
+        }
+    )
+    unset = [name for name, value in full.__dict__.items() if value is None]
+    assert unset == [] and full.other == {}
+    exhibit = Exhibit(
+        ref="ZL/1",
+        incident_id="INC-2026-0001",
+        kind=ExhibitKind.SCREENSHOT,
+        media_type="image/png",
+        size=1484,
+        sha256="0" * 64,
+        created_utc=datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC),
+        metadata=full.to_json(),
+    )
+    labels = [label for label, _ in metadata_rows(exhibit)]
+    assert set(labels) <= set(METADATA_LABELS.values()), set(labels) - set(METADATA_LABELS.values())
