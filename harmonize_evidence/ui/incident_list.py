@@ -151,7 +151,7 @@ class IncidentListPane(QWidget):
         for column, sample in (
             (IncidentTableModel.COLUMN_ID, "INC-2026-0000"),
             (IncidentTableModel.COLUMN_STATUS, "Referred to police"),
-            (IncidentTableModel.COLUMN_CATEGORY, "Cyberbullying of a pupil"),
+            (IncidentTableModel.COLUMN_CATEGORY, max(CATEGORY_NAMES.values(), key=len)),
             (IncidentTableModel.COLUMN_PLATFORMS, "Instagram"),
             (IncidentTableModel.COLUMN_ITEMS, "Items"),
             (IncidentTableModel.COLUMN_CREATED, "21 Nov 2026, 20:00"),
