@@ -558,7 +558,7 @@ def _real_sqlite_errors(folder: Path) -> dict[str, sqlcipher3.DatabaseError]:
 
 
 def test_each_database_error_is_told_apart_by_its_code_not_its_wording(tmp_path: Path) -> None:
-    from harmonize_evidence.vault.database import translate_errors
+    from harmonize_evidence.vault.sql_errors import translate_errors
 
     expected: dict[str, tuple[type[HarmonizeError], int]] = {
         "full": (DiskFull, 5),

@@ -8,8 +8,16 @@ or power cut, temp storage in memory so SQLite never writes a plaintext temp fil
 Threads: a :class:`Vault` and its connection belong to the thread that opened it (sqlcipher3
 enforces this). Work on another thread opens its own :class:`Vault` with the same key.
 
-Every sqlcipher3 error is translated here into the program's exceptions; nothing above this layer
-sees SQL or sqlcipher3.
+Every sqlcipher3 error is translated at this boundary into the program's exceptions (by
+:func:`~harmonize_evidence.vault.sql_errors.translate_errors`); nothing above this layer sees SQL
+or sqlcipher3.
+
+Why this module is over 500 lines: :class:`Vault` is one cohesive owner of one connection. Its
+methods are the store's every query, each under the connection's error translation, and the
+opening functions at the end (:func:`open_database`, read-write or read-only) make the
+connection it owns; ``Vault.open_another`` opens another the same way, so they cannot move to a
+module of their own without an import circle. What splits off cleanly, the translation of
+sqlcipher3's errors, is :mod:`harmonize_evidence.vault.sql_errors`.
 """
 
 from __future__ import annotations
@@ -28,14 +36,7 @@ import sqlcipher3
 
 from harmonize_evidence.domain.chain import CustodyEntry, StoredEntry
 from harmonize_evidence.domain.clock import format_utc, parse_utc
-from harmonize_evidence.domain.errors import (
-    DiskFull,
-    EnvironmentProblem,
-    HarmonizeError,
-    NotFound,
-    StoreDamaged,
-    StoreReadOnly,
-)
+from harmonize_evidence.domain.errors import DiskFull, NotFound, StoreDamaged, StoreReadOnly
 from harmonize_evidence.domain.model import (
     Category,
     Exhibit,
@@ -47,18 +48,13 @@ from harmonize_evidence.domain.model import (
 )
 from harmonize_evidence.vault import disk
 from harmonize_evidence.vault.schema import CURRENT_VERSION, MIGRATIONS
+from harmonize_evidence.vault.sql_errors import STORE_DAMAGED, translate_errors
 
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 8 * 1024 * 1024
 _STREAMING_CACHE_KIB = 256  # page cache while streaming exhibits (see Vault.streaming)
 
-_DAMAGED = (
-    "The evidence store is damaged and cannot be read; do not add to it, and restore the store "
-    "folder from a backup (the recovery key will still open it)."
-)
-_BUSY = "The evidence store is busy in another Harmonize Evidence window; close it and try again."
-_KEPT_FOREVER = "The store refused to change a record that is kept forever, so nothing was changed."
 _READ_ONLY_UNFINISHED = (
     "The evidence store's folder is read-only and its latest changes are still in "
     "evidence.db-wal, which can only be read where the folder can be written; copy the whole "
@@ -69,71 +65,6 @@ _READ_ONLY_OLD_SCHEMA = (
     "it can be opened, which its read-only folder does not allow; copy the whole store folder "
     "to a folder you can write to and open it there."
 )
-
-# SQLite's primary result codes (https://www.sqlite.org/rescode.html), a stable part of its API.
-_SQLITE_PERM = 3
-_SQLITE_BUSY = 5
-_SQLITE_LOCKED = 6
-_SQLITE_READONLY = 8
-_SQLITE_IOERR = 10
-_SQLITE_FULL = 13
-_SQLITE_CANTOPEN = 14
-_SQLITE_CONSTRAINT = 19
-# Codes that the operating system's refusal of a write can cause, among other things.
-_MAYBE_REFUSED = (_SQLITE_PERM, _SQLITE_IOERR, _SQLITE_CANTOPEN)
-
-
-@contextlib.contextmanager
-def translate_errors(folder: Path | None = None, *, opening: bool = False) -> Iterator[None]:
-    """Turn sqlcipher3 errors into the program's exceptions, keeping the cause for the log.
-
-    Errors are told apart by SQLite's result code, never by their wording. ``folder`` is the
-    store's folder: an error that a full disk or a read-only folder can cause (a file SQLite
-    could not open or write) is checked against the folder itself. ``opening`` picks the
-    sentences for a store being opened.
-    """
-    try:
-        yield
-    except sqlcipher3.DatabaseError as exc:
-        raise _translated(exc, folder, opening=opening) from exc
-
-
-def _result_code(exc: sqlcipher3.DatabaseError) -> int | None:
-    """SQLite's primary result code of ``exc`` (an extended code holds it in its low byte)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return code & 0xFF
-    if isinstance(exc, sqlcipher3.IntegrityError):
-        return _SQLITE_CONSTRAINT
-    return None  # a sqlcipher3 without error codes: only the folder can say more
-
-
-def _translated(
-    exc: sqlcipher3.DatabaseError, folder: Path | None, *, opening: bool
-) -> HarmonizeError:
-    code = _result_code(exc)
-    name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
-    if code == _SQLITE_FULL:
-        log.warning("database error %s: %s", name, exc)
-        return DiskFull(disk.DISK_FULL_OPENING if opening else disk.DISK_FULL)
-    if code == _SQLITE_READONLY:
-        log.warning("database error %s: %s", name, exc)
-        return StoreReadOnly(disk.STORE_READ_ONLY)
-    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
-        log.warning("database error %s: %s", name, exc)
-        return EnvironmentProblem(_BUSY)
-    if code == _SQLITE_CONSTRAINT:
-        log.error("database refused a change (%s): %s", name, exc)
-        return HarmonizeError(_KEPT_FOREVER)
-    if folder is not None and (code is None or code in _MAYBE_REFUSED):
-        refusal = disk.folder_write_refusal(folder)
-        if refusal is not None:
-            log.warning("database error %s, and the store folder refuses writes: %s", name, exc)
-            if opening and isinstance(refusal, DiskFull):
-                return DiskFull(disk.DISK_FULL_OPENING)
-            return refusal
-    log.error("database error %s: %s", name, exc)
-    return StoreDamaged(_DAMAGED)
 
 
 OWN_PRODUCER_ID = 1
@@ -296,7 +227,7 @@ class Vault:
                 (OWN_PRODUCER_ID,),
             ).fetchone()
         if row is None:
-            raise StoreDamaged(_DAMAGED)
+            raise StoreDamaged(STORE_DAMAGED)
         return IdentityRecord(
             producer=Producer(row[0], row[1], row[2], Role(row[3])),
             ca_cert_pem=bytes(row[4]),
@@ -364,7 +295,7 @@ class Vault:
                 "SELECT exhibit_prefix FROM producers WHERE id = ?", (producer_id,)
             ).fetchone()
         if row is None:
-            raise StoreDamaged(_DAMAGED)
+            raise StoreDamaged(STORE_DAMAGED)
         return str(row[0])
 
     def list_producers(self) -> list[ProducerRecord]:
