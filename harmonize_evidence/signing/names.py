@@ -17,12 +17,13 @@ import unicodedata
 from asn1crypto import x509 as asn1_x509
 
 NAME_LIMIT = 64
-"""X.509's upper bound for a common or organisation name (RFC 5280, ub-common-name)."""
+"""X.509's upper bound for a common or organisation name (RFC 5280, ub-common-name), counted
+here in UTF-8 bytes, as the cryptography library checks it (so "é" counts two)."""
 
 
 def fits_certificate(text: str) -> bool:
     """Whether validators accept ``text`` as it is in a certificate name."""
-    if not text or len(text) > NAME_LIMIT:
+    if not text or len(text.encode("utf-8")) > NAME_LIMIT:
         return False
     value = asn1_x509.DirectoryString(name="utf8_string", value=text)
     name = asn1_x509.NameTypeAndValue({"type": "organization_name", "value": value})
@@ -34,7 +35,7 @@ def fits_certificate(text: str) -> bool:
 
 
 def certificate_name(text: str, limit: int = NAME_LIMIT) -> str:
-    """``text`` as a certificate can carry it, within ``limit`` characters (never empty)."""
+    """``text`` as a certificate can carry it, within ``limit`` UTF-8 bytes (never empty)."""
     text = " ".join(unicodedata.normalize("NFC", text).split())
     candidates = [text, _without_refused(text)]
     candidates.append(_transliterated(candidates[-1]))
@@ -70,9 +71,13 @@ def _transliterated(text: str) -> str:
 
 
 def _shortened(text: str, limit: int) -> str:
-    if len(text) <= limit:
+    """``text`` within ``limit`` UTF-8 bytes, cut at a word where one is near, marked by "..."."""
+    if len(text.encode("utf-8")) <= limit:
         return text
-    cut = text[: limit - 3].rstrip()
-    if " " in cut[limit // 2 :]:
+    cut = text
+    while len(cut.encode("utf-8")) > limit - 3:
+        cut = cut[:-1]
+    cut = cut.rstrip()
+    if " " in cut[len(cut) // 2 :]:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;-") + "..."
