@@ -354,14 +354,20 @@ def test_flipped_byte_in_the_first_page_is_damage_not_a_wrong_key(
 
 
 def test_nothing_is_written_in_the_clear(
-    made_store: MadeStore, clock: FixedClock, tmp_path: Path
+    made_store: MadeStore, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     marker = b"MARKER-7f3a9c-evidence-content"
     title_marker = "TITLE-MARKER-4b1e"
     source = tmp_path / "outside" / "evidence.txt"
     source.parent.mkdir()
     source.write_bytes(b"abuse text " + marker + b" more text\n" * 50)
-    temp_before = set(Path(tempfile.gettempdir()).rglob("*"))
+    # A temporary folder of this test's own, for Python's and SQLite's temporary files alike, so
+    # that every file they make is seen and no other test's files are.
+    private_temp = tmp_path / "temp"
+    private_temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(private_temp))
+    monkeypatch.setenv("SQLITE_TMPDIR", str(private_temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(private_temp))
     with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
         incident = store.new_incident(f"Case {title_marker}", people=title_marker)
         store.add_file(incident.id, source, note=title_marker)
@@ -369,11 +375,7 @@ def test_nothing_is_written_in_the_clear(
         store.verify()
     source.unlink()
     candidates = [p for p in made_store.location.directory.rglob("*") if p.is_file()]
-    candidates += [
-        p
-        for p in set(Path(tempfile.gettempdir()).rglob("*")) - temp_before
-        if p.is_file() and not str(p).startswith(str(tmp_path / "outside"))
-    ]
+    candidates += [p for p in private_temp.rglob("*") if p.is_file()]
     assert candidates, "expected at least the store files to be checked"
     for path in candidates:
         content = path.read_bytes()
