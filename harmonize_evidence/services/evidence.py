@@ -14,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,6 @@ from harmonize_evidence.domain.chain import (
     GENESIS_HASH,
     CustodyEntry,
     Problem,
-    Signer,
     StoredEntry,
     entry_body,
     metadata_digest,
@@ -44,7 +43,6 @@ from harmonize_evidence.domain.errors import (
 )
 from harmonize_evidence.domain.metadata import ExhibitMetadata, ImageSize
 from harmonize_evidence.domain.model import (
-    EVIDENCE_ADDED,
     URGENT_SAFEGUARDING,
     Action,
     Category,
@@ -71,47 +69,36 @@ from harmonize_evidence.services.importing import (
     kind_for,
     sniff_media_type,
 )
-from harmonize_evidence.signing.identity import EntrySigner, SignatureChecker, fingerprint
+from harmonize_evidence.services.verification import (
+    Progress,
+    VerificationReport,
+    check_exhibits,
+    signers,
+    verification_text,
+    verified_chain,
+)
+from harmonize_evidence.services.verification import verify as verify_store
+from harmonize_evidence.signing.identity import EntrySigner, fingerprint
 from harmonize_evidence.signing.producers import checked_certificates
 from harmonize_evidence.vault.database import CHUNK_SIZE, OWN_PRODUCER_ID, ProducerRecord, Vault
 from harmonize_evidence.vault.disk import disk_is_full
 from harmonize_evidence.vault.files import write_atomically
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "EvidenceStore",
+    "Progress",
+    "ReceivedExhibit",
+    "VerificationReport",
+    "check_source",
+    "parse_posted_at",
+    "reporter_missing",
+    "verification_text",
+]
 
-Progress = Callable[[int, int], None]
-"""A progress callback: (done, total). The CLI draws a bar, the GUI a progress dialog."""
+log = logging.getLogger(__name__)
 
 # Files up to this size are read once into memory; larger ones are read twice (hash, then store).
 _IN_MEMORY_LIMIT = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class VerificationReport:
-    """What verification checked and what it found."""
-
-    incidents: tuple[str, ...]
-    entries_checked: int
-    exhibits_checked: int
-    problems: tuple[Problem, ...] = field(default_factory=tuple)
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing was found wrong."""
-        return not self.problems
-
-
-def verification_text(report: VerificationReport) -> str:
-    """What verification found, in the words the command line and the GUI both show."""
-    if report.ok:
-        return (
-            f"Verified {len(report.incidents)} incident(s): {report.entries_checked} custody "
-            f"entries and {report.exhibits_checked} exhibits; everything is intact."
-        )
-    problems = [str(problem) for problem in report.problems]
-    return "\n".join(
-        [f"Verification found {len(problems)} problem(s):", *(f"  - {p}" for p in problems)]
-    )
 
 
 @dataclass(frozen=True)
@@ -288,7 +275,7 @@ class EvidenceStore:
     def verified_log(self, incident_id: str) -> tuple[list[CustodyEntry], list[Problem]]:
         """The incident's own chain and what is wrong with it (each entry against its signer)."""
         incident = self.incident(incident_id)
-        return self._verified_chain(incident.id, self._signers())
+        return verified_chain(self._vault, incident.id, signers(self._vault))
 
     def chain_head(self, incident_id: str) -> tuple[int, str]:
         """(sequence number, hash) of the incident's newest entry."""
@@ -752,8 +739,7 @@ class EvidenceStore:
         if not rows:
             raise BadInput(f"{sender_id} came with no custody log, so it was not kept.")
         refused = f"{sender_id} from {sender.producer.actor} was not kept, as it does not verify"
-        signers = self._signers()
-        parsed, problems = verify_producers_chain(sender_id, rows, signers)
+        parsed, problems = verify_producers_chain(sender_id, rows, signers(self._vault))
         if problems:
             raise VerificationFailed(f"{refused}: {problems[0]}.")
         for item in exhibits:
@@ -802,37 +788,17 @@ class EvidenceStore:
                     producer_id=sender.id if row.producer is None else row.producer,
                     received=True,
                 )
-            found = self._check_exhibits(
-                case.id, self._vault.list_exhibits(case.id), [], parsed, sender_id
+            found = check_exhibits(
+                self._vault,
+                case.id,
+                self._vault.list_exhibits(case.id),
+                [],
+                received=parsed,
+                sender_id=sender_id,
             )
             if found:
                 raise VerificationFailed(f"{refused}: {found[0]}.")
         return self.incident(case.id)
-
-    def _signers(self) -> dict[int, Signer]:
-        """Every held producer's signature check and the actor their entries give."""
-        return {
-            record.id: Signer(SignatureChecker(record.signer_cert_pem), record.producer.actor)
-            for record in self._vault.list_producers()
-        }
-
-    def _verified_chain(
-        self, incident_id: str, signers: Mapping[int, Signer]
-    ) -> tuple[list[CustodyEntry], list[Problem]]:
-        """The incident's own chain, each entry checked against its producer; this store signs
-        its own chain with its own key only, so an entry recorded as another's is named too."""
-        rows = list(self._vault.stored_entries(incident_id))
-        entries, problems = verify_producers_chain(incident_id, rows, signers)
-        for row in rows:
-            other = None if row.producer is None else signers.get(row.producer)
-            if row.producer != OWN_PRODUCER_ID and other is not None:
-                problems.append(
-                    Problem(
-                        f"custody entry {row.seq}",
-                        f"it is on this store's own chain but recorded as signed by {other.actor}",
-                    )
-                )
-        return entries, problems
 
     # -- verification ---------------------------------------------------------------------------
 
@@ -840,120 +806,7 @@ class EvidenceStore:
         self, incident_id: str | None = None, progress: Progress | None = None
     ) -> VerificationReport:
         """Re-check every hash, link and signature, and re-hash every stored exhibit."""
-        damaged = self._vault.integrity_problems()
-        if damaged:
-            log.error("cipher integrity check: %s", damaged)
-            raise StoreDamaged(
-                "The evidence store is damaged (" + "; ".join(damaged[:3]) + "); restore the "
-                "store folder from a backup, and keep this copy for investigation."
-            )
-        if incident_id:
-            incidents = [self.incident(incident_id)]
-        else:
-            held = {incident.id: incident for incident in self._vault.list_incidents()}
-            incidents = [held[current] for current in self._vault.incident_ids()]
-        signers = self._signers()
-        problems: list[Problem] = []
-        entries_checked = exhibits_checked = 0
-        for index, incident in enumerate(incidents):
-            current = incident.id
-            entries, found = self._verified_chain(current, signers)
-            problems.extend(Problem(f"{current} {p.subject}", p.message) for p in found)
-            received: list[CustodyEntry] = []
-            if incident.sender_id is not None:
-                received, found = verify_producers_chain(
-                    incident.sender_id,
-                    self._vault.stored_entries(current, received=True),
-                    signers,
-                )
-                label = f"{current} (received as {incident.sender_id})"
-                problems.extend(Problem(f"{label} {p.subject}", p.message) for p in found)
-            elif self._vault.chain_head(current, received=True) is not None:
-                problems.append(
-                    Problem(current, "it holds a sender's custody log but was not received")
-                )
-            entries_checked += len(entries) + len(received)
-            exhibits = self._vault.list_exhibits(current)
-            exhibits_checked += len(exhibits)
-            problems.extend(
-                self._check_exhibits(current, exhibits, entries, received, incident.sender_id)
-            )
-            if progress:
-                progress(index + 1, len(incidents))
-        return VerificationReport(
-            tuple(incident.id for incident in incidents),
-            entries_checked,
-            exhibits_checked,
-            tuple(problems),
-        )
-
-    def _check_exhibits(
-        self,
-        incident_id: str,
-        exhibits: list[Exhibit],
-        entries: list[CustodyEntry],
-        received: Sequence[CustodyEntry] = (),
-        sender_id: str | None = None,
-    ) -> list[Problem]:
-        """Each exhibit against the entry that added it (and its bytes), and each entry that
-        adds one against the exhibits. An entry names an exhibit by the reference its own chain
-        uses: this store's on its own chain, the sender's on a chain received from them."""
-        problems: list[Problem] = []
-        from_sender = {e.sender_ref: e.ref for e in exhibits if e.sender_ref is not None}
-        added: dict[str, CustodyEntry] = {}
-        purged: set[str] = set()
-        missing: dict[tuple[str, str], CustodyEntry] = {}
-        for chain, on_sender_chain in ((entries, False), (received, True)):
-            for entry in chain:
-                named = str(entry.details.get("exhibit"))
-                ref = from_sender.get(named) if on_sender_chain else named
-                if entry.action == Action.PURGED and ref is not None:
-                    purged.add(ref)
-                elif entry.action in EVIDENCE_ADDED:
-                    if ref is None:
-                        missing[(named, f"{incident_id} (received as {sender_id})")] = entry
-                    else:
-                        added[ref] = entry
-        known = {exhibit.ref for exhibit in exhibits}
-        for ref, entry in added.items():
-            if ref not in known:
-                missing[(ref, incident_id)] = entry
-        for (ref, chain_name), entry in missing.items():
-            problems.append(
-                Problem(
-                    f"{chain_name} custody entry {entry.seq}",
-                    f"it records exhibit {ref}, which is missing from the store",
-                )
-            )
-        for exhibit in exhibits:
-            subject = f"exhibit {exhibit.ref}"
-            recorded = added.get(exhibit.ref)
-            if recorded is None:
-                problems.append(Problem(subject, "it is not recorded on the custody chain"))
-            else:
-                if recorded.evidence_sha256 != exhibit.sha256:
-                    problems.append(
-                        Problem(subject, "its recorded SHA-256 differs from the custody chain's")
-                    )
-                if recorded.details.get("metadata_sha256") != metadata_digest(exhibit.metadata):
-                    problems.append(
-                        Problem(
-                            subject, "its metadata differs from what the custody chain recorded"
-                        )
-                    )
-            if exhibit.sha256 is None:
-                continue
-            actual = self._vault.exhibit_digest(exhibit.ref)
-            if exhibit.ref in purged:
-                if actual is not None:
-                    problems.append(Problem(subject, "it was purged but its bytes are still here"))
-            elif actual is None:
-                problems.append(Problem(subject, "its bytes are missing from the store"))
-            elif actual != exhibit.sha256:
-                problems.append(
-                    Problem(subject, "its stored bytes do not match its recorded SHA-256")
-                )
-        return problems
+        return verify_store(self._vault, incident_id, progress)
 
 
 class _Hashed:
