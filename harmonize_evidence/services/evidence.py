@@ -6,7 +6,9 @@ disagree, even after a crash.
 
 A store holds its own producer and may hold others (:meth:`EvidenceStore.add_producer`), whose
 signed chains it keeps as received (:meth:`EvidenceStore.receive_chain`): each entry is verified
-against the producer who signed it, when it arrives and at every verification after.
+against the producer who signed it, when it arrives and at every verification after. Those two
+use cases live in :mod:`.producers`, and verification in :mod:`.verification`; the methods here
+call them with the store's vault.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,10 +29,8 @@ from harmonize_evidence.domain.chain import (
     StoredEntry,
     entry_body,
     metadata_digest,
-    parse_entry,
     sha256_hex,
     verify_chain,
-    verify_producers_chain,
 )
 from harmonize_evidence.domain.clock import Clock, format_utc, local_time
 from harmonize_evidence.domain.errors import (
@@ -39,7 +39,6 @@ from harmonize_evidence.domain.errors import (
     FileRejected,
     NotFound,
     StoreDamaged,
-    VerificationFailed,
 )
 from harmonize_evidence.domain.metadata import ExhibitMetadata, ImageSize
 from harmonize_evidence.domain.model import (
@@ -51,17 +50,15 @@ from harmonize_evidence.domain.model import (
     Incident,
     Producer,
     Status,
-    exhibit_prefix,
     format_exhibit_ref,
     format_incident_id,
     normalise_exhibit_ref,
     normalise_incident_id,
-    parse_exhibit_ref,
-    validate_initials,
 )
 from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, PEOPLE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.domain.urls import detect_platform, validate_url
 from harmonize_evidence.services import environment
+from harmonize_evidence.services import producers as held
 from harmonize_evidence.services.importing import (
     DEFAULT_MAX_BYTES,
     SNIFF_BYTES,
@@ -69,17 +66,16 @@ from harmonize_evidence.services.importing import (
     kind_for,
     sniff_media_type,
 )
+from harmonize_evidence.services.producers import ReceivedExhibit
 from harmonize_evidence.services.verification import (
     Progress,
     VerificationReport,
-    check_exhibits,
     signers,
     verification_text,
     verified_chain,
 )
 from harmonize_evidence.services.verification import verify as verify_store
 from harmonize_evidence.signing.identity import EntrySigner, fingerprint
-from harmonize_evidence.signing.producers import checked_certificates
 from harmonize_evidence.vault.database import CHUNK_SIZE, OWN_PRODUCER_ID, ProducerRecord, Vault
 from harmonize_evidence.vault.disk import disk_is_full
 from harmonize_evidence.vault.files import write_atomically
@@ -99,18 +95,6 @@ log = logging.getLogger(__name__)
 
 # Files up to this size are read once into memory; larger ones are read twice (hash, then store).
 _IN_MEMORY_LIMIT = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class ReceivedExhibit:
-    """An exhibit as its sender's store described it (its reference the sender's), and its bytes.
-
-    ``chunks`` is read once, as the bytes are stored; it is empty for an exhibit that has no
-    bytes (record-only, or purged by the sender).
-    """
-
-    exhibit: Exhibit
-    chunks: Iterable[bytes] = ()
 
 
 def parse_posted_at(text: str | None) -> str | None:
@@ -685,29 +669,9 @@ class EvidenceStore:
     ) -> ProducerRecord:
         """Hold another producer with their certificates; kept forever.
 
-        ``producer`` is as their own store records them (the name as typed, which their
-        entries' actor gives). The signing certificate must be issued by the Evidence CA. They
-        get an exhibit prefix unique in this store (see
-        :func:`~harmonize_evidence.domain.model.exhibit_prefix`). A producer already held (the
-        same signing certificate) is returned as held. Whether the certificates are trusted
-        (their fingerprint confirmed by a second channel) is for the caller to have settled.
+        See :func:`~harmonize_evidence.services.producers.add_producer`.
         """
-        ca_pem, signer_pem = checked_certificates(ca_cert_pem, signer_cert_pem)
-        producer = Producer(
-            name=check_text(producer.name, "name", max_length=NAME_MAX),
-            initials=validate_initials(producer.initials),
-            school=check_text(producer.school, "school name", max_length=NAME_MAX),
-            role=producer.role,
-        )
-        with self._vault.transaction():
-            held = self._vault.list_producers()
-            for record in held:
-                if record.signer_cert_pem == signer_pem:
-                    return record
-            prefix = exhibit_prefix(producer.initials, (r.exhibit_prefix for r in held))
-            return self._vault.insert_producer(
-                producer, prefix, ca_pem, signer_pem, self.clock.now()
-            )
+        return held.add_producer(self._vault, self.clock, producer, ca_cert_pem, signer_cert_pem)
 
     def receive_chain(
         self,
@@ -716,89 +680,13 @@ class EvidenceStore:
         entries: Sequence[StoredEntry],
         exhibits: Sequence[ReceivedExhibit] = (),
     ) -> Incident:
-        """Keep an incident from another store: its sender's signed chain exactly as received,
-        its exhibits and its record, as a case with this store's next number.
+        """Keep an incident from another store: its sender's signed chain exactly as received.
 
-        ``incident`` and ``exhibits`` are as the sender's store has them (its id and references);
-        the case keeps them as references (:attr:`Incident.sender_id`,
-        :attr:`Exhibit.sender_ref`), and each exhibit gets the sender's exhibit prefix of this
-        store. Every entry is checked against the producer who signed it (the sender, unless it
-        names another held producer) and every exhibit against the chain and its own bytes,
-        before anything is kept: if anything is wrong, nothing is. Recording the receipt on the
-        case's own chain is the caller's, in the same :meth:`atomic` block.
-
-        Raises:
-            VerificationFailed: an entry or an exhibit does not verify.
-            BadInput: the sender is this store's own producer, the chain is empty, or this
-                incident of the sender's is already kept here.
+        See :func:`~harmonize_evidence.services.producers.receive_chain`.
         """
-        if sender.own:
-            raise BadInput("An incident can be received only from another producer's store.")
-        sender_id = normalise_incident_id(incident.id)
-        rows = [_incoming(entry, sender.id) for entry in entries]
-        if not rows:
-            raise BadInput(f"{sender_id} came with no custody log, so it was not kept.")
-        refused = f"{sender_id} from {sender.producer.actor} was not kept, as it does not verify"
-        parsed, problems = verify_producers_chain(sender_id, rows, signers(self._vault))
-        if problems:
-            raise VerificationFailed(f"{refused}: {problems[0]}.")
-        for item in exhibits:
-            prefix, _ = parse_exhibit_ref(item.exhibit.ref)
-            if prefix != sender.producer.initials:
-                raise VerificationFailed(
-                    f"{refused}: exhibit {item.exhibit.ref} is not one of "
-                    f"{sender.producer.actor}'s own."
-                )
-        with self._vault.transaction():
-            kept = self._vault.received_incident(sender.id, sender_id)
-            if kept is not None:
-                raise BadInput(
-                    f"{sender_id} from {sender.producer.actor} is already kept as {kept}."
-                )
-            year = self.clock.now().year
-            case = replace(
-                incident,
-                id=format_incident_id(year, self._vault.next_incident_number(year)),
-                item_count=0,
-                sender_producer_id=sender.id,
-                sender_id=sender_id,
-            )
-            self._vault.insert_incident(case)
-            for item in exhibits:
-                sent = item.exhibit
-                stored = _Hashed(item.chunks)
-                self._vault.insert_exhibit(
-                    replace(
-                        sent,
-                        ref=format_exhibit_ref(sender.exhibit_prefix, sent.number),
-                        incident_id=case.id,
-                        purged=False,
-                        sender_ref=sent.ref,
-                    ),
-                    stored,
-                )
-                if stored.size and (stored.sha256 != sent.sha256 or stored.size != sent.size):
-                    raise VerificationFailed(
-                        f"{refused}: the bytes of exhibit {sent.ref} do not match its SHA-256."
-                    )
-            for row, entry in zip(rows, parsed, strict=True):
-                self._vault.append_entry(
-                    entry,
-                    incident_id=case.id,
-                    producer_id=sender.id if row.producer is None else row.producer,
-                    received=True,
-                )
-            found = check_exhibits(
-                self._vault,
-                case.id,
-                self._vault.list_exhibits(case.id),
-                [],
-                received=parsed,
-                sender_id=sender_id,
-            )
-            if found:
-                raise VerificationFailed(f"{refused}: {found[0]}.")
-        return self.incident(case.id)
+        return held.receive_chain(
+            self._vault, self.clock, sender, incident, entries, exhibits=exhibits
+        )
 
     # -- verification ---------------------------------------------------------------------------
 
@@ -807,39 +695,6 @@ class EvidenceStore:
     ) -> VerificationReport:
         """Re-check every hash, link and signature, and re-hash every stored exhibit."""
         return verify_store(self._vault, incident_id, progress)
-
-
-class _Hashed:
-    """Bytes passed on as they are stored, hashed and counted on the way."""
-
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks = chunks
-        self._digest = hashlib.sha256()
-        self.size = 0
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._chunks:
-            self._digest.update(chunk)
-            self.size += len(chunk)
-            yield chunk
-
-    @property
-    def sha256(self) -> str:
-        """The SHA-256 of what was passed on so far."""
-        return self._digest.hexdigest()
-
-
-def _incoming(entry: StoredEntry, sender: int) -> StoredEntry:
-    """A received entry as it will be stored: its indexed columns read from its signed body,
-    and its producer the sender unless it names another."""
-    producer = sender if entry.producer is None else entry.producer
-    try:
-        signed = parse_entry(entry.body, entry.hash, entry.signature)
-    except (ValueError, KeyError, TypeError):
-        return replace(entry, producer=producer)  # verification names it
-    return replace(
-        entry, action=signed.action, evidence_sha256=signed.evidence_sha256, producer=producer
-    )
 
 
 def reporter_missing(value: str | None) -> bool:

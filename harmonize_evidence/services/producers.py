@@ -1,0 +1,198 @@
+"""Other producers held by the store, and incidents received from their stores.
+
+A store holds its own producer and may hold others (:func:`add_producer`), whose signed chains it
+keeps as received (:func:`receive_chain`): each entry is verified against the producer who signed
+it, when it arrives and at every verification after.
+:class:`~harmonize_evidence.services.evidence.EvidenceStore` calls these with its vault and clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from harmonize_evidence.domain.chain import StoredEntry, parse_entry, verify_producers_chain
+from harmonize_evidence.domain.clock import Clock
+from harmonize_evidence.domain.errors import BadInput, VerificationFailed
+from harmonize_evidence.domain.model import (
+    Exhibit,
+    Incident,
+    Producer,
+    exhibit_prefix,
+    format_exhibit_ref,
+    format_incident_id,
+    normalise_incident_id,
+    parse_exhibit_ref,
+    validate_initials,
+)
+from harmonize_evidence.domain.text import NAME_MAX, check_text
+from harmonize_evidence.services.verification import check_exhibits, signers
+from harmonize_evidence.signing.producers import checked_certificates
+from harmonize_evidence.vault.database import ProducerRecord, Vault
+
+
+@dataclass(frozen=True)
+class ReceivedExhibit:
+    """An exhibit as its sender's store described it (its reference the sender's), and its bytes.
+
+    ``chunks`` is read once, as the bytes are stored; it is empty for an exhibit that has no
+    bytes (record-only, or purged by the sender).
+    """
+
+    exhibit: Exhibit
+    chunks: Iterable[bytes] = ()
+
+
+def add_producer(
+    vault: Vault, clock: Clock, producer: Producer, ca_cert_pem: bytes, signer_cert_pem: bytes
+) -> ProducerRecord:
+    """Hold another producer with their certificates; kept forever.
+
+    ``producer`` is as their own store records them (the name as typed, which their
+    entries' actor gives). The signing certificate must be issued by the Evidence CA. They
+    get an exhibit prefix unique in this store (see
+    :func:`~harmonize_evidence.domain.model.exhibit_prefix`). A producer already held (the
+    same signing certificate) is returned as held. Whether the certificates are trusted
+    (their fingerprint confirmed by a second channel) is for the caller to have settled.
+    """
+    ca_pem, signer_pem = checked_certificates(ca_cert_pem, signer_cert_pem)
+    producer = Producer(
+        name=check_text(producer.name, "name", max_length=NAME_MAX),
+        initials=validate_initials(producer.initials),
+        school=check_text(producer.school, "school name", max_length=NAME_MAX),
+        role=producer.role,
+    )
+    with vault.transaction():
+        held = vault.list_producers()
+        for record in held:
+            if record.signer_cert_pem == signer_pem:
+                return record
+        prefix = exhibit_prefix(producer.initials, (r.exhibit_prefix for r in held))
+        return vault.insert_producer(producer, prefix, ca_pem, signer_pem, clock.now())
+
+
+def receive_chain(
+    vault: Vault,
+    clock: Clock,
+    sender: ProducerRecord,
+    incident: Incident,
+    entries: Sequence[StoredEntry],
+    *,
+    exhibits: Sequence[ReceivedExhibit] = (),
+) -> Incident:
+    """Keep an incident from another store: its sender's signed chain exactly as received,
+    its exhibits and its record, as a case with this store's next number.
+
+    ``incident`` and ``exhibits`` are as the sender's store has them (its id and references);
+    the case keeps them as references (:attr:`Incident.sender_id`,
+    :attr:`Exhibit.sender_ref`), and each exhibit gets the sender's exhibit prefix of this
+    store. Every entry is checked against the producer who signed it (the sender, unless it
+    names another held producer) and every exhibit against the chain and its own bytes,
+    before anything is kept: if anything is wrong, nothing is. Recording the receipt on the
+    case's own chain is the caller's, in the same
+    :meth:`~harmonize_evidence.services.evidence.EvidenceStore.atomic` block.
+
+    Raises:
+        VerificationFailed: an entry or an exhibit does not verify.
+        BadInput: the sender is this store's own producer, the chain is empty, or this
+            incident of the sender's is already kept here.
+    """
+    if sender.own:
+        raise BadInput("An incident can be received only from another producer's store.")
+    sender_id = normalise_incident_id(incident.id)
+    rows = [_incoming(entry, sender.id) for entry in entries]
+    if not rows:
+        raise BadInput(f"{sender_id} came with no custody log, so it was not kept.")
+    refused = f"{sender_id} from {sender.producer.actor} was not kept, as it does not verify"
+    parsed, problems = verify_producers_chain(sender_id, rows, signers(vault))
+    if problems:
+        raise VerificationFailed(f"{refused}: {problems[0]}.")
+    for item in exhibits:
+        prefix, _ = parse_exhibit_ref(item.exhibit.ref)
+        if prefix != sender.producer.initials:
+            raise VerificationFailed(
+                f"{refused}: exhibit {item.exhibit.ref} is not one of "
+                f"{sender.producer.actor}'s own."
+            )
+    with vault.transaction():
+        kept = vault.received_incident(sender.id, sender_id)
+        if kept is not None:
+            raise BadInput(f"{sender_id} from {sender.producer.actor} is already kept as {kept}.")
+        year = clock.now().year
+        case = replace(
+            incident,
+            id=format_incident_id(year, vault.next_incident_number(year)),
+            item_count=0,
+            sender_producer_id=sender.id,
+            sender_id=sender_id,
+        )
+        vault.insert_incident(case)
+        for item in exhibits:
+            sent = item.exhibit
+            stored = _Hashed(item.chunks)
+            vault.insert_exhibit(
+                replace(
+                    sent,
+                    ref=format_exhibit_ref(sender.exhibit_prefix, sent.number),
+                    incident_id=case.id,
+                    purged=False,
+                    sender_ref=sent.ref,
+                ),
+                stored,
+            )
+            if stored.size and (stored.sha256 != sent.sha256 or stored.size != sent.size):
+                raise VerificationFailed(
+                    f"{refused}: the bytes of exhibit {sent.ref} do not match its SHA-256."
+                )
+        for row, entry in zip(rows, parsed, strict=True):
+            vault.append_entry(
+                entry,
+                incident_id=case.id,
+                producer_id=sender.id if row.producer is None else row.producer,
+                received=True,
+            )
+        found = check_exhibits(
+            vault,
+            case.id,
+            vault.list_exhibits(case.id),
+            [],
+            received=parsed,
+            sender_id=sender_id,
+        )
+        if found:
+            raise VerificationFailed(f"{refused}: {found[0]}.")
+    return vault.get_incident(normalise_incident_id(case.id))
+
+
+class _Hashed:
+    """Bytes passed on as they are stored, hashed and counted on the way."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = chunks
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self._digest.update(chunk)
+            self.size += len(chunk)
+            yield chunk
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 of what was passed on so far."""
+        return self._digest.hexdigest()
+
+
+def _incoming(entry: StoredEntry, sender: int) -> StoredEntry:
+    """A received entry as it will be stored: its indexed columns read from its signed body,
+    and its producer the sender unless it names another."""
+    producer = sender if entry.producer is None else entry.producer
+    try:
+        signed = parse_entry(entry.body, entry.hash, entry.signature)
+    except (ValueError, KeyError, TypeError):
+        return replace(entry, producer=producer)  # verification names it
+    return replace(
+        entry, action=signed.action, evidence_sha256=signed.evidence_sha256, producer=producer
+    )
