@@ -7,8 +7,9 @@ disagree, even after a crash.
 A store holds its own producer and may hold others (:meth:`EvidenceStore.add_producer`), whose
 signed chains it keeps as received (:meth:`EvidenceStore.receive_chain`): each entry is verified
 against the producer who signed it, when it arrives and at every verification after. Those two
-use cases live in :mod:`.producers`, verification in :mod:`.verification`, and signing and
-reading the chain in :mod:`.custody`; the methods here call them with the store's vault.
+use cases live in :mod:`.producers`, verification in :mod:`.verification`, signing and
+reading the chain in :mod:`.custody`, and writing an exhibit's copy to a file in
+:mod:`.extracting`; the methods here call them with the store's vault.
 
 This module stays over 500 lines because :class:`EvidenceStore` is the one façade the command
 line and the GUI hold: the incident and exhibit use cases (adding, importing, reading,
@@ -37,7 +38,6 @@ from harmonize_evidence.domain.chain import (
 from harmonize_evidence.domain.clock import Clock, local_time
 from harmonize_evidence.domain.errors import (
     BadInput,
-    DiskFull,
     FileRejected,
     NotFound,
     StoreDamaged,
@@ -61,6 +61,7 @@ from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, PEOPLE_MAX, TITLE
 from harmonize_evidence.domain.urls import detect_platform, validate_url
 from harmonize_evidence.services import custody, environment
 from harmonize_evidence.services import producers as held
+from harmonize_evidence.services.extracting import no_bytes_message, write_copy
 from harmonize_evidence.services.importing import (
     DEFAULT_MAX_BYTES,
     SNIFF_BYTES,
@@ -79,8 +80,6 @@ from harmonize_evidence.services.verification import (
 from harmonize_evidence.services.verification import verify as verify_store
 from harmonize_evidence.signing.identity import EntrySigner, fingerprint
 from harmonize_evidence.vault.database import CHUNK_SIZE, OWN_PRODUCER_ID, ProducerRecord, Vault
-from harmonize_evidence.vault.disk import disk_is_full
-from harmonize_evidence.vault.files import write_atomically
 
 __all__ = [
     "EvidenceStore",
@@ -542,7 +541,7 @@ class EvidenceStore:
         """The exhibit's original bytes, chunk by chunk."""
         exhibit = self.exhibit(incident_id, ref)
         if not exhibit.has_bytes:
-            raise BadInput(_no_bytes_message(exhibit))
+            raise BadInput(no_bytes_message(exhibit))
         return self._vault.exhibit_chunks(exhibit.ref)
 
     def read_listed_exhibit(self, exhibit: Exhibit) -> Iterator[bytes]:
@@ -551,7 +550,7 @@ class EvidenceStore:
         For reading many in a row (an export): the exhibit is not looked up again.
         """
         if not exhibit.has_bytes:
-            raise BadInput(_no_bytes_message(exhibit))
+            raise BadInput(no_bytes_message(exhibit))
         return self._vault.exhibit_chunks(exhibit.ref)
 
     def streaming(self) -> contextlib.AbstractContextManager[None]:
@@ -569,36 +568,7 @@ class EvidenceStore:
         exhibit. The copy is checked against the recorded SHA-256 before it is kept.
         """
         exhibit = self.exhibit(incident_id, ref)
-        if not exhibit.has_bytes:
-            raise BadInput(_no_bytes_message(exhibit))
-        target = out / exhibit.file_name if out.is_dir() else out
-        if target.exists():
-            raise BadInput(f"{target} already exists; choose a new file name.")
-        if not target.parent.is_dir():
-            raise BadInput(f"The folder {target.parent} does not exist.")
-        digest = hashlib.sha256()
-        try:
-            with write_atomically(target) as handle:
-                for chunk in self._vault.exhibit_chunks(exhibit.ref):
-                    digest.update(chunk)
-                    handle.write(chunk)
-                if digest.hexdigest() != exhibit.sha256:
-                    raise StoreDamaged(
-                        f"The stored bytes of exhibit {exhibit.ref} no longer match its SHA-256; "
-                        "run verify, and do not rely on this exhibit."
-                    )
-        except FileExistsError as exc:
-            raise BadInput(f"{target} already exists; choose a new file name.") from exc
-        except OSError as exc:
-            if disk_is_full(exc):
-                raise DiskFull(
-                    f"The disk holding {target.parent} is full, so no copy was written and "
-                    "nothing was recorded; free some space there or choose another folder."
-                ) from exc
-            raise BadInput(
-                f"The folder {target.parent} cannot be written ({exc.strerror or exc}), so no "
-                "copy was written and nothing was recorded; choose another folder."
-            ) from exc
+        target, digest = write_copy(self._vault, exhibit, out)
         try:
             with self._vault.transaction():
                 self._append(
@@ -613,14 +583,14 @@ class EvidenceStore:
             with contextlib.suppress(OSError):
                 target.unlink()
             raise
-        return target, digest.hexdigest()
+        return target, digest
 
     def purge(self, incident_id: str, ref: str, reason: str) -> CustodyEntry:
         """Remove an exhibit's bytes for retention (GDPR); a tombstone entry keeps its hash."""
         exhibit = self.exhibit(incident_id, ref)
         check_text(reason, "reason for the purge", max_length=NOTE_MAX, multiline=True)
         if not exhibit.has_bytes:
-            raise BadInput(_no_bytes_message(exhibit))
+            raise BadInput(no_bytes_message(exhibit))
         with self._vault.transaction():
             entry = self._append(
                 exhibit.incident_id,
@@ -673,12 +643,6 @@ class EvidenceStore:
 def reporter_missing(value: str | None) -> bool:
     """Whether a reporter name was left out."""
     return value is None or not value.strip()
-
-
-def _no_bytes_message(exhibit: Exhibit) -> str:
-    if exhibit.purged:
-        return f"Exhibit {exhibit.ref} was purged; only its hash and record remain."
-    return f"Exhibit {exhibit.ref} is a written record with no file."
 
 
 def _hash_file(path: Path) -> tuple[str, int]:
