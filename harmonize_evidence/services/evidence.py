@@ -8,8 +8,9 @@ A store holds its own producer and may hold others (:meth:`EvidenceStore.add_pro
 signed chains it keeps as received (:meth:`EvidenceStore.receive_chain`): each entry is verified
 against the producer who signed it, when it arrives and at every verification after. Those two
 use cases live in :mod:`.producers`, verification in :mod:`.verification`, signing and
-reading the chain in :mod:`.custody`, and writing an exhibit's copy to a file in
-:mod:`.extracting`; the methods here call them with the store's vault.
+reading the chain in :mod:`.custody`, writing an exhibit's copy to a file in
+:mod:`.extracting`, and reading a file to import in :mod:`.importing`; the methods here call
+them with the store's vault.
 
 This module stays over 500 lines because :class:`EvidenceStore` is the one façade the command
 line and the GUI hold: the incident and exhibit use cases (adding, importing, reading,
@@ -33,7 +34,6 @@ from harmonize_evidence.domain.chain import (
     Problem,
     StoredEntry,
     metadata_digest,
-    sha256_hex,
 )
 from harmonize_evidence.domain.clock import Clock, local_time
 from harmonize_evidence.domain.errors import (
@@ -64,10 +64,8 @@ from harmonize_evidence.services import producers as held
 from harmonize_evidence.services.extracting import no_bytes_message, write_copy
 from harmonize_evidence.services.importing import (
     DEFAULT_MAX_BYTES,
-    SNIFF_BYTES,
-    check_image,
     kind_for,
-    sniff_media_type,
+    read_import,
 )
 from harmonize_evidence.services.producers import ReceivedExhibit
 from harmonize_evidence.services.verification import (
@@ -79,7 +77,7 @@ from harmonize_evidence.services.verification import (
 )
 from harmonize_evidence.services.verification import verify as verify_store
 from harmonize_evidence.signing.identity import EntrySigner, fingerprint
-from harmonize_evidence.vault.database import CHUNK_SIZE, OWN_PRODUCER_ID, ProducerRecord, Vault
+from harmonize_evidence.vault.database import OWN_PRODUCER_ID, ProducerRecord, Vault
 
 __all__ = [
     "EvidenceStore",
@@ -93,9 +91,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-# Files up to this size are read once into memory; larger ones are read twice (hash, then store).
-_IN_MEMORY_LIMIT = 64 * 1024 * 1024
 
 
 def parse_posted_at(text: str | None) -> str | None:
@@ -463,44 +458,8 @@ class EvidenceStore:
         incident = self.incident(incident_id)
         now = self.clock.now()
         metadata = self.describe_source(url=url, note=note, posted_at=posted_at, now=now)
-        try:
-            size = path.stat().st_size
-            if not path.is_file():
-                raise FileRejected(f"{path} is not a file.")
-        except FileNotFoundError as exc:
-            raise FileRejected(f"There is no file {path}.") from exc
-        except OSError as exc:
-            raise FileRejected(f"{path} cannot be read ({exc.strerror}).") from exc
-        if size == 0:
-            raise FileRejected(f"{path.name} is empty, so there is nothing to keep.")
-        if size > max_bytes:
-            raise FileRejected(
-                f"{path.name} is {size / 1048576:,.1f} MiB; the limit is "
-                f"{max_bytes / 1048576:,.0f} MiB per file."
-            )
-        try:
-            with path.open("rb") as handle:
-                head = handle.read(SNIFF_BYTES)
-                media_type = sniff_media_type(head)
-                if size <= _IN_MEMORY_LIMIT or media_type.startswith("image/"):
-                    handle.seek(0)
-                    data = handle.read()
-                    chunks: Iterable[bytes] = (
-                        [data]
-                        if len(data) <= CHUNK_SIZE
-                        else [data[i : i + CHUNK_SIZE] for i in range(0, len(data), CHUNK_SIZE)]
-                    )
-                    in_memory = True
-                    sha256 = sha256_hex(data)
-                    size = len(data)
-                    image_size = check_image(data, media_type)
-                else:
-                    sha256, size = _hash_file(path)
-                    chunks = _read_chunks(path)
-                    in_memory = False
-                    image_size = None
-        except OSError as exc:
-            raise FileRejected(f"{path.name} cannot be read ({exc.strerror}).") from exc
+        read = read_import(path, max_bytes)
+        media_type, image_size = read.media_type, read.image_size
         metadata = replace(
             metadata,
             source_file_name=path.name,
@@ -510,14 +469,14 @@ class EvidenceStore:
             incident.id,
             kind=kind or kind_for(media_type),
             media_type=media_type,
-            chunks=chunks,
-            size=size,
-            sha256=sha256,
+            chunks=read.chunks,
+            size=read.size,
+            sha256=read.sha256,
             metadata=metadata,
             action=Action.EVIDENCE_IMPORTED,
             now=now,
             entry_details={"source_file_name": path.name},
-            rehash=not in_memory,
+            rehash=not read.in_memory,
         )
 
     def add_note(self, incident_id: str, text: str) -> CustodyEntry:
@@ -643,19 +602,3 @@ class EvidenceStore:
 def reporter_missing(value: str | None) -> bool:
     """Whether a reporter name was left out."""
     return value is None or not value.strip()
-
-
-def _hash_file(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_SIZE):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def _read_chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_SIZE):
-            yield chunk

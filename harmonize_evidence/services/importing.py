@@ -7,16 +7,23 @@ decoded once in full so a truncated or corrupt image is caught now rather than i
 
 from __future__ import annotations
 
+import hashlib
 import io
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
+from harmonize_evidence.domain.chain import sha256_hex
 from harmonize_evidence.domain.errors import FileRejected
 from harmonize_evidence.domain.model import PILLOW_FORMATS, ExhibitKind
+from harmonize_evidence.vault.database import CHUNK_SIZE
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 MAX_IMAGE_PIXELS = 150_000_000  # e.g. a 1440 x 100,000 scrolling capture
 SNIFF_BYTES = 8192
+# Files up to this size are read once into memory; larger ones are read twice (hash, then store).
+IN_MEMORY_LIMIT = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -119,3 +126,76 @@ def inspect_content(data: bytes) -> FileFacts:
     if size is None:
         return FileFacts(media_type, kind)
     return FileFacts(media_type, kind, size[0], size[1])
+
+
+@dataclass(frozen=True)
+class ImportedFile:
+    """A file read for import: its type, its bytes to store, and what they hash to."""
+
+    media_type: str
+    chunks: Iterable[bytes]
+    """Read once, as the bytes are stored; streamed from the file when it is large."""
+    size: int
+    sha256: str
+    in_memory: bool
+    """Whether ``chunks`` are the very bytes hashed (else they are hashed again as stored)."""
+    image_size: tuple[int, int] | None
+
+
+def read_import(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> ImportedFile:
+    """Check and read a file to import: its size, its real type, an image's soundness."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise FileRejected(f"{path} is not a file.")
+    except FileNotFoundError as exc:
+        raise FileRejected(f"There is no file {path}.") from exc
+    except OSError as exc:
+        raise FileRejected(f"{path} cannot be read ({exc.strerror}).") from exc
+    if size == 0:
+        raise FileRejected(f"{path.name} is empty, so there is nothing to keep.")
+    if size > max_bytes:
+        raise FileRejected(
+            f"{path.name} is {size / 1048576:,.1f} MiB; the limit is "
+            f"{max_bytes / 1048576:,.0f} MiB per file."
+        )
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+            media_type = sniff_media_type(head)
+            if size <= IN_MEMORY_LIMIT or media_type.startswith("image/"):
+                handle.seek(0)
+                data = handle.read()
+                chunks: Iterable[bytes] = (
+                    [data]
+                    if len(data) <= CHUNK_SIZE
+                    else [data[i : i + CHUNK_SIZE] for i in range(0, len(data), CHUNK_SIZE)]
+                )
+                in_memory = True
+                sha256 = sha256_hex(data)
+                size = len(data)
+                image_size = check_image(data, media_type)
+            else:
+                sha256, size = _hash_file(path)
+                chunks = _read_chunks(path)
+                in_memory = False
+                image_size = None
+    except OSError as exc:
+        raise FileRejected(f"{path.name} cannot be read ({exc.strerror}).") from exc
+    return ImportedFile(media_type, chunks, size, sha256, in_memory, image_size)
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _read_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            yield chunk
