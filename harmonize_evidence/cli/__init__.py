@@ -40,12 +40,28 @@ __all__ = ["Terminated", "build_parser", "check_arguments", "main"]
 log = logging.getLogger("harmonize_evidence")
 
 
-class Terminated(BaseException):
-    """SIGTERM or SIGHUP reached a running command; it unwinds the command as Ctrl+C does."""
+_received: list[int] = []
+"""The signals that reached running commands, in order (the last one names the exit code)."""
 
-    def __init__(self, signum: int) -> None:
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP reached a running command; it unwinds the command as Ctrl+C does.
+
+    Some libraries catch every exception and raise a new one of the same class with a message of
+    their own (reportlab's paragraph parser does), so the signal is also remembered outside the
+    exception, and the exit code does not depend on what the exception was built with.
+    """
+
+    def __init__(self, signum: object = None) -> None:
         super().__init__(signum)
-        self.exit_code = EXIT_SIGNALLED + signum
+        self.signum = signum if isinstance(signum, int) else None
+
+    @property
+    def exit_code(self) -> int:
+        """128 plus the signal's number: 143 for SIGTERM, 129 for SIGHUP."""
+        if self.signum is not None:
+            return EXIT_SIGNALLED + self.signum
+        return EXIT_SIGNALLED + (_received[-1] if _received else int(signal.SIGTERM))
 
 
 @contextlib.contextmanager
@@ -65,6 +81,7 @@ def _unwinding_on_termination() -> Iterator[None]:
         if caught:
             return  # the first one is already unwinding the command: let it finish cleaning
         caught.append(signum)
+        _received.append(signum)
         raise Terminated(signum)
 
     previous: dict[int, Any] = {}
