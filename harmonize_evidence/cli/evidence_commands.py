@@ -17,18 +17,7 @@ if TYPE_CHECKING:
 
 
 def _incident_json(incident: Incident) -> dict[str, Any]:
-    return {
-        "id": incident.id,
-        "title": incident.title,
-        "category": incident.category.value,
-        "platforms": list(incident.platforms),
-        "people": incident.people,
-        "reported_by": incident.reported_by,
-        "status": incident.status.value,
-        "urgent": incident.urgent,
-        "created_utc": format_utc(incident.created_utc),
-        "items": incident.item_count,
-    }
+    return {**incident.as_json(), "items": incident.item_count}
 
 
 def _exhibit_json(exhibit: Exhibit) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from harmonize_evidence.domain.clock import format_utc
 from harmonize_evidence.domain.errors import BadInput
 
 INCIDENT_ID_RE = re.compile(r"^INC-(\d{4})-(\d{1,9})$")
@@ -163,6 +164,20 @@ class Incident:
     def year(self) -> int:
         """The year in the incident id."""
         return parse_incident_id(self.id)[0]
+
+    def as_json(self) -> dict[str, Any]:
+        """The incident as the manifest and the command line's JSON show it."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "category": self.category.value,
+            "platforms": list(self.platforms),
+            "people": self.people,
+            "reported_by": self.reported_by,
+            "status": self.status.value,
+            "urgent": self.urgent,
+            "created_utc": format_utc(self.created_utc),
+        }
 
 
 @dataclass(frozen=True)

@@ -199,17 +199,7 @@ def manifest_bytes(content: ManifestContent) -> bytes:
             "role": content.producer.role.value,
             "school": content.producer.school,
         },
-        "incident": {
-            "id": incident.id,
-            "title": incident.title,
-            "category": incident.category.value,
-            "platforms": list(incident.platforms),
-            "people": incident.people,
-            "reported_by": incident.reported_by,
-            "status": incident.status.value,
-            "urgent": incident.urgent,
-            "created_utc": format_utc(incident.created_utc),
-        },
+        "incident": incident.as_json(),
         "certificates": {
             "signer": SIGNER_NAME,
             "ca": CA_NAME,
