@@ -9,15 +9,19 @@ producer's school confirmed (its fingerprint, by a second channel) is settled by
 
 from __future__ import annotations
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from typing import TYPE_CHECKING
 
 from harmonize_evidence.domain.errors import BadInput
 
+if TYPE_CHECKING:
+    # Imported where certificates are checked: opening the store imports this module, and
+    # cryptography's x509 module is slow to import (see signing.identity).
+    from cryptography import x509
+
 
 def _one_certificate(pem: bytes, what: str) -> x509.Certificate:
+    from cryptography import x509
+
     try:
         certificates = x509.load_pem_x509_certificates(pem)
     except ValueError as exc:
@@ -36,6 +40,11 @@ def checked_certificates(ca_cert_pem: bytes, signer_cert_pem: bytes) -> tuple[by
         BadInput: a certificate cannot be read, the CA certificate is not a CA's, it did not
             issue the signing certificate (names and signature), or that holds no EC key.
     """
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     ca = _one_certificate(ca_cert_pem, "Evidence CA certificate")
     signer = _one_certificate(signer_cert_pem, "signing certificate")
     try:
