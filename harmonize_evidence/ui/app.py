@@ -4,6 +4,10 @@ First run: the setup wizard. Later runs: a quiet unlock through the keychain whe
 up for it, else the unlock window. Once unlocked: the main window, until the store is locked (on
 demand or after a spell without use), which drops everything decrypted and shows the unlock window.
 The keychain opens the store at start only: after a lock only the passphrase does.
+
+Start-up is timed by ``tests/benchmarks/gui.py``. The main window's code is imported, and the
+window built (hidden), while the first step runs: during the quiet unlock on its worker thread, or
+once the unlock window has been painted. It is shown only once the store is open.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from harmonize_evidence.domain.clock import Clock
@@ -35,17 +39,21 @@ from harmonize_evidence.ui.errors import (
 )
 from harmonize_evidence.ui.instance import SingleInstance, ask_running_instance
 from harmonize_evidence.ui.locking import IdleLock, Preferences
-from harmonize_evidence.ui.main_window import MainWindow
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task, run_task
 from harmonize_evidence.ui.tray import TrayMenu, app_icon
 
 if TYPE_CHECKING:
     # Imported where they are shown: at most one of them is the first window.
+    from harmonize_evidence.ui.main_window import MainWindow
     from harmonize_evidence.ui.setup import SetupWizard
     from harmonize_evidence.ui.unlock import UnlockWindow
 
 log = logging.getLogger(__name__)
+
+_KEYCHAIN_WAIT_MS = 15
+"""How long the quiet unlock may take before the main window is built while it goes on: asking
+the keychain takes a tenth of a second or more, finding the store has no keychain entry far less."""
 
 
 class DesktopApp(QObject):
@@ -76,6 +84,8 @@ class DesktopApp(QObject):
             application.installEventFilter(self.idle)
         self.session.locked.connect(self._locked)
         self.main_window: MainWindow | None = None
+        """The main window, from the first unlock on (None before)."""
+        self._prepared: MainWindow | None = None
         self.unlock_window: UnlockWindow | None = None
         self.wizard: SetupWizard | None = None
         self.fatal_dialog: QMessageBox | None = None
@@ -128,6 +138,7 @@ class DesktopApp(QObject):
             self.open_with_key(key)
 
         self._quiet_task = run_task(quiet, unlocked, failed)
+        QTimer.singleShot(_KEYCHAIN_WAIT_MS, self._prepare_while_unlocking)
 
     def show_setup(self) -> None:
         """The first-run wizard."""
@@ -147,6 +158,7 @@ class DesktopApp(QObject):
             window = UnlockWindow(self.location)
             window.unlocked.connect(self.open_with_key)
             window.quit_requested.connect(lambda: self.quit(0))
+            window.installEventFilter(self)
             self.unlock_window = window
         self.unlock_window.allow_keychain(self.session.keychain_may_unlock)
         self.unlock_window.reset(message)
@@ -171,16 +183,45 @@ class DesktopApp(QObject):
             self.unlock_window.hide()
         self.show_main()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Once the unlock window is on screen, build the main window while the user types.
+        if (
+            watched is self.unlock_window
+            and event.type() == QEvent.Type.Paint
+            and self.main_window is None
+            and self._prepared is None
+        ):
+            QTimer.singleShot(0, self._prepare_main_window)
+        return False
+
+    def _prepare_while_unlocking(self) -> None:
+        # Still waiting for the keychain: this thread has nothing to show until it answers.
+        # (Without a keychain the quiet unlock fails within milliseconds, and the unlock window
+        # comes first.)
+        if self._quiet_task is not None:
+            self._prepare_main_window()
+
+    def _prepare_main_window(self) -> None:
+        """Import and build the main window, hidden, before the store is open."""
+        if self.main_window is not None or self._prepared is not None or self._closing:
+            return
+        from harmonize_evidence.ui.main_window import MainWindow
+
+        window = MainWindow(self.session, self.preferences.idle_minutes)
+        window.lock_requested.connect(self.lock)
+        window.quit_requested.connect(lambda: self.quit(0))
+        window.close_requested.connect(self._main_window_closed)
+        window.setWindowIcon(app_icon())
+        window.idle_minutes_chosen.connect(self.set_idle_minutes)
+        self._prepared = window
+
     def show_main(self) -> None:
         """Show the main window and read the incidents."""
         window = self.main_window
         if window is None:
-            window = MainWindow(self.session, self.preferences.idle_minutes)
-            window.lock_requested.connect(self.lock)
-            window.quit_requested.connect(lambda: self.quit(0))
-            window.close_requested.connect(self._main_window_closed)
-            window.setWindowIcon(app_icon())
-            window.idle_minutes_chosen.connect(self.set_idle_minutes)
+            self._prepare_main_window()
+            window, self._prepared = self._prepared, None
+            assert window is not None
             self.main_window = window
         window.show()
         window.raise_()
@@ -288,7 +329,7 @@ class DesktopApp(QObject):
         self._lock_message = ""
         if self.session.is_unlocked:
             self.session.lock()
-        for window in (self.unlock_window, self.wizard):
+        for window in (self.unlock_window, self.wizard, self._prepared):
             if window is not None:
                 window.hide()
         if self.main_window is not None:

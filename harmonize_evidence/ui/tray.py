@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
@@ -9,8 +11,9 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from harmonize_evidence.services.logfile import APP_NAME
 
 
+@functools.cache
 def app_icon() -> QIcon:
-    """The program's icon, drawn at several sizes (a shield with a tick)."""
+    """The program's icon, drawn at several sizes (a shield with a tick), once."""
     icon = QIcon()
     for size in (16, 24, 32, 48, 64, 128, 256):
         pixmap = QPixmap(size, size)
