@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from harmonize_evidence import __version__
-from harmonize_evidence.cli import evidence_commands, export_commands, store_commands
+from harmonize_evidence.cli import (
+    evidence_commands,
+    export_commands,
+    handover_commands,
+    store_commands,
+)
 from harmonize_evidence.cli.output import flush_or_discard
 from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.text import NOT_TEXT, has_undecodable_bytes, printable
@@ -169,6 +174,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", required=True)
     p.add_argument("--yes", action="store_true", help="confirm")
     p.set_defaults(run=evidence_commands.purge)
+
+    p = command("school-card", "(lead) write the school card that staff join")
+    p.add_argument("--out", required=True, metavar="PATH", help="a file name, or a folder")
+    p.add_argument("--contact", metavar="TEXT", help="how staff reach you (phone, email)")
+    p.set_defaults(run=handover_commands.school_card)
+
+    p = command("join", "(staff) install your school's card once its fingerprint is confirmed")
+    p.add_argument("card", metavar="CARD")
+    p.add_argument(
+        "--fingerprint",
+        metavar="FP",
+        help="the fingerprint your lead told you by a second channel (in full or short)",
+    )
+    p.add_argument(
+        "--how",
+        metavar="TEXT",
+        default="fingerprint given to join, confirmed by a second channel",
+        help="how the fingerprint was confirmed (in person, by phone)",
+    )
+    p.set_defaults(run=handover_commands.join)
+
+    p = command("handover", "(staff) write the encrypted handover package for the lead")
+    p.add_argument("id")
+    p.add_argument("--out", required=True, metavar="PATH", help="a file name, or a folder")
+    p.set_defaults(run=handover_commands.handover)
+
+    p = command("receive", "take a handover package (lead) or the lead's receipt (staff)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--accept-staff",
+        metavar="FP",
+        help="the fingerprint of a member of staff, confirmed with them by a second channel",
+    )
+    p.set_defaults(run=handover_commands.receive)
+
+    p = command("receipt", "(lead) write a signed receipt for a case's latest handover")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--out", required=True, metavar="PATH", help="a file name, or a folder")
+    p.set_defaults(run=handover_commands.receipt)
 
     p = command("recover", "set a new passphrase with the recovery key")
     p.add_argument("--recovery-key", required=True, metavar="KEY")

@@ -106,6 +106,8 @@ class Action(StrEnum):
     SUPPORT_OFFERED = "support_offered"
     PURGED = "purged"
     FLAGGED_URGENT = "flagged_urgent"
+    STAFF_CONFIRMED = "staff_confirmed"
+    RECEIPT_RECORDED = "receipt_recorded"
 
 
 EVIDENCE_ADDED: frozenset[Action] = frozenset(
@@ -114,7 +116,6 @@ EVIDENCE_ADDED: frozenset[Action] = frozenset(
         Action.EVIDENCE_IMPORTED,
         Action.EVIDENCE_RECORDED,
         Action.EVIDENCE_DERIVED,
-        Action.RECEIVED,
     }
 )
 """The custody actions that add an exhibit: each names the exhibit and the SHA-256 of its

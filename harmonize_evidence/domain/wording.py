@@ -54,7 +54,7 @@ ACTION_NAMES: dict[Action, str] = {
     Action.STATUS_CHANGED: "Status changed",
     Action.EXPORTED: "Exported",
     Action.HANDED_OVER: "Handed over",
-    Action.RECEIVED: "Received",
+    Action.RECEIVED: "Received from a member of staff",
     Action.TAKEDOWN_REQUESTED: "Takedown requested",
     Action.REMOVAL_CHECKED: "Removal checked",
     Action.ISP_CONTACTED: "Internet provider contacted",
@@ -63,6 +63,8 @@ ACTION_NAMES: dict[Action, str] = {
     Action.SUPPORT_OFFERED: "Support offered",
     Action.PURGED: "Exhibit bytes purged",
     Action.FLAGGED_URGENT: "Flagged urgent",
+    Action.STAFF_CONFIRMED: "Staff identity confirmed",
+    Action.RECEIPT_RECORDED: "Receipt from the lead recorded",
 }
 """What a custody entry records, in plain words."""
 

@@ -208,6 +208,24 @@ class EvidenceStore:
             utc=utc,
         )
 
+    def record(
+        self,
+        incident_id: str,
+        action: Action,
+        details: Mapping[str, Any],
+        evidence_sha256: str | None = None,
+    ) -> CustodyEntry:
+        """Sign and store the next entry of the incident's chain, for a use case of
+        :mod:`harmonize_evidence.services` that makes its change in the same transaction."""
+        return self._append(incident_id, action, details, evidence_sha256)
+
+    @property
+    def vault(self) -> Vault:
+        """The open database, for the use cases of :mod:`harmonize_evidence.services` that
+        live beside this façade (handover, receipt); the command line and the GUI never hold
+        it."""
+        return self._vault
+
     def sign(self, data: bytes) -> bytes:
         """Sign ``data`` with the producer's key (ECDSA P-256, SHA-256, DER)."""
         return self._signer.sign(data)
@@ -584,11 +602,14 @@ class EvidenceStore:
     ) -> Incident:
         """Keep an incident from another store: its sender's signed chain exactly as received.
 
+        Returns the case (see :func:`~harmonize_evidence.services.producers.receive_chain`
+        for what a receipt added).
+
         See :func:`~harmonize_evidence.services.producers.receive_chain`.
         """
         return held.receive_chain(
             self._vault, self.clock, sender, incident, entries, exhibits=exhibits
-        )
+        ).case
 
     # -- verification ---------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from harmonize_evidence.domain.chain import StoredEntry, parse_entry, verify_producers_chain
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.errors import BadInput, VerificationFailed
+from harmonize_evidence.domain.handover import relate_chains
 from harmonize_evidence.domain.model import (
     Exhibit,
     Incident,
@@ -72,6 +73,17 @@ def add_producer(
         return vault.insert_producer(producer, prefix, ca_pem, signer_pem, clock.now())
 
 
+@dataclass(frozen=True)
+class ReceivedChain:
+    """An incident kept from another store, and what this receipt added to it."""
+
+    case: Incident
+    new_entries: int
+    """Entries of the sender's chain that were new here (0: nothing was new)."""
+    first: bool
+    """Whether the incident was received for the first time (a new case)."""
+
+
 def receive_chain(
     vault: Vault,
     clock: Clock,
@@ -80,7 +92,7 @@ def receive_chain(
     entries: Sequence[StoredEntry],
     *,
     exhibits: Sequence[ReceivedExhibit] = (),
-) -> Incident:
+) -> ReceivedChain:
     """Keep an incident from another store: its sender's signed chain exactly as received,
     its exhibits and its record, as a case with this store's next number.
 
@@ -93,15 +105,19 @@ def receive_chain(
     case's own chain is the caller's, in the same
     :meth:`~harmonize_evidence.services.evidence.EvidenceStore.atomic` block.
 
+    The same incident received again must continue the chain kept before (a later handover):
+    its new entries are added to the case, with ``exhibits`` (those not kept yet). A chain
+    that is the one kept, or an older copy of it, adds nothing (``new_entries`` 0).
+
     Raises:
-        VerificationFailed: an entry or an exhibit does not verify.
-        BadInput: the sender is this store's own producer, the chain is empty, or this
-            incident of the sender's is already kept here.
+        VerificationFailed: an entry or an exhibit does not verify, or the chain does not
+            continue the one kept before (rolled back, truncated, rewritten).
+        BadInput: the sender is this store's own producer, or the chain is empty.
     """
     if sender.own:
         raise BadInput("An incident can be received only from another producer's store.")
     sender_id = normalise_incident_id(incident.id)
-    rows = [_incoming(entry, sender.id) for entry in entries]
+    rows = [incoming(entry, sender.id) for entry in entries]
     if not rows:
         raise BadInput(f"{sender_id} came with no custody log, so it was not kept.")
     refused = f"{sender_id} from {sender.producer.actor} was not kept, as it does not verify"
@@ -117,19 +133,35 @@ def receive_chain(
             )
     with vault.transaction():
         kept = vault.received_incident(sender.id, sender_id)
-        if kept is not None:
-            raise BadInput(f"{sender_id} from {sender.producer.actor} is already kept as {kept}.")
-        year = clock.now().year
-        case = replace(
-            incident,
-            id=format_incident_id(year, vault.next_incident_number(year)),
-            item_count=0,
-            sender_producer_id=sender.id,
-            sender_id=sender_id,
-        )
-        vault.insert_incident(case)
+        if kept is None:
+            before: list[str] = []
+            year = clock.now().year
+            case = replace(
+                incident,
+                id=format_incident_id(year, vault.next_incident_number(year)),
+                item_count=0,
+                sender_producer_id=sender.id,
+                sender_id=sender_id,
+            )
+            vault.insert_incident(case)
+        else:
+            case = vault.get_incident(kept)
+            before = [row.hash for row in vault.stored_entries(case.id, received=True)]
+            relation = relate_chains(before, [row.hash for row in rows])
+            if relation.forks:
+                raise VerificationFailed(
+                    f"{sender_id} from {sender.producer.actor} was not kept, as its custody log "
+                    f"does not continue the one received before as {case.id}: the two part at "
+                    f"entry {relation.parts_at} (the sender's store was restored from an older "
+                    "copy, or entries were removed or changed)."
+                )
+            if relation.new_entries == 0:
+                return ReceivedChain(case, 0, first=False)
+        held_refs = {e.sender_ref for e in vault.list_exhibits(case.id)}
         for item in exhibits:
             sent = item.exhibit
+            if sent.ref in held_refs:
+                raise VerificationFailed(f"{refused}: exhibit {sent.ref} is already kept here.")
             stored = _Hashed(item.chunks)
             vault.insert_exhibit(
                 replace(
@@ -145,7 +177,7 @@ def receive_chain(
                 raise VerificationFailed(
                     f"{refused}: the bytes of exhibit {sent.ref} do not match its SHA-256."
                 )
-        for row, entry in zip(rows, parsed, strict=True):
+        for row, entry in list(zip(rows, parsed, strict=True))[len(before) :]:
             vault.append_entry(
                 entry,
                 incident_id=case.id,
@@ -162,7 +194,11 @@ def receive_chain(
         )
         if found:
             raise VerificationFailed(f"{refused}: {found[0]}.")
-    return vault.get_incident(normalise_incident_id(case.id))
+    return ReceivedChain(
+        vault.get_incident(normalise_incident_id(case.id)),
+        len(rows) - len(before),
+        first=kept is None,
+    )
 
 
 class _Hashed:
@@ -185,7 +221,7 @@ class _Hashed:
         return self._digest.hexdigest()
 
 
-def _incoming(entry: StoredEntry, sender: int) -> StoredEntry:
+def incoming(entry: StoredEntry, sender: int) -> StoredEntry:
     """A received entry as it will be stored: its indexed columns read from its signed body,
     and its producer the sender unless it names another."""
     producer = sender if entry.producer is None else entry.producer

@@ -160,13 +160,16 @@ def check_exhibits(
     from_sender = {e.sender_ref: e.ref for e in exhibits if e.sender_ref is not None}
     added: dict[str, CustodyEntry] = {}
     purged: set[str] = set()
+    sender_purged: set[str] = set()
     missing: dict[tuple[str, str], CustodyEntry] = {}
     for chain, on_sender_chain in ((entries, False), (received, True)):
         for entry in chain:
             named = str(entry.details.get("exhibit"))
             ref = from_sender.get(named) if on_sender_chain else named
             if entry.action == Action.PURGED and ref is not None:
-                purged.add(ref)
+                # A sender's purge after a handover does not remove the copy kept here (the
+                # receiving store keeps its own, under its own retention): either is right.
+                (sender_purged if on_sender_chain else purged).add(ref)
             elif entry.action in EVIDENCE_ADDED:
                 if ref is None:
                     missing[(named, f"{incident_id} (received as {sender_id})")] = entry
@@ -204,7 +207,8 @@ def check_exhibits(
             if actual is not None:
                 problems.append(Problem(subject, "it was purged but its bytes are still here"))
         elif actual is None:
-            problems.append(Problem(subject, "its bytes are missing from the store"))
+            if exhibit.ref not in sender_purged:
+                problems.append(Problem(subject, "its bytes are missing from the store"))
         elif actual != exhibit.sha256:
             problems.append(Problem(subject, "its stored bytes do not match its recorded SHA-256"))
     return problems

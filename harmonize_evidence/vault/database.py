@@ -237,6 +237,39 @@ class Vault:
             created_utc=parse_utc(row[8]),
         )
 
+    # -- handover: the lead's age identity, the staff's school cards ---------------------------
+
+    def school_key(self) -> tuple[str, str] | None:
+        """The lead's age identity (secret, recipient), or None before the first school card."""
+        with self._errors():
+            row = self._db.execute("SELECT secret, recipient FROM school_key").fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    def save_school_key(self, secret: str, recipient: str, created_utc: datetime) -> None:
+        """Keep the lead's age identity (once; it never changes)."""
+        with self._errors():
+            self._db.execute(
+                "INSERT INTO school_key (id, secret, recipient, created_utc) VALUES (1, ?, ?, ?)",
+                (secret, recipient, format_utc(created_utc)),
+            )
+
+    def school_cards(self) -> list[tuple[bytes, str, str, datetime]]:
+        """Every school card joined, oldest first: (card file, fingerprint, how, when)."""
+        with self._errors():
+            rows = self._db.execute(
+                "SELECT card, fingerprint, confirmed_how, joined_utc FROM school_cards ORDER BY id"
+            ).fetchall()
+        return [(bytes(r[0]), str(r[1]), str(r[2]), parse_utc(r[3])) for r in rows]
+
+    def add_school_card(self, card: bytes, fingerprint: str, how: str, when: datetime) -> None:
+        """Keep a joined school card (the newest is the one in use)."""
+        with self._errors():
+            self._db.execute(
+                "INSERT INTO school_cards (card, fingerprint, confirmed_how, joined_utc) "
+                "VALUES (?, ?, ?, ?)",
+                (card, fingerprint, how, format_utc(when)),
+            )
+
     # -- producers ------------------------------------------------------------------------------
 
     def _insert_producer(

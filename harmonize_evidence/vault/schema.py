@@ -20,6 +20,12 @@ case number here and the sender's id as a reference (``incidents.sender_producer
 so a later handover can be checked to extend it. Exhibits are unique per prefix and number
 (``exhibits.prefix`` is the producer's exhibit prefix); a received exhibit keeps the reference its
 sender's chain gives it (``exhibits.sender_ref``).
+
+Handover (version 4). A safeguarding lead's store holds its age X25519 identity
+(``school_key``, one row, made when the school card is first written and never changed: packages
+already sent to it must stay readable). A member of staff's store keeps every school card it
+joined (``school_cards``), each with how its fingerprint was confirmed; the newest is the one
+handovers go to, and the older ones stay as the record of who the lead was.
 """
 
 from __future__ import annotations
@@ -213,6 +219,31 @@ WHEN NOT EXISTS (
 BEGIN SELECT RAISE(ABORT, 'exhibit bytes can only be removed by a recorded purge'); END;
 """
 
+SCHEMA_V4 = """
+CREATE TABLE school_key (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    secret TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    created_utc TEXT NOT NULL
+);
+CREATE TRIGGER school_key_no_update BEFORE UPDATE ON school_key
+BEGIN SELECT RAISE(ABORT, 'the school key never changes'); END;
+CREATE TRIGGER school_key_no_delete BEFORE DELETE ON school_key
+BEGIN SELECT RAISE(ABORT, 'the school key never changes'); END;
+
+CREATE TABLE school_cards (
+    id INTEGER PRIMARY KEY,
+    card BLOB NOT NULL,
+    fingerprint TEXT NOT NULL,
+    confirmed_how TEXT NOT NULL,
+    joined_utc TEXT NOT NULL
+);
+CREATE TRIGGER school_cards_no_update BEFORE UPDATE ON school_cards
+BEGIN SELECT RAISE(ABORT, 'a joined school card is kept as it was'); END;
+CREATE TRIGGER school_cards_no_delete BEFORE DELETE ON school_cards
+BEGIN SELECT RAISE(ABORT, 'a joined school card is kept as it was'); END;
+"""
+
 # MIGRATIONS[i] takes the schema from version i to version i + 1.
-MIGRATIONS: Sequence[str] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3)
+MIGRATIONS: Sequence[str] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4)
 CURRENT_VERSION = len(MIGRATIONS)

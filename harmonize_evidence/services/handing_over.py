@@ -1,0 +1,227 @@
+"""Handing an incident over to the safeguarding lead (the member of staff's side).
+
+:func:`hand_over` writes one file: an age file encrypted to the joined school card's recipient
+alone, holding the incident, its custody chain with every signature, the staff certificates and
+the original bytes of each exhibit not handed over before, with a manifest signed by the staff
+identity (format in :mod:`harmonize_evidence.domain.handover`). Its name carries the incident id
+only. The chain records ``handed_over`` with the package's SHA-256 before the file gets its name,
+so a package on disk is always on the chain. A later handover carries the whole chain again and
+the exhibits added since; the lead checks that it continues the one received before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from harmonize_evidence.domain.chain import CustodyEntry
+from harmonize_evidence.domain.clock import format_utc
+from harmonize_evidence.domain.errors import BadInput, DiskFull, StoreDamaged, VerificationFailed
+from harmonize_evidence.domain.handover import (
+    MANIFEST_MEMBER,
+    SIGNATURE_MEMBER,
+    Manifest,
+    SentEntry,
+    SentExhibit,
+    exhibit_member,
+    exhibit_record,
+)
+from harmonize_evidence.domain.model import Action, Exhibit, Role, Status
+from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.out_paths import target_path
+from harmonize_evidence.services.school import joined_card, require_role
+from harmonize_evidence.services.verification import signers, verified_chain
+from harmonize_evidence.transfer.age_stream import encrypt_to, tar_chunks
+from harmonize_evidence.vault.disk import disk_is_full
+from harmonize_evidence.vault.files import write_atomically
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class HandoverResult:
+    """A package written and recorded."""
+
+    incident_id: str
+    package: Path
+    sha256: str
+    exhibits: int
+    """How many exhibits' bytes it carries (those not handed over before)."""
+    entries: int
+    """How many custody entries it carries (the whole chain)."""
+    number: int
+    """1 for the incident's first handover, 2 for the next..."""
+    entry: CustodyEntry
+    lead: str
+    school: str
+
+
+def handover_text(result: HandoverResult) -> str:
+    """The sentence both faces show once a package is written."""
+    carried = "exhibit" if result.exhibits == 1 else "exhibits"
+    return (
+        f"{result.incident_id} is handed over to {result.lead} ({result.school}) in "
+        f"{result.package}: {result.exhibits} {carried} and {result.entries} custody entries, "
+        f"encrypted so that only the lead can open it. The handover is custody entry "
+        f"{result.entry.seq}; SHA-256 {result.sha256}."
+    )
+
+
+def previous_handovers(chain: Iterable[CustodyEntry]) -> list[CustodyEntry]:
+    """The incident's ``handed_over`` entries, oldest first."""
+    return [entry for entry in chain if entry.action == Action.HANDED_OVER]
+
+
+class _Hashing:
+    """A file that hashes what is written to it."""
+
+    def __init__(self, target: BinaryIO) -> None:
+        self._target = target
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self._target.write(data)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+
+def hand_over(
+    store: EvidenceStore, incident_id: str, out: str | Path, progress: Progress | None = None
+) -> HandoverResult:
+    """Write the encrypted handover package of an incident for the joined school's lead.
+
+    Raises:
+        BadInput: a lead's store, no school joined, or ``out`` unusable (exit 2).
+        VerificationFailed: the incident's own chain does not verify (exit 1): nothing handed
+            over.
+        DiskFull: the disk filled up; nothing is left and nothing recorded (exit 5).
+    """
+    require_role(store, Role.STAFF, "hand an incident over to the lead")
+    joined = joined_card(store)
+    if joined is None:
+        raise BadInput(
+            "Join your school first (join CARD, with the school card from your safeguarding "
+            "lead); until then nothing can be handed over."
+        )
+    incident = store.incident(incident_id)
+    chain, problems = verified_chain(store.vault, incident.id, signers(store.vault))
+    if problems:
+        raise VerificationFailed(
+            f"{incident.id} was not handed over, as its custody log does not verify: {problems[0]}."
+        )
+    earlier = previous_handovers(chain)
+    sent_before = {str(ref) for entry in earlier for ref in entry.details.get("exhibits", [])}
+    exhibits = store.exhibits(incident.id)
+    carried = [e for e in exhibits if e.has_bytes and e.ref not in sent_before]
+    rows = list(store.vault.stored_entries(incident.id))
+    number = len(earlier) + 1
+    manifest = Manifest(
+        created_utc=format_utc(store.clock.now()),
+        lead_fingerprint=joined.fingerprint,
+        sender={
+            "name": store.producer.name,
+            "initials": store.producer.initials,
+            "school": store.producer.school,
+            "role": store.producer.role.value,
+        },
+        sender_ca_pem=store.identity.ca_cert_pem,
+        sender_signer_pem=store.identity.signer_cert_pem,
+        incident=incident.as_json(),
+        exhibits=tuple(
+            SentExhibit(exhibit_record(e), e.has_bytes and e.ref not in sent_before)
+            for e in exhibits
+        ),
+        entries=tuple(SentEntry(r.seq, r.hash, r.body, r.signature) for r in rows),
+        number=number,
+        previous_package_sha256=(
+            None if not earlier else str(earlier[-1].details.get("package_sha256"))
+        ),
+    )
+    manifest_bytes = manifest.to_bytes()
+    signature = store.sign(manifest_bytes)
+    target, made_folder = target_path(out, f"{incident.id}_handover-{number}.age", what="package")
+    done = 0
+
+    def exhibit_bytes(exhibit: Exhibit) -> Iterator[bytes]:
+        nonlocal done
+        digest = hashlib.sha256()
+        for chunk in store.read_listed_exhibit(exhibit):
+            digest.update(chunk)
+            yield chunk
+        if digest.hexdigest() != exhibit.sha256:
+            raise StoreDamaged(
+                f"The stored bytes of exhibit {exhibit.ref} no longer match its SHA-256, so "
+                f"{incident.id} was not handed over; run verify."
+            )
+        done += 1
+        if progress:
+            progress(done, len(carried))
+
+    members = [
+        (MANIFEST_MEMBER, len(manifest_bytes), [manifest_bytes]),
+        (SIGNATURE_MEMBER, len(signature), [signature]),
+        *(
+            (exhibit_member(index), e.size, exhibit_bytes(e))
+            for index, e in enumerate(carried, start=1)
+        ),
+    ]
+    if made_folder is not None:
+        made_folder.mkdir()
+    try:
+        with write_atomically(target) as handle, store.streaming():
+            hashing = _Hashing(handle)
+            encrypt_to(joined.card.recipient, tar_chunks(members), hashing)  # type: ignore[arg-type]
+            package_sha256 = hashing.digest.hexdigest()
+            with store.atomic():
+                store.vault.set_incident_status(incident.id, Status.HANDED_OVER)
+                entry = store.record(
+                    incident.id,
+                    Action.HANDED_OVER,
+                    {
+                        "package_sha256": package_sha256,
+                        "number": number,
+                        "file_name": target.name,
+                        "lead": joined.card.lead,
+                        "school": joined.card.school,
+                        "lead_fingerprint": joined.fingerprint,
+                        "exhibits": [e.ref for e in carried],
+                        "entries": len(rows),
+                        "head_seq": rows[-1].seq,
+                        "head_hash": rows[-1].hash,
+                        "from": incident.status.value,
+                        "status": Status.HANDED_OVER.value,
+                    },
+                    evidence_sha256=package_sha256,
+                )
+    except FileExistsError as exc:
+        raise BadInput(f"{target} already exists; choose a new file name.") from exc
+    except OSError as exc:
+        if made_folder is not None:
+            with contextlib.suppress(OSError):
+                made_folder.rmdir()
+        if disk_is_full(exc):
+            raise DiskFull(
+                f"The disk holding {target.parent} is full, so no package was written and "
+                "nothing was recorded; free some space there or choose another folder."
+            ) from exc
+        raise BadInput(
+            f"The folder {target.parent} cannot be written ({exc.strerror or exc}), so no "
+            "package was written and nothing was recorded; choose another folder."
+        ) from exc
+    return HandoverResult(
+        incident_id=incident.id,
+        package=target,
+        sha256=package_sha256,
+        exhibits=len(carried),
+        entries=len(rows),
+        number=number,
+        entry=entry,
+        lead=joined.card.lead,
+        school=joined.card.school,
+    )

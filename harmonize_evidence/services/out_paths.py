@@ -1,0 +1,59 @@
+"""Where a file the program writes goes: ``--out PATH`` as CLI.md defines it.
+
+An existing folder, or a path ending in a separator, or a path whose name does not end in the
+file's extension, is a folder to put the file in (made when its parent exists); anything else is
+the file's own name. A file is never overwritten: in a folder it gets the next free name.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from harmonize_evidence.domain.errors import BadInput
+
+
+def target_path(
+    out: str | os.PathLike[str], default_name: str, *, what: str
+) -> tuple[Path, Path | None]:
+    """The file's path, and the folder to make for it (None when there is nothing to make).
+
+    ``default_name`` carries the extension that marks ``out`` as a file's name
+    (``INC-2026-0007_handover-1.age``); ``what`` names the file for messages ("package").
+    """
+    suffix = "." + default_name.rsplit(".", 1)[1].lower()
+    text = os.fspath(out)
+    separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
+    path = Path(text)
+    if path.is_dir():
+        return free_name(path, default_name, what=what), None
+    if text.endswith(separators) or not path.name.lower().endswith(suffix):
+        if path.exists() or path.is_symlink():
+            raise BadInput(
+                f"{path} is a file, not a folder; give a folder to put the {what} in, or a new "
+                f"file name ending in {suffix}."
+            )
+        if not path.parent.is_dir():
+            raise BadInput(
+                f"The folder {path.parent} does not exist, so the folder {path.name} cannot be "
+                "made in it; choose a folder that exists."
+            )
+        return path / default_name, path
+    if path.exists() or path.is_symlink():
+        raise BadInput(f"{path} already exists; choose a new file name.")
+    if not path.parent.is_dir():
+        raise BadInput(f"The folder {path.parent} does not exist; choose a folder that exists.")
+    return path, None
+
+
+def free_name(folder: Path, default_name: str, *, what: str) -> Path:
+    """``default_name`` in ``folder``, or the first of ``stem_2.ext``, ``stem_3.ext``... free."""
+    stem, suffix = default_name.rsplit(".", 1)
+    for number in range(1, 1000):
+        name = default_name if number == 1 else f"{stem}_{number}.{suffix}"
+        if not (folder / name).exists():
+            return folder / name
+    raise BadInput(
+        f"{folder} already holds 999 files named like {default_name}; choose another folder "
+        f"for the {what}."
+    )
