@@ -1,0 +1,604 @@
+"""Evidence reaches the safeguarding lead: the school card, the encrypted handover package, the
+lead's verified receipt of it, and the receipt the lead sends back.
+
+Two real stores in each test (a member of staff's and the lead's, each in its own folder), real
+age encryption (pyrage, and the ``age`` tool), real signatures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from harmonize_evidence.domain.chain import canonical_json
+from harmonize_evidence.domain.clock import FixedClock
+from harmonize_evidence.domain.errors import BadInput, HarmonizeError, VerificationFailed
+from harmonize_evidence.domain.handover import short_fingerprint
+from harmonize_evidence.domain.model import Action, Producer, Role, Status
+from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.handing_over import hand_over
+from harmonize_evidence.services.receipts import take_receipt, write_receipt
+from harmonize_evidence.services.receiving import (
+    PackageReceived,
+    UnconfirmedStaff,
+    receive_file,
+    receive_package,
+)
+from harmonize_evidence.services.school import join_school, joined_card, make_school_card
+from harmonize_evidence.services.store import StoreLocation, create_store, open_store
+from harmonize_evidence.signing.identity import EntrySigner, create_identity
+from harmonize_evidence.transfer.age_stream import encrypt_to, new_identity, tar_chunks
+from tests.conftest import PASSPHRASE, TEST_COST, Cli, StoreTemplates
+
+LEAD = Producer("Priya Shah", "PS", "Oak Hill Academy", Role.LEAD)
+STAFF = Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
+TITLE = "Messages about Ms Lane on Instagram"
+
+
+def _png(colour: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@dataclass
+class School:
+    lead: EvidenceStore
+    staff: EvidenceStore
+    card: bytes
+    lead_fingerprint: str
+    incident: str
+    originals: dict[str, bytes]
+    folder: Path
+
+    @property
+    def staff_fingerprint(self) -> str:
+        return self.staff.fingerprint
+
+    @property
+    def lead_secret(self) -> str:
+        key = self.lead.vault.school_key()
+        assert key is not None
+        return key[0]
+
+    def package(self, name: str = "out") -> Path:
+        return hand_over(self.staff, self.incident, self.folder / name / "").package
+
+    def nothing_stored(self) -> None:
+        assert self.lead.incidents() == []
+        assert [p.own for p in self.lead.producers()] == [True]
+
+
+def _open(templates: StoreTemplates, folder: Path, producer: Producer, clock: FixedClock):
+    made = templates.copy(folder, producer, clock)
+    return open_store(made.location, lambda: PASSPHRASE, clock)
+
+
+@pytest.fixture
+def school(tmp_path: Path, clock: FixedClock, store_templates: StoreTemplates) -> Iterator[School]:
+    """A lead's store and a member of staff's store that joined it, with one incident."""
+    lead = _open(store_templates, tmp_path / "lead", LEAD, clock)
+    staff = _open(store_templates, tmp_path / "staff", STAFF, clock)
+    card, fingerprint = make_school_card(lead, "01234 567890, dsl@oakhill.example")
+    join_school(staff, card, short_fingerprint(fingerprint), "in person")
+    incident = staff.new_incident(TITLE, platforms=["Instagram"], people="A pupil in 9B")
+    originals = {}
+    for number, colour in enumerate(((200, 30, 40), (20, 90, 200)), start=1):
+        path = tmp_path / f"phone-{number}.png"
+        path.write_bytes(_png(colour))
+        exhibit = staff.add_file(incident.id, path, url=f"https://www.instagram.com/p/{number}")
+        originals[exhibit.ref] = path.read_bytes()
+    staff.add_note(incident.id, "I saw the posts at 21:40 and told the head at once.")
+    yield School(lead, staff, card, fingerprint, incident.id, originals, tmp_path)
+    lead.close()
+    staff.close()
+
+
+def _receive(school: School, package: Path) -> PackageReceived:
+    """Receive as a lead who has confirmed the member of staff's fingerprint."""
+    return receive_package(school.lead, package, accept_staff=school.staff_fingerprint)
+
+
+# -- the whole path --------------------------------------------------------------------------------
+
+
+def test_a_handover_reaches_the_lead_whole_and_both_chains_record_it(school: School) -> None:
+    package = school.package()
+    assert package.name == f"{school.incident}_handover-1.age"
+    handed = school.staff.log(school.incident)[-1]
+    assert handed.action == Action.HANDED_OVER
+    assert handed.evidence_sha256 == hashlib.sha256(package.read_bytes()).hexdigest()
+    assert school.staff.incident(school.incident).status is Status.HANDED_OVER
+
+    result = receive_package(
+        school.lead, package, accept_staff=short_fingerprint(school.staff_fingerprint)
+    )
+    assert (result.staff, result.staff_reference) == ("Zoë Lane (ZL)", school.incident)
+    assert (result.exhibits, result.entries) == (2, len(school.staff.log(school.incident)) - 1)
+    case = school.lead.incident(result.case)
+    assert (case.sender_id, case.title) == (school.incident, TITLE)
+    for exhibit in school.lead.exhibits(case.id):
+        assert exhibit.sender_ref is not None
+        assert (
+            school.lead.exhibit_bytes(case.id, exhibit.ref) == school.originals[exhibit.sender_ref]
+        )
+    lead_chain = school.lead.log(case.id)
+    assert [e.action for e in lead_chain] == [Action.STAFF_CONFIRMED, Action.RECEIVED]
+    assert lead_chain[0].details["how"]
+    assert lead_chain[1].evidence_sha256 == handed.evidence_sha256
+    assert lead_chain[1].details["staff_fingerprint"] == school.staff_fingerprint
+    assert [e.hash for e in school.lead.received_log(case.id)] == [
+        e.hash for e in school.staff.log(school.incident)[:-1]
+    ]
+    assert school.lead.verify().ok
+
+
+def test_the_age_tool_decrypts_a_package_with_the_leads_identity(school: School) -> None:
+    package = school.package()
+    identity = school.folder / "lead-identity.txt"
+    identity.write_text(school.lead_secret + "\n")
+    decrypted = subprocess.run(
+        ["age", "--decrypt", "--identity", str(identity), str(package)],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(decrypted)) as tar:
+        names = tar.getnames()
+        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+        first = tar.extractfile("exhibits/0001").read()  # type: ignore[union-attr]
+    assert names == ["manifest.json", "manifest.sig", "exhibits/0001", "exhibits/0002"]
+    assert manifest["incident"]["title"] == TITLE
+    assert first in school.originals.values()
+
+
+def test_nothing_in_a_package_is_readable_without_the_leads_key(school: School) -> None:
+    package = school.package()
+    data = package.read_bytes()
+    assert data.startswith(b"age-encryption.org/v1\n")
+    for secret in (TITLE, "Zoë Lane", "Oak Hill", "Instagram", school.incident, "ZL/1"):
+        assert secret.encode() not in data
+    assert "Lane" not in package.name and "Instagram" not in package.name
+    other_secret, _ = new_identity()
+    identity = school.folder / "other.txt"
+    identity.write_text(other_secret + "\n")
+    refused = subprocess.run(
+        ["age", "--decrypt", "--identity", str(identity), str(package)],
+        capture_output=True,
+        check=False,
+    )
+    assert refused.returncode != 0
+
+
+def test_an_armored_package_is_received_too(school: School) -> None:
+    package = school.package()
+    identity = school.folder / "lead-identity.txt"
+    identity.write_text(school.lead_secret + "\n")
+    plain = subprocess.run(
+        ["age", "-d", "-i", str(identity), str(package)], capture_output=True, check=True
+    ).stdout
+    armored = school.folder / "armored.age"
+    recipient = json.loads(school.card)["card"]["recipient"]
+    armored.write_bytes(
+        subprocess.run(
+            ["age", "-a", "-r", recipient], input=plain, capture_output=True, check=True
+        ).stdout
+    )
+    assert armored.read_bytes().startswith(b"-----BEGIN AGE ENCRYPTED FILE-----")
+    result = _receive(school, armored)
+    assert school.lead.incident(result.case).sender_id == school.incident
+
+
+# -- a later handover, the same package again, and a rolled-back staff store ----------------------
+
+
+def test_a_later_handover_carries_what_was_added_and_continues_the_first(school: School) -> None:
+    first = school.package("one")
+    case = _receive(school, first).case
+    again = receive_package(school.lead, first)
+    assert again.nothing_new and again.case == case
+    school.staff.add_note(school.incident, "The account posted again this morning.")
+    (school.folder / "third.png").write_bytes(_png((1, 2, 3)))
+    added = school.staff.add_file(school.incident, school.folder / "third.png")
+    second = hand_over(school.staff, school.incident, school.folder / "two" / "")
+    assert (second.number, second.exhibits) == (2, 1)
+    result = receive_package(school.lead, second.package)  # the staff identity is pinned now
+    assert (result.case, result.exhibits, result.entries) == (case, 1, 3)
+    refs = {e.sender_ref for e in school.lead.exhibits(case)}
+    assert refs == {*school.originals, added.ref}
+    assert [e.action for e in school.lead.log(case)][-1] == Action.RECEIVED
+    assert receive_package(school.lead, first).nothing_new  # an older package adds nothing
+    assert school.lead.verify().ok
+
+
+def test_a_staff_store_rolled_back_between_two_handovers_is_refused(
+    school: School, clock: FixedClock
+) -> None:
+    _receive(school, school.package("one"))
+    directory = school.staff.directory
+    backup = school.folder / "staff-backup"
+    school.staff.close()
+    shutil.copytree(directory, backup)
+    school.staff = open_store_at(directory, clock)
+    school.staff.add_note(school.incident, "A note the restored copy will not have.")
+    receive_package(school.lead, school.package("two"))
+    school.staff.close()
+    shutil.rmtree(directory)
+    shutil.copytree(backup, directory)  # restored from the older copy
+    school.staff = open_store_at(directory, clock)
+    school.staff.add_note(school.incident, "Something different.")
+    rolled_back = school.package("three")
+    case = school.lead.incidents()[0]
+    entries_before = len(school.lead.received_log(case.id))
+    with pytest.raises(VerificationFailed, match=r"does not continue .* part at entry 6"):
+        receive_package(school.lead, rolled_back)
+    assert len(school.lead.received_log(case.id)) == entries_before
+
+
+def open_store_at(directory: Path, clock: FixedClock) -> EvidenceStore:
+    return open_store(StoreLocation(directory), lambda: PASSPHRASE, clock)
+
+
+# -- the staff identity: confirmed once, pinned after ---------------------------------------------
+
+
+def test_a_staff_identity_is_confirmed_once_and_a_different_key_under_the_name_is_refused(
+    school: School, tmp_path: Path, clock: FixedClock, store_templates: StoreTemplates
+) -> None:
+    package = school.package()
+    with pytest.raises(UnconfirmedStaff) as refused:
+        receive_package(school.lead, package)
+    assert school.staff_fingerprint in refused.value.message
+    assert short_fingerprint(school.staff_fingerprint) in refused.value.message
+    with pytest.raises(UnconfirmedStaff):
+        receive_package(school.lead, package, accept_staff="00" * 32)
+    school.nothing_stored()
+    receive_package(school.lead, package, accept_staff=school.staff_fingerprint)
+
+    # Someone else sets up a store as "Zoë Lane" (a new identity) and joins the same school.
+    impostor, _ = create_store(
+        StoreLocation(tmp_path / "impostor"), STAFF, PASSPHRASE, clock, passphrase_cost=TEST_COST
+    )
+    join_school(impostor, school.card, school.lead_fingerprint, "by phone")
+    fake = impostor.new_incident(TITLE)
+    impostor.add_note(fake.id, "A forged account.")
+    forged = hand_over(impostor, fake.id, tmp_path / "forged" / "").package
+    with pytest.raises(UnconfirmedStaff, match="A different key is already held under the name"):
+        receive_package(school.lead, forged)
+    assert len(school.lead.incidents()) == 1
+    second = receive_package(school.lead, forged, accept_staff=impostor.fingerprint)
+    prefixes = {r.exhibit_prefix for r in school.lead.producers() if not r.own}
+    assert prefixes == {"ZL", "ZL2"}  # two people, references never ambiguous
+    assert len(school.lead.incidents()) == 2 and second.staff_reference == fake.id
+    impostor.close()
+
+
+# -- tampering: nothing stored, the fault named ---------------------------------------------------
+
+
+def _members(school: School, package: Path) -> list[tuple[str, bytes]]:
+    identity = school.folder / "lead-identity.txt"
+    identity.write_text(school.lead_secret + "\n")
+    plain = subprocess.run(
+        ["age", "-d", "-i", str(identity), str(package)], capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(plain)) as tar:
+        return [(m.name, tar.extractfile(m).read()) for m in tar]  # type: ignore[union-attr]
+
+
+def _repackage(school: School, members: list[tuple[str, bytes]], name: str) -> Path:
+    recipient = json.loads(school.card)["card"]["recipient"]
+    out = io.BytesIO()
+    encrypt_to(recipient, tar_chunks((n, len(d), [d]) for n, d in members), out)  # type: ignore[arg-type]
+    path = school.folder / name
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def _resigned(school: School, members: list[tuple[str, bytes]], manifest: dict, key: bytes):
+    data = json.dumps(manifest).encode()  # the signature covers the bytes, whatever they are
+    signature = EntrySigner(key).sign(data)
+    return [("manifest.json", data), ("manifest.sig", signature), *members[2:]]
+
+
+def _staff_key(school: School) -> bytes:
+    return school.staff.identity.signer_key_pem
+
+
+@pytest.mark.parametrize("where", [0.02, 0.5, 0.98])
+def test_one_byte_changed_anywhere_stores_nothing(school: School, where: float) -> None:
+    data = bytearray(school.package().read_bytes())
+    data[int(len(data) * where)] ^= 0x01
+    tampered = school.folder / "tampered.age"
+    tampered.write_bytes(bytes(data))
+    with pytest.raises(HarmonizeError) as failed:
+        _receive(school, tampered)
+    if where > 0.1:
+        assert isinstance(failed.value, VerificationFailed)
+        assert "damaged or was changed" in failed.value.message
+    school.nothing_stored()
+
+
+def test_an_exhibit_swapped_stores_nothing(school: School) -> None:
+    members = _members(school, school.package())
+    members[2] = (members[2][0], _png((0, 0, 0)))
+    with pytest.raises(VerificationFailed, match=r"bytes of exhibit ZL/1 do not match"):
+        _receive(school, _repackage(school, members, "swapped.age"))
+    school.nothing_stored()
+
+
+def test_a_manifest_changed_after_signing_stores_nothing(school: School) -> None:
+    members = _members(school, school.package())
+    manifest = json.loads(members[0][1])
+    manifest["incident"]["title"] = "Something else"
+    members[0] = ("manifest.json", canonical_json(manifest))
+    with pytest.raises(VerificationFailed, match="changed after its sender signed it"):
+        _receive(school, _repackage(school, members, "edited.age"))
+    school.nothing_stored()
+
+
+def test_an_entry_removed_stores_nothing_even_when_the_staff_key_signs_it(school: School) -> None:
+    members = _members(school, school.package())
+    manifest = json.loads(members[0][1])
+    del manifest["entries"][1]
+    members = _resigned(school, members, manifest, _staff_key(school))
+    with pytest.raises(VerificationFailed, match=r"custody entry 3: .*missing or out of order"):
+        _receive(school, _repackage(school, members, "removed.age"))
+    school.nothing_stored()
+
+
+def test_a_chain_resigned_by_an_unknown_key_stores_nothing(school: School, clock) -> None:
+    package = school.package()
+    members = _members(school, package)
+    receive_package(school.lead, package, accept_staff=school.staff_fingerprint)
+    stranger = create_identity(STAFF, clock.now())
+    manifest = json.loads(members[0][1])
+    manifest["sender_ca_pem"] = stranger.ca_cert_pem.decode()
+    manifest["sender_signer_pem"] = stranger.signer_cert_pem.decode()
+    members = _resigned(school, members, manifest, stranger.signer_key_pem)
+    before = len(school.lead.incidents())
+    with pytest.raises(UnconfirmedStaff, match="different key is already held"):
+        receive_package(school.lead, _repackage(school, members, "stranger.age"))
+    # Even confirmed, the chain's entries were signed by the real key, not the stranger's.
+    with pytest.raises(VerificationFailed, match="signature is not valid"):
+        receive_package(
+            school.lead,
+            school.folder / "stranger.age",
+            accept_staff=create_fingerprint(stranger.ca_cert_pem),
+        )
+    assert len(school.lead.incidents()) == before
+
+
+def create_fingerprint(ca_pem: bytes) -> str:
+    from harmonize_evidence.signing.identity import fingerprint
+
+    return fingerprint(ca_pem)
+
+
+def test_a_package_for_another_lead_is_refused_as_such(
+    school: School, tmp_path: Path, clock: FixedClock, store_templates: StoreTemplates
+) -> None:
+    other = _open(
+        store_templates,
+        tmp_path / "other-lead",
+        Producer("Sam Hart", "SH", "Elm", Role.LEAD),
+        clock,
+    )
+    make_school_card(other)
+    package = school.package()
+    with pytest.raises(BadInput, match="meant for another safeguarding lead"):
+        receive_package(other, package, accept_staff=school.staff_fingerprint)
+    assert other.incidents() == []
+    other.close()
+
+
+@settings(max_examples=25)
+@given(
+    cut=st.integers(min_value=0, max_value=4000), flips=st.lists(st.integers(0, 10**6), max_size=3)
+)
+def test_any_damage_to_a_package_is_refused_and_stores_nothing(
+    school: School, cut: int, flips: list[int]
+) -> None:
+    if not hasattr(school, "_package"):
+        school._package = school.package().read_bytes()
+    data = bytearray(school._package)
+    for flip in flips:
+        data[flip % len(data)] ^= 0x5A
+    damaged = bytes(data[: len(data) - cut]) if cut else bytes(data)
+    if damaged == school._package:
+        return
+    path = school.folder / "damaged.age"
+    path.write_bytes(damaged)
+    with pytest.raises((BadInput, VerificationFailed)):
+        _receive(school, path)
+    school.nothing_stored()
+
+
+@settings(max_examples=30)
+@given(
+    change=st.dictionaries(
+        st.sampled_from(
+            [
+                "incident",
+                "exhibits",
+                "entries",
+                "sender",
+                "handover",
+                "format",
+                "lead_fingerprint",
+                "created_utc",
+            ]
+        ),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+            ),
+            max_leaves=8,
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_any_manifest_a_staff_key_signs_is_checked_and_never_crashes(
+    school: School, change: dict
+) -> None:
+    if not hasattr(school, "_members"):
+        school._members = _members(school, school.package())
+    members = list(school._members)
+    manifest = json.loads(members[0][1])
+    manifest.update(change)
+    path = _repackage(school, _resigned(school, members, manifest, _staff_key(school)), "odd.age")
+    try:
+        _receive(school, path)
+    except (BadInput, VerificationFailed):
+        school.nothing_stored()
+    else:  # a change that leaves a valid package (e.g. the same value again) is received
+        assert school.lead.verify().ok
+
+
+# -- the school card -----------------------------------------------------------------------------
+
+
+def test_a_card_is_installed_only_with_its_confirmed_fingerprint(
+    tmp_path: Path, clock: FixedClock, store_templates: StoreTemplates
+) -> None:
+    lead = _open(store_templates, tmp_path / "lead", LEAD, clock)
+    staff = _open(store_templates, tmp_path / "staff", STAFF, clock)
+    card, fingerprint = make_school_card(lead, "dsl@oakhill.example")
+    with pytest.raises(VerificationFailed, match="not this school card's"):
+        join_school(staff, card, "AAAA-BBBB-CCCC-DDDD-EEEE", "by phone")
+    assert joined_card(staff) is None
+    swapped = json.loads(card)
+    _, other_recipient = new_identity()
+    swapped["card"]["recipient"] = other_recipient
+    with pytest.raises(VerificationFailed, match="changed after the lead made it"):
+        join_school(staff, json.dumps(swapped).encode(), fingerprint, "by phone")
+    joined = join_school(staff, card, fingerprint.replace(":", " ").lower(), "by phone")
+    assert joined.card.contact == "dsl@oakhill.example" and joined.replaced is None
+    assert join_school(staff, card, fingerprint, "by phone").already
+    with pytest.raises(BadInput, match="Only the safeguarding lead's store"):
+        make_school_card(staff)
+    with pytest.raises(BadInput, match="Only a member of staff's store"):
+        join_school(lead, card, fingerprint, "in person")
+    new_lead = _open(
+        store_templates,
+        tmp_path / "new-lead",
+        Producer("Ali Khan", "AK", "Oak Hill Academy", Role.LEAD),
+        clock,
+    )
+    new_card, new_fp = make_school_card(new_lead)
+    replaced = join_school(staff, new_card, new_fp, "in person")
+    assert replaced.replaced is not None and replaced.replaced.lead == "Priya Shah"
+    assert [fp for _c, fp, _h, _w in staff.vault.school_cards()] == [fingerprint, new_fp]
+    for store in (lead, staff, new_lead):
+        store.close()
+
+
+# -- the receipt ---------------------------------------------------------------------------------
+
+
+def test_the_leads_receipt_is_recorded_once_on_the_staff_chain(school: School) -> None:
+    first = school.package("one")
+    case = _receive(school, first).case
+    early_receipt = write_receipt(school.lead, case, school.folder / "receipts" / "")
+    school.staff.add_note(school.incident, "More.")
+    receive_package(school.lead, school.package("two"))
+    latest_receipt = write_receipt(school.lead, case, school.folder / "receipts" / "")
+    recorded = take_receipt(school.staff, latest_receipt.read_bytes())
+    assert recorded.latest and not recorded.already and recorded.received_by.startswith("Priya")
+    assert take_receipt(school.staff, latest_receipt.read_bytes()).already
+    earlier = take_receipt(school.staff, early_receipt.read_bytes())
+    assert (earlier.latest, earlier.handover_number) == (False, 1)
+    receipts = [e for e in school.staff.log(school.incident) if e.action == Action.RECEIPT_RECORDED]
+    assert len(receipts) == 2
+    forged = json.loads(latest_receipt.read_bytes())
+    forged["receipt"]["received_utc"] = "2026-01-01T00:00:00.000000Z"
+    with pytest.raises(VerificationFailed, match="changed after the lead signed it"):
+        take_receipt(school.staff, json.dumps(forged).encode())
+    with pytest.raises(BadInput, match="lead's receipt, for the member of staff's store"):
+        receive_file(school.lead, latest_receipt)
+    with pytest.raises(BadInput, match="only the safeguarding lead's store can open"):
+        receive_file(school.staff, first)
+    assert school.staff.verify().ok
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+
+def test_the_handover_commands_from_the_command_line(
+    tmp_path: Path, cli: Cli, store_templates: StoreTemplates, clock: FixedClock
+) -> None:
+    lead_dir = tmp_path / "lead-store"
+    staff_dir = tmp_path / "staff-store"
+    store_templates.copy(lead_dir, LEAD, clock)
+    store_templates.copy(staff_dir, STAFF, clock)
+    lead = ["--store", str(lead_dir)]
+    staff = ["--store", str(staff_dir)]
+    assert cli(*staff, "school-card", "--out", str(tmp_path)).code == 2
+    card = cli(
+        *lead, "--json", "school-card", "--out", str(tmp_path / "cards" / ""), "--contact", "0123"
+    )
+    assert card.code == 0, card.stderr
+    card_path, fingerprint = card.json["card"], card.json["fingerprint"]
+    assert cli(*staff, "join", card_path).code == 2  # no fingerprint and no terminal
+    assert cli(*staff, "join", card_path, "--fingerprint", "00").code == 1
+    joined = cli(
+        *staff, "--json", "join", card_path, "--fingerprint", short_fingerprint(fingerprint)
+    )
+    assert joined.code == 0 and joined.json["lead"] == "Priya Shah"
+    assert joined.json["fingerprint"] == fingerprint
+    new = cli(*staff, "--json", "incident", "new", "--title", TITLE)
+    incident = new.json["id"]
+    assert cli(*staff, "note", incident, "Seen at 21:40.").code == 0
+    handed = cli(*staff, "--json", "handover", incident, "--out", str(tmp_path / "usb" / ""))
+    assert handed.code == 0, handed.stderr
+    assert set(handed.json) >= {"package", "sha256", "exhibits", "entries"}
+    package = handed.json["package"]
+    assert hashlib.sha256(Path(package).read_bytes()).hexdigest() == handed.json["sha256"]
+    refused = cli(*lead, "receive", package)
+    assert refused.code == 1 and "--accept-staff" in refused.stderr
+    staff_fp = cli(*staff, "--json", "incident", "list")  # any command: the fingerprint is init's
+    received = cli(
+        *lead, "--json", "receive", package, "--accept-staff", _staff_fp(staff_dir, clock)
+    )
+    assert received.code == 0, received.stderr
+    assert set(received.json) >= {
+        "case",
+        "staff",
+        "staff_reference",
+        "staff_fingerprint",
+        "exhibits",
+        "entries",
+    }
+    assert received.json["staff_reference"] == incident
+    again = cli(*lead, "receive", package)
+    assert again.code == 0 and "Nothing was new" in again.stdout
+    receipt = cli(
+        *lead, "--json", "receipt", received.json["case"], "--out", str(tmp_path / "r" / "")
+    )
+    assert receipt.code == 0
+    taken = cli(*staff, "--json", "receive", receipt.json["receipt"])
+    assert taken.code == 0 and set(taken.json) >= {"incident", "received_by", "received_utc"}
+    assert cli(*lead, "receive", receipt.json["receipt"]).code == 2
+    assert cli(*staff, "receive", package).code == 2
+    (tmp_path / "junk.bin").write_bytes(b"not a package")
+    assert cli(*lead, "receive", str(tmp_path / "junk.bin")).code == 2
+    assert staff_fp.code == 0
+
+
+def _staff_fp(directory: Path, clock: FixedClock) -> str:
+    with open_store_at(directory, clock) as store:
+        return store.fingerprint
