@@ -88,10 +88,13 @@ def incident_list(command: Invocation) -> int:
 
 def incident_show(command: Invocation) -> int:
     """One incident with its items and chain head."""
+    from harmonize_evidence.services.handover_state import handover_lines
+
     with command.open_store() as store:
         incident = store.incident(command.args.id)
         items = store.exhibits(incident.id)
         head = store.chain_head(incident.id)
+        handovers = handover_lines(store, incident.id)
     lines = [
         f"{incident.id}: {incident.title}",
         f"  category:    {incident.category.value}",
@@ -101,6 +104,7 @@ def incident_show(command: Invocation) -> int:
         f"  reported by: {incident.reported_by}",
         f"  created:     {incident.created_utc.isoformat()}",
         f"  chain head:  entry {head[0]}, {head[1]}",
+        *(f"  {line}" for line in handovers),
         "",
         f"Exhibits ({len(items)}):" if items else "No exhibits yet.",
     ]
@@ -109,6 +113,8 @@ def incident_show(command: Invocation) -> int:
         lines.append(
             f"  {item.ref:<8} {item.kind.value:<15} {item.media_type:<24} {item.size:>10,} B  {url}"
         )
+        if item.sender_ref:
+            lines.append(f"           the member of staff's reference {item.sender_ref}")
         lines.append(
             f"           sha256 {item.sha256 or '(no file)'}{' PURGED' if item.purged else ''}"
         )
@@ -116,6 +122,8 @@ def incident_show(command: Invocation) -> int:
         "incident": {
             **_incident_json(incident),
             "chain_head": {"seq": head[0], "hash": head[1]},
+            "staff_reference": incident.sender_id,
+            "handovers": handovers,
         },
         "items": [_exhibit_json(i) for i in items],
     }
