@@ -79,9 +79,6 @@ class DesktopApp(QObject):
             session=self.session, idle_ms=idle_ms or preferences.idle_minutes * 60_000
         )
         self.idle.expired.connect(self._idle_expired)
-        application = QApplication.instance()
-        if application is not None:
-            application.installEventFilter(self.idle)
         self.session.locked.connect(self._locked)
         self.main_window: MainWindow | None = None
         """The main window, from the first unlock on (None before)."""
@@ -336,9 +333,7 @@ class DesktopApp(QObject):
             self.main_window.drop_everything()
             self.main_window.hide()
         self.tray.hide()
-        application = QApplication.instance()
-        if application is not None:
-            application.removeEventFilter(self.idle)
+        self.idle.stop_watching()
         QThreadPool.globalInstance().waitForDone(10_000)
 
 
