@@ -12,6 +12,8 @@ from harmonize_evidence.ui.session import Session
 DEFAULT_IDLE_MINUTES = 5
 IDLE_CHOICES = (1, 2, 5, 10, 15, 30)
 """Minutes of inactivity the user can choose from before the store locks itself."""
+WATCH_AFTER_MS = 1000
+"""How long after an unlock the idle lock starts watching input (see :class:`IdleLock`)."""
 
 _ACTIVITY = frozenset(
     {
@@ -53,9 +55,11 @@ class Preferences:
 class IdleLock(QObject):
     """Locks the session when no key or mouse input reached the application for a while.
 
-    It watches the application's events only while the session is unlocked: a Python event
-    filter on the whole application sees every event of every object, which made building the
-    windows at start several times slower. Emits :attr:`expired` just before locking.
+    It watches the application's events only while the session is unlocked, from
+    :data:`WATCH_AFTER_MS` after the unlock: a Python event filter on the whole application sees
+    every event of every object, and made building and first painting the windows several times
+    slower. The timer itself runs from the unlock, so input in that first second is not counted,
+    which at most brings the lock a second earlier. Emits :attr:`expired` just before locking.
     """
 
     expired = Signal()
@@ -82,10 +86,13 @@ class IdleLock(QObject):
             self._timer.start()
 
     def _watch(self) -> None:
-        application = QCoreApplication.instance()
-        if application is not None:
-            application.installEventFilter(self)
         self._timer.start()
+        QTimer.singleShot(WATCH_AFTER_MS, self, self._install)
+
+    def _install(self) -> None:
+        application = QCoreApplication.instance()
+        if application is not None and self._session.is_unlocked:
+            application.installEventFilter(self)
 
     def stop_watching(self) -> None:
         """Stop the timer and stop watching the application's events."""
