@@ -12,7 +12,13 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from harmonize_evidence.domain.chain import StoredEntry, parse_entry, verify_producers_chain
+from harmonize_evidence.domain.chain import (
+    CustodyEntry,
+    Problem,
+    StoredEntry,
+    parse_entry,
+    verify_producers_chain,
+)
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.errors import BadInput, VerificationFailed
 from harmonize_evidence.domain.handover import relate_chains
@@ -158,15 +164,17 @@ def receive_chain(
             if relation.new_entries == 0:
                 return ReceivedChain(case, 0, first=False)
         held_refs = {e.sender_ref for e in vault.list_exhibits(case.id)}
+        just_stored: dict[str, str | None] = {}
         for item in exhibits:
             sent = item.exhibit
             if sent.ref in held_refs:
                 raise VerificationFailed(f"{refused}: exhibit {sent.ref} is already kept here.")
             stored = _Hashed(item.chunks)
+            ref = format_exhibit_ref(sender.exhibit_prefix, sent.number)
             vault.insert_exhibit(
                 replace(
                     sent,
-                    ref=format_exhibit_ref(sender.exhibit_prefix, sent.number),
+                    ref=ref,
                     incident_id=case.id,
                     purged=False,
                     sender_ref=sent.ref,
@@ -177,6 +185,7 @@ def receive_chain(
                 raise VerificationFailed(
                     f"{refused}: the bytes of exhibit {sent.ref} do not match its SHA-256."
                 )
+            just_stored[ref] = stored.sha256 if stored.size else None
         for row, entry in list(zip(rows, parsed, strict=True))[len(before) :]:
             vault.append_entry(
                 entry,
@@ -191,6 +200,7 @@ def receive_chain(
             [],
             received=parsed,
             sender_id=sender_id,
+            just_stored=just_stored,
         )
         if found:
             raise VerificationFailed(f"{refused}: {found[0]}.")
@@ -199,6 +209,33 @@ def receive_chain(
         len(rows) - len(before),
         first=kept is None,
     )
+
+
+@dataclass(frozen=True)
+class KeptChain:
+    """The chain a case's sender signed, as this store received it, and who the sender is."""
+
+    sender: ProducerRecord
+    sender_id: str
+    """The sender's id for the incident, which their entries name."""
+    entries: list[CustodyEntry]
+
+
+def kept_chain(vault: Vault, incident: Incident) -> tuple[KeptChain | None, list[Problem]]:
+    """The sender's chain of a received case, each entry checked against its signer.
+
+    ``None`` for an incident opened here; the problems name each entry that does not verify.
+    """
+    if incident.sender_id is None or incident.sender_producer_id is None:
+        return None, []
+    held = {record.id: record for record in vault.list_producers()}
+    sender = held.get(incident.sender_producer_id)
+    if sender is None:
+        return None, [Problem(incident.id, "its sender is not a producer this store holds")]
+    entries, problems = verify_producers_chain(
+        incident.sender_id, vault.stored_entries(incident.id, received=True), signers(vault)
+    )
+    return KeptChain(sender, incident.sender_id, entries), problems
 
 
 class _Hashed:

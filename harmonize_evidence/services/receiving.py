@@ -218,7 +218,9 @@ def receive_package(
         sender_id = normalise_incident_id(incident.id)
         rows = [StoredEntry(e.seq, e.hash, e.body, e.signature) for e in manifest.entries]
         check = {_UNHELD: Signer(SignatureChecker(signer_pem), sender.actor)}
-        _, problems = verify_producers_chain(sender_id, [incoming(row, _UNHELD) for row in rows], check)
+        _, problems = verify_producers_chain(
+            sender_id, [incoming(row, _UNHELD) for row in rows], check
+        )
         if problems:
             raise VerificationFailed(
                 f"{sender_id} from {sender.actor} was not stored, as its custody log does not "

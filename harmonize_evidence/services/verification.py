@@ -152,10 +152,14 @@ def check_exhibits(
     *,
     received: Sequence[CustodyEntry] = (),
     sender_id: str | None = None,
+    just_stored: Mapping[str, str | None] | None = None,
 ) -> list[Problem]:
     """Each exhibit against the entry that added it (and its bytes), and each entry that
     adds one against the exhibits. An entry names an exhibit by the reference its own chain
-    uses: this store's on its own chain, the sender's on a chain received from them."""
+    uses: this store's on its own chain, the sender's on a chain received from them.
+
+    ``just_stored`` gives the SHA-256 of bytes hashed as they were written in this same
+    transaction (by reference; None for none), which are not read back to be hashed again."""
     problems: list[Problem] = []
     from_sender = {e.sender_ref: e.ref for e in exhibits if e.sender_ref is not None}
     added: dict[str, CustodyEntry] = {}
@@ -202,7 +206,10 @@ def check_exhibits(
                 )
         if exhibit.sha256 is None:
             continue
-        actual = vault.exhibit_digest(exhibit.ref)
+        if just_stored is not None and exhibit.ref in just_stored:
+            actual = just_stored[exhibit.ref]
+        else:
+            actual = vault.exhibit_digest(exhibit.ref)
         if exhibit.ref in purged:
             if actual is not None:
                 problems.append(Problem(subject, "it was purged but its bytes are still here"))
