@@ -220,10 +220,10 @@ class DesktopApp(QObject):
             window, self._prepared = self._prepared, None
             assert window is not None
             self.main_window = window
+        window.load(self._selected)  # first: the worker reads while the window is shown
         window.show()
         window.raise_()
         window.activateWindow()
-        window.load(self._selected)
         self.main_window_shown.emit()
 
     def bring_to_front(self) -> None:
