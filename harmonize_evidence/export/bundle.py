@@ -13,8 +13,10 @@ Contents
     signer.pem         the producer's signing certificate
     ca.pem             the installation's Evidence CA certificate, which issued signer.pem
                        (exactly one certificate)
-    SHA256SUMS         "HASH  NAME" lines for report.pdf, every exhibit and VERIFY.txt
-                       (sha256sum -c)
+    staff/ZL2-ca.pem   for an incident received from a member of staff: their Evidence CA and
+    staff/ZL2-signer.pem  signing certificates, named by their exhibit prefix in this bundle
+    SHA256SUMS         "HASH  NAME" lines for report.pdf, every exhibit, VERIFY.txt and the
+                       staff certificates (sha256sum -c)
     VERIFY.txt         how to check all of this by hand
 
 Exhibits and the report are stored uncompressed (they are compressed already); the small text
@@ -22,12 +24,12 @@ files are deflated. The zip is written in one pass (entries carry data descripto
 bundle's SHA-256 is known the moment it is finished; the export's custody entry records it.
 
 Every file but the manifest, its signature and the two certificates is covered by a hash that
-the signed manifest holds: the report and VERIFY.txt directly and through SHA256SUMS, each
-exhibit directly and through SHA256SUMS, SHA256SUMS itself directly. So VERIFY.txt is written
-first, then SHA256SUMS, then the manifest; VERIFY.txt never quotes a hash of the files written
-after it. The certificates are tied to the rest by what they are: ca.pem's fingerprint is the
-one printed in the report, the manifest and VERIFY.txt; signer.pem, issued by ca.pem, signed
-the report and the manifest.
+the signed manifest holds: the report, VERIFY.txt and the staff certificates directly and through
+SHA256SUMS, each exhibit directly and through SHA256SUMS, SHA256SUMS itself directly. So
+VERIFY.txt and the staff certificates are written first, then SHA256SUMS, then the manifest;
+VERIFY.txt never quotes a hash of the files written after it. The certificates are tied to the
+rest by what they are: ca.pem's fingerprint is the one printed in the report, the manifest and
+VERIFY.txt; signer.pem, issued by ca.pem, signed the report and the manifest.
 
 Manifest format, version 2
 ==========================
@@ -74,6 +76,44 @@ record the export: ``exported.recorded_in_custody_log`` is then ``false`` and th
 ``certificates.ca_fingerprint_sha256`` and ``signer_fingerprint_sha256`` are the SHA-256
 fingerprints of ca.pem and signer.pem, upper-case hex pairs separated by colons.
 
+Version 3: received chains
+==========================
+
+A safeguarding lead's store keeps incidents handed over by staff (see
+``services/receiving.py``): the case has the lead's own chain (which records ``received``, with
+the package's SHA-256 and the staff chain's head) and the member of staff's chain exactly as
+received, signed by *their* key. The bundle of such a case is signed by the lead, as any other,
+and also carries each staff chain with its signatures and the certificates that check them, so
+that the police check one fingerprint (the school's, ca.pem) and still see every step from the
+staff member's capture on. Version 3 is version 2 with::
+
+      "items": [{..., "exhibit": "ZL2/1", "sender_ref": "ZL/1" | null}, ...],
+      "received_chains": [
+        {"producer": {"name": "Zoë Lane", "initials": "ZL", "role": "staff",
+                      "school": "...", "exhibit_prefix": "ZL2"},
+         "incident": "INC-2026-0003",
+         "certificates": {
+           "ca": {"file": "staff/ZL2-ca.pem", "sha256": "<hex of the file>",
+                  "fingerprint_sha256": "AB:CD:..."},
+           "signer": {"file": "staff/ZL2-signer.pem", "sha256": ..., "fingerprint_sha256": ...}},
+         "custody": {"entry_format": ..., "entry_version": 1, "head": {"seq": 4, "hash": ...},
+                     "entries": [...]}}
+      ]
+
+An item's ``exhibit`` is always the reference of this bundle (unique in it: the producer's exhibit
+prefix in the lead's store, then the number); ``sender_ref`` is the reference the member of
+staff gave it, which their chain names, and its prefix in ``exhibit`` is the ``exhibit_prefix``
+of the received chain it came with. Such an item is recorded by that chain (the entry that added
+``sender_ref``), not by the lead's ``custody``; items without ``sender_ref`` are the lead's own.
+``incident`` is the staff member's id for the case, which their entries name. Each staff entry
+is checked with that chain's signer certificate, which its ca certificate issued; the lead's
+``received`` entries name the staff fingerprint and the head received, which the chain carried
+must end at. The staff certificates are vouched for by the lead's signature over the manifest,
+so the one fingerprint to compare stays ca.pem's.
+
+A bundle that carries no received chain is written as version 2, byte for byte as before, so
+an earlier ``verify-bundle`` still reads every bundle a member of staff exports.
+
 Version 1 (bundles exported before VERIFY.txt was hashed) is the same without ``instructions``,
 and its SHA256SUMS does not list VERIFY.txt. ``verify-bundle`` still reads it and makes every
 other check, but reports VERIFY.txt as a problem, since nothing in such a bundle shows that it
@@ -102,7 +142,9 @@ from harmonize_evidence.domain.model import Exhibit, Incident, Producer
 
 MANIFEST_FORMAT = "harmonize-evidence/bundle-manifest"
 MANIFEST_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+RECEIVED_CHAINS_VERSION = 3
+"""The version of a manifest that carries received chains (see the module docstring)."""
+READABLE_VERSIONS = (1, 2, 3)
 """Manifest versions that ``verify-bundle`` reads (see the module docstring for version 1)."""
 
 REPORT_NAME = "report.pdf"
@@ -113,6 +155,7 @@ CA_NAME = "ca.pem"
 SUMS_NAME = "SHA256SUMS"
 VERIFY_NAME = "VERIFY.txt"
 EXHIBITS_DIR = "exhibits/"
+STAFF_DIR = "staff/"
 FIXED_NAMES = frozenset(
     {REPORT_NAME, MANIFEST_NAME, SIGNATURE_NAME, SIGNER_NAME, CA_NAME, SUMS_NAME, VERIFY_NAME}
 )
@@ -128,6 +171,35 @@ def bundle_file_name(incident_id: str, exported: datetime) -> str:
 def exhibit_file_name(exhibit: Exhibit) -> str:
     """Where an exhibit's bytes go in the bundle: ``exhibits/ZL-3.png``."""
     return EXHIBITS_DIR + exhibit.file_name
+
+
+@dataclass(frozen=True)
+class SenderChain:
+    """A chain received from another producer's store, as the bundle carries it."""
+
+    producer: Producer
+    """The producer who signed it, as their own store records them."""
+    exhibit_prefix: str
+    """Their exhibit prefix in the exporting store (``ZL2``): their exhibits' references here."""
+    incident_id: str
+    """Their id for the incident, which their entries name."""
+    entries: Sequence[CustodyEntry]
+    ca_cert_pem: bytes
+    signer_cert_pem: bytes
+
+    @property
+    def ca_file(self) -> str:
+        """``staff/ZL2-ca.pem``."""
+        return f"{STAFF_DIR}{self.exhibit_prefix}-ca.pem"
+
+    @property
+    def signer_file(self) -> str:
+        """``staff/ZL2-signer.pem``."""
+        return f"{STAFF_DIR}{self.exhibit_prefix}-signer.pem"
+
+    def files(self) -> list[tuple[str, bytes]]:
+        """The certificate files it adds to the bundle, with their bytes."""
+        return [(self.ca_file, self.ca_cert_pem), (self.signer_file, self.signer_cert_pem)]
 
 
 @dataclass(frozen=True)
@@ -157,11 +229,14 @@ class ManifestContent:
     """The SHA-256 of VERIFY.txt."""
     recorded: bool = True
     """Whether the export will be recorded on the incident's chain (not from a read-only store)."""
+    received: Sequence[SenderChain] = ()
+    """The chains received from other producers' stores (a manifest of version 3 if any)."""
 
 
-def _item(exhibit: Exhibit) -> dict[str, Any]:
+def _item(exhibit: Exhibit, with_sender_ref: bool) -> dict[str, Any]:
     from harmonize_evidence.domain.chain import metadata_digest
 
+    sender = {"sender_ref": exhibit.sender_ref} if with_sender_ref else {}
     return {
         "exhibit": exhibit.ref,
         "kind": exhibit.kind.value,
@@ -174,17 +249,64 @@ def _item(exhibit: Exhibit) -> dict[str, Any]:
         "metadata_sha256": metadata_digest(exhibit.metadata),
         "parent_sha256": exhibit.parent_sha256,
         "purged": exhibit.purged,
+        **sender,
+    }
+
+
+def _custody(entries: Sequence[CustodyEntry]) -> dict[str, Any]:
+    head = entries[-1] if entries else None
+    return {
+        "entry_format": ENTRY_FORMAT,
+        "entry_version": ENTRY_VERSION,
+        "head": None if head is None else {"seq": head.seq, "hash": head.hash},
+        "entries": [
+            {
+                "seq": entry.seq,
+                "hash": entry.hash,
+                "signature": base64.b64encode(entry.signature).decode("ascii"),
+                "body": entry.body.decode("utf-8"),
+            }
+            for entry in entries
+        ],
+    }
+
+
+def _certificate_file(name: str, pem: bytes) -> dict[str, str]:
+    from harmonize_evidence.signing.identity import fingerprint
+
+    return {
+        "file": name,
+        "sha256": hashlib.sha256(pem).hexdigest(),
+        "fingerprint_sha256": fingerprint(pem),
+    }
+
+
+def _received_chain(chain: SenderChain) -> dict[str, Any]:
+    return {
+        "producer": {
+            "name": chain.producer.name,
+            "initials": chain.producer.initials,
+            "role": chain.producer.role.value,
+            "school": chain.producer.school,
+            "exhibit_prefix": chain.exhibit_prefix,
+        },
+        "incident": chain.incident_id,
+        "certificates": {
+            "ca": _certificate_file(chain.ca_file, chain.ca_cert_pem),
+            "signer": _certificate_file(chain.signer_file, chain.signer_cert_pem),
+        },
+        "custody": _custody(chain.entries),
     }
 
 
 def manifest_bytes(content: ManifestContent) -> bytes:
-    """``manifest.json``, UTF-8."""
+    """``manifest.json``, UTF-8: version 3 when it carries received chains, else version 2."""
     incident = content.incident
     exported = content.exported
-    head = content.entries[-1] if content.entries else None
-    document = {
+    received = bool(content.received)
+    document: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
-        "version": MANIFEST_VERSION,
+        "version": RECEIVED_CHAINS_VERSION if received else MANIFEST_VERSION,
         "tool": content.tool,
         "exported": {
             "utc": exported.utc_iso,
@@ -214,22 +336,11 @@ def manifest_bytes(content: ManifestContent) -> bytes:
         },
         "checksums": {"file": SUMS_NAME, "sha256": content.sums_sha256},
         "instructions": {"file": VERIFY_NAME, "sha256": content.instructions_sha256},
-        "items": [_item(exhibit) for exhibit in content.exhibits],
-        "custody": {
-            "entry_format": ENTRY_FORMAT,
-            "entry_version": ENTRY_VERSION,
-            "head": None if head is None else {"seq": head.seq, "hash": head.hash},
-            "entries": [
-                {
-                    "seq": entry.seq,
-                    "hash": entry.hash,
-                    "signature": base64.b64encode(entry.signature).decode("ascii"),
-                    "body": entry.body.decode("utf-8"),
-                }
-                for entry in content.entries
-            ],
-        },
+        "items": [_item(exhibit, received) for exhibit in content.exhibits],
+        "custody": _custody(content.entries),
     }
+    if received:
+        document["received_chains"] = [_received_chain(chain) for chain in content.received]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -304,11 +415,16 @@ class BundleWriter:
     they overlap with the caller reading the next exhibit from the store or laying out the
     report. The caller hands over chunks through a short queue and gets each entry's SHA-256 as a
     future. Every zip operation happens on the helper thread, in the order it was asked for.
+
+    Use it only as a context manager: the helper thread starts when the ``with`` enters it, and
+    that thread makes the zip and closes it whatever happens. Nothing that needs closing exists
+    before the ``with`` holds the writer, so an exception that arrives in between (a SIGTERM
+    while the command line exports) leaves no zip to its finaliser, which would finish it into a
+    file closed by then and print a traceback, and no thread waiting for work.
     """
 
     def __init__(self, out: BinaryIO, stamp: datetime) -> None:
-        self._writer = _HashingWriter(out)
-        self._zip = zipfile.ZipFile(cast("IO[bytes]", self._writer), "w", allowZip64=True)
+        self._out = out
         self._stamp = stamp.timetuple()[:6]
         self._names: set[str] = set()
         self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue()
@@ -320,7 +436,6 @@ class BundleWriter:
         self._entry: Any = None  # the entry being written, if any
         self._syncs: list[threading.Thread] = []
         self._thread = threading.Thread(target=self._work, name="bundle-writer", daemon=True)
-        self._thread.start()
 
     def _info(self, name: str, size: int, compress: bool) -> zipfile.ZipInfo:
         if name in self._names:
@@ -341,17 +456,23 @@ class BundleWriter:
         self._queue.put(operation)
 
     def _work(self) -> None:
+        writer = _HashingWriter(self._out)
+        archive: zipfile.ZipFile | None = None
         try:
-            self._run_operations()
+            archive = zipfile.ZipFile(cast("IO[bytes]", writer), "w", allowZip64=True)
+        except BaseException as exc:  # handed to the caller through the next future or put
+            self._error = exc
+        try:
+            self._run_operations(archive, writer)
         finally:
-            if not self._finished:
+            if archive is not None and not self._finished:
                 # Whatever stopped it (an abort, a full disk, a failed entry), the zip and its
                 # open entry are closed here, or the zip's finaliser would try to finish it later
                 # and print a traceback.
-                _discard(self._zip, self._entry)
-            self._writer.stop()
+                _discard(archive, self._entry)
+            writer.stop()
 
-    def _run_operations(self) -> None:
+    def _run_operations(self, archive: zipfile.ZipFile | None, writer: _HashingWriter) -> None:
         tap: Callable[[bytes], None] | None = None
         digest = hashlib.sha256()
         while True:
@@ -369,7 +490,8 @@ class BundleWriter:
             try:
                 if kind == "open":
                     info, tap = operation[1], operation[2]
-                    self._entry = self._zip.open(info, "w", force_zip64=info.file_size > 0x7FFF0000)
+                    assert archive is not None  # else the error was handed on above
+                    self._entry = archive.open(info, "w", force_zip64=info.file_size > 0x7FFF0000)
                     digest = hashlib.sha256()
                 elif kind == "data":
                     self._entry.write(operation[1])
@@ -391,7 +513,7 @@ class BundleWriter:
                     entry.close()
                     operation[1].set_result(digest.hexdigest())
                 elif kind == "sync":
-                    self._writer.flush()
+                    writer.flush()
                     # The disk works while this thread carries on writing.
                     syncing = threading.Thread(
                         target=_complete, args=(operation[1], operation[2]), name="bundle-sync"
@@ -399,10 +521,11 @@ class BundleWriter:
                     syncing.start()
                     self._syncs.append(syncing)
                 elif kind == "finish":
-                    self._zip.close()
+                    assert archive is not None  # else the error was handed on above
+                    archive.close()
                     self._finished = True
-                    self._writer.flush()
-                    operation[1].set_result((self._writer.sha256, self._writer.size))
+                    writer.flush()
+                    operation[1].set_result((writer.sha256, writer.size))
                     return
                 elif kind == "abort":
                     return
@@ -479,14 +602,25 @@ class BundleWriter:
             syncing.join()
 
     def __enter__(self) -> BundleWriter:
+        try:
+            self._thread.start()
+        except BaseException:
+            self._stop()  # the ``with`` will not call __exit__
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
         # On failure the helper stops; the caller deletes the partial file.
+        self._stop()
+
+    def _stop(self) -> None:
         if not self._closed:
             self._closed = True
             self._queue.put(("abort",))
-        self._thread.join()
+        # Not started (an exception came first): there is nothing to wait for, and should it
+        # start after all, the abort ends it at once.
+        with contextlib.suppress(RuntimeError):
+            self._thread.join()
         self._join_syncs()  # none may touch the file once the caller closes it
 
 

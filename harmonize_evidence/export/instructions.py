@@ -32,6 +32,17 @@ class Step:
 
 
 @dataclass(frozen=True)
+class StaffFiles:
+    """A member of staff whose chain a lead's bundle carries, and their certificate files."""
+
+    producer: str
+    """How their entries name them: ``Zoë Lane (ZL)``."""
+    exhibit_prefix: str
+    ca_file: str
+    signer_file: str
+
+
+@dataclass(frozen=True)
 class BundleFacts:
     """What the instructions quote: names, fingerprint and chain head."""
 
@@ -43,6 +54,36 @@ class BundleFacts:
     chain_head_seq: int
     chain_head_hash: str
     bundle_name: str
+    received: tuple[StaffFiles, ...] = ()
+    """The staff chains the bundle carries (a case the lead received from staff)."""
+
+
+def _staff_step(facts: BundleFacts) -> list[Step]:
+    """For a lead's bundle: how the staff member's own log is checked (no second fingerprint)."""
+    if not facts.received:
+        return []
+    who = "; ".join(
+        f"{staff.producer}, exhibits {staff.exhibit_prefix}/..., certificates {staff.ca_file} "
+        f"and {staff.signer_file}"
+        for staff in facts.received
+    )
+    return [
+        Step(
+            "6. The member of staff's own log",
+            "The exhibits were captured by a member of staff on their own computer and handed "
+            "over to the safeguarding lead, who signed this bundle. manifest.json also holds, "
+            "under received_chains, the staff member's custody log exactly as the lead "
+            "received it, each entry signed by the staff member's own certificate: "
+            f"{who}. Those certificates are vouched for by the lead's signed manifest (step 2), "
+            "so there is no second fingerprint to compare. Check that the staff signing "
+            'certificate was issued by the staff Evidence CA (it prints "OK"); verify-bundle '
+            "(below) checks every staff entry and signature too:",
+            tuple(
+                f"openssl verify -CAfile {staff.ca_file} {staff.signer_file}"
+                for staff in facts.received
+            ),
+        )
+    ]
 
 
 def verification_steps(facts: BundleFacts) -> list[Step]:
@@ -93,6 +134,7 @@ def verification_steps(facts: BundleFacts) -> list[Step]:
             "entry unchanged, followed by the entries added since, including one recording "
             "this export and the SHA-256 of this bundle.",
         ),
+        *_staff_step(facts),
         Step(
             "All at once",
             "With Harmonize Evidence installed, one command makes all of these checks and "

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import LocalTime
 from harmonize_evidence.domain.model import Exhibit, Incident, Producer
+from harmonize_evidence.export.bundle import SenderChain
 from harmonize_evidence.export.images import NoPreview, PdfImage
 from harmonize_evidence.export.instructions import Step
 
@@ -43,3 +44,12 @@ class ReportContent:
     """Whether the store also opened with the computer login (the OS keychain) at start."""
     export_recorded: bool = True
     """Whether the export is recorded in the custody log (not when the store was read-only)."""
+    received: Sequence[SenderChain] = ()
+    """For a case received from a member of staff: their chain as received, and who they are."""
+
+    def sender_of(self, exhibit: Exhibit) -> SenderChain | None:
+        """The chain an exhibit was received with; None for one of this store's own."""
+        if exhibit.sender_ref is None:
+            return None
+        prefix = exhibit.ref.split("/", 1)[0]
+        return next((chain for chain in self.received if chain.exhibit_prefix == prefix), None)

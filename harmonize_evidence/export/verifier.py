@@ -25,6 +25,10 @@ is read. Otherwise the checks are, each problem named by the file it concerns:
   reported as a problem of VERIFY.txt, and every other check is made as usual;
 - the custody log in the manifest: every entry's hash, link, sequence number and signature, its
   head, and that each item is the one its custody entry recorded;
+- in a bundle of a case received from a member of staff (manifest version 3), each staff chain
+  it carries: their certificates, every entry against their signer, each of their exhibits
+  against the entry that added it, and that the bundle's own chain received that chain
+  (:mod:`harmonize_evidence.export.verify_received`);
 - with an expected fingerprint (``verify-bundle --expect-fingerprint``), that ca.pem's is it.
 
 Trust: every check is against the certificates inside the bundle. What ties the bundle to the
@@ -65,6 +69,7 @@ from harmonize_evidence.export.verify_manifest import (
     check_sums,
     manifest_items,
 )
+from harmonize_evidence.export.verify_received import ReceivedChainCheck, check_received
 from harmonize_evidence.export.verify_report import check_report
 
 Progress = Callable[[int, int], None]
@@ -96,6 +101,8 @@ class BundleVerification:
     """The SHA-256 fingerprint of the certificate in signer.pem."""
     expected_fingerprint: str | None = None
     """The CA fingerprint the recipient expected, if they gave one."""
+    received: tuple[ReceivedChainCheck, ...] = ()
+    """The staff chains the bundle carries (a case the lead received), each as checked."""
 
     @property
     def ok(self) -> bool:
@@ -200,7 +207,8 @@ def _verify_contents(
         found=found,
     )
     step()
-    entries_checked, head = check_custody(manifest, checker, found)
+    entries, head = check_custody(manifest, checker, found)
+    received = check_received(archive, by_name, manifest, entries, found)
     check_sums(manifest, small, found)
     check_instructions(archive, by_name, manifest, certificates, found)
     step()
@@ -218,7 +226,7 @@ def _verify_contents(
         signer=certificates.signer if certificates else None,
         incident_id=str(incident.get("id")) if isinstance(incident, Mapping) else None,
         exhibits_checked=len(exhibits),
-        entries_checked=entries_checked,
+        entries_checked=len(entries),
         chain_head=head,
         report_signature=report_check[0],
         timestamp=report_check[1],
@@ -227,4 +235,5 @@ def _verify_contents(
         signer_school=certificates.signer_school if certificates else None,
         signer_fingerprint=certificates.signer_fingerprint if certificates else None,
         expected_fingerprint=expected_fingerprint,
+        received=received,
     )

@@ -46,8 +46,19 @@ def check_certificates(
     signer_pem, ca_pem = small.get(names.SIGNER_NAME), small.get(names.CA_NAME)
     if signer_pem is None or ca_pem is None:
         return None, None
-    signer_cert = _one_certificate(names.SIGNER_NAME, signer_pem, found)
-    ca_cert = _one_certificate(names.CA_NAME, ca_pem, found)
+    return check_certificate_pair(names.CA_NAME, ca_pem, names.SIGNER_NAME, signer_pem, found)
+
+
+def check_certificate_pair(
+    ca_name: str, ca_pem: bytes, signer_name: str, signer_pem: bytes, found: Findings
+) -> tuple[SignatureChecker | None, Certificates | None]:
+    """An Evidence CA certificate and the signing certificate it issued, each file holding one.
+
+    Used for the bundle's own pair (ca.pem, signer.pem) and for each staff member's pair that a
+    lead's bundle carries; every problem names the file.
+    """
+    signer_cert = _one_certificate(signer_name, signer_pem, found)
+    ca_cert = _one_certificate(ca_name, ca_pem, found)
     if signer_cert is None or ca_cert is None:
         return None, None
     signer_only = signer_cert.public_bytes(Encoding.PEM)
@@ -55,17 +66,17 @@ def check_certificates(
     try:
         checker = SignatureChecker(signer_only)
     except (ValueError, TypeError):
-        found.add(names.SIGNER_NAME, "its key is not one this program signs with")
+        found.add(signer_name, "its key is not one this program signs with")
         checker = None
     try:
         signer_cert.verify_directly_issued_by(ca_cert)
     except (ValueError, TypeError, InvalidSignature):
-        found.add(names.SIGNER_NAME, "it was not issued by the Evidence CA in ca.pem")
+        found.add(signer_name, f"it was not issued by the Evidence CA in {ca_name}")
     if not _may_issue_certificates(ca_cert):
         found.add(
-            names.CA_NAME,
+            ca_name,
             "it is not a CA certificate (its basic constraints or key usage do not let it "
-            "issue certificates), so it cannot vouch for signer.pem",
+            f"issue certificates), so it cannot vouch for {signer_name}",
         )
     return checker, Certificates(
         ca_fingerprint=fingerprint(ca_only),
@@ -112,7 +123,7 @@ def subject_part(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str | No
     return str(values[0].value) if values else None
 
 
-def _canonical_fingerprint(value: object) -> str | None:
+def canonical_fingerprint(value: object) -> str | None:
     """``AB:CD:...`` for a SHA-256 fingerprint however it is spaced, cased or joined; else None."""
     if not isinstance(value, str):
         return None
@@ -168,7 +179,7 @@ def check_manifest_fingerprints(
         ),
     ):
         value = recorded.get(key)
-        if _canonical_fingerprint(value) != actual:
+        if canonical_fingerprint(value) != actual:
             found.add(
                 names.MANIFEST_NAME,
                 f"the {label} fingerprint it records ({str(value)[:120]}) is not that of {source}",

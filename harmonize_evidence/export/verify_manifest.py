@@ -16,7 +16,12 @@ import zipfile
 from collections.abc import Mapping
 from typing import Any
 
-from harmonize_evidence.domain.chain import StoredEntry, metadata_digest, verify_chain
+from harmonize_evidence.domain.chain import (
+    CustodyEntry,
+    StoredEntry,
+    metadata_digest,
+    verify_chain,
+)
 from harmonize_evidence.domain.model import EVIDENCE_ADDED
 from harmonize_evidence.export import bundle as names
 from harmonize_evidence.export.verify_archive import UnsafeArchive, hash_entry, read_small
@@ -57,12 +62,37 @@ def manifest_items(manifest: Mapping[str, Any] | None) -> list[Mapping[str, Any]
     return [item for item in manifest["items"] if isinstance(item, Mapping)]
 
 
+def received_chains(manifest: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """The chains received from staff that a manifest of version 3 carries."""
+    if not manifest or manifest.get("version") != names.RECEIVED_CHAINS_VERSION:
+        return []
+    chains = manifest.get("received_chains")
+    if not isinstance(chains, list):
+        return []
+    return [chain for chain in chains if isinstance(chain, Mapping)]
+
+
+def received_files(manifest: Mapping[str, Any] | None) -> dict[str, str]:
+    """Every staff certificate file the manifest lists, with the SHA-256 it records."""
+    files: dict[str, str] = {}
+    for chain in received_chains(manifest):
+        certificates = chain.get("certificates")
+        if not isinstance(certificates, Mapping):
+            continue
+        for key in ("ca", "signer"):
+            recorded = certificates.get(key)
+            if isinstance(recorded, Mapping) and recorded.get("file"):
+                files[str(recorded["file"])] = str(recorded.get("sha256"))
+    return files
+
+
 def check_file_list(
     manifest: Mapping[str, Any] | None, by_name: Mapping[str, zipfile.ZipInfo], found: Findings
 ) -> None:
     if manifest is None:
         return
     listed = {str(item["file"]) for item in manifest_items(manifest) if item.get("file")}
+    staff_files = set(received_files(manifest))
     for name in sorted(listed):
         if not name.startswith(names.EXHIBITS_DIR) or not _SAFE_NAME.match(
             name[len(names.EXHIBITS_DIR) :]
@@ -70,7 +100,15 @@ def check_file_list(
             found.add(
                 names.MANIFEST_NAME, f"it lists an exhibit file with an unsafe name ({name[:80]})"
             )
-    for name in sorted(set(by_name) - listed - names.FIXED_NAMES):
+    for name in sorted(staff_files):
+        if not name.startswith(names.STAFF_DIR) or not _SAFE_NAME.match(
+            name[len(names.STAFF_DIR) :]
+        ):
+            found.add(
+                names.MANIFEST_NAME,
+                f"it lists a staff certificate file with an unsafe name ({name[:80]})",
+            )
+    for name in sorted(set(by_name) - listed - staff_files - names.FIXED_NAMES):
         found.add(name, "it is in the bundle but not listed in the manifest")
     if names.VERIFY_NAME not in by_name:
         found.add(names.VERIFY_NAME, "it is missing from the bundle")
@@ -102,27 +140,16 @@ def check_exhibit(
 
 def manifest_head(manifest: Mapping[str, Any]) -> tuple[int, str] | None:
     custody = manifest.get("custody")
-    if not isinstance(custody, Mapping) or not isinstance(custody.get("head"), Mapping):
+    if not isinstance(custody, Mapping):
         return None
-    try:
-        return int(custody["head"]["seq"]), str(custody["head"]["hash"])
-    except (KeyError, TypeError, ValueError):
-        return None
+    return custody_head(custody)
 
 
-def check_custody(
-    manifest: Mapping[str, Any] | None, checker: SignatureChecker | None, found: Findings
-) -> tuple[int, tuple[int, str] | None]:
-    if manifest is None:
-        return 0, None
-    subject = names.MANIFEST_NAME
-    custody = manifest.get("custody")
-    incident = manifest.get("incident")
-    if not isinstance(custody, Mapping) or not isinstance(incident, Mapping):
-        found.add(subject, "it has no custody log")
-        return 0, None
+def custody_rows(custody: Mapping[str, Any], subject: str, found: Findings) -> list[StoredEntry]:
+    """The entries of a manifest's custody log as stored entries, to verify."""
     rows: list[StoredEntry] = []
-    for raw_entry in custody.get("entries") or []:
+    raw_entries = custody.get("entries")
+    for raw_entry in raw_entries if isinstance(raw_entries, list) else []:
         try:
             body = str(raw_entry["body"]).encode("utf-8")
             try:
@@ -142,8 +169,59 @@ def check_custody(
             )
         except (KeyError, TypeError, ValueError, binascii.Error):
             found.add(subject, "a custody entry in it cannot be read")
+    return rows
+
+
+def custody_head(custody: Mapping[str, Any]) -> tuple[int, str] | None:
+    """The head a custody log records for itself."""
+    if not isinstance(custody.get("head"), Mapping):
+        return None
+    try:
+        return int(custody["head"]["seq"]), str(custody["head"]["hash"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def received_item(item: Mapping[str, Any]) -> bool:
+    """Whether an item came with a chain received from a member of staff (manifest version 3)."""
+    return item.get("sender_ref") is not None
+
+
+def check_item_record(
+    subject: str, ref: str, item: Mapping[str, Any], entry: CustodyEntry, found: Findings
+) -> None:
+    """An item is what the custody entry that added it recorded: its SHA-256 and metadata."""
+    if entry.evidence_sha256 != item.get("sha256"):
+        found.add(subject, f"exhibit {ref} has a SHA-256 other than its custody entry's")
+    metadata = item.get("metadata")
+    if not isinstance(metadata, Mapping) or entry.details.get("metadata_sha256") != metadata_digest(
+        metadata
+    ):
+        found.add(subject, f"exhibit {ref} has metadata other than its custody entry recorded")
+    sha = item.get("sha256")
+    if sha is not None and not _HEX64.match(str(sha)):
+        found.add(subject, f"exhibit {ref} has a malformed SHA-256")
+
+
+def check_custody(
+    manifest: Mapping[str, Any] | None, checker: SignatureChecker | None, found: Findings
+) -> tuple[list[CustodyEntry], tuple[int, str] | None]:
+    """The bundle's own custody log (its producer's), and each item it records.
+
+    Returns the entries that could be read and the head; items received from a member of staff
+    are checked against their own chain instead (:mod:`.verify_received`).
+    """
+    if manifest is None:
+        return [], None
+    subject = names.MANIFEST_NAME
+    custody = manifest.get("custody")
+    incident = manifest.get("incident")
+    if not isinstance(custody, Mapping) or not isinstance(incident, Mapping):
+        found.add(subject, "it has no custody log")
+        return [], None
+    rows = custody_rows(custody, subject, found)
     if checker is None:
-        return 0, manifest_head(manifest)
+        return [], manifest_head(manifest)
 
     entries, problems = verify_chain(str(incident.get("id")), rows, checker)
     for problem in problems:
@@ -158,7 +236,7 @@ def check_custody(
         for entry in entries
         if entry.action in EVIDENCE_ADDED
     }
-    items = manifest_items(manifest)
+    items = [item for item in manifest_items(manifest) if not received_item(item)]
     refs = {str(item.get("exhibit")) for item in items}
     for ref, adding in added.items():
         if ref not in refs:
@@ -172,17 +250,8 @@ def check_custody(
         if entry is None:
             found.add(subject, f"exhibit {ref} is not recorded in the custody log")
             continue
-        if entry.evidence_sha256 != item.get("sha256"):
-            found.add(subject, f"exhibit {ref} has a SHA-256 other than its custody entry's")
-        metadata = item.get("metadata")
-        if not isinstance(metadata, Mapping) or entry.details.get(
-            "metadata_sha256"
-        ) != metadata_digest(metadata):
-            found.add(subject, f"exhibit {ref} has metadata other than its custody entry recorded")
-        sha = item.get("sha256")
-        if sha is not None and not _HEX64.match(str(sha)):
-            found.add(subject, f"exhibit {ref} has a malformed SHA-256")
-    return len(entries), head
+        check_item_record(subject, ref, item, entry, found)
+    return entries, head
 
 
 def check_sums(
@@ -228,6 +297,7 @@ def _hashed_by_manifest(manifest: Mapping[str, Any]) -> dict[str, str]:
         instructions = manifest.get("instructions")
         recorded = instructions.get("sha256") if isinstance(instructions, Mapping) else None
         hashed[names.VERIFY_NAME] = str(recorded)
+    hashed.update(received_files(manifest))
     return hashed
 
 

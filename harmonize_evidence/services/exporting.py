@@ -13,6 +13,10 @@ name, recorded on the incident's custody chain, and only then given its final na
 or kills an export before then is cleaned up by
 :mod:`harmonize_evidence.services.unfinished_exports`.
 
+The bundle of a case received from a member of staff is signed by this store (the lead's) and
+also carries the staff chain as received, with their certificates (manifest version 3, see
+:mod:`harmonize_evidence.export.bundle`); both chains must verify before anything is written.
+
 Progress is reported as (done, total): one step per exhibit file, then the report, its
 signature, and the recording of the export.
 
@@ -30,20 +34,24 @@ import tempfile
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harmonize_evidence import TOOL_NAME, __version__
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import local_time
 from harmonize_evidence.domain.errors import BadInput, StoreDamaged
-from harmonize_evidence.domain.model import Exhibit, ExhibitKind
+from harmonize_evidence.domain.model import Exhibit, ExhibitKind, Incident
 from harmonize_evidence.domain.urls import validate_url
 from harmonize_evidence.services.evidence import EvidenceStore, Progress
+from harmonize_evidence.services.producers import kept_chain
 from harmonize_evidence.services.unfinished_exports import (
     UnfinishedExport,
     finish_interrupted_exports,
     write_problem,
 )
+
+if TYPE_CHECKING:
+    from harmonize_evidence.export.bundle import SenderChain
 
 _IMAGE_KINDS = {ExhibitKind.SCREENSHOT, ExhibitKind.IMAGE}
 # What signing may add to the report (the signature revision): only for the zip's ZIP64 choice.
@@ -143,6 +151,32 @@ def _checked_chain(store: EvidenceStore, incident_id: str) -> list[CustodyEntry]
     return entries
 
 
+def _checked_received(store: EvidenceStore, incident: Incident) -> list[SenderChain]:
+    """The chain a received case's sender signed, refusing to export one that does not verify."""
+    from harmonize_evidence.export.bundle import SenderChain
+
+    kept, problems = kept_chain(store.vault, incident)
+    if problems:
+        raise StoreDamaged(
+            f"The custody log that {incident.id} was received with does not verify "
+            f"({problems[0]}), so it was not exported; run verify and keep the store for "
+            "investigation."
+        )
+    if kept is None:
+        return []
+    sender = kept.sender
+    return [
+        SenderChain(
+            producer=sender.producer,
+            exhibit_prefix=sender.exhibit_prefix,
+            incident_id=kept.sender_id,
+            entries=kept.entries,
+            ca_cert_pem=sender.ca_cert_pem,
+            signer_cert_pem=sender.signer_cert_pem,
+        )
+    ]
+
+
 def export_bundle(
     store: EvidenceStore,
     incident_id: str,
@@ -189,6 +223,7 @@ def _export_bundle(
     incident = store.incident(incident_id)
     exhibits = store.exhibits(incident.id)
     entries = _checked_chain(store, incident.id)
+    received = _checked_received(store, incident)
     now = store.clock.now()
     exported = local_time(now, store.clock.zone, store.clock.zone_name)
     target, folder_to_make = _target_path(out, bundle.bundle_file_name(incident.id, exported.local))
@@ -217,6 +252,10 @@ def _export_bundle(
         chain_head_seq=head[0],
         chain_head_hash=head[1],
         bundle_name=target.name,
+        received=tuple(
+            instructions.StaffFiles(c.producer.actor, c.exhibit_prefix, c.ca_file, c.signer_file)
+            for c in received
+        ),
     )
     # A read-only store can be read and exported, but cannot record the export; its notes of
     # unfinished exports go beside the bundle instead, where the next export finds them.
@@ -281,6 +320,7 @@ def _export_bundle(
                 verify_steps=instructions.verification_steps(facts),
                 keychain=store.opens_with_keychain,
                 export_recorded=recorded,
+                received=received,
             )
             report.build_report(content, spool, pdf)
             spool.close()
@@ -317,9 +357,10 @@ def _export_bundle(
             verify_sha = writer.add_bytes(
                 bundle.VERIFY_NAME, instructions.verify_text(facts).encode("utf-8")
             )
-            sums_bytes = bundle.sums_text(
-                [(bundle.REPORT_NAME, report_sha), *sums, (bundle.VERIFY_NAME, verify_sha)]
-            )
+            sums.append((bundle.VERIFY_NAME, verify_sha))
+            for chain in received:  # a received case's staff certificates, also hashed
+                sums += [(name, writer.add_bytes(name, data)) for name, data in chain.files()]
+            sums_bytes = bundle.sums_text([(bundle.REPORT_NAME, report_sha), *sums])
             sums_sha = writer.add_bytes(bundle.SUMS_NAME, sums_bytes)
             manifest = bundle.manifest_bytes(
                 bundle.ManifestContent(
@@ -335,6 +376,7 @@ def _export_bundle(
                     sums_sha256=sums_sha,
                     instructions_sha256=verify_sha,
                     recorded=recorded,
+                    received=received,
                 )
             )
             manifest_sha = writer.add_bytes(bundle.MANIFEST_NAME, manifest)
