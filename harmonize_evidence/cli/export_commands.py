@@ -90,6 +90,7 @@ def verify_bundle(command: Invocation) -> int:
             "signing_certificate_fingerprint": check.signing_certificate_fingerprint,
             "expected_fingerprint": check.expected_fingerprint,
             "fingerprint_matches": check.fingerprint_matches,
+            "staff": [staff.as_json() for staff in check.staff],
         },
         bundle_check_text(check),
     )

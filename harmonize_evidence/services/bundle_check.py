@@ -15,6 +15,47 @@ from harmonize_evidence.services.evidence import Progress
 
 
 @dataclass(frozen=True)
+class StaffChainCheck:
+    """A member of staff whose custody log a lead's bundle carries, as the check found it."""
+
+    name: str
+    initials: str
+    school: str
+    """Their school, as the bundle's signed manifest gives it."""
+    exhibit_prefix: str
+    """Their exhibits' prefix in the bundle (``ZL2``)."""
+    incident_id: str
+    """Their own id for the incident."""
+    fingerprint: str | None
+    """The SHA-256 fingerprint of their Evidence CA certificate, as the bundle carries it."""
+    certificate_name: str | None
+    """The person their signing certificate names."""
+    certificate_school: str | None
+    """The organisation their Evidence CA certificate names."""
+    entries_checked: int
+    chain_head: tuple[int, str] | None
+    exhibits: tuple[tuple[str, str], ...]
+    """Each of their exhibits: (reference in the bundle, their own reference)."""
+
+    def as_json(self) -> dict[str, object]:
+        """What ``verify-bundle --json`` prints of them."""
+        head = self.chain_head
+        return {
+            "name": self.name,
+            "initials": self.initials,
+            "school": self.school,
+            "exhibit_prefix": self.exhibit_prefix,
+            "incident": self.incident_id,
+            "fingerprint": self.fingerprint,
+            "certificate_name": self.certificate_name,
+            "certificate_school": self.certificate_school,
+            "entries_checked": self.entries_checked,
+            "chain_head": None if head is None else {"seq": head[0], "hash": head[1]},
+            "exhibits": [{"exhibit": ref, "sender_ref": theirs} for ref, theirs in self.exhibits],
+        }
+
+
+@dataclass(frozen=True)
 class BundleCheck:
     """The result of checking a bundle (see :mod:`harmonize_evidence.export.verifier`)."""
 
@@ -45,6 +86,8 @@ class BundleCheck:
     """The Evidence CA fingerprint the recipient said to expect (``AB:CD:...``), if any."""
     fingerprint_matches: bool | None = None
     """Whether ca.pem's fingerprint is the expected one; None when none was given."""
+    staff: tuple[StaffChainCheck, ...] = ()
+    """For a case the lead received: each member of staff whose custody log it carries."""
 
 
 def expected_fingerprint(text: str) -> str:
@@ -95,6 +138,22 @@ def verify_bundle(
         signing_certificate_fingerprint=result.signer_fingerprint,
         expected_fingerprint=result.expected_fingerprint,
         fingerprint_matches=result.fingerprint_matches,
+        staff=tuple(
+            StaffChainCheck(
+                name=chain.name,
+                initials=chain.initials,
+                school=chain.school,
+                exhibit_prefix=chain.exhibit_prefix,
+                incident_id=chain.incident_id,
+                fingerprint=chain.ca_fingerprint,
+                certificate_name=chain.certificate_name,
+                certificate_school=chain.certificate_school,
+                entries_checked=chain.entries_checked,
+                chain_head=chain.chain_head,
+                exhibits=chain.exhibits,
+            )
+            for chain in result.received
+        ),
     )
 
 
@@ -138,4 +197,35 @@ def bundle_check_text(check: BundleCheck, *, fingerprint_lines: int = 1) -> str:
             "Compare this fingerprint with the one the school gives you by telephone or from a "
             "known school email address; a school's name in a certificate proves nothing."
         )
+    lines += _staff_lines(check, fingerprint_lines)
     return "\n".join(lines)
+
+
+def _staff_lines(check: BundleCheck, fingerprint_lines: int) -> list[str]:
+    """Who captured the exhibits of a case the lead received, and their own logs."""
+    if not check.staff:
+        return []
+    lines = [
+        "",
+        "Received from staff: each custody log as the lead received it, every entry checked "
+        "against the staff member's own certificate. The school's signature vouches for those "
+        "certificates, so the school's fingerprint above is the one to compare; theirs is shown "
+        "for the record.",
+    ]
+    for staff in check.staff:
+        exhibits = ", ".join(f"{ref} (their {theirs})" for ref, theirs in staff.exhibits)
+        lines.append(
+            f"  {staff.name} ({staff.initials}), {staff.school or 'no school named'}: their "
+            f"incident {staff.incident_id}, {staff.entries_checked} custody entries; "
+            f"exhibits {exhibits or 'none'}"
+        )
+        if staff.fingerprint is not None:
+            pairs = staff.fingerprint.split(":")
+            shown = (
+                [":".join(pairs[:16]) + ":", ":".join(pairs[16:])]
+                if fingerprint_lines == 2
+                else [staff.fingerprint]
+            )
+            lines.append("  Their Evidence CA fingerprint (SHA-256):")
+            lines += [f"    {line}" for line in shown]
+    return lines
