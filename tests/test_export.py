@@ -8,6 +8,7 @@ RFC 3161 timestamp authority on the loopback interface.
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import io
 import json
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 import unicodedata
 import uuid
 import zipfile
@@ -1061,6 +1063,81 @@ def test_the_bundle_gets_its_name_only_after_its_exported_entry_is_committed(
     result = export_bundle(store, small_incident, out)
     assert len(seen) == 1 and BUNDLE_NAME not in seen[0][0]
     assert seen[0][1] == result.sha256
+    assert [p.name for p in out.iterdir()] == [BUNDLE_NAME]
+
+
+def test_a_termination_while_the_bundle_writer_starts_closes_everything_it_made_quietly(
+    store: EvidenceStore, small_incident: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SIGTERM reaches the command line's export at each step, in turn, of making and entering the
+    # bundle writer, before the export's ``with`` holds it. A zip left open there was finished
+    # later by its finaliser, into the closed file, printing a traceback; a helper thread left
+    # waiting kept the zip open for as long as the process lived.
+    from harmonize_evidence.cli import Terminated, _unwinding_on_termination
+    from harmonize_evidence.export import bundle
+
+    out = tmp_path / "out"
+    out.mkdir()
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    making = {bundle.BundleWriter.__init__.__code__, bundle.BundleWriter.__enter__.__code__}
+    entered = bundle.BundleWriter.__enter__.__code__
+
+    def helpers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name.startswith("bundle-")]
+
+    class TerminateAt:
+        """A profiler that sends SIGTERM at one step of making and entering the bundle writer.
+
+        A step: a function called by the writer's __init__ or __enter__ returns, or its
+        __init__ does. The signal's handler raises as that returns: where a signal that came
+        during the call is acted on. (Nothing is acted on as __enter__ returns.)
+        """
+
+        def __init__(self, moment: int) -> None:
+            self.moment = moment
+            self.steps = 0
+            self.sent = False
+
+        def __call__(self, frame: Any, event: str, _arg: object) -> None:
+            if event == "return" and frame.f_code is entered:
+                sys.setprofile(None)
+                return
+            if event not in ("return", "c_return"):
+                return
+            caller = frame.f_back if event == "return" else frame
+            if frame.f_code not in making and (caller is None or caller.f_code not in making):
+                return
+            if self.steps == self.moment:
+                self.sent = True
+                sys.setprofile(None)
+                os.kill(os.getpid(), signal.SIGTERM)
+            self.steps += 1
+
+    moment = 0
+    while True:
+        profile = TerminateAt(moment)
+        try:
+            with _unwinding_on_termination():
+                sys.setprofile(profile)
+                try:
+                    export_bundle(store, small_incident, out)
+                finally:
+                    sys.setprofile(None)
+        except Terminated:
+            assert profile.sent
+        else:
+            assert not profile.sent
+            break
+        gc.collect()
+        assert unraisable == [], (moment, unraisable)
+        assert list(out.iterdir()) == [], moment
+        deadline = time.monotonic() + 10
+        while helpers() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert helpers() == [], moment
+        moment += 1
+    assert moment >= 5  # the steps were all reached, and then an export ran undisturbed
     assert [p.name for p in out.iterdir()] == [BUNDLE_NAME]
 
 
