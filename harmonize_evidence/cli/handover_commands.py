@@ -54,7 +54,7 @@ def _confirm_at_terminal(school: str, lead: str, fingerprint: str) -> bool:
 def join(command: Invocation) -> int:
     """(staff) Install a school card once its fingerprint is confirmed."""
     from harmonize_evidence.domain.errors import VerificationFailed
-    from harmonize_evidence.services.school import join_school, read_card
+    from harmonize_evidence.services.school import join_school, joined_text, read_card
 
     args, out = command.args, command.out
     path = Path(args.card)
@@ -74,17 +74,6 @@ def join(command: Invocation) -> int:
             confirmed, how = args.fingerprint, args.how
         joined = join_school(store, data, confirmed, how)
     card = joined.card
-    if joined.already:
-        text = f"This store has already joined {card.school}; nothing changed."
-    elif joined.replaced is not None:
-        text = (
-            f"Joined {card.school}: handovers now go to {card.lead} (before: "
-            f"{joined.replaced.lead}). The change is recorded."
-        )
-    else:
-        text = f"Joined {card.school}: handovers go to {card.lead}."
-    if card.contact:
-        text += f" Contact: {card.contact}"
     out.result(
         {
             "school": card.school,
@@ -93,7 +82,7 @@ def join(command: Invocation) -> int:
             "contact": card.contact,
             "replaced": None if joined.replaced is None else joined.replaced.lead,
         },
-        text,
+        joined_text(joined),
     )
     return 0
 

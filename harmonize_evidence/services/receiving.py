@@ -98,10 +98,20 @@ def received_text(result: PackageReceived) -> str:
 class UnconfirmedStaff(VerificationFailed):
     """A package from a member of staff whose identity the lead has not confirmed (exit 1)."""
 
-    def __init__(self, message: str, sender: Producer, staff_fingerprint: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        sender: Producer,
+        staff_fingerprint: str,
+        *,
+        same_name_held: bool = False,
+    ) -> None:
         super().__init__(message)
         self.sender = sender
         self.staff_fingerprint = staff_fingerprint
+        self.same_name_held = same_name_held
+        """A different key is already held under the sender's name: another person, or a new
+        installation of theirs."""
 
 
 def _sender(manifest: Manifest) -> Producer:
@@ -149,6 +159,7 @@ def _unconfirmed(
         f"receive it again with --accept-staff {short}.",
         sender,
         staff_fingerprint,
+        same_name_held=bool(same_name),
     )
 
 
@@ -173,6 +184,7 @@ def receive_package(
             received before (exit 1). Nothing is stored.
     """
     require_role(store, Role.LEAD, "receive a handover package")
+    check_text(confirmed_how, "how the fingerprint was confirmed", max_length=NAME_MAX)
     held_key = store.vault.school_key()
     if held_key is None:
         raise BadInput(
@@ -359,6 +371,20 @@ def find_case(store: EvidenceStore, case_id: str) -> str:
     if incident.sender_id is None:
         raise NotFound(f"{incident.id} was not received from a member of staff.")
     return incident.id
+
+
+def is_handover_file(path: Path) -> bool:
+    """Whether a file looks like a handover package or a lead's receipt (from its first bytes).
+
+    For a file dropped on the window: these are received, anything else is added as evidence.
+    A file that cannot be read is not one (adding it says why).
+    """
+    try:
+        with path.open("rb") as source:
+            head = source.read(4096)
+    except OSError:
+        return False
+    return head.startswith((AGE_MAGIC, ARMOR_BEGIN)) or is_receipt(head)
 
 
 def receive_file(

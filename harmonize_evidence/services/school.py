@@ -50,6 +50,23 @@ class Joined:
         return short_fingerprint(self.fingerprint)
 
 
+def joined_text(joined: Joined) -> str:
+    """The sentence both faces show once a card is joined."""
+    card = joined.card
+    if joined.already:
+        text = f"This store has already joined {card.school}; nothing changed."
+    elif joined.replaced is not None:
+        text = (
+            f"Joined {card.school}: handovers now go to {card.lead} (before: "
+            f"{joined.replaced.lead}). The change is recorded."
+        )
+    else:
+        text = f"Joined {card.school}: handovers go to {card.lead}."
+    if card.contact:
+        text += f" Contact: {card.contact}"
+    return text
+
+
 def require_role(store: EvidenceStore, role: Role, what: str) -> None:
     """Refuse (exit 2) a use case that belongs to the other kind of store."""
     if store.producer.role is role:
