@@ -602,3 +602,20 @@ def test_the_handover_commands_from_the_command_line(
 def _staff_fp(directory: Path, clock: FixedClock) -> str:
     with open_store_at(directory, clock) as store:
         return store.fingerprint
+
+
+# -- faults ----------------------------------------------------------------------------------------
+
+
+def test_a_handover_onto_a_full_disk_says_so_and_records_nothing(school: School) -> None:
+    from tests.faults import small_tmpfs
+
+    chain = len(school.staff.log(school.incident))
+    with small_tmpfs(school.folder / "stick", 16 * 1024) as stick:
+        with pytest.raises(HarmonizeError) as full:
+            hand_over(school.staff, school.incident, stick)
+        assert full.value.exit_code == 5 and "is full" in full.value.message
+        assert list(stick.iterdir()) == []
+    assert len(school.staff.log(school.incident)) == chain
+    assert school.staff.incident(school.incident).status is not Status.HANDED_OVER
+    assert school.staff.verify().ok

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,6 +179,8 @@ def hand_over(
             hashing = _Hashing(handle)
             encrypt_to(joined.card.recipient, tar_chunks(members), hashing)  # type: ignore[arg-type]
             package_sha256 = hashing.digest.hexdigest()
+            handle.flush()  # a full disk must show before the handover is recorded, not after
+            os.fsync(handle.fileno())
             with store.atomic():
                 store.vault.set_incident_status(incident.id, Status.HANDED_OVER)
                 entry = store.record(

@@ -88,11 +88,12 @@ def tar_chunks(members: Iterable[tuple[str, int, Iterable[bytes]]]) -> Iterator[
 
 
 class _ChunkReader(io.RawIOBase):
-    """A readable file over an iterator of byte strings."""
+    """A readable file over an iterator of byte strings; remembers what the iterator raised."""
 
     def __init__(self, chunks: Iterable[bytes]) -> None:
         self._chunks = iter(chunks)
         self._current = memoryview(b"")
+        self.error: BaseException | None = None
 
     def readable(self) -> bool:
         return True
@@ -103,24 +104,50 @@ class _ChunkReader(io.RawIOBase):
                 self._current = memoryview(next(self._chunks))
             except StopIteration:
                 return 0
+            except BaseException as exc:
+                self.error = exc
+                raise
         size = min(len(buffer), len(self._current))
         buffer[:size] = self._current[:size]
         self._current = self._current[size:]
         return size
 
 
+class _Output:
+    """The output file, remembering what its writes raised (a full disk)."""
+
+    def __init__(self, target: BinaryIO) -> None:
+        self._target = target
+        self.error: BaseException | None = None
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._target.write(data)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    def flush(self) -> None:
+        try:
+            self._target.flush()
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+
 def encrypt_to(recipient: str, plaintext: Iterable[bytes], out: BinaryIO) -> None:
     """Encrypt ``plaintext`` (read chunk by chunk) with age to ``recipient``, into ``out``.
 
-    Exceptions raised while producing the plaintext (a hash that no longer matches, a full
-    disk) propagate as themselves.
+    Exceptions raised while producing the plaintext (a hash that no longer matches) or while
+    writing (``OSError``: a full disk) propagate as themselves, not as pyrage's.
     """
     source = _ChunkReader(plaintext)
+    output = _Output(out)
     try:
-        pyrage.encrypt_io(source, out, [x25519.Recipient.from_str(recipient)])
+        pyrage.encrypt_io(source, output, [x25519.Recipient.from_str(recipient)])
     except Exception as exc:
-        cause = exc.__context__ or exc.__cause__
-        if isinstance(cause, Exception) and not isinstance(cause, pyrage.EncryptError):
+        cause = source.error or output.error
+        if cause is not None:
             raise cause from exc
         raise
 
