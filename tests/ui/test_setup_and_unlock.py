@@ -48,22 +48,35 @@ def keychain_store(
     test process uses: keyring chooses its backend afresh, from this session, at its first use.
     """
     import keyring
+    import keyring.backend
     import keyring.core
     from keyring.backends import SecretService
 
     with running_secret_service(private_env(tmp_path / "keyring-home"), "keyring-password") as env:
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", env["DBUS_SESSION_BUS_ADDRESS"])
         monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
-        # keyring keeps the backend it chose at its first use in this process: let it choose
-        # again here (the one it held comes back after the test).
+        # keyring keeps the backend it chose at its first use in this process, and the list of
+        # backends it found usable then (a Secret Service counts only if a session bus
+        # answered): let it look and choose again here. What it held comes back after the test.
+        usable = keyring.backend.get_all_keyring
         monkeypatch.setattr(keyring.core, "_keyring_backend", None)
-        assert isinstance(keyring.get_keyring(), SecretService.Keyring)
-        location = StoreLocation(tmp_path / "keychain-store")
-        store, recovery_key = create_store(
-            location, producer, PASSPHRASE, clock, keychain_cache=True, passphrase_cost=TEST_COST
-        )
-        store.close()
-        yield MadeStore(location, recovery_key)
+        monkeypatch.delattr(usable, "saved_result", raising=False)
+        try:
+            assert isinstance(keyring.get_keyring(), SecretService.Keyring)
+            location = StoreLocation(tmp_path / "keychain-store")
+            store, recovery_key = create_store(
+                location,
+                producer,
+                PASSPHRASE,
+                clock,
+                keychain_cache=True,
+                passphrase_cost=TEST_COST,
+            )
+            store.close()
+            yield MadeStore(location, recovery_key)
+        finally:
+            # This session's bus is going: no later test may find its Secret Service usable.
+            vars(usable).pop("saved_result", None)
 
 
 def store_id(made: MadeStore) -> str:
