@@ -224,6 +224,11 @@ def start_xvfb(
     if not number:
         process.kill()
         pytest.fail("Xvfb did not start")
+    # The capture layer keeps a connection per display name and thread; one this thread kept to
+    # an earlier server with this number (stopped, its number free again) is dead now.
+    from harmonize_evidence.capture.screen import forget_screen
+
+    forget_screen(f":{number}")
     return XDisplay(f":{number}", process, screens)
 
 
