@@ -33,13 +33,8 @@ from harmonize_evidence.domain.model import Category, Incident, Status
 from harmonize_evidence.domain.urls import PLATFORMS
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.search import add_notes, note_index
-from harmonize_evidence.ui.models import (
-    INCIDENT_ROLE,
-    STATUS_ROLE,
-    URGENT_ROLE,
-    IncidentFilterProxy,
-    IncidentTableModel,
-)
+from harmonize_evidence.ui.incident_models import IncidentFilterProxy, IncidentTableModel
+from harmonize_evidence.ui.models import INCIDENT_ROLE, STATUS_ROLE, URGENT_ROLE
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
 from harmonize_evidence.ui.wording import (

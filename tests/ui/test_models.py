@@ -11,6 +11,7 @@ from PySide6.QtGui import QIcon, QPixmap
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.model import Category, Exhibit, Incident, Status
 from harmonize_evidence.services.store import unlock_key
+from harmonize_evidence.ui.incident_models import IncidentFilterProxy, IncidentTableModel
 from harmonize_evidence.ui.models import (
     CATEGORY_ROLE,
     EXHIBIT_ROLE,
@@ -21,8 +22,6 @@ from harmonize_evidence.ui.models import (
     URGENT_ROLE,
     CustodyTableModel,
     ExhibitListModel,
-    IncidentFilterProxy,
-    IncidentTableModel,
     metadata_rows,
 )
 from harmonize_evidence.ui.session import Session
