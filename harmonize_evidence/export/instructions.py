@@ -58,6 +58,10 @@ class BundleFacts:
     """The staff chains the bundle carries (a case the lead received from staff)."""
 
 
+def _and_staff_certificates(facts: BundleFacts) -> str:
+    return " and the staff certificates under staff/" if facts.received else ""
+
+
 def _staff_step(facts: BundleFacts) -> list[Step]:
     """For a lead's bundle: how the staff member's own log is checked (no second fingerprint)."""
     if not facts.received:
@@ -70,7 +74,7 @@ def _staff_step(facts: BundleFacts) -> list[Step]:
     return [
         Step(
             "6. The member of staff's own log",
-            "The exhibits were captured by a member of staff on their own computer and handed "
+            "The exhibits were recorded by a member of staff on their own computer and handed "
             "over to the safeguarding lead, who signed this bundle. manifest.json also holds, "
             "under received_chains, the staff member's custody log exactly as the lead "
             "received it, each entry signed by the staff member's own certificate: "
@@ -110,8 +114,9 @@ def verification_steps(facts: BundleFacts) -> list[Step]:
             "3. The files",
             "In the folder where the bundle was unpacked, check every file against its SHA-256 "
             "value: SHA256SUMS lists the report, every exhibit file and VERIFY.txt (these "
-            'instructions), and each line must end in "OK". On a Mac use "shasum -a 256 -c '
-            'SHA256SUMS"; on Windows, "certutil -hashfile FILE SHA256" for each file. The '
+            f"instructions){_and_staff_certificates(facts)}, and each line must end in "
+            '"OK". On a Mac use "shasum -a 256 -c SHA256SUMS"; on Windows, "certutil '
+            '-hashfile FILE SHA256" for each file. The '
             "values must also be the ones printed in the signed report and in manifest.json, "
             "which records the SHA-256 of SHA256SUMS and of VERIFY.txt.",
             (SUMS_COMMAND,),

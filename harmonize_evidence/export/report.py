@@ -136,7 +136,7 @@ def _story(
     areas = portrait_area(), landscape_area()
     for key, item in enumerate(content.exhibits):
         story += [NextPageTemplate("portrait"), PageBreak()]
-        story += exhibit_section(item, p)
+        story += exhibit_section(item, p, content)
         image = item.image
         if isinstance(image, PdfImage):
             tiles = plan_tiles(image.width, image.height, *areas)

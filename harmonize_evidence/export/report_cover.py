@@ -20,6 +20,7 @@ from harmonize_evidence.export.report_blocks import (
 )
 from harmonize_evidence.export.report_content import ReportContent
 from harmonize_evidence.export.report_pages import portrait_area
+from harmonize_evidence.export.report_received import cover_head_rows, cover_sender_rows
 
 
 def _group_fingerprint(value: str) -> str:
@@ -41,6 +42,7 @@ def cover_section(content: ReportContent, p: Paragraphs) -> list[Any]:
         ("Title", incident.title),
         ("School", producer.school),
         ("Produced by", f"{producer.name} ({producer.initials}), {producer.role.value}"),
+        *cover_sender_rows(content),
         (
             "Exported",
             f"{exported.utc.strftime('%Y-%m-%d %H:%M:%S')} UTC "
@@ -60,6 +62,7 @@ def cover_section(content: ReportContent, p: Paragraphs) -> list[Any]:
                 "mono",
             ),
         ),
+        *cover_head_rows(content, p),
         ("Evidence CA fingerprint (SHA-256)", Mono(_group_fingerprint(content.ca_fingerprint))),
         (
             "Signing certificate fingerprint (SHA-256)",
@@ -119,25 +122,41 @@ def exhibit_list_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     if not content.exhibits:
         return [p.fixed("There are no exhibits in this incident.", "body")]
     width, _ = portrait_area()
-    widths = [44.0, 66.0, 92.0, width - 202.0]  # a SHA-256 in 7-point mono needs 276
+    # A SHA-256 in 7-point mono needs 276; a received exhibit's cell also gives its staff ref.
+    widths = [70.0, 56.0, 84.0] if content.received else [44.0, 66.0, 92.0]
+    widths.append(width - sum(widths))
     rows: list[list[Any]] = [["Exhibit", "Kind", "Recorded (UTC)", "SHA-256"]]
     for item in content.exhibits:
         exhibit = item.exhibit
+        theirs = f"\n(staff {exhibit.sender_ref})" if exhibit.sender_ref else ""
         rows.append(
             [
-                exhibit.ref,
+                p.cell(exhibit.ref + theirs, "cell_small", widths[0]),
                 p.cell(exhibit.kind.value, "cell_small", widths[1]),
                 exhibit.created_utc.strftime("%Y-%m-%d %H:%M:%S"),
                 exhibit.sha256 or "(no file: a written record only)",
             ]
         )
     small = cell_font(p.styles["cell_small"])
+    received = (
+        [
+            p.fixed(
+                "An exhibit received from a member of staff is listed under its reference in "
+                "this bundle, with the reference that the staff member's own custody log gives "
+                "it below.",
+                "small",
+            )
+        ]
+        if content.received
+        else []
+    )
     return [
         p.fixed(
             "Every exhibit, with the SHA-256 of its original file. The same values are in "
             "manifest.json and SHA256SUMS in the bundle.",
             "small",
         ),
+        *received,
         grid_table(
             rows,
             widths,

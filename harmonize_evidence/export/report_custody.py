@@ -1,7 +1,12 @@
-"""The record of what was done: the written accounts and notes, and the custody log table."""
+"""The record of what was done: the written accounts and notes, and the custody log table.
+
+For a case received from a member of staff, their notes and their custody log as received come
+first (their references shown with this bundle's), then the case's own.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harmonize_evidence.domain.chain import CustodyEntry
@@ -10,19 +15,37 @@ from harmonize_evidence.export.report_blocks import Paragraphs, cell_font, grid_
 from harmonize_evidence.export.report_content import ReportContent
 from harmonize_evidence.export.report_pages import portrait_area
 
+_RECEIPT_DETAILS = (
+    ("from", "from"),
+    ("staff", "staff"),
+    ("staff_incident", "their incident"),
+    ("handover_number", "handover"),
+    ("lead", "to"),
+    ("head_seq", "their log up to entry"),
+)
 
-def entry_summary(entry: CustodyEntry) -> str:
-    """A short description of a custody entry's details for the log table."""
+
+def entry_summary(entry: CustodyEntry, here: Mapping[str, str] | None = None) -> str:
+    """A short description of a custody entry's details for the log table.
+
+    ``here`` maps the references of a received log to this bundle's (``ZL/1`` to ``ZL2/1``).
+    """
     details = entry.details
     parts: list[str] = []
     if "exhibit" in details:
-        parts.append(f"exhibit {details['exhibit']}")
+        named = str(details["exhibit"])
+        shown = (here or {}).get(named)
+        parts.append(f"exhibit {named}" + (f" ({shown} in this bundle)" if shown else ""))
     if entry.action == "note_added":
         text = str(details.get("text", ""))
         parts.append(text if len(text) <= 160 else text[:157] + "... (in full under Notes)")
     for key in ("title", "to", "reason", "file_name", "bundle", "media_type"):
         if key in details and details[key] not in ("", None):
             parts.append(f"{key.replace('_', ' ')}: {details[key]}")
+    if entry.action in ("received", "staff_confirmed", "handed_over"):
+        for key, label in _RECEIPT_DETAILS:
+            if details.get(key) not in ("", None):
+                parts.append(f"{label}: {details[key]}")
     if entry.evidence_sha256:
         parts.append(f"SHA-256 {entry.evidence_sha256[:16]}...")
     return "\n".join(parts) or "-"
@@ -32,47 +55,101 @@ def notes_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     """The written accounts and notes of the custody log, each in full."""
     from reportlab.platypus import Spacer
 
-    notes = [entry for entry in content.entries if entry.action == "note_added"]
+    logs: list[tuple[Sequence[CustodyEntry], str]] = [
+        (chain.entries, f"entry {{seq}} of their custody log of {chain.incident_id}, as received")
+        for chain in content.received
+    ]
+    logs.append((content.entries, "custody entry {seq}"))
     story: list[Any] = [p.fixed("Written accounts and notes", "h1")]
-    if not notes:
-        return [*story, p.fixed("No notes were recorded.", "body"), Spacer(1, 12)]
-    for entry in notes:
-        story.append(
-            p.text(f"{printed_utc(entry.utc)}, {entry.actor} (custody entry {entry.seq})", "h2")
-        )
-        story.append(p.text(entry.details.get("text", ""), "body"))
+    found = False
+    for entries, where in logs:
+        for entry in entries:
+            if entry.action != "note_added":
+                continue
+            found = True
+            story.append(
+                p.text(
+                    f"{printed_utc(entry.utc)}, {entry.actor} ({where.format(seq=entry.seq)})", "h2"
+                )
+            )
+            story.append(p.text(entry.details.get("text", ""), "body"))
+    if not found:
+        story.append(p.fixed("No notes were recorded.", "body"))
     story.append(Spacer(1, 12))
     return story
 
 
-def custody_log_section(content: ReportContent, p: Paragraphs) -> list[Any]:
-    """The custody log: every entry, in order, with its time, actor, action and hash."""
+def _log_table(
+    entries: Sequence[CustodyEntry], p: Paragraphs, here: Mapping[str, str] | None = None
+) -> Any:
     width, _ = portrait_area()
     widths = [22.0, 64.0, 80.0, 70.0, width - 22 - 64 - 80 - 70 - 74, 74.0]
     rows: list[list[Any]] = [["#", "Time (UTC)", "Actor", "Action", "Details", "Entry hash"]]
-    for entry in content.entries:
+    for entry in entries:
         rows.append(
             [
                 str(entry.seq),
                 printed_utc(entry.utc)[:19].replace(" ", "\n", 1) + " UTC",
                 p.cell(entry.actor, "cell_small", widths[2]),
                 p.cell(entry.action.replace("_", " "), "cell_small", widths[3]),
-                p.cell(entry_summary(entry), "cell_small", widths[4]),
+                p.cell(entry_summary(entry, here), "cell_small", widths[4]),
                 entry.hash[:16],
             ]
         )
     small = cell_font(p.styles["cell_small"])
-    return [
-        p.fixed("Custody log", "h1"),
+    return grid_table(
+        rows,
+        widths,
+        header=True,
+        fonts_by_column=[small] * 5 + [cell_font(p.styles["mono_small"])],
+    )
+
+
+def custody_log_section(content: ReportContent, p: Paragraphs) -> list[Any]:
+    """The custody log: every entry, in order, with its time, actor, action and hash.
+
+    A case received from a member of staff shows their log as received first, then the case's.
+    """
+    from harmonize_evidence.export.report_received import received_from, staff_logs
+
+    if not content.received:
+        return [
+            p.fixed("Custody log", "h1"),
+            p.fixed(
+                "Every action on this incident, in order. Each entry is signed and holds the "
+                "hash of the one before it; the full entries, signatures and hashes are in "
+                "manifest.json.",
+                "small",
+            ),
+            _log_table(content.entries, p),
+        ]
+    story: list[Any] = [
+        p.fixed("Custody logs", "h1"),
         p.fixed(
-            "Every action on this incident, in order. Each entry is signed and holds the hash of "
-            "the one before it; the full entries, signatures and hashes are in manifest.json.",
+            "Every action on these exhibits, in order: first in the custody log of the member of "
+            "staff who recorded them, exactly as it was handed over, then in the custody log of "
+            "this case. Each entry is signed (the member of staff's entries with their own "
+            "certificate, carried in the bundle under staff/) and holds the hash of the one "
+            "before it; the full entries, signatures and hashes are in manifest.json.",
             "small",
         ),
-        grid_table(
-            rows,
-            widths,
-            header=True,
-            fonts_by_column=[small] * 5 + [cell_font(p.styles["mono_small"])],
-        ),
     ]
+    for chain, here in staff_logs(content):
+        story.append(
+            p.text(
+                f"The custody log of {chain.incident_id} kept by {received_from(chain)}, as "
+                "received",
+                "h2",
+            )
+        )
+        story.append(_log_table(chain.entries, p, here))
+    producer = content.producer
+    story.append(
+        p.text(
+            f"The custody log of this case, {content.incident.id}, kept by {producer.actor}, "
+            f"{producer.role.value} at {producer.school}",
+            "h2",
+        )
+    )
+    story.append(_log_table(content.entries, p))
+    return story

@@ -16,15 +16,23 @@ from harmonize_evidence.domain.metadata import metadata_rows
 from harmonize_evidence.domain.model import ExhibitKind
 from harmonize_evidence.export.images import NoPreview, PdfImage
 from harmonize_evidence.export.report_blocks import Mono, Paragraphs, key_value_table
-from harmonize_evidence.export.report_content import ReportExhibit
+from harmonize_evidence.export.report_content import ReportContent, ReportExhibit
 from harmonize_evidence.export.report_pages import portrait_area
 
 __all__ = ["exhibit_section", "metadata_rows"]
 
 
-def exhibit_section(item: ReportExhibit, p: Paragraphs) -> list[Any]:
-    """An exhibit's section: its SHA-256, file and metadata, and what follows (or why no image)."""
+def exhibit_section(
+    item: ReportExhibit, p: Paragraphs, content: ReportContent | None = None
+) -> list[Any]:
+    """An exhibit's section: its SHA-256, file and metadata, and what follows (or why no image).
+
+    With the report's ``content``, an exhibit received from a member of staff also says from
+    whom, and under which of their references.
+    """
     from reportlab.platypus import Spacer
+
+    from harmonize_evidence.export.report_received import exhibit_rows
 
     exhibit = item.exhibit
     rows: list[tuple[str, Any]] = []
@@ -32,6 +40,8 @@ def exhibit_section(item: ReportExhibit, p: Paragraphs) -> list[Any]:
         rows.append(("SHA-256", Mono(exhibit.sha256)))
     if item.file_name:
         rows.append(("File in this bundle", item.file_name))
+    if content is not None:
+        rows.extend(exhibit_rows(content, item))
     rows.extend(metadata_rows(exhibit))
     width, _ = portrait_area()
     story: list[Any] = [p.block(f"Exhibit {exhibit.ref}", "h1", width), key_value_table(rows, p)]

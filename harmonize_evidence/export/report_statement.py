@@ -1,5 +1,10 @@
 """The close of the report: the statement of production and continuity, in the style of a UK
-witness statement, and how to verify the bundle."""
+witness statement, and how to verify the bundle.
+
+For a case received from a member of staff, the statement follows the exhibits from their
+recording on the staff member's computer, through the handover, to the lead and every step since
+(:mod:`.report_received`).
+"""
 
 from __future__ import annotations
 
@@ -19,8 +24,10 @@ def continuity_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     """The statement of production and continuity, to sign if it is printed for the police."""
     from reportlab.platypus import Spacer
 
+    from harmonize_evidence.export.report_received import path_paragraphs, steps_since
+
     producer = content.producer
-    exhibits = content.exhibits
+    exhibits = [i for i in content.exhibits if content.sender_of(i.exhibit) is None]
     captured = [i for i in exhibits if i.exhibit.kind == ExhibitKind.SCREENSHOT]
     described = [i for i in exhibits if i.exhibit.kind == ExhibitKind.RECORD_ONLY]
     imported = [i for i in exhibits if i not in captured and i not in described]
@@ -33,6 +40,7 @@ def continuity_section(content: ReportContent, p: Paragraphs) -> list[Any]:
         )
     )
     story.append(Spacer(1, 6))
+    story += path_paragraphs(content, p)
     for items, how in (
         (captured, "I captured as screenshots of my screen"),
         (imported, "I imported from files, unchanged"),
@@ -41,19 +49,10 @@ def continuity_section(content: ReportContent, p: Paragraphs) -> list[Any]:
         if items:
             story.append(p.text(f"Exhibits that {how}: {_refs(items)}.", "body"))
     story.append(Spacer(1, 6))
-    story.append(
-        p.text(
-            "The time each exhibit was recorded, where it came from and the SHA-256 of its "
-            "original file are given in its section of this report. From the moment each "
-            "exhibit was recorded it was kept, unaltered, in an encrypted evidence store on my "
-            f"computer, protected by a passphrase known to me{_unlocked_also(content)}. Every "
-            "action on the incident was recorded in the signed custody log printed in this "
-            f"report. On {content.exported.utc.strftime('%d %B %Y at %H:%M UTC')} I exported the "
-            "exhibits, unaltered, into the signed bundle that contains this report"
-            f"{_export_record(content)}.",
-            "body",
-        )
-    )
+    if content.received:
+        story += steps_since(content, p)
+        story.append(Spacer(1, 6))
+    story.append(p.text(_kept_and_exported(content), "body"))
     story.append(Spacer(1, 8))
     story.append(
         p.fixed(
@@ -75,6 +74,32 @@ def continuity_section(content: ReportContent, p: Paragraphs) -> list[Any]:
         )
     )
     return story
+
+
+def _kept_and_exported(content: ReportContent) -> str:
+    exported = content.exported.utc.strftime("%d %B %Y at %H:%M UTC")
+    if not content.received:
+        return (
+            "The time each exhibit was recorded, where it came from and the SHA-256 of its "
+            "original file are given in its section of this report. From the moment each "
+            "exhibit was recorded it was kept, unaltered, in an encrypted evidence store on my "
+            f"computer, protected by a passphrase known to me{_unlocked_also(content)}. Every "
+            "action on the incident was recorded in the signed custody log printed in this "
+            f"report. On {exported} I exported the exhibits, unaltered, into the signed bundle "
+            f"that contains this report{_export_record(content)}."
+        )
+    staff = " and ".join(chain.producer.name for chain in content.received)
+    return (
+        "The time each exhibit was recorded, where it came from and the SHA-256 of its original "
+        "file are given in its section of this report. From the moment I received the exhibits "
+        "handed over to me (and recorded any of my own) they were kept, unaltered, in an "
+        "encrypted evidence store on my computer, protected by a passphrase known to "
+        f"me{_unlocked_also(content)}. Every action on them before the handover is recorded in "
+        f"the signed custody log of {staff}, and every action since in the signed custody log "
+        f"of this case, both printed in this report. On {exported} I exported the exhibits, "
+        "unaltered, into the signed bundle that contains this report"
+        f"{_export_record(content)}."
+    )
 
 
 def _unlocked_also(content: ReportContent) -> str:
