@@ -37,6 +37,15 @@ _ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
 _STATUS_ORDER = {status: index for index, status in enumerate(Status)}
 
 
+def _id_order(incident_id: str) -> tuple[int, int]:
+    """(year, number) of an incident id, for sorting: the store's ids are canonical
+    (``INC-2026-0007``), so splitting them is enough, and 5,000 sort in a few milliseconds."""
+    parts = incident_id.split("-")
+    if len(parts) == 3 and parts[0] == "INC" and parts[1].isdecimal() and parts[2].isdecimal():
+        return int(parts[1]), int(parts[2])
+    return parse_incident_id(incident_id)
+
+
 class IncidentTableModel(QAbstractTableModel):
     """All incidents, one row each; sorted newest first unless the user sorts otherwise."""
 
@@ -101,11 +110,11 @@ class IncidentTableModel(QAbstractTableModel):
 
     def _key(self, column: int) -> Any:
         def by_created(i: Incident) -> Any:
-            return (i.created_utc, parse_incident_id(i.id))
+            return (i.created_utc, _id_order(i.id))
 
         keys: dict[int, Any] = {
-            self.COLUMN_ID: lambda i: parse_incident_id(i.id),
-            self.COLUMN_TITLE: lambda i: (i.title.casefold(), parse_incident_id(i.id)),
+            self.COLUMN_ID: lambda i: _id_order(i.id),
+            self.COLUMN_TITLE: lambda i: (i.title.casefold(), _id_order(i.id)),
             self.COLUMN_STATUS: lambda i: (_STATUS_ORDER[i.status], by_created(i)),
             self.COLUMN_CATEGORY: lambda i: (CATEGORY_NAMES[i.category], by_created(i)),
             self.COLUMN_PLATFORMS: lambda i: (", ".join(i.platforms).casefold(), by_created(i)),
@@ -246,31 +255,44 @@ class IncidentFilterProxy(QSortFilterProxyModel):
         self._platform: str | None = None
         self._words: tuple[str, ...] = ()
         self._notes: Mapping[str, str] = {}
+        self._filtering = False
         self.setDynamicSortFilter(False)
 
     def set_status(self, status: Status | None) -> None:
         """Show only incidents with ``status`` (None: any)."""
         self.beginFilterChange()
         self._status = status
+        self._update_filtering()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_category(self, category: Category | None) -> None:
         """Show only incidents in ``category`` (None: any)."""
         self.beginFilterChange()
         self._category = category
+        self._update_filtering()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_platform(self, platform: str | None) -> None:
         """Show only incidents involving ``platform`` (None: any)."""
         self.beginFilterChange()
         self._platform = platform
+        self._update_filtering()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_search(self, text: str) -> None:
         """Show only incidents whose id, title, people, reporter or notes hold every word."""
         self.beginFilterChange()
         self._words = tuple(" " + word for word in searchable(text).split())
+        self._update_filtering()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def _update_filtering(self) -> None:
+        self._filtering = bool(
+            self._status is not None
+            or self._category is not None
+            or self._platform is not None
+            or self._words
+        )
 
     @property
     def searching(self) -> bool:
@@ -284,6 +306,8 @@ class IncidentFilterProxy(QSortFilterProxyModel):
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        if not self._filtering:
+            return True  # asked for every row whenever the list is read: keep it quick
         model = self.sourceModel()
         if not isinstance(model, IncidentTableModel):
             return True
