@@ -1,8 +1,10 @@
-"""First run: the setup wizard, ending on the recovery key the user must keep.
+"""First run: the setup wizard, ending on the recovery key the user must keep and, for a member of
+staff, joining their school.
 
 Pages: about you (name, initials, school, role) -> how to unlock (passphrase, with a strength
 hint, and the keychain option) -> the recovery key (large, Print, Save as PDF, and a box the user
-must tick before continuing). The store is created by ``services.store.create_store`` on a worker
+must tick before continuing) -> (staff only) join your school, which can be skipped: staff can
+capture before they join. The store is created by ``services.store.create_store`` on a worker
 thread when the user leaves the second page; there is no way back after that.
 """
 
@@ -12,6 +14,7 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
@@ -36,12 +39,21 @@ from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.errors import BadInput, HarmonizeError
 from harmonize_evidence.domain.model import Producer, Role, validate_initials
 from harmonize_evidence.domain.text import NAME_MAX, check_text
-from harmonize_evidence.services.store import StoreLocation, create_store, unlock_key
+from harmonize_evidence.services.store import (
+    StoreLocation,
+    create_store,
+    open_with_key,
+    unlock_key,
+)
 from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.recovery_sheet import RecoverySheet, draw_sheet, save_sheet_pdf
+from harmonize_evidence.ui.school_dialogs import JoinDone, JoinFailed, JoinSchoolPanel
 from harmonize_evidence.ui.tasks import Task, run_task
 from harmonize_evidence.ui.wording import local_text
+
+if TYPE_CHECKING:
+    from harmonize_evidence.services.school import Joined
 
 PASSPHRASE_MIN = 8
 _COMMON = (
@@ -393,6 +405,12 @@ class RecoveryKeyPage(QWizardPage):
     def isComplete(self) -> bool:
         return self.kept.isChecked()
 
+    def nextId(self) -> int:
+        # A member of staff joins their school next; the lead's setup ends here.
+        if self._wizard.about.producer().role is Role.STAFF:
+            return self._wizard.join_page_id
+        return -1
+
     def sheet(self) -> RecoverySheet:
         """What the printed sheet says."""
         created = self._wizard.created
@@ -446,6 +464,48 @@ class RecoveryKeyPage(QWizardPage):
         )
 
 
+class JoinSchoolPage(QWizardPage):
+    """(staff) Join the school with the card from the lead, or skip and join later."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle("Join your school")
+        self.setSubTitle(
+            "Joining lets you hand incidents over to your safeguarding lead, encrypted so that "
+            "only they can open them. No card yet? Skip this: you can capture evidence now and "
+            "join later (Handover, Join your school)."
+        )
+        self.panel = JoinSchoolPanel(self._start_join, None)
+        self.panel.joined.connect(self._joined)
+        self.panel.busy_changed.connect(lambda _busy: self.completeChanged.emit())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.panel)
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Skip and open Harmonize Evidence")
+
+    def _start_join(
+        self, data: bytes, fingerprint: str, how: str, done: JoinDone, failed: JoinFailed
+    ) -> Task[Joined]:
+        # Imported here: the school card's checks are not needed to show the wizard.
+        from harmonize_evidence.services.school import join_school
+
+        created = self._wizard.created
+        assert created is not None
+        location, clock = self._wizard.location, self._wizard.clock
+
+        def join(_task: Task[Joined]) -> Joined:
+            with open_with_key(location, created.key, clock) as store:
+                return join_school(store, data, fingerprint, how)
+
+        return run_task(join, done, failed)
+
+    def _joined(self, _joined: Joined) -> None:
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Open Harmonize Evidence")
+
+    def isComplete(self) -> bool:
+        return not self.panel.busy
+
+
 class SetupWizard(QWizard):
     """The first-run wizard. Emits :attr:`finished_setup` with the new store's key."""
 
@@ -466,9 +526,11 @@ class SetupWizard(QWizard):
         self.about = AboutYouPage()
         self.unlocking = UnlockingPage(self)
         self.recovery = RecoveryKeyPage(self)
+        self.join = JoinSchoolPage(self)
         self.addPage(self.about)
         self.addPage(self.unlocking)
         self.addPage(self.recovery)
+        self.join_page_id = self.addPage(self.join)
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Open Harmonize Evidence")
 
     def store_created(self, created: CreatedStore) -> None:
@@ -483,6 +545,9 @@ class SetupWizard(QWizard):
         self.finished_setup.emit(key)
 
     def reject(self) -> None:
+        if self.currentPage() is self.join:
+            self.accept()  # closing the last page skips joining
+            return
         if self.created is not None:
             return  # the store exists: the user must confirm the recovery key first
         super().reject()
