@@ -7,6 +7,9 @@ Zoë Lane (ZL) as INC-2026-0007 on ...". Read from the incident's own custody ch
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import parse_utc
 from harmonize_evidence.domain.model import Action
 from harmonize_evidence.services.evidence import EvidenceStore
@@ -16,10 +19,15 @@ def _when(store: EvidenceStore, utc: str) -> str:
     return parse_utc(utc).astimezone(store.clock.zone).strftime("%d %b %Y, %H:%M")
 
 
-def handover_lines(store: EvidenceStore, incident_id: str) -> list[str]:
-    """One sentence per handover, receipt and receiving of the incident, oldest first."""
+def handover_lines(
+    store: EvidenceStore, incident_id: str, entries: Iterable[CustodyEntry] | None = None
+) -> list[str]:
+    """One sentence per handover, receipt and receiving of the incident, oldest first.
+
+    ``entries`` is the incident's custody log when the caller has just read it.
+    """
     lines = []
-    for entry in store.log(incident_id):
+    for entry in store.log(incident_id) if entries is None else entries:
         details = entry.details
         if entry.action == Action.HANDED_OVER:
             lines.append(

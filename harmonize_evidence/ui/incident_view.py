@@ -1,5 +1,5 @@
 """One incident: its exhibits as a blurred thumbnail grid, their metadata, written accounts and
-the custody timeline."""
+the custody timeline, and where it stands in the handover to the safeguarding lead."""
 
 from __future__ import annotations
 
@@ -40,8 +40,9 @@ from PySide6.QtWidgets import (
 
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import parse_utc
-from harmonize_evidence.domain.model import Exhibit, Incident
+from harmonize_evidence.domain.model import Exhibit, Incident, Role
 from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.handover_state import handover_lines
 from harmonize_evidence.ui.models import (
     EXHIBIT_ROLE,
     CustodyTableModel,
@@ -66,13 +67,19 @@ class IncidentDetails:
     incident: Incident
     exhibits: tuple[Exhibit, ...]
     entries: tuple[CustodyEntry, ...]
+    handover: tuple[str, ...] = ()
+    """Sentences on the incident's handovers and receipts ("Handed over to ... on ...")."""
 
 
 def read_details(store: EvidenceStore, incident_id: str) -> IncidentDetails:
     """Read an incident, its exhibits and its custody log (no exhibit bytes)."""
     incident = store.incident(incident_id)
+    entries = tuple(store.log(incident.id))
     return IncidentDetails(
-        incident, tuple(store.exhibits(incident.id)), tuple(store.log(incident.id))
+        incident,
+        tuple(store.exhibits(incident.id)),
+        entries,
+        tuple(handover_lines(store, incident.id, entries)),
     )
 
 
@@ -250,6 +257,10 @@ class IncidentView(QWidget):
     add_files_requested = Signal()
     account_requested = Signal()
     verify_requested = Signal()
+    handover_requested = Signal()
+    """(staff) Hand the incident over to the lead."""
+    receipt_requested = Signal()
+    """(lead) Write a receipt for the received case."""
 
     def __init__(self, session: Session, thumbnails: ThumbnailCache) -> None:
         super().__init__()
@@ -272,18 +283,42 @@ class IncidentView(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Incident summary")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.handover_state = QLabel()
+        self.handover_state.setTextFormat(Qt.TextFormat.PlainText)
+        self.handover_state.setWordWrap(True)
+        self.handover_state.setAccessibleName("Handover to the safeguarding lead")
+        self.handover_state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.handover_state.hide()
 
         self.add_files_button = QPushButton("Add &files…")
         self.account_button = QPushButton("&Written account…")
         self.verify_button = QPushButton("&Verify")
         self.verify_button.setToolTip("Re-check every hash, signature and stored file")
+        self.handover_button = QPushButton("&Hand over to the lead…")
+        self.handover_button.setToolTip(
+            "Write the incident, encrypted for your safeguarding lead, to a USB stick"
+        )
+        self.handover_button.hide()
+        self.receipt_button = QPushButton("Write a &receipt…")
+        self.receipt_button.setToolTip(
+            "Write a signed receipt for this handover, to give back to the member of staff"
+        )
+        self.receipt_button.hide()
         self.actions_row = QHBoxLayout()
-        for button in (self.add_files_button, self.account_button, self.verify_button):
+        for button in (
+            self.add_files_button,
+            self.account_button,
+            self.verify_button,
+            self.handover_button,
+            self.receipt_button,
+        ):
             self.actions_row.addWidget(button)
         self.actions_row.addStretch()
         self.add_files_button.clicked.connect(self.add_files_requested)
         self.account_button.clicked.connect(self.account_requested)
         self.verify_button.clicked.connect(self.verify_requested)
+        self.handover_button.clicked.connect(self.handover_requested)
+        self.receipt_button.clicked.connect(self.receipt_requested)
 
         # Exhibits tab: grid beside metadata.
         self.exhibits = ExhibitListModel(thumbnails, self)
@@ -371,6 +406,7 @@ class IncidentView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
+        layout.addWidget(self.handover_state)
         layout.addLayout(self.actions_row)
         layout.addWidget(self.tabs, 1)
 
@@ -402,6 +438,7 @@ class IncidentView(QWidget):
         same = self.incident is not None and self.incident.id == details.incident.id
         self.incident = details.incident
         self._show_header(details.incident)
+        self._show_handover(details)
         if same:
             for exhibit in details.exhibits:
                 self.exhibits.append(exhibit)
@@ -433,6 +470,13 @@ class IncidentView(QWidget):
             lines.append(f"People involved: {incident.people}")
         self.summary.setText("\n".join(lines))
 
+    def _show_handover(self, details: IncidentDetails) -> None:
+        lead = self._session.store.producer.role is Role.LEAD
+        self.handover_button.setVisible(not lead)
+        self.receipt_button.setVisible(lead and details.incident.sender_id is not None)
+        self.handover_state.setText("\n".join(details.handover))
+        self.handover_state.setVisible(bool(details.handover))
+
     def _show_accounts(self, entries: list[CustodyEntry]) -> None:
         self.accounts.clear()
         zone = self._session.clock.zone
@@ -455,6 +499,8 @@ class IncidentView(QWidget):
         self.incident = None
         self.title.clear()
         self.summary.clear()
+        self.handover_state.clear()
+        self.handover_state.hide()
         self.exhibits.clear()
         self.custody.clear()
         self.accounts.clear()

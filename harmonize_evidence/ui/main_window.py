@@ -2,8 +2,9 @@
 
 Its parts have modules of their own: the list with its search and filters
 (:mod:`~harmonize_evidence.ui.incident_list`), the actions, toolbar and menus
-(:mod:`~harmonize_evidence.ui.main_actions`) and files dropped on it
-(:mod:`~harmonize_evidence.ui.file_drop`).
+(:mod:`~harmonize_evidence.ui.main_actions`), files dropped on it
+(:mod:`~harmonize_evidence.ui.file_drop`) and the Handover menu with what it starts
+(:mod:`~harmonize_evidence.ui.handover_flow`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from harmonize_evidence.services.evidence import verification_text as services_v
 from harmonize_evidence.services.logfile import APP_NAME
 from harmonize_evidence.ui.errors import message_box, show_error
 from harmonize_evidence.ui.file_drop import FileDrop
+from harmonize_evidence.ui.handover_flow import HandoverFlows
 from harmonize_evidence.ui.incident_list import IncidentListPane
 from harmonize_evidence.ui.incident_view import IncidentView
 from harmonize_evidence.ui.main_actions import (
@@ -148,6 +150,15 @@ class MainWindow(QMainWindow):
         self.find_action = actions.find
         self.idle_actions = actions.idle
         self.toolbar = actions.toolbar
+        self.handover = HandoverFlows(
+            self,
+            session,
+            menu_before=actions.check_menu.menuAction(),
+            current_incident=self.current_incident,
+            show_incident=self._show_changed,
+        )
+        self.incident_view.handover_requested.connect(self.handover.hand_over_current)
+        self.incident_view.receipt_requested.connect(self.handover.write_receipt_current)
         view = self.incident_view
         chain: list[QWidget] = [
             self.search,
@@ -158,6 +169,8 @@ class MainWindow(QMainWindow):
             view.add_files_button,
             view.account_button,
             view.verify_button,
+            view.handover_button,
+            view.receipt_button,
             view.tabs,
             view.grid,
             view.metadata,
@@ -322,6 +335,13 @@ class MainWindow(QMainWindow):
         else:
             self.select_incident(incident_id)
 
+    def _show_changed(self, incident_id: str) -> None:
+        # A case just received is new to the list: read it again; else refresh the incident.
+        if self.incidents.row_of(incident_id) is None:
+            self.load(incident_id)
+        else:
+            self._refresh(incident_id)
+
     def write_account(self) -> WrittenAccountDialog | None:
         """Open the written-account editor for the chosen incident."""
         incident = self._incident_or_explain()
@@ -466,6 +486,9 @@ class MainWindow(QMainWindow):
         return job
 
     def _files_dropped(self, paths: list[Path]) -> None:
+        paths = self.handover.take_dropped(paths)  # handover packages and receipts
+        if not paths:
+            return
         incident = self._incident_or_explain()
         if incident is not None:
             self.add_files(incident.id, paths)
@@ -482,6 +505,7 @@ class MainWindow(QMainWindow):
             self.export_job.task.cancel()
             self.export_job.progress.close()
             self.export_job = None
+        self.handover.drop_everything()
         self.incident_list.forget_notes()
         if self._load_task is not None:
             self._load_task.cancel()
