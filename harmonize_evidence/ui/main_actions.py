@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QSizePolicy, QStyle, QWidget
 
 from harmonize_evidence import __version__
+from harmonize_evidence.domain.handover import short_fingerprint
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.logfile import log_file_path
 from harmonize_evidence.ui.errors import message_box
@@ -196,5 +197,7 @@ def show_about(parent: QWidget, store: EvidenceStore) -> None:
         "About Harmonize Evidence",
         f"Harmonize Evidence {__version__}\n\nStore: {store.directory}\n"
         f"Kept by {store.producer.actor}, {store.producer.school}\n"
-        f"Evidence CA fingerprint (SHA-256): {store.fingerprint}",
+        f"Evidence CA fingerprint (SHA-256): {store.fingerprint}\n"
+        f"Read aloud as: {short_fingerprint(store.fingerprint)} (the safeguarding lead checks it "
+        "with you on your first handover)",
     )

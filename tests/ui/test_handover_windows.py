@@ -407,3 +407,36 @@ def test_cancelling_the_confirmation_stores_nothing_and_other_needs_words(
     assert window.handover.receive_job is None
     assert desktop.session.store.incidents() == []
     assert "nothing was stored" in window.statusBar().currentMessage()
+
+
+# -- the school card -------------------------------------------------------------------------------
+
+
+def test_the_lead_saves_the_school_card_and_sees_the_fingerprint_to_read_to_staff(
+    qtbot, desktop_factory, school: School
+) -> None:
+    from harmonize_evidence.services.school import read_card
+
+    desktop = _open(qtbot, desktop_factory, school.lead)
+    window = main(desktop)
+    assert window.handover.share_card_action.isVisible()
+    dialog = window.handover.open_share_card()
+    assert dialog.contact.toPlainText() == CONTACT  # from the lead's settings
+    short = dialog.fingerprint.short
+    assert short.text() == short_fingerprint(school.lead_fingerprint)
+    assert short.font().pointSizeF() > dialog.font().pointSizeF() * 2
+    assert dialog.fingerprint.full.font().pointSizeF() < short.font().pointSizeF()
+    dialog.contact.setPlainText("Room 12, or 01234 567899")
+    target = school.folder / "for staff" / "oak-hill-card"
+    target.parent.mkdir()
+    dialog.save(target)
+    qtbot.waitUntil(dialog.saved_to.isVisible, timeout=10_000)
+    saved = target.with_name("oak-hill-card.json")
+    assert dialog.path == saved
+    assert str(saved) in dialog.saved_to.text()
+    card, fingerprint = read_card(saved.read_bytes())
+    assert (card.contact, fingerprint) == ("Room 12, or 01234 567899", school.lead_fingerprint)
+    # Saving again never overwrites a card: it says so in the dialog.
+    dialog.save(target)
+    qtbot.waitUntil(dialog.problem.isVisible, timeout=10_000)
+    assert dialog.problem.text() == f"{saved} already exists; choose a new file name."
