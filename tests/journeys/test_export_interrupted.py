@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from PIL import Image
 
 from harmonize_evidence.services.clock import SystemClock
 from harmonize_evidence.services.store import StoreLocation, open_store
-from tests.conftest import PASSPHRASE, Cli
+from tests.conftest import CLI_PRODUCER, PASSPHRASE, Cli, StoreTemplates, private_env
 
 # Where an undisturbed export is, as a fraction of the time from its temporary file appearing to
 # its end: at once, while exhibits are copied, while the report is made and signed, about when it
@@ -112,28 +112,49 @@ def _assert_only_recorded_bundles(cli: Cli, folder: Path, checked: set[str]) -> 
             assert verified.code == 0 and verified.json["ok"] is True, verified.stdout
 
 
-@pytest.fixture
-def case(initialised_cli: Cli, tmp_path: Path) -> Iterator[Case]:
-    """An incident with three screenshots big enough for an export to take a moment."""
-    location = StoreLocation(initialised_cli.store_dir)
+@dataclass(frozen=True)
+class Prepared:
+    store_dir: Path
+    incident: str
+    write_seconds: float
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory, store_templates: StoreTemplates) -> Prepared:
+    """An incident with three screenshots big enough for an export to take a moment.
+
+    Made once for this module's tests (each stops exports in a copy of it): an undisturbed
+    export is timed, and must be recorded and verify.
+    """
+    root = tmp_path_factory.mktemp("interrupted")
+    cli = Cli(root / "store", private_env(root / "home"))
+    store_templates.copy(cli.store_dir, CLI_PRODUCER, SystemClock())
+    location = StoreLocation(cli.store_dir)
     with open_store(location, lambda: PASSPHRASE, SystemClock()) as store:
         incident = store.new_incident("Posts about a member of staff").id
         for number in range(3):
             noise = random.Random(number).randbytes(700 * 500 * 3)
-            path = tmp_path / f"screen-{number}.png"
+            path = root / f"screen-{number}.png"
             Image.frombytes("RGB", (700, 500), noise).save(path, "PNG", compress_level=0)
             store.add_file(incident, path)
-    out = tmp_path / "bundles"
+    out = root / "bundles"
     out.mkdir()
-    child = _start_export(initialised_cli, incident, out)
+    child = _start_export(cli, incident, out)
     started = _wait_for_partial(child, out)
     stdout, stderr = child.communicate(timeout=120)
     assert child.returncode == 0, stdout + stderr
     write_seconds = time.monotonic() - started
-    _assert_only_recorded_bundles(initialised_cli, out, set())
-    for bundle in out.iterdir():
-        bundle.unlink()
-    yield Case(initialised_cli, incident, out, write_seconds)
+    _assert_only_recorded_bundles(cli, out, set())
+    return Prepared(cli.store_dir, incident, write_seconds)
+
+
+@pytest.fixture
+def case(prepared: Prepared, cli: Cli, tmp_path: Path) -> Case:
+    """A copy of the prepared store, with an empty folder to export into."""
+    shutil.copytree(prepared.store_dir, cli.store_dir)
+    out = tmp_path / "bundles"
+    out.mkdir()
+    return Case(cli, prepared.incident, out, prepared.write_seconds)
 
 
 def _stop_at(case: Case, how: signal.Signals, moment: float | None) -> tuple[int, str]:
