@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from harmonize_evidence import __version__
 from harmonize_evidence.cli import (
+    casework_commands,
     evidence_commands,
     export_commands,
     handover_commands,
@@ -213,6 +214,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case", metavar="CASE")
     p.add_argument("--out", required=True, metavar="PATH", help="a file name, or a folder")
     p.set_defaults(run=handover_commands.receipt)
+
+    p = commands.add_parser(
+        "action",
+        help="(lead) record a step of the school's process on a case",
+        parents=[common],
+        usage=casework_commands.ACTION_USAGE,
+        epilog=casework_commands.steps_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("words", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    p.set_defaults(run=casework_commands.action)
+
+    p = command("due", "(lead) every open case's next step and when it is due")
+    p.add_argument("--overdue", action="store_true", help="only the cases past their deadline")
+    p.set_defaults(run=casework_commands.due)
+
+    p = command("settings", "(lead) show or change the takedown and removal-check periods")
+    p.add_argument("--takedown-hours", type=int, metavar="N", help="1 to 168")
+    p.add_argument("--removal-check-hours", type=int, metavar="N", help="1 to 168")
+    p.set_defaults(run=casework_commands.settings)
 
     p = command("recover", "set a new passphrase with the recovery key")
     p.add_argument("--recovery-key", required=True, metavar="KEY")

@@ -107,6 +107,10 @@ class Action(StrEnum):
     PURGED = "purged"
     FLAGGED_URGENT = "flagged_urgent"
     STAFF_CONFIRMED = "staff_confirmed"
+    TRIAGED = "triaged"
+    PUPIL_ACTION = "pupil_action"
+    CASE_CLOSED = "case_closed"
+    CASE_REOPENED = "case_reopened"
     RECEIPT_RECORDED = "receipt_recorded"
 
 

@@ -65,6 +65,10 @@ ACTION_NAMES: dict[Action, str] = {
     Action.FLAGGED_URGENT: "Flagged urgent",
     Action.STAFF_CONFIRMED: "Staff identity confirmed",
     Action.RECEIPT_RECORDED: "Receipt from the lead recorded",
+    Action.TRIAGED: "Triaged",
+    Action.PUPIL_ACTION: "Behaviour-policy step for a pupil",
+    Action.CASE_CLOSED: "Case closed",
+    Action.CASE_REOPENED: "Case reopened",
 }
 """What a custody entry records, in plain words."""
 

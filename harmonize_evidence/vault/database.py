@@ -450,6 +450,13 @@ class Vault:
                 "UPDATE incidents SET status = ? WHERE id = ?", (status.value, incident_id)
             )
 
+    def set_incident_category(self, incident_id: str, category: Category) -> None:
+        """Change an incident's category (the caller records it on the chain)."""
+        with self._errors():
+            self._db.execute(
+                "UPDATE incidents SET category = ? WHERE id = ?", (category.value, incident_id)
+            )
+
     def set_incident_urgent(self, incident_id: str) -> None:
         """Flag an incident urgent (the caller records it on the chain)."""
         with self._errors():
