@@ -15,8 +15,8 @@ from harmonize_evidence.domain.metadata import (
     ExhibitMetadata,
     ImageSize,
     metadata_field_names,
-    metadata_rows,
 )
+from harmonize_evidence.domain.metadata_rows import metadata_rows
 from harmonize_evidence.domain.model import Exhibit, ExhibitKind
 from harmonize_evidence.domain.wording import METADATA_LABELS
 

@@ -1,8 +1,8 @@
 """Each exhibit's section of the report: its metadata table, its SHA-256 and what follows.
 
 Every metadata field an exhibit may hold prints, in the rows of
-:func:`~harmonize_evidence.domain.metadata.metadata_rows` (which the GUI's panel shows too): under
-its label in :data:`~harmonize_evidence.domain.wording.METADATA_LABELS` or, for a field this
+:func:`~harmonize_evidence.domain.metadata_rows.metadata_rows` (which the GUI's panel shows too):
+under its label in :data:`~harmonize_evidence.domain.wording.METADATA_LABELS` or, for a field this
 version has no words for (written by another version or program), under its name; long labels
 and values wrap.
 The image itself follows the section, in tiles (:mod:`~harmonize_evidence.export.report_tiles`).
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harmonize_evidence.domain.metadata import metadata_rows
+from harmonize_evidence.domain.metadata_rows import metadata_rows
 from harmonize_evidence.domain.model import ExhibitKind
 from harmonize_evidence.export.images import NoPreview, PdfImage
 from harmonize_evidence.export.report_blocks import Mono, Paragraphs, key_value_table

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import parse_utc
-from harmonize_evidence.domain.metadata import metadata_rows as exhibit_metadata_rows
+from harmonize_evidence.domain.metadata_rows import metadata_rows as exhibit_metadata_rows
 from harmonize_evidence.domain.model import (
     Action,
     Exhibit,
