@@ -15,14 +15,17 @@ from harmonize_evidence.export.report_blocks import Paragraphs, cell_font, grid_
 from harmonize_evidence.export.report_content import ReportContent
 from harmonize_evidence.export.report_pages import portrait_area
 
-_RECEIPT_DETAILS = (
-    ("from", "from"),
-    ("staff", "staff"),
-    ("staff_incident", "their incident"),
-    ("handover_number", "handover"),
-    ("lead", "to"),
-    ("head_seq", "their log up to entry"),
-)
+# What the log table shows of a handover, as the member of staff and the lead record it.
+_HANDOVER_DETAILS = {
+    "received": (
+        ("from", "from"),
+        ("staff_incident", "their incident"),
+        ("handover_number", "handover"),
+        ("head_seq", "their log up to entry"),
+    ),
+    "staff_confirmed": (("staff", "staff"),),
+    "handed_over": (("lead", "to"), ("number", "handover"), ("head_seq", "log up to entry")),
+}
 
 
 def entry_summary(entry: CustodyEntry, here: Mapping[str, str] | None = None) -> str:
@@ -42,10 +45,9 @@ def entry_summary(entry: CustodyEntry, here: Mapping[str, str] | None = None) ->
     for key in ("title", "to", "reason", "file_name", "bundle", "media_type"):
         if key in details and details[key] not in ("", None):
             parts.append(f"{key.replace('_', ' ')}: {details[key]}")
-    if entry.action in ("received", "staff_confirmed", "handed_over"):
-        for key, label in _RECEIPT_DETAILS:
-            if details.get(key) not in ("", None):
-                parts.append(f"{label}: {details[key]}")
+    for key, label in _HANDOVER_DETAILS.get(entry.action, ()):
+        if details.get(key) not in ("", None):
+            parts.append(f"{label}: {details[key]}")
     if entry.evidence_sha256:
         parts.append(f"SHA-256 {entry.evidence_sha256[:16]}...")
     return "\n".join(parts) or "-"

@@ -136,9 +136,10 @@ def exhibit_path(item: ReportExhibit, chain: SenderChain) -> str:
     """One exhibit's beginning, as the staff member's log and its metadata record it."""
     exhibit = item.exhibit
     when = _when(exhibit.metadata.get("utc")) or _when_datetime(exhibit.created_utc)
+    sha256 = f"; SHA-256 {exhibit.sha256}" if exhibit.sha256 else ""
     return (
         f"{exhibit.ref} (their {exhibit.sender_ref}): {_how_recorded(item)} on {when}"
-        f"{_local(item)} {_by_whom(item, chain)}; SHA-256 {exhibit.sha256 or 'none (no file)'}."
+        f"{_local(item)} {_by_whom(item, chain)}{sha256}."
     )
 
 
@@ -167,12 +168,14 @@ def path_paragraphs(content: ReportContent, p: Paragraphs) -> list[Any]:
         for item in items:
             story += [Spacer(1, 3), p.text(f"- {exhibit_path(item, chain)}", "body")]
         story.append(Spacer(1, 6))
-        for receipt in receipts_of(content, chain):
+        for number, receipt in enumerate(receipts_of(content, chain)):
             details = receipt.details
+            again = " again" if number else ""
+            story.append(Spacer(1, 4 if number else 0))
             story.append(
                 p.text(
-                    f"{name} handed the incident over to me in an encrypted handover package "
-                    f"(handover {details.get('handover_number')}, SHA-256 of the package "
+                    f"{name} handed the incident over to me{again} in an encrypted handover "
+                    f"package (handover {details.get('handover_number')}, SHA-256 of the package "
                     f"{details.get('package_sha256')}), holding their custody log up to its "
                     f"entry {details.get('head_seq')}. I received it on {_when(receipt.utc)}, "
                     "after my copy of Harmonize Evidence had checked every hash and signature in "
@@ -205,7 +208,9 @@ def steps_since(content: ReportContent, p: Paragraphs) -> list[Any]:
     first = next((e for e in content.entries if e.action == Action.RECEIVED), None)
     if first is None:
         return []
-    later = [e for e in content.entries if e.seq > first.seq]
+    # The receipts themselves are told above, with the handovers.
+    told = (Action.RECEIVED, Action.STAFF_CONFIRMED)
+    later = [e for e in content.entries if e.seq > first.seq and e.action not in told]
     if not later:
         return [p.fixed("Nothing else was done on the case between its receipt and this export.")]
     from reportlab.platypus import Spacer
