@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image
 
+from harmonize_evidence.domain.errors import StoreDamaged
 from harmonize_evidence.domain.model import Producer, Role, Status
 from harmonize_evidence.services.bundle_check import BundleCheck, verify_bundle
 from harmonize_evidence.services.capturing import record_without_image
@@ -40,8 +41,9 @@ from harmonize_evidence.services.exporting import export_bundle
 from harmonize_evidence.services.handing_over import hand_over
 from harmonize_evidence.services.receiving import receive_package
 from harmonize_evidence.services.school import join_school, make_school_card
-from harmonize_evidence.services.store import StoreLocation, create_store
+from harmonize_evidence.services.store import StoreLocation, create_store, open_store
 from tests.conftest import PASSPHRASE, TEST_COST, Cli
+from tests.test_store import _drop_triggers, raw_connection
 
 STAFF = Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
 LEAD = Producer("Zainab Latif", "ZL", "Oak Hill Academy", Role.LEAD)
@@ -92,6 +94,8 @@ class LeadBundle:
 
     bundle: Path
     staff_bundle: Path
+    lead_store: Path
+    """The lead's store folder (closed), to copy."""
     originals: dict[str, bytes]
     """The staff member's files, by the staff reference they were imported under."""
     lead_fingerprint: str
@@ -163,6 +167,7 @@ def lead_bundle(tmp_path_factory: pytest.TempPathFactory) -> LeadBundle:
         return LeadBundle(
             bundle=bundle,
             staff_bundle=staff_bundle,
+            lead_store=root / "lead",
             originals=originals,
             lead_fingerprint=lead.fingerprint,
             staff_fingerprint=staff.fingerprint,
@@ -606,3 +611,21 @@ def test_the_staff_chain_removed_altogether_is_named_by_the_leads_receipts(
         for p in problems
     ), problems
     assert any("is said to have been received as ZL/1" in p for p in problems), problems
+
+
+def test_the_lead_does_not_export_a_case_whose_received_chain_no_longer_verifies(
+    lead_bundle: LeadBundle, tmp_path: Path
+) -> None:
+    location = StoreLocation(tmp_path / "lead")
+    shutil.copytree(lead_bundle.lead_store, location.directory)
+    db = raw_connection(location)
+    _drop_triggers(db)
+    db.execute("UPDATE custody SET signature = X'3006020101020101' WHERE received = 1 AND seq = 2")
+    db.close()
+    clock = SteppingClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    with open_store(location, lambda: PASSPHRASE, clock) as lead:
+        with pytest.raises(StoreDamaged) as refused:
+            export_bundle(lead, lead_bundle.case, tmp_path / "police/")
+        assert "custody entry 2: its signature is not valid" in str(refused.value)
+        assert f"The custody log that {lead_bundle.case} was received with" in str(refused.value)
+    assert not (tmp_path / "police").exists() or not any((tmp_path / "police").iterdir())
