@@ -9,13 +9,14 @@ and when (:func:`change_settings`).
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from harmonize_evidence.domain.casework import (
+    ACTION_STEPS,
     DEFAULT_REMOVAL_CHECK_HOURS,
     DEFAULT_TAKEDOWN_HOURS,
     STEPS,
@@ -29,7 +30,7 @@ from harmonize_evidence.domain.casework import (
     parse_when,
 )
 from harmonize_evidence.domain.chain import CustodyEntry
-from harmonize_evidence.domain.clock import format_utc, local_time, parse_utc
+from harmonize_evidence.domain.clock import format_utc, local_time
 from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Category, Incident, Role, Status
 from harmonize_evidence.services.evidence import EvidenceStore
@@ -117,19 +118,11 @@ def settings_history(store: EvidenceStore) -> list[dict[str, object]]:
 
 
 def first_known(store: EvidenceStore, incident: Incident) -> datetime:
-    """When the school first knew: the case's creation, any exhibit's capture or record time,
-    and for a received case the member of staff's earliest entry (never the time on a post)."""
-    times = [incident.created_utc]
-    for exhibit in store.exhibits(incident.id):
-        times.append(exhibit.created_utc)
-        captured = exhibit.metadata.get("utc")
-        if isinstance(captured, str):
-            with contextlib.suppress(ValueError):
-                times.append(parse_utc(captured))
-    received = store.received_log(incident.id)
-    if received:
-        times.append(parse_utc(received[0].utc))
-    return min(times)
+    """When the school first knew: the case's creation, any exhibit's capture or record time
+    (an exhibit's own time), and for a received case the member of staff's earliest entry;
+    never the time shown on a post."""
+    earliest = store.vault.earliest_times(incident.id).get(incident.id, incident.created_utc)
+    return min(incident.created_utc, earliest)
 
 
 def state_of(store: EvidenceStore, incident: Incident) -> CaseState:
@@ -198,15 +191,31 @@ def record_step(
 
 
 def due_cases(store: EvidenceStore, *, overdue_only: bool = False) -> list[CaseDue]:
-    """Every open case's next step and when it is due: soonest first, then those with none."""
+    """Every open case's next step and when it is due: soonest first, then those with none.
+
+    Read for every case at once (three queries, and only the step entries parsed), so that a
+    lead's store of thousands of cases answers quickly.
+    """
     require_role(store, Role.LEAD, "list what is due")
     now = store.clock.now()
     in_force = vars(periods(store))
+    earliest = store.vault.earliest_times()
+    steps: dict[str, list[tuple[int, str, Mapping[str, Any]]]] = {}
+    for incident_id, seq, body in store.vault.entries_by_action(ACTION_STEPS):
+        entry = json.loads(body)
+        steps.setdefault(incident_id, []).append((seq, entry["action"], entry["details"]))
     listed = []
     for incident in store.incidents():
         if incident.status is Status.CLOSED:
             continue
-        due = next_due(state_of(store, incident), **in_force)
+        known = min(incident.created_utc, earliest.get(incident.id, incident.created_utc))
+        state = case_state(
+            status=incident.status,
+            created_category=incident.category,
+            first_known=known,
+            entries=steps.get(incident.id, ()),
+        )
+        due = next_due(state, **in_force)
         overdue = due.overdue(now)
         if overdue_only and not overdue:
             continue

@@ -681,6 +681,35 @@ class Vault:
                     producer=int(row[6]),
                 )
 
+    def earliest_times(self, incident_id: str | None = None) -> dict[str, datetime]:
+        """For every incident (or one), the earliest of its exhibits' times and its sender's
+        first entry (for the lead's clock); incidents with neither are absent."""
+        where = "" if incident_id is None else " WHERE incident_id = ?"
+        with self._errors():
+            rows = self._db.execute(
+                "SELECT incident_id, MIN(t) FROM ("  # noqa: S608 - no user text in it
+                f" SELECT incident_id, created_utc AS t FROM exhibits{where}"
+                " UNION ALL SELECT incident_id, utc AS t FROM custody WHERE received = 1"
+                f"{'' if incident_id is None else ' AND incident_id = ?'}"
+                ") GROUP BY incident_id",
+                () if incident_id is None else (incident_id, incident_id),
+            ).fetchall()
+        return {str(row[0]): parse_utc(row[1]) for row in rows}
+
+    def entries_by_action(self, actions: Iterable[str]) -> Iterator[tuple[str, int, bytes]]:
+        """``(incident id, seq, body)`` of every own-chain entry with one of ``actions``, by
+        incident and sequence (one query for every case, where a list needs them all)."""
+        wanted = sorted(set(actions))
+        marks = ", ".join("?" for _ in wanted)
+        with self._errors():
+            cursor = self._db.execute(
+                "SELECT incident_id, seq, body FROM custody "  # noqa: S608 - marks only
+                f"WHERE received = 0 AND action IN ({marks}) ORDER BY incident_id, seq",
+                wanted,
+            )
+            for row in cursor:
+                yield str(row[0]), int(row[1]), bytes(row[2])
+
     # -- migrations -----------------------------------------------------------------------------
 
     def migrate(self, target: int = CURRENT_VERSION) -> None:
