@@ -30,10 +30,9 @@ from PySide6.QtWidgets import (
 
 from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Exhibit, Incident
-from harmonize_evidence.services.evidence import EvidenceStore, VerificationReport
-from harmonize_evidence.services.evidence import verification_text as services_verification_text
+from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.logfile import APP_NAME
-from harmonize_evidence.ui.errors import message_box, show_error
+from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.file_drop import FileDrop
 from harmonize_evidence.ui.handover_flow import HandoverFlows
 from harmonize_evidence.ui.incident_list import IncidentListPane
@@ -48,6 +47,7 @@ from harmonize_evidence.ui.models import INCIDENT_ROLE
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
 from harmonize_evidence.ui.thumbnails import ThumbnailCache
+from harmonize_evidence.ui.verifying import start_verification
 
 if TYPE_CHECKING:
     # Imported where they are used: the first window shows none of them.
@@ -382,23 +382,10 @@ class MainWindow(QMainWindow):
         self._verify(None)
 
     def _verify(self, incident_id: str | None) -> None:
-        what = incident_id or "the whole store"
-        self.statusBar().showMessage(f"Verifying {what}…")
+        def shown(box: QMessageBox) -> None:
+            self.last_verification = box
 
-        def progress(done: int, total: int) -> None:
-            self.statusBar().showMessage(f"Verifying {what}: {done} of {total} incidents…")
-
-        def done(report: VerificationReport) -> None:
-            self.statusBar().clearMessage()
-            title, text = verification_text(report)
-            icon = QMessageBox.Icon.Information if report.ok else QMessageBox.Icon.Warning
-            self.last_verification = message_box(self, icon, title, text)
-
-        self.session.run(
-            lambda store, task: store.verify(incident_id, progress=task.report),
-            done,
-            on_progress=progress,
-        )
+        start_verification(self, self.session, incident_id, shown)
 
     # -- capture and export ----------------------------------------------------------------------
 
@@ -520,14 +507,3 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()
         self.close_requested.emit()
-
-
-def verification_text(report: VerificationReport) -> tuple[str, str]:
-    """A title and the text of a verification report: the command line's words, and advice."""
-    if report.ok:
-        return "Everything is intact", services_verification_text(report)
-    return (
-        "Verification found problems",
-        services_verification_text(report)
-        + "\n\nDo not rely on the items named above; keep the store as it is and ask for help.",
-    )

@@ -15,7 +15,7 @@ from harmonize_evidence.domain.model import Category
 from harmonize_evidence.services.evidence import VerificationReport, verification_text
 from harmonize_evidence.ui.app import DesktopApp
 from harmonize_evidence.ui.incident_models import IncidentTableModel
-from harmonize_evidence.ui.main_window import verification_text as window_text
+from harmonize_evidence.ui.verifying import verification_text as window_text
 from tests.ui.conftest import SeededStore
 from tests.ui.helpers import main, png_file, type_text, wait_for_message
 
