@@ -14,86 +14,53 @@ are always in the bundle beside the report, whatever the report shows.
 The bytes arrive chunk by chunk (:meth:`ImageFeeder.feed`) while the exhibit is also being
 hashed and written into the bundle, so an exhibit is read from the store once. Image data goes
 to a *spool*, a temporary file, and is spliced into the PDF when the report is assembled.
+
+This module reads PNG and JPEG files as they stream; the image records and the spool are in
+:mod:`.image_streams` (and importable from here), decoding with Pillow in :mod:`.image_decoding`.
 """
 
 from __future__ import annotations
 
-import io
 import struct
-import warnings
 import zlib
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol
 
 from harmonize_evidence.domain.model import PILLOW_FORMATS
+from harmonize_evidence.export.image_decoding import (
+    DECODE_MAX_BYTES,
+    DECODE_MAX_PIXELS,
+    DecodingFeeder,
+    decode_for_display,
+)
+from harmonize_evidence.export.image_streams import (
+    ImageFeeder,
+    NoPreview,
+    PdfImage,
+    Spool,
+    SpooledBytes,
+    copy_spooled,
+)
+
+__all__ = [
+    "ImageFeeder",
+    "JpegFeeder",
+    "NoPreview",
+    "PdfImage",
+    "PngFeeder",
+    "Spool",
+    "SpooledBytes",
+    "copy_spooled",
+    "image_feeder",
+    "parse_jpeg_header",
+]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# Decoding for display holds the image in memory: cap it (a 1440 x 27,000 capture is 39 Mpx).
-DECODE_MAX_PIXELS = 60_000_000
-DECODE_MAX_BYTES = 256 * 1024 * 1024
 # Chunks before the first IDAT (and JPEG headers) are kept in memory: cap them.
 _HEADER_MAX_BYTES = 16 * 1024 * 1024
 # JPEG start-of-frame markers DCTDecode reads: baseline, extended and progressive Huffman.
 _JPEG_SOF_HUFFMAN = {0xC0, 0xC1, 0xC2}
 _JPEG_SOF_OTHER = {0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 _JPEG_STANDALONE = {0x01, *range(0xD0, 0xD8)}
-
-
-class Spool(Protocol):
-    """Where image stream data is kept until the PDF is assembled (a temporary file)."""
-
-    def write(self, data: bytes | bytearray | memoryview, /) -> int: ...
-
-    def tell(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class SpooledBytes:
-    """A run of bytes in the spool."""
-
-    offset: int
-    length: int
-
-
-@dataclass(frozen=True)
-class PdfImage:
-    """Everything a PDF image XObject needs; its stream data is in the spool."""
-
-    width: int
-    height: int
-    color_space: str
-    """``DeviceRGB``, ``DeviceGray`` or ``DeviceCMYK`` (the base space when ``palette`` is set)."""
-    bits_per_component: int
-    filter: str
-    """``FlateDecode`` or ``DCTDecode``."""
-    data: SpooledBytes
-    palette: bytes | None = None
-    """RGB triples of an indexed (palette) image."""
-    predictor_colors: int | None = None
-    """Colours per pixel for the PNG predictor; None when the stream has no predictor."""
-    invert_cmyk: bool = False
-    """Adobe CMYK JPEGs store inverted values; the PDF must decode them with ``[1 0 ...]``."""
-    smask: PdfImage | None = None
-    """The alpha channel, as a grey image."""
-    unchanged: bool = True
-    """True when the stream is the original file's own compressed data."""
-
-
-@dataclass(frozen=True)
-class NoPreview:
-    """Why an exhibit cannot be shown in the report (its original bytes are still in the bundle)."""
-
-    reason: str
-
-
-class ImageFeeder(Protocol):
-    """Receives an exhibit's bytes chunk by chunk and produces its PDF image."""
-
-    def feed(self, data: bytes) -> None:
-        """Take the next chunk of the file."""
-
-    def finish(self) -> PdfImage | NoPreview:
-        """The image, once every chunk has been fed."""
 
 
 def image_feeder(media_type: str, size: int, spool: Spool) -> ImageFeeder | None:
@@ -445,118 +412,3 @@ class JpegFeeder:
             data=SpooledBytes(self._start, self._length),
             invert_cmyk=header.components == 4 and header.adobe,
         )
-
-
-# -- anything Pillow opens ----------------------------------------------------------------------
-
-
-class DecodingFeeder:
-    """Keeps the whole file (within a cap) and decodes it for display when it is complete."""
-
-    def __init__(self, spool: Spool, media_type: str, size: int) -> None:
-        self._spool = spool
-        self._format = PILLOW_FORMATS[media_type]
-        self._buffer = bytearray()
-        self._too_big = size > DECODE_MAX_BYTES
-
-    def feed(self, data: bytes) -> None:
-        """Take the next chunk of the file."""
-        if self._too_big:
-            return
-        self._buffer += data
-        if len(self._buffer) > DECODE_MAX_BYTES:
-            self._too_big = True
-            self._buffer = bytearray()
-
-    def finish(self) -> PdfImage | NoPreview:
-        """The image, once every chunk has been fed."""
-        if self._too_big:
-            return NoPreview("the image file is too large to show in the report")
-        whole, self._buffer = bytes(self._buffer), bytearray()
-        return decode_for_display(whole, self._format, self._spool)
-
-
-def _compress(data: bytes) -> bytes:
-    try:
-        from isal import isal_zlib
-
-        return bytes(isal_zlib.compress(data, 1))
-    except ImportError:  # pragma: no cover - isal is a dependency; zlib is the fallback
-        return zlib.compress(data, 1)
-
-
-def decode_for_display(data: bytes, image_format: str, spool: Spool) -> PdfImage | NoPreview:
-    """Decode an image with Pillow and write an upright 8-bit RGB or grey copy (plus alpha)."""
-    from PIL import Image, ImageOps
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[image_format]) as opened:
-                if opened.width * opened.height > DECODE_MAX_PIXELS:
-                    return NoPreview("the image is too large to convert for the report")
-                opened.seek(0)  # the first frame of an animation
-                image = ImageOps.exif_transpose(opened)
-                image.load()
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        return NoPreview("the image is too large to convert for the report")
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error):
-        return NoPreview("the image file is damaged and cannot be shown")
-    alpha = None
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        channel = rgba.getchannel("A")
-        if channel.getextrema() != (255, 255):
-            alpha = channel
-        image = rgba.convert("RGB")
-    grey = image.mode in ("1", "L", "I;16", "I;16B", "I;16L", "I")
-    if image.mode.startswith("I"):  # 16-bit grey: keep the high byte (a plain convert clips)
-        image = image.convert("I").point(lambda value: value / 256)
-    if image.mode == "CMYK":
-        image = image.convert("RGB")
-    image = image.convert("L" if grey else "RGB")
-    smask = None
-    if alpha is not None:
-        smask = _write_raw(alpha.tobytes(), alpha.width, alpha.height, "DeviceGray", spool)
-    colour = _write_raw(
-        image.tobytes(), image.width, image.height, "DeviceGray" if grey else "DeviceRGB", spool
-    )
-    return PdfImage(
-        width=colour.width,
-        height=colour.height,
-        color_space=colour.color_space,
-        bits_per_component=8,
-        filter="FlateDecode",
-        data=colour.data,
-        smask=smask,
-        unchanged=False,
-    )
-
-
-def _write_raw(raw: bytes, width: int, height: int, space: str, spool: Spool) -> PdfImage:
-    compressed = _compress(raw)
-    start = spool.tell()
-    spool.write(compressed)
-    return PdfImage(
-        width=width,
-        height=height,
-        color_space=space,
-        bits_per_component=8,
-        filter="FlateDecode",
-        data=SpooledBytes(start, len(compressed)),
-        unchanged=False,
-    )
-
-
-def copy_spooled(
-    spool: BinaryIO, run: SpooledBytes, out: BinaryIO, buffer_size: int = 256 * 1024
-) -> None:
-    """Copy one run of spooled bytes into ``out``."""
-    spool.seek(run.offset)
-    left = run.length
-    while left:
-        piece = spool.read(min(buffer_size, left))
-        if not piece:
-            raise OSError("the image spool ended early")
-        out.write(piece)
-        left -= len(piece)
