@@ -61,6 +61,27 @@ def _plain(text: str = "", *, wrap: bool = True, selectable: bool = False) -> QL
     return label
 
 
+def grow_to_fit(widget: QWidget) -> None:
+    """Make ``widget``'s window taller by what ``widget`` now lacks to show everything.
+
+    Dialogs and wizards keep the size they opened with; wrapped text and a large fingerprint
+    that appear later would otherwise be squeezed over each other.
+    """
+    layout = widget.layout()
+    if layout is None:
+        return
+    layout.invalidate()
+    layout.activate()
+    if layout.hasHeightForWidth():
+        needed = layout.totalHeightForWidth(widget.width())
+    else:
+        needed = layout.totalMinimumSize().height()
+    lacking = needed - widget.height()
+    if lacking > 0:
+        window = widget.window()
+        window.resize(window.width(), window.height() + lacking)
+
+
 def full_fingerprint_lines(fingerprint: str) -> str:
     """The full fingerprint in two lines of 16 pairs, so a dialog shows it whole."""
     pairs = fingerprint.split(":")
@@ -187,6 +208,8 @@ class ShareCardDialog(QDialog):
             f"The card is saved in {target}. Give it to your staff, then read them the fingerprint."
         )
         self.saved_to.show()
+        self.problem.hide()
+        grow_to_fit(self)
         self.saved.emit(target)
 
     def _failed(self, error: BaseException) -> None:
@@ -194,6 +217,7 @@ class ShareCardDialog(QDialog):
         if isinstance(error, HarmonizeError):
             self.problem.setText(error.message)
             self.problem.show()
+            grow_to_fit(self)
         else:
             show_error(self, error)
 
@@ -217,6 +241,7 @@ class JoinSchoolPanel(QWidget):
         self._fingerprint = ""
         self._working = False
         self.result: Joined | None = None
+        self.problem = problem_label()
 
         self.choose_button = QPushButton("&Choose the school card…")
         self.card_file = _plain(selectable=True)
@@ -246,9 +271,7 @@ class JoinSchoolPanel(QWidget):
         form.addRow("School:", self.school)
         form.addRow("Safeguarding lead:", self.lead)
         form.addRow("Contact:", self.contact)
-        self.replacing = _plain()
-        self.replacing.setAccessibleName("Replacing the school joined before")
-        self.replacing.hide()
+        self.replacing = problem_label("Replacing the school joined before")
 
         ask = _plain(
             "Before this card is used, check that it is your lead's: ask them for its "
@@ -260,6 +283,7 @@ class JoinSchoolPanel(QWidget):
         self.typed.setPlaceholderText("e.g. 3F2A-91C0-7B44-E1D2-0A9F")
         self.typed.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.typed.textChanged.connect(self._update)
+        self.typed.textEdited.connect(lambda _text: self.problem.hide())
         self.compare_button = QPushButton("Or c&ompare it with the card's instead")
         self.compare_button.setCheckable(True)
         self.compare_button.toggled.connect(self._compare_toggled)
@@ -300,7 +324,6 @@ class JoinSchoolPanel(QWidget):
         confirm_layout.addLayout(join_row)
         self.confirming.hide()
 
-        self.problem = problem_label()
         self.outcome = _plain(selectable=True)
         self.outcome.setAccessibleName("Joined")
         self.outcome.hide()
@@ -364,15 +387,21 @@ class JoinSchoolPanel(QWidget):
         self.confirming.show()
         self._update()
         self.typed.setFocus()
+        grow_to_fit(self)
         return True
 
     def _compare_toggled(self, comparing: bool) -> None:
+        self.problem.hide()
+        self.compare_button.setText(
+            "Type it &instead" if comparing else "Or c&ompare it with the card's instead"
+        )
         self.card_fingerprint.setVisible(comparing)
         self.same.setVisible(comparing)
         self.typed.setEnabled(not comparing)
         if not comparing:
             self.same.setChecked(False)
         self._update()
+        grow_to_fit(self)
 
     # -- joining ---------------------------------------------------------------------------------
 
@@ -425,6 +454,7 @@ class JoinSchoolPanel(QWidget):
         self.choose_button.setEnabled(False)
         self.outcome.setText(joined_text(joined))
         self.outcome.show()
+        grow_to_fit(self)
         self._update()
         self.joined.emit(joined)
 
@@ -440,6 +470,7 @@ class JoinSchoolPanel(QWidget):
     def _show_problem(self, text: str) -> None:
         self.problem.setText(text)
         self.problem.show()
+        grow_to_fit(self)
 
 
 class JoinSchoolDialog(QDialog):
@@ -572,5 +603,6 @@ class ConfirmStaffDialog(QDialog):
         except BadInput as exc:
             self.problem.setText(exc.message)
             self.problem.show()
+            grow_to_fit(self)
             return
         self.accept()

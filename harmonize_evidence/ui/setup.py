@@ -472,9 +472,8 @@ class JoinSchoolPage(QWizardPage):
         self._wizard = wizard
         self.setTitle("Join your school")
         self.setSubTitle(
-            "Joining lets you hand incidents over to your safeguarding lead, encrypted so that "
-            "only they can open them. No card yet? Skip this: you can capture evidence now and "
-            "join later (Handover, Join your school)."
+            "So that you can hand incidents to your safeguarding lead. No card yet? Skip this: "
+            "capture evidence now, and join later from the Handover menu."
         )
         self.panel = JoinSchoolPanel(self._start_join, None)
         self.panel.joined.connect(self._joined)
