@@ -40,6 +40,8 @@ TAKEDOWN_SETTING = "takedown_hours"
 REMOVAL_CHECK_SETTING = "removal_check_hours"
 SETTINGS_HISTORY = "casework_settings_history"
 HOURS_RANGE = range(1, 169)
+CLOCK_FIELDS = ("category", "outcome", "decision", "route")
+"""The step fields that the rules and the clock read (the rest are for people)."""
 
 
 @dataclass(frozen=True)
@@ -201,9 +203,14 @@ def due_cases(store: EvidenceStore, *, overdue_only: bool = False) -> list[CaseD
     in_force = vars(periods(store))
     earliest = store.vault.earliest_times()
     steps: dict[str, list[tuple[int, str, Mapping[str, Any]]]] = {}
-    for incident_id, seq, body in store.vault.entries_by_action(ACTION_STEPS):
-        entry = json.loads(body)
-        steps.setdefault(incident_id, []).append((seq, entry["action"], entry["details"]))
+    paths = ["$.details.at_utc", "$.details.corrects"]
+    paths += [f"$.details.fields.{key}" for key in CLOCK_FIELDS]
+    for incident_id, seq, action, at_utc, corrects, *values in store.vault.entries_by_action(
+        ACTION_STEPS, paths
+    ):
+        fields = {key: value for key, value in zip(CLOCK_FIELDS, values, strict=True) if value}
+        details = {"at_utc": at_utc, "corrects": corrects, "fields": fields}
+        steps.setdefault(incident_id, []).append((seq, action, details))
     listed = []
     for incident in store.incidents():
         if incident.status is Status.CLOSED:

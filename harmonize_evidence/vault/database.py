@@ -26,7 +26,7 @@ import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -696,19 +696,23 @@ class Vault:
             ).fetchall()
         return {str(row[0]): parse_utc(row[1]) for row in rows}
 
-    def entries_by_action(self, actions: Iterable[str]) -> Iterator[tuple[str, int, bytes]]:
-        """``(incident id, seq, body)`` of every own-chain entry with one of ``actions``, by
-        incident and sequence (one query for every case, where a list needs them all)."""
+    def entries_by_action(
+        self, actions: Iterable[str], paths: Sequence[str]
+    ) -> Iterator[tuple[Any, ...]]:
+        """``(incident id, seq, action, *values)`` of every own-chain entry with one of
+        ``actions``, by incident and sequence, where ``values`` are the JSON ``paths`` of each
+        signed body (``$.details.at_utc``), read by SQLite: one query for every case, where a
+        list needs a few fields of them all."""
         wanted = sorted(set(actions))
         marks = ", ".join("?" for _ in wanted)
+        columns = "".join(", json_extract(CAST(body AS TEXT), ?)" for _ in paths)
         with self._errors():
             cursor = self._db.execute(
-                "SELECT incident_id, seq, body FROM custody "  # noqa: S608 - marks only
+                f"SELECT incident_id, seq, action{columns} FROM custody "  # noqa: S608 - marks
                 f"WHERE received = 0 AND action IN ({marks}) ORDER BY incident_id, seq",
-                wanted,
+                [*paths, *wanted],
             )
-            for row in cursor:
-                yield str(row[0]), int(row[1]), bytes(row[2])
+            yield from cursor
 
     # -- migrations -----------------------------------------------------------------------------
 
