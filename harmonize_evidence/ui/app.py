@@ -53,7 +53,8 @@ log = logging.getLogger(__name__)
 
 _KEYCHAIN_WAIT_MS = 15
 """How long the quiet unlock may take before the main window is built while it goes on: asking
-the keychain takes a tenth of a second or more, finding the store has no keychain entry far less."""
+the keychain takes a tenth of a second or more; finding that the store does not use the keychain
+takes a millisecond or two, and then the unlock window comes first."""
 
 
 class DesktopApp(QObject):
