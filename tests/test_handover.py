@@ -621,3 +621,24 @@ def test_a_handover_onto_a_full_disk_says_so_and_records_nothing(school: School)
         assert list(stick.iterdir()) == []
     assert len(school.staff.log(school.incident)) == chain
     assert school.staff.verify().ok
+
+
+def test_a_later_receipt_reports_the_case_back_to_the_member_of_staff(school: School) -> None:
+    from harmonize_evidence.domain.casework import Step
+    from harmonize_evidence.services.casework import record_step
+    from harmonize_evidence.services.handover_state import handover_lines
+
+    case = _receive(school, school.package()).case
+    first = write_receipt(school.lead, case, school.folder / "r1" / "")
+    assert take_receipt(school.staff, first.read_bytes()).case_status == "open"
+    record_step(
+        school.lead, case, Step.TRIAGE, {"category": "safeguarding-concern", "risk": "high"}
+    )
+    record_step(school.lead, case, Step.POLICE_REFERRED, {"force": "Met", "reference": "CR/9"})
+    later = write_receipt(school.lead, case, school.folder / "r2" / "")
+    reported = take_receipt(school.staff, later.read_bytes())
+    assert (reported.already, reported.case_status) == (False, "referred-to-police")
+    assert take_receipt(school.staff, later.read_bytes()).already
+    lines = handover_lines(school.staff, school.incident)
+    assert lines[-1].startswith("The lead reports the case as referred-to-police on")
+    assert school.staff.verify().ok

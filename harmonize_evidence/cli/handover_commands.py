@@ -129,6 +129,7 @@ def receive(command: Invocation) -> int:
                 "received_utc": result.received_utc,
                 "latest": result.latest,
                 "already_recorded": result.already,
+                "case_status": result.case_status or None,
             },
             receipt_text(result),
         )

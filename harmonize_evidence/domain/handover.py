@@ -27,7 +27,8 @@ Receipt, version 1 (JSON, UTF-8): the lead's signed statement that a package was
     {"format": "harmonize-evidence/receipt", "version": 1,
      "receipt": {"case": ..., "staff_incident": ..., "staff_fingerprint": ...,
                  "package_sha256": ..., "chain_head": {"seq": N, "hash": ...},
-                 "received_utc": ..., "lead": ..., "school": ..., "lead_fingerprint": ...},
+                 "received_utc": ..., "lead": ..., "school": ..., "lead_fingerprint": ...,
+                 "case_status": ..., "reported_utc": ...},
      "signature": ..., "signer_pem": ..., "ca_pem": ...}
 """
 
@@ -440,10 +441,17 @@ class Receipt:
     lead: str
     school: str
     lead_fingerprint: str
+    case_status: str = ""
+    """The case's status on the lead's store when the receipt was written (``referred-to-police``):
+    how the lead reports the case back to the member of staff."""
+    reported_utc: str = ""
+    """When the receipt was written."""
 
     def body(self) -> dict[str, Any]:
         """The signed part, as JSON values."""
         return {
+            "case_status": self.case_status,
+            "reported_utc": self.reported_utc,
             "case": self.case,
             "staff_incident": self.staff_incident,
             "staff_fingerprint": self.staff_fingerprint,
@@ -499,6 +507,8 @@ def parse_receipt(data: bytes) -> tuple[Receipt, bytes, bytes, bytes]:
         lead=_text(body, "lead", what),
         school=_text(body, "school", what),
         lead_fingerprint=_text(body, "lead_fingerprint", what),
+        case_status=str(body.get("case_status", "")),
+        reported_utc=str(body.get("reported_utc", "")),
     )
     return (
         receipt,

@@ -40,6 +40,10 @@ def handover_lines(
                 f"Received by the lead {details.get('received_by')} ({details.get('school')}) on "
                 f"{_when(store, received)} (handover {details.get('handover_number')})."
             )
+            status = details.get("case_status")
+            if status:
+                reported = str(details.get("reported_utc") or entry.utc)
+                lines.append(f"The lead reports the case as {status} on {_when(store, reported)}.")
         elif entry.action == Action.RECEIVED:
             lines.append(
                 f"Received from {details.get('from')} as {details.get('staff_incident')} on "

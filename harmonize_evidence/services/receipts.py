@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from harmonize_evidence.domain.chain import sha256_hex
 from harmonize_evidence.domain.clock import format_utc
 from harmonize_evidence.domain.errors import BadInput, NotFound, VerificationFailed
 from harmonize_evidence.domain.handover import (
@@ -43,6 +44,8 @@ class ReceiptRecorded:
     """Whether it is for the incident's latest handover."""
     already: bool
     """The same receipt was recorded before: nothing changed."""
+    case_status: str = ""
+    """The case's status as the lead reports it ("" from a receipt that does not say)."""
 
 
 def receipt_text(result: ReceiptRecorded) -> str:
@@ -53,9 +56,10 @@ def receipt_text(result: ReceiptRecorded) -> str:
         else f"handover {result.handover_number}, not its latest"
     )
     said = "was already recorded" if result.already else "is recorded"
+    status = f" The lead reports the case as {result.case_status}." if result.case_status else ""
     return (
         f"{result.incident}: the receipt from {result.received_by} for {which} "
-        f"(received {result.received_utc}) {said}."
+        f"(received {result.received_utc}) {said}.{status}"
     )
 
 
@@ -82,6 +86,8 @@ def write_receipt(store: EvidenceStore, case_id: str, out: str | Path) -> Path:
         lead=store.producer.name,
         school=store.producer.school,
         lead_fingerprint=store.fingerprint,
+        case_status=incident.status.value,
+        reported_utc=format_utc(store.clock.now()),
     )
     data = receipt.file_bytes(
         store.sign(receipt.signed_bytes()),
@@ -147,11 +153,12 @@ def take_receipt(store: EvidenceStore, data: bytes) -> ReceiptRecorded:
     handover = matching[0]
     number = int(handover.details.get("number", 0))
     latest = handover is handovers[-1]
+    signed = receipt.signed_bytes()
     recorded = [
         e
         for e in chain
         if e.action == Action.RECEIPT_RECORDED
-        and e.details.get("package_sha256") == receipt.package_sha256
+        and e.details.get("receipt_sha256") == sha256_hex(signed)
     ]
     result = ReceiptRecorded(
         incident=incident.id,
@@ -161,6 +168,7 @@ def take_receipt(store: EvidenceStore, data: bytes) -> ReceiptRecorded:
         handover_number=number,
         latest=latest,
         already=bool(recorded),
+        case_status=receipt.case_status,
     )
     if recorded:
         return result
@@ -179,6 +187,9 @@ def take_receipt(store: EvidenceStore, data: bytes) -> ReceiptRecorded:
                 "received_utc": receipt.received_utc,
                 "lead_fingerprint": lead_fingerprint,
                 "recorded_utc": format_utc(store.clock.now()),
+                "case_status": receipt.case_status,
+                "reported_utc": receipt.reported_utc,
+                "receipt_sha256": sha256_hex(signed),
             },
             evidence_sha256=receipt.package_sha256,
         )
