@@ -10,6 +10,7 @@ Pure: no I/O, nothing but the domain's own values.
 
 from __future__ import annotations
 
+from harmonize_evidence.domain.casework import Step
 from harmonize_evidence.domain.model import Action, Category, ExhibitKind, Status
 
 CATEGORY_NAMES: dict[Category, str] = {
@@ -81,6 +82,36 @@ def action_name(action: str) -> str:
         return action.replace("_", " ").capitalize()
 
 
+NEXT_STEP_NAMES: dict[Step, str] = {
+    Step.TRIAGE: "Triage the case",
+    Step.TAKEDOWN_REQUESTED: "Ask for the takedown",
+    Step.REMOVAL_CHECKED: "Check it was removed",
+    Step.ISP_CONTACTED: "Contact the internet provider",
+    Step.CONSENT: "Record the consent",
+    Step.POLICE_REFERRED: "Refer to the police",
+    Step.SUPPORT_OFFERED: "Offer support",
+    Step.PUPIL_ACTION: "Record the pupil's behaviour step",
+    Step.STATUS: "Change the status",
+    Step.CLOSE: "Close the case",
+    Step.REOPEN: "Reopen the case",
+}
+"""A case's next step as the lead's list and case view say it (what to do, not what was done)."""
+
+
+def next_step_name(next_step: str) -> str:
+    """Plain words for a next step as the clock names it (``takedown-requested or
+    isp-contacted``: "Ask for the takedown again or contact the internet provider")."""
+    parts = []
+    for part in next_step.split(" or "):
+        try:
+            parts.append(NEXT_STEP_NAMES[Step(part.strip())])
+        except ValueError:
+            parts.append(part.strip().replace("-", " ").capitalize())
+    if len(parts) > 1 and next_step.startswith(Step.TAKEDOWN_REQUESTED.value):
+        parts[0] += " again"
+    return " or ".join([parts[0], *(p[:1].lower() + p[1:] for p in parts[1:])])
+
+
 METADATA_LABELS: dict[str, str] = {
     "url": "Address (URL)",
     "platform": "Platform",
@@ -133,3 +164,35 @@ def printed_utc(utc_text: str | None) -> str:
     if not utc_text:
         return "-"
     return utc_text.replace("T", " ").replace(".000000Z", " UTC").replace("Z", " UTC")
+
+
+ROUTE_NAMES: dict[str, str] = {
+    "platform": "the platform's own reporting form",
+    "posh": "POSH, the Professionals Online Safety Helpline",
+    "report-harmful-content": "Report Harmful Content",
+    "other": "another route",
+}
+"""How a takedown was asked for, by the route the ``takedown-requested`` step records."""
+
+STEP_CHOICE_NAMES: dict[tuple[str, str], dict[str, str]] = {
+    ("triage", "category"): {category.value: name for category, name in CATEGORY_NAMES.items()},
+    ("triage", "risk"): {"low": "Low", "medium": "Medium", "high": "High"},
+    ("takedown-requested", "route"): ROUTE_NAMES,
+    ("removal-checked", "outcome"): {
+        "removed": "The material was removed",
+        "still-up": "The material was still up",
+        "amended": "The material was amended",
+    },
+    ("consent", "decision"): {
+        "given": "Consent given to a police report",
+        "refused": "Consent refused",
+    },
+    ("status", "to"): {status.value: name for status, name in STATUS_NAMES.items()},
+}
+"""The words for each value a step's choice field takes, by (step, field key); the report prints
+them beside the field's label."""
+
+
+def step_choice_name(step: str, key: str, value: str) -> str:
+    """Plain words for the value of a step's choice field; the value itself when it has none."""
+    return STEP_CHOICE_NAMES.get((step, key), {}).get(value, value)
