@@ -48,7 +48,7 @@ class ReceivedExhibit:
     """
 
     exhibit: Exhibit
-    chunks: Iterable[bytes] = ()
+    chunks: Iterable[bytes | memoryview] = ()
 
 
 def add_producer(
@@ -241,12 +241,12 @@ def kept_chain(vault: Vault, incident: Incident) -> tuple[KeptChain | None, list
 class _Hashed:
     """Bytes passed on as they are stored, hashed and counted on the way."""
 
-    def __init__(self, chunks: Iterable[bytes]) -> None:
+    def __init__(self, chunks: Iterable[bytes | memoryview]) -> None:
         self._chunks = chunks
         self._digest = hashlib.sha256()
         self.size = 0
 
-    def __iter__(self) -> Iterator[bytes]:
+    def __iter__(self) -> Iterator[bytes | memoryview]:
         for chunk in self._chunks:
             self._digest.update(chunk)
             self.size += len(chunk)

@@ -272,7 +272,7 @@ def receive_package(
                 )
         done = 0
 
-        def member_bytes(index: int) -> Iterator[bytes]:
+        def member_bytes(index: int) -> Iterator[bytes | memoryview]:
             nonlocal done
             member = _next(members, exhibit_member(index), package)
             yield from member.chunks()

@@ -191,17 +191,20 @@ class _Plaintext(io.RawIOBase):
 
     def __init__(self) -> None:
         self._queue: queue.Queue[bytes | None] = queue.Queue(_QUEUE_DEPTH)
-        self._buffer = bytearray()
+        self._pieces: list[bytes] = []
+        self._pending = 0
         self._current = memoryview(b"")
         self._ended = False
         self.abandoned = threading.Event()
 
     # the decrypting thread's side
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        self._buffer += data
-        if len(self._buffer) >= _QUEUE_CHUNK:
-            self._put(bytes(self._buffer))
-            self._buffer.clear()
+        self._pieces.append(bytes(data))
+        self._pending += len(data)
+        if self._pending >= _QUEUE_CHUNK:
+            self._put(b"".join(self._pieces))
+            self._pieces.clear()
+            self._pending = 0
         return len(data)
 
     def flush(self) -> None:
@@ -209,10 +212,10 @@ class _Plaintext(io.RawIOBase):
 
     def end(self) -> None:
         """No more plaintext (the thread ended, whole or not)."""
-        if self._buffer:
+        if self._pieces:
             with contextlib.suppress(OSError):
-                self._put(bytes(self._buffer))
-            self._buffer.clear()
+                self._put(b"".join(self._pieces))
+            self._pieces.clear()
         with contextlib.suppress(OSError):
             self._put(None)
 
@@ -234,41 +237,59 @@ class _Plaintext(io.RawIOBase):
         return False
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        piece = self.piece(len(buffer))
+        buffer[: len(piece)] = piece
+        return len(piece)
+
+    def piece(self, most: int) -> memoryview:
+        """The next plaintext, at most ``most`` bytes, without copying (empty at the end)."""
         while not self._current:
             if self._ended:
-                return 0
+                return memoryview(b"")
             item = self._queue.get()
             if item is None:
                 self._ended = True
-                return 0
+                return memoryview(b"")
             self._current = memoryview(item)
-        size = min(len(buffer), len(self._current))
-        buffer[:size] = self._current[:size]
-        self._current = self._current[size:]
-        return size
+        piece = self._current[:most]
+        self._current = self._current[most:]
+        return piece
+
+    def exactly(self, size: int) -> bytes:
+        """The next ``size`` bytes; fewer only at the end of the stream."""
+        parts = []
+        while size:
+            piece = self.piece(size)
+            if not piece:
+                break
+            parts.append(piece)
+            size -= len(piece)
+        return b"".join(parts)
 
 
 class Member:
-    """One member of a decrypted tar stream, read chunk by chunk."""
+    """One member of a decrypted tar stream, read chunk by chunk, in order."""
 
-    def __init__(
-        self, name: str, size: int, source: IO[bytes] | None, package: DecryptedTar
-    ) -> None:
+    def __init__(self, name: str, size: int, package: DecryptedTar) -> None:
         self.name = name
         self.size = size
-        self._source = source
         self._package = package
+        self._left = size
 
-    def chunks(self, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
-        """Its bytes, in chunks."""
-        if self._source is None:
-            return
-        while True:
+    def chunks(self, chunk_size: int = 1024 * 1024) -> Iterator[bytes | memoryview]:
+        """Its bytes, in pieces of at most ``chunk_size`` (read once)."""
+        while self._left:
             with self._package._reading():
-                chunk = self._source.read(chunk_size)
-            if not chunk:
-                return
-            yield chunk
+                piece = self._package._plaintext.piece(min(chunk_size, self._left))
+                if not piece:
+                    raise EOFError("the package ends inside a member")
+            self._left -= len(piece)
+            yield piece
+
+    def skip(self) -> None:
+        """Pass over what was not read of it."""
+        for _ in self.chunks():
+            pass
 
     def read(self, limit: int) -> bytes:
         """All its bytes, refused when it is larger than ``limit``.
@@ -321,7 +342,6 @@ class DecryptedTar:
         self._plaintext = _Plaintext()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._decrypt, name="decrypt-package", daemon=True)
-        self._tar: tarfile.TarFile | None = None
 
     def _decrypt(self) -> None:
         try:
@@ -346,22 +366,39 @@ class DecryptedTar:
     def members(self) -> Iterator[Member]:
         """Each member of the tar stream, in order; read one before asking for the next.
 
+        The stream is read as :func:`tar_chunks` writes it: regular files with ustar headers.
+        Anything else (links, devices, extended headers) is refused as not our package.
+
         Raises:
             BadInput, VerificationFailed: what :meth:`finish` raises, when the stream stops
                 because decryption failed; otherwise VerificationFailed for a tar stream that
                 cannot be read.
         """
-        with self._reading():
-            self._tar = tarfile.open(fileobj=self._plaintext, mode="r|")  # noqa: SIM115 - closed with the package
-            for info in self._tar:
-                source = self._tar.extractfile(info) if info.isfile() else None
-                yield Member(info.name, info.size, source, self)
+        previous: Member | None = None
+        while True:
+            if previous is not None:
+                previous.skip()
+                with self._reading():
+                    padding = -previous.size % _BLOCK
+                    if len(self._plaintext.exactly(padding)) != padding:
+                        raise EOFError("the package ends inside a member's padding")
+            with self._reading():
+                header = self._plaintext.exactly(_BLOCK)
+                if len(header) != _BLOCK:
+                    raise EOFError("the package ends inside a header")
+                if header == bytes(_BLOCK):
+                    return
+                info = tarfile.TarInfo.frombuf(header, "utf-8", "strict")
+                if info.type not in (tarfile.REGTYPE, tarfile.AREGTYPE):
+                    raise tarfile.HeaderError(f"member {info.name!r} is not a regular file")
+            previous = Member(info.name, info.size, self)
+            yield previous
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[None]:
         try:
             yield
-        except (tarfile.TarError, OSError, EOFError) as exc:
+        except (tarfile.TarError, OSError, EOFError, UnicodeDecodeError) as exc:
             self._stop()
             self._failure()
             raise VerificationFailed(

@@ -484,7 +484,7 @@ class Vault:
             ).fetchone()
         return int(row[0])
 
-    def insert_exhibit(self, exhibit: Exhibit, chunks: Iterable[bytes] = ()) -> None:
+    def insert_exhibit(self, exhibit: Exhibit, chunks: Iterable[bytes | memoryview] = ()) -> None:
         """Store an exhibit and its bytes, chunk by chunk (call inside a transaction)."""
         prefix, number = exhibit.ref.split("/")
         with self._errors():
