@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from harmonize_evidence.domain.chain import (
@@ -239,18 +240,29 @@ def kept_chain(vault: Vault, incident: Incident) -> tuple[KeptChain | None, list
 
 
 class _Hashed:
-    """Bytes passed on as they are stored, hashed and counted on the way."""
+    """Bytes passed on as they are stored, hashed and counted on the way.
+
+    The hashing runs on a thread of its own while the database writes the bytes before it
+    (both leave Python's lock), so that storing a large package costs the slower of the two,
+    not their sum.
+    """
 
     def __init__(self, chunks: Iterable[bytes | memoryview]) -> None:
         self._chunks = chunks
         self._digest = hashlib.sha256()
         self.size = 0
+        self._hashing: Future[None] | None = None
 
     def __iter__(self) -> Iterator[bytes | memoryview]:
-        for chunk in self._chunks:
-            self._digest.update(chunk)
-            self.size += len(chunk)
-            yield chunk
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hash") as hasher:
+            for chunk in self._chunks:
+                if self._hashing is not None:
+                    self._hashing.result()  # at most one piece in hand: memory stays flat
+                self._hashing = hasher.submit(self._digest.update, chunk)
+                self.size += len(chunk)
+                yield chunk
+            if self._hashing is not None:
+                self._hashing.result()
 
     @property
     def sha256(self) -> str:
