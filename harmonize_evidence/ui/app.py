@@ -211,6 +211,7 @@ class DesktopApp(QObject):
         window.close_requested.connect(self._main_window_closed)
         window.setWindowIcon(app_icon())
         window.idle_minutes_chosen.connect(self.set_idle_minutes)
+        window.casework.overdue.connect(lambda text: self.tray.icon.showMessage(APP_NAME, text))
         self._prepared = window
 
     def show_main(self) -> None:

@@ -32,6 +32,7 @@ from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Exhibit, Incident
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.logfile import APP_NAME
+from harmonize_evidence.ui.case_work import CaseWork
 from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.file_drop import FileDrop
 from harmonize_evidence.ui.handover_flow import HandoverFlows
@@ -158,6 +159,9 @@ class MainWindow(QMainWindow):
             show_incident=self._show_changed,
         )
         self.incident_view.handover_requested.connect(self.handover.hand_over_current)
+        # On a lead's store: the Cases tab, with its steps and its news of overdue cases.
+        self.casework = CaseWork(self, session, select_incident=self.select_incident)
+        self.casework.incident_changed.connect(self._incident_refreshed)
         self.incident_view.receipt_requested.connect(self.handover.write_receipt_current)
         view = self.incident_view
         chain: list[QWidget] = [
@@ -337,6 +341,9 @@ class MainWindow(QMainWindow):
 
     def _show_changed(self, incident_id: str) -> None:
         # A case just received is new to the list: read it again; else refresh the incident.
+        self.casework.load()
+        if self.casework.active:
+            self.casework.show_evidence(incident_id)
         if self.incidents.row_of(incident_id) is None:
             self.load(incident_id)
         else:
