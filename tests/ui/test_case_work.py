@@ -323,7 +323,7 @@ def test_a_step_needs_its_required_fields_and_a_refusal_records_nothing(
     _set(dialog, category=Category.PUPIL_CYBERBULLYING.value, risk="high", assigned_to="Priya Shah")
     _set(dialog, summary="Two accounts.\nOne names a room.")
     _save(qtbot, dialog)
-    assert dialog.recorded_step is not None and not dialog.isVisible()
+    assert dialog.recorded_step is not None and desk.view.dialog is None  # closed
     entry = lead_window.session.store.log(cases.fresh)[-1]
     assert entry.action == Action.TRIAGED
     assert entry.details["fields"]["summary"] == "Two accounts.\nOne names a room."
