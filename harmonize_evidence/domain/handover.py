@@ -1,18 +1,9 @@
-"""Handing an incident to the safeguarding lead: the school card, the package, the receipt.
+"""Handing an incident to the safeguarding lead: fingerprints, the package, how its chain
+stands to the one received before.
 
 Three documents travel between a member of staff's store and the lead's. Each is signed inside by
 its author's signing certificate, which its author's Evidence CA issued; each names that CA by its
 fingerprint, which people confirm by a second channel (in person, by phone) before they trust it.
-
-School card, version 1 (JSON, UTF-8)::
-
-    {"format": "harmonize-evidence/school-card", "version": 1,
-     "card": {"school": ..., "lead": ..., "lead_initials": ..., "contact": ...,
-              "recipient": "age1...", "ca_pem": ..., "signer_pem": ...},
-     "signature": "<base64 DER ECDSA over the RFC 8785 JSON of card>"}
-
-The lead's age recipient is signed with the CA that the fingerprint names, so a card whose key was
-swapped fails at ``join`` even when its CA certificate (and so its fingerprint) is the lead's.
 
 Handover package, version 1: an age file (X25519, to the lead's recipient alone) whose plaintext
 is a POSIX tar stream of ``manifest.json`` (:class:`Manifest`), ``manifest.sig`` (the sender's
@@ -22,21 +13,12 @@ the signature covers every byte. A later handover of the same incident carries t
 again (it is small) and only the exhibits not carried before; the lead checks that its chain
 extends the one received before (:func:`relate_chains`).
 
-Receipt, version 1 (JSON, UTF-8): the lead's signed statement that a package was received::
-
-    {"format": "harmonize-evidence/receipt", "version": 1,
-     "receipt": {"case": ..., "staff_incident": ..., "staff_fingerprint": ...,
-                 "package_sha256": ..., "chain_head": {"seq": N, "hash": ...},
-                 "received_utc": ..., "lead": ..., "school": ..., "lead_fingerprint": ...,
-                 "case_status": ..., "reported_utc": ...},
-     "signature": ..., "signer_pem": ..., "ca_pem": ...}
+The school card is in :mod:`.school_card`, the receipt in :mod:`.receipt`, and the signed JSON
+they share in :mod:`.signed_documents`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -54,19 +36,23 @@ from harmonize_evidence.domain.model import (
     normalise_incident_id,
     parse_exhibit_ref,
 )
+from harmonize_evidence.domain.signed_documents import (
+    FORMAT_VERSION,
+    b64,
+    document_of,
+    int_field,
+    json_object,
+    text_field,
+    unb64,
+)
 
-CARD_FORMAT = "harmonize-evidence/school-card"
 PACKAGE_FORMAT = "harmonize-evidence/handover"
-RECEIPT_FORMAT = "harmonize-evidence/receipt"
-FORMAT_VERSION = 1
 
 MANIFEST_MEMBER = "manifest.json"
 SIGNATURE_MEMBER = "manifest.sig"
 EXHIBIT_MEMBER_PREFIX = "exhibits/"
 MANIFEST_MAX_BYTES = 256 * 1024 * 1024
 """A manifest larger than this is refused before it is read into memory (a hostile package)."""
-CARD_MAX_BYTES = 1024 * 1024
-RECEIPT_MAX_BYTES = 1024 * 1024
 SHORT_FINGERPRINT_DIGITS = 20
 """The read-aloud form: the first 80 bits of the SHA-256, as five groups of four hex digits."""
 
@@ -94,129 +80,6 @@ def fingerprint_matches(given: str, fingerprint: str) -> bool:
     digits = "".join(_HEX.findall(typed))
     full = "".join(_HEX.findall(fingerprint.upper()))
     return digits == full or (len(digits) == SHORT_FINGERPRINT_DIGITS and full.startswith(digits))
-
-
-# -- signed documents ----------------------------------------------------------------------------
-
-
-def b64(data: bytes) -> str:
-    """Standard base64 text."""
-    return base64.b64encode(data).decode("ascii")
-
-
-def unb64(text: object, what: str) -> bytes:
-    """Bytes from base64 text, or :class:`VerificationFailed` naming ``what``."""
-    if not isinstance(text, str):
-        raise VerificationFailed(f"The {what} is missing.")
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise VerificationFailed(f"The {what} is not valid base64.") from exc
-
-
-def _object(value: object, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise VerificationFailed(f"The {what} is missing or is not a JSON object.")
-    return value
-
-
-def _text(data: Mapping[str, Any], key: str, what: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise VerificationFailed(f"The {what} has no {key.replace('_', ' ')}.")
-    return value
-
-
-def _int(data: Mapping[str, Any], key: str, what: str) -> int:
-    value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise VerificationFailed(f"The {what} has no valid {key.replace('_', ' ')}.")
-    return value
-
-
-def _document(data: bytes, format_name: str, what: str) -> dict[str, Any]:
-    """A signed JSON document of ours, its format and version checked."""
-    try:
-        value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BadInput(f"This file is not a {what}: it is not JSON.") from exc
-    document = value if isinstance(value, dict) else {}
-    if document.get("format") != format_name:
-        raise BadInput(f"This file is not a {what}.")
-    if document.get("version") != FORMAT_VERSION:
-        raise BadInput(
-            f"This {what} is of version {document.get('version')!r}, which this version of the "
-            "program does not read; update the program."
-        )
-    return document
-
-
-# -- the school card -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SchoolCard:
-    """What a member of staff needs to hand evidence to their school's safeguarding lead."""
-
-    school: str
-    lead: str
-    lead_initials: str
-    contact: str
-    recipient: str
-    """The lead's age X25519 recipient (``age1...``)."""
-    ca_pem: bytes
-    signer_pem: bytes
-
-    def body(self) -> dict[str, Any]:
-        """The signed part, as JSON values."""
-        return {
-            "school": self.school,
-            "lead": self.lead,
-            "lead_initials": self.lead_initials,
-            "contact": self.contact,
-            "recipient": self.recipient,
-            "ca_pem": self.ca_pem.decode("ascii"),
-            "signer_pem": self.signer_pem.decode("ascii"),
-        }
-
-    def signed_bytes(self) -> bytes:
-        """The bytes the lead signs."""
-        return canonical_json(self.body())
-
-    def file_bytes(self, signature: bytes) -> bytes:
-        """The card as a file, with the lead's signature."""
-        document = {
-            "format": CARD_FORMAT,
-            "version": FORMAT_VERSION,
-            "card": self.body(),
-            "signature": b64(signature),
-        }
-        return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-
-
-def parse_card(data: bytes) -> tuple[SchoolCard, bytes]:
-    """A card file's card and signature (not yet checked: see the services).
-
-    Raises:
-        BadInput: not a school card, or a version this program does not read.
-        VerificationFailed: a card whose parts are missing or malformed.
-    """
-    document = _document(data, CARD_FORMAT, "school card")
-    body = _object(document.get("card"), "school card")
-    what = "school card"
-    recipient = _text(body, "recipient", what)
-    if not _AGE_RECIPIENT.match(recipient):
-        raise VerificationFailed("The school card's encryption key is not an age X25519 key.")
-    card = SchoolCard(
-        school=_text(body, "school", what),
-        lead=_text(body, "lead", what),
-        lead_initials=_text(body, "lead_initials", what),
-        contact=_text(body, "contact", what),
-        recipient=recipient,
-        ca_pem=_text(body, "ca_pem", what).encode("ascii", "replace"),
-        signer_pem=_text(body, "signer_pem", what).encode("ascii", "replace"),
-    )
-    return card, unb64(document.get("signature"), "school card's signature")
 
 
 # -- the package's manifest -----------------------------------------------------------------------
@@ -329,27 +192,27 @@ def parse_manifest(data: bytes) -> Manifest:
         VerificationFailed: it is not a manifest of this version, or a part is malformed.
     """
     try:
-        document = _document(data, PACKAGE_FORMAT, "handover package")
+        document = document_of(data, PACKAGE_FORMAT, "handover package")
     except BadInput as exc:
         raise VerificationFailed(f"The package's manifest cannot be read: {exc.message}") from exc
     what = "package's manifest"
-    sender = _object(document.get("sender"), "package's sender")
+    sender = json_object(document.get("sender"), "package's sender")
     for key in ("name", "initials", "school", "role"):
-        _text(sender, key, "package's sender")
-    incident = _object(document.get("incident"), "package's incident")
-    _text(incident, "id", "package's incident")
+        text_field(sender, key, "package's sender")
+    incident = json_object(document.get("incident"), "package's incident")
+    text_field(incident, "id", "package's incident")
     exhibits_json = document.get("exhibits")
     entries_json = document.get("entries")
     if not isinstance(exhibits_json, list) or not isinstance(entries_json, list):
         raise VerificationFailed("The package's manifest lists no exhibits or no custody log.")
     exhibits = []
     for item in exhibits_json:
-        record = dict(_object(item, "package's exhibit"))
+        record = dict(json_object(item, "package's exhibit"))
         carried = record.pop("carried", None)
         if not isinstance(carried, bool):
             raise VerificationFailed("An exhibit of the package does not say if it is carried.")
-        _text(record, "ref", "package's exhibit")
-        _int(record, "size", "package's exhibit")
+        text_field(record, "ref", "package's exhibit")
+        int_field(record, "size", "package's exhibit")
         sha = record.get("sha256")
         if sha is not None and not (isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{64}", sha)):
             raise VerificationFailed(f"Exhibit {record['ref']} of the package has no valid hash.")
@@ -358,28 +221,30 @@ def parse_manifest(data: bytes) -> Manifest:
         exhibits.append(SentExhibit(record, carried))
     entries = []
     for item in entries_json:
-        entry = _object(item, "package's custody entry")
+        entry = json_object(item, "package's custody entry")
         entries.append(
             SentEntry(
-                seq=_int(entry, "seq", "package's custody entry"),
-                hash=_text(entry, "hash", "package's custody entry"),
+                seq=int_field(entry, "seq", "package's custody entry"),
+                hash=text_field(entry, "hash", "package's custody entry"),
                 body=unb64(entry.get("body"), "custody entry's body"),
                 signature=unb64(entry.get("signature"), "custody entry's signature"),
             )
         )
     if not entries:
         raise VerificationFailed("The package carries no custody log.")
-    handover = _object(document.get("handover"), "package's handover number")
+    handover = json_object(document.get("handover"), "package's handover number")
     previous = handover.get("previous_package_sha256")
     if previous is not None and not isinstance(previous, str):
         raise VerificationFailed("The package's previous handover is malformed.")
-    number = _int(handover, "number", "package's handover")
+    number = int_field(handover, "number", "package's handover")
     return Manifest(
-        created_utc=_text(document, "created_utc", what),
-        lead_fingerprint=_text(document, "lead_fingerprint", what),
+        created_utc=text_field(document, "created_utc", what),
+        lead_fingerprint=text_field(document, "lead_fingerprint", what),
         sender={key: str(sender[key]) for key in ("name", "initials", "school", "role")},
-        sender_ca_pem=_text(document, "sender_ca_pem", what).encode("ascii", "replace"),
-        sender_signer_pem=_text(document, "sender_signer_pem", what).encode("ascii", "replace"),
+        sender_ca_pem=text_field(document, "sender_ca_pem", what).encode("ascii", "replace"),
+        sender_signer_pem=text_field(document, "sender_signer_pem", what).encode(
+            "ascii", "replace"
+        ),
         incident=incident,
         exhibits=tuple(exhibits),
         entries=tuple(entries),
@@ -422,100 +287,6 @@ def relate_chains(received: Sequence[str], arriving: Sequence[str]) -> ChainRela
         if before != now:
             return ChainRelation(0, parts_at=index + 1)
     return ChainRelation(max(0, len(arriving) - len(received)))
-
-
-# -- the receipt ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """The lead's statement that the package with this SHA-256 was received."""
-
-    case: str
-    staff_incident: str
-    staff_fingerprint: str
-    package_sha256: str
-    head_seq: int
-    head_hash: str
-    received_utc: str
-    lead: str
-    school: str
-    lead_fingerprint: str
-    case_status: str = ""
-    """The case's status on the lead's store when the receipt was written (``referred-to-police``):
-    how the lead reports the case back to the member of staff."""
-    reported_utc: str = ""
-    """When the receipt was written."""
-
-    def body(self) -> dict[str, Any]:
-        """The signed part, as JSON values."""
-        return {
-            "case_status": self.case_status,
-            "reported_utc": self.reported_utc,
-            "case": self.case,
-            "staff_incident": self.staff_incident,
-            "staff_fingerprint": self.staff_fingerprint,
-            "package_sha256": self.package_sha256,
-            "chain_head": {"seq": self.head_seq, "hash": self.head_hash},
-            "received_utc": self.received_utc,
-            "lead": self.lead,
-            "school": self.school,
-            "lead_fingerprint": self.lead_fingerprint,
-        }
-
-    def signed_bytes(self) -> bytes:
-        """The bytes the lead signs."""
-        return canonical_json(self.body())
-
-    def file_bytes(self, signature: bytes, signer_pem: bytes, ca_pem: bytes) -> bytes:
-        """The receipt as a file."""
-        document = {
-            "format": RECEIPT_FORMAT,
-            "version": FORMAT_VERSION,
-            "receipt": self.body(),
-            "signature": b64(signature),
-            "signer_pem": signer_pem.decode("ascii"),
-            "ca_pem": ca_pem.decode("ascii"),
-        }
-        return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-
-
-def is_receipt(data: bytes) -> bool:
-    """Whether these bytes claim to be a receipt (checked properly by :func:`parse_receipt`)."""
-    return data.lstrip()[:1] == b"{" and RECEIPT_FORMAT.encode() in data[:4096]
-
-
-def parse_receipt(data: bytes) -> tuple[Receipt, bytes, bytes, bytes]:
-    """A receipt file's receipt, signature, signing certificate and CA certificate (unchecked).
-
-    Raises:
-        BadInput: not a receipt, or a version this program does not read.
-        VerificationFailed: a receipt whose parts are missing or malformed.
-    """
-    document = _document(data, RECEIPT_FORMAT, "receipt")
-    body = _object(document.get("receipt"), "receipt")
-    head = _object(body.get("chain_head"), "receipt's chain head")
-    what = "receipt"
-    receipt = Receipt(
-        case=_text(body, "case", what),
-        staff_incident=_text(body, "staff_incident", what),
-        staff_fingerprint=_text(body, "staff_fingerprint", what),
-        package_sha256=_text(body, "package_sha256", what),
-        head_seq=_int(head, "seq", "receipt's chain head"),
-        head_hash=_text(head, "hash", "receipt's chain head"),
-        received_utc=_text(body, "received_utc", what),
-        lead=_text(body, "lead", what),
-        school=_text(body, "school", what),
-        lead_fingerprint=_text(body, "lead_fingerprint", what),
-        case_status=str(body.get("case_status", "")),
-        reported_utc=str(body.get("reported_utc", "")),
-    )
-    return (
-        receipt,
-        unb64(document.get("signature"), "receipt's signature"),
-        _text(document, "signer_pem", what).encode("ascii", "replace"),
-        _text(document, "ca_pem", what).encode("ascii", "replace"),
-    )
 
 
 # -- records as a package carries them -----------------------------------------------------------

@@ -16,12 +16,10 @@ from harmonize_evidence.domain.chain import sha256_hex
 from harmonize_evidence.domain.clock import format_utc
 from harmonize_evidence.domain.errors import BadInput, NotFound, VerificationFailed
 from harmonize_evidence.domain.handover import (
-    RECEIPT_MAX_BYTES,
-    Receipt,
     fingerprint_matches,
-    parse_receipt,
 )
 from harmonize_evidence.domain.model import Action, Role
+from harmonize_evidence.domain.receipt import RECEIPT_MAX_BYTES, Receipt, parse_receipt
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.out_paths import target_path
 from harmonize_evidence.services.school import require_role

@@ -24,19 +24,18 @@ from harmonize_evidence.domain.errors import BadInput, NotFound, VerificationFai
 from harmonize_evidence.domain.handover import (
     MANIFEST_MAX_BYTES,
     MANIFEST_MEMBER,
-    RECEIPT_MAX_BYTES,
     SIGNATURE_MEMBER,
     Manifest,
     exhibit_from_record,
     exhibit_member,
     fingerprint_matches,
     incident_from_record,
-    is_receipt,
     parse_manifest,
     relate_chains,
     short_fingerprint,
 )
 from harmonize_evidence.domain.model import Action, Producer, Role, normalise_incident_id
+from harmonize_evidence.domain.receipt import RECEIPT_MAX_BYTES, is_receipt
 from harmonize_evidence.domain.text import NAME_MAX, check_text
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.producers import (

@@ -14,13 +14,11 @@ from pathlib import Path
 
 from harmonize_evidence.domain.errors import BadInput, VerificationFailed
 from harmonize_evidence.domain.handover import (
-    CARD_MAX_BYTES,
-    SchoolCard,
     fingerprint_matches,
-    parse_card,
     short_fingerprint,
 )
 from harmonize_evidence.domain.model import Role
+from harmonize_evidence.domain.school_card import CARD_MAX_BYTES, SchoolCard, parse_card
 from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, check_text
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.signing.identity import SignatureChecker, fingerprint
