@@ -725,3 +725,25 @@ def test_read_only_store_left_open_shows_its_latest_commits_or_refuses(
     with open_store(made_store.location, lambda: PASSPHRASE, clock) as store:
         (incident,) = store.incidents()
         assert len(store.log(incident.id)) == 2
+
+
+def test_people_involved_may_be_a_list_one_a_line_but_not_hidden_text(
+    store: EvidenceStore,
+) -> None:
+    names = "Pupil A (9B)\nPupil B (9C)\tparent of Pupil A"
+    incident = store.new_incident("Posts about Ms Lane", people=names)
+    assert store.incident(incident.id).people == names
+    with pytest.raises(BadInput, match="text-direction"):
+        store.new_incident("Posts", people="Pupil A\u202eB")
+
+
+def test_an_address_from_an_unknown_host_adds_no_platform_nobody_chose(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
+    incident = store.new_incident("Posts", platforms=["Instagram"])
+    (tmp_path / "page.txt").write_bytes(b"a saved page")
+    exhibit = store.add_file(incident.id, tmp_path / "page.txt", url="https://forum.example/t/1")
+    assert exhibit.metadata["platform"] == "other"  # what was detected, kept with the exhibit
+    assert store.incident(incident.id).platforms == ("Instagram",)
+    store.add_file(incident.id, tmp_path / "page.txt", url="https://www.tiktok.com/@a/video/1")
+    assert store.incident(incident.id).platforms == ("Instagram", "TikTok")

@@ -58,7 +58,7 @@ from harmonize_evidence.domain.model import (
     normalise_incident_id,
 )
 from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, PEOPLE_MAX, TITLE_MAX, check_text
-from harmonize_evidence.domain.urls import detect_platform, validate_url
+from harmonize_evidence.domain.urls import OTHER_PLATFORM, detect_platform, validate_url
 from harmonize_evidence.services import custody, environment
 from harmonize_evidence.services import producers as held
 from harmonize_evidence.services.extracting import no_bytes_message, write_copy
@@ -268,7 +268,13 @@ class EvidenceStore:
     ) -> Incident:
         """Open an incident; its chain starts with ``incident_created``."""
         check_text(title, "title", max_length=TITLE_MAX)
-        check_text(people, "list of people involved", max_length=PEOPLE_MAX, required=False)
+        check_text(
+            people,
+            "list of people involved",
+            max_length=PEOPLE_MAX,
+            multiline=True,  # a list of names, one a line, is normal; bidi overrides are not
+            required=False,
+        )
         reporter = self.producer.name if reporter_missing(reported_by) else str(reported_by)
         check_text(reporter, "name of the person reporting", max_length=NAME_MAX)
         platform_list = tuple(dict.fromkeys(p.strip() for p in platforms if p.strip()))
@@ -441,7 +447,9 @@ class EvidenceStore:
                     "make sure nothing is writing to it and try again."
                 )
             platform = metadata.get("platform")
-            if platform and platform not in incident.platforms:
+            # An address from a host we do not know says "other" in the exhibit's metadata; it
+            # is not added to the incident's platforms, which only a person or a known host names.
+            if platform and platform != OTHER_PLATFORM and platform not in incident.platforms:
                 self._vault.add_incident_platform(incident.id, str(platform))
             self._append(
                 incident.id,
