@@ -2,328 +2,193 @@
 step and when that is due, sorted by what is due, with filters and a search.
 
 Overdue cases are drawn in red and say "Overdue" in words; on opening, overdue and urgent cases
-come first, then the rest by when their next step is due. The search ignores case and accents
-(typing "lukasz" finds "Łukasz"): both sides are transliterated with ``anyascii``.
+come first, then the rest by when their next step is due. The search ignores case and accents.
+The cases come prepared (:func:`~harmonize_evidence.ui.listed_cases.list_cases`), and their cells
+are drawn from what was prepared (:class:`CaseTextDelegate`), to keep each frame short with
+thousands of cases.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, tzinfo
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QStaticText, QTransform
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionFocusRect,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from harmonize_evidence.domain.model import Category, Status
-from harmonize_evidence.domain.wording import next_step_name
 from harmonize_evidence.services.case_list import CaseRow
+from harmonize_evidence.ui.case_models import (
+    ANY,
+    CASE_ROLE,
+    OPEN_CASES,
+    OVERDUE_COLOUR,
+    CaseFilterProxy,
+    CaseTableModel,
+)
 from harmonize_evidence.ui.incident_list import StatusBadgeDelegate
-from harmonize_evidence.ui.models import INCIDENT_ROLE, STATUS_ROLE, URGENT_ROLE, plain_tooltip
+from harmonize_evidence.ui.listed_cases import ListedCase, ListedCases
 from harmonize_evidence.ui.wording import CATEGORY_NAMES, STATUS_NAMES
 
-Index = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()
-_DISPLAY = Qt.ItemDataRole.DisplayRole
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole
-_FOREGROUND = Qt.ItemDataRole.ForegroundRole
-_FONT = Qt.ItemDataRole.FontRole
-_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
+__all__ = [
+    "ANY",
+    "CASE_ROLE",
+    "OPEN_CASES",
+    "OVERDUE_COLOUR",
+    "CaseFilterProxy",
+    "CaseListPane",
+    "CaseTableModel",
+    "CaseTextDelegate",
+]
 
-CASE_ROLE = int(Qt.ItemDataRole.UserRole) + 40
-"""The row's :class:`CaseRow`."""
-
-OVERDUE_COLOUR = "#b3261e"
-"""Overdue text: red with enough contrast on a light background (and the word says it too)."""
-RISK_NAMES = {"low": "Low", "medium": "Medium", "high": "High"}
-ANY = ""
-OPEN_CASES = "open-cases"
-"""The status filter's first choice: every status but closed."""
-
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-@functools.lru_cache(maxsize=20_000)
-def folded(text: str) -> str:
-    """Text as the case search matches it: transliterated to ASCII (``Łukasz``: ``lukasz``,
-    ``Zoë``: ``zoe``), case-folded, words each preceded by a space."""
-    from anyascii import anyascii
-
-    return " " + _NOT_WORD.sub(" ", anyascii(text).casefold()).strip()
+_SHAPED_KEPT = 4000
+"""Texts kept shaped by :class:`CaseTextDelegate` (a few screens' worth) before starting again."""
+# State flags as ints: tested several times per cell.
+_ENABLED = QStyle.StateFlag.State_Enabled.value
+_ACTIVE = QStyle.StateFlag.State_Active.value
+_SELECTED = QStyle.StateFlag.State_Selected.value
+_HAS_FOCUS = QStyle.StateFlag.State_HasFocus.value
 
 
-def _priority(row: CaseRow) -> tuple[int, bool, float, str]:
-    """Overdue first, then urgent, then soonest due, then those with no deadline, then closed."""
-    rank = 0 if row.overdue else 1 if row.incident.urgent else 2
-    if row.due is None:
-        rank = 3
-    due = row.due_utc
-    return (rank, due is None, due.timestamp() if due else 0.0, row.incident.id)
+class CaseTextDelegate(QStyledItemDelegate):
+    """Draws a case's cell as the style draws a text cell, from the case as listed.
 
+    A plain delegate asks the model for about ten roles per cell and lays each text out again at
+    every paint; this one reads the prepared case and keeps each text shaped (``QStaticText``).
+    """
 
-class CaseTableModel(QAbstractTableModel):
-    """The lead's cases, one row each; by what is due unless the user sorts otherwise."""
-
-    # What is due comes first: the list is read for it, and it stays in sight on a small screen.
-    COLUMN_CASE = 0
-    COLUMN_DUE = 1
-    COLUMN_NEXT = 2
-    COLUMN_TITLE = 3
-    COLUMN_RISK = 4
-    COLUMN_STATUS = 5
-    COLUMN_CATEGORY = 6
-    COLUMN_FROM = 7
-    HEADERS = ("Case", "Due", "Next step", "Title", "Risk", "Status", "Category", "From")
-
-    RED_COLUMNS = frozenset((COLUMN_CASE, COLUMN_DUE, COLUMN_NEXT))
-    """The columns drawn red for an overdue case (the due column says "Overdue" too)."""
-
-    def __init__(self, zone: tzinfo, parent: Any = None, now: Any = None) -> None:
+    def __init__(self, cases: CaseFilterProxy, parent: Any = None) -> None:
         super().__init__(parent)
-        self._zone = zone
-        self._now = now
-        self._rows: list[CaseRow] = []
-        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._cases = cases
+        self._red = QColor(OVERDUE_COLOUR)
+        self._fonts: tuple[QFont, QFont] | None = None
+        self._whole: dict[tuple[str, bool], tuple[float, float, QStaticText]] = {}
+        """Each text shaped whole, with its width and height."""
+        self._elided: dict[tuple[str, bool, int], tuple[float, float, QStaticText]] = {}
+        """Texts too wide for their column, shaped elided to the column's width."""
+        self._margin: tuple[QStyle, int] | None = None
 
-    def set_rows(self, rows: Iterable[CaseRow]) -> None:
-        """Replace every row (in the current order)."""
-        self.beginResetModel()
-        self._rows = self._sorted(list(rows))
-        self.endResetModel()
+    def _font(self, base: QFont, bold: bool) -> QFont:
+        if self._fonts is None or self._fonts[0] != base:
+            strong = QFont(base)
+            strong.setBold(True)
+            self._fonts = (QFont(base), strong)  # the option's own font dies with the option
+            self._whole.clear()
+            self._elided.clear()
+        return self._fonts[1] if bold else self._fonts[0]
 
-    def clear(self) -> None:
-        """Drop every row (the store was locked)."""
-        self.set_rows(())
+    @staticmethod
+    def _shaped(text: str, font: QFont) -> tuple[float, float, QStaticText]:
+        shaped = QStaticText(text)
+        shaped.setTextFormat(Qt.TextFormat.PlainText)
+        shaped.prepare(QTransform(), font)
+        size = shaped.size()
+        return size.width(), size.height(), shaped
 
-    @property
-    def rows(self) -> Sequence[CaseRow]:
-        """The rows, in the order shown before filtering."""
-        return tuple(self._rows)
+    def _shape(
+        self, text: str, font: QFont, bold: bool, width: int
+    ) -> tuple[float, float, QStaticText]:
+        """``text`` shaped in ``font``, elided to ``width`` when wider; with its size."""
+        whole = self._whole.get((text, bold))
+        if whole is None:
+            if len(self._whole) > _SHAPED_KEPT:
+                self._whole.clear()
+            whole = self._whole[(text, bold)] = self._shaped(text, font)
+        if whole[0] <= width:
+            return whole
+        elided = self._elided.get((text, bold, width))
+        if elided is None:
+            if len(self._elided) > _SHAPED_KEPT:
+                self._elided.clear()
+            fitted = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, width)
+            elided = self._elided[(text, bold, width)] = self._shaped(fitted, font)
+        return elided
 
-    def row_at(self, row: int) -> CaseRow:
-        """The case in ``row``."""
-        return self._rows[row]
-
-    def row_of(self, case_id: str) -> int | None:
-        """The row of ``case_id``, if listed."""
-        for number, row in enumerate(self._rows):
-            if row.incident.id == case_id:
-                return number
-        return None
-
-    def due_order(self) -> None:
-        """Back to the order by what is due (overdue and urgent first)."""
-        self._sort = None
-        self.layoutAboutToBeChanged.emit()
-        self._rows = self._sorted(self._rows)
-        self.layoutChanged.emit()
-
-    # -- sorting ---------------------------------------------------------------------------------
-
-    def _key(self, column: int, row: CaseRow) -> Any:
-        incident = row.incident
-        if column == self.COLUMN_TITLE:
-            return folded(incident.title)
-        if column == self.COLUMN_CATEGORY:
-            return CATEGORY_NAMES[incident.category]
-        if column == self.COLUMN_RISK:
-            return ("low", "medium", "high").index(row.risk) if row.risk in RISK_NAMES else -1
-        if column == self.COLUMN_STATUS:
-            return STATUS_NAMES[incident.status]
-        if column == self.COLUMN_FROM:
-            return folded(row.from_whom or "")
-        if column == self.COLUMN_NEXT:
-            return next_step_name(row.due.next_step) if row.due else ""
-        if column == self.COLUMN_DUE:
-            return _priority(row)[1:]
-        return incident.id
-
-    def _sorted(self, rows: list[CaseRow]) -> list[CaseRow]:
-        if self._sort is None:
-            return sorted(rows, key=_priority)
-        column, order = self._sort
-        return sorted(
-            rows,
-            key=lambda r: (self._key(column, r), _priority(r)),
-            reverse=order == Qt.SortOrder.DescendingOrder,
-        )
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self._sort = None if column < 0 else (column, order)  # -1: by what is due
-        self.layoutAboutToBeChanged.emit()
-        self._rows = self._sorted(self._rows)
-        self.layoutChanged.emit()
-
-    # -- Qt --------------------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        case: ListedCase | None = self._cases.case_at(index.row())
+        if case is None:
+            super().paint(painter, option, index)
+            return
         column = index.column()
-        if role in (_DISPLAY, _ACCESSIBLE):
-            text = self.text(row, column)
-            if role == _ACCESSIBLE and column == self.COLUMN_STATUS and row.incident.urgent:
-                return text + ", urgent"
-            return text
-        if role == _TOOLTIP:
-            if column == self.COLUMN_NEXT and row.due is not None and row.due.hint:
-                return plain_tooltip(row.due.hint)
-            if column == self.COLUMN_TITLE:
-                return plain_tooltip(row.incident.title)
-            return None
-        if role == _FOREGROUND and row.overdue and column in self.RED_COLUMNS:
-            return QBrush(QColor(OVERDUE_COLOUR))
-        if role == _FONT and row.overdue and column in (self.COLUMN_NEXT, self.COLUMN_DUE):
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == CASE_ROLE:
-            return row
-        if role == INCIDENT_ROLE:
-            return row.incident
-        if role == STATUS_ROLE:
-            return row.incident.status.value
-        if role == URGENT_ROLE:
-            return row.incident.urgent
-        return None
-
-    def text(self, row: CaseRow, column: int) -> str:
-        """What a cell says."""
-        incident = row.incident
-        if column == self.COLUMN_CASE:
-            return incident.id
-        if column == self.COLUMN_TITLE:
-            return incident.title
-        if column == self.COLUMN_CATEGORY:
-            return CATEGORY_NAMES[incident.category]
-        if column == self.COLUMN_RISK:
-            return RISK_NAMES.get(row.risk or "", "Not triaged")
-        if column == self.COLUMN_STATUS:
-            return STATUS_NAMES[incident.status]
-        if column == self.COLUMN_FROM:
-            return row.from_whom or ""
-        if column == self.COLUMN_NEXT:
-            return next_step_name(row.due.next_step) if row.due is not None else ""
-        if column == self.COLUMN_DUE:
-            year = self._now().astimezone(self._zone).year if self._now else None
-            return due_text(row, self._zone, year)
-        return ""
-
-
-def due_text(row: CaseRow, zone: tzinfo, year: int | None = None) -> str:
-    """When a case's next step is due, in words: ``Overdue since 21 Nov, 21:40`` (the year
-    only when it is not ``year``)."""
-    if row.due is None:
-        return "Closed"
-    due = row.due_utc
-    if due is None:
-        return "No deadline"
-    local = due.astimezone(zone)
-    when = local.strftime("%d %b, %H:%M" if local.year == year else "%d %b %Y, %H:%M")
-    return f"Overdue since {when}" if row.overdue else when
-
-
-class CaseFilterProxy(QSortFilterProxyModel):
-    """Filters cases: mine, overdue, urgent, status, category, and search words."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.mine = False
-        self.overdue = False
-        self.urgent = False
-        self.status: str = OPEN_CASES
-        self.category: Category | None = None
-        self._words: tuple[str, ...] = ()
-        self.setDynamicSortFilter(False)
-
-    def set_filters(self, **changes: Any) -> None:
-        """Change filters by name (``mine``, ``overdue``, ``urgent``, ``status``, ``category``)."""
-        self.beginFilterChange()
-        for name, value in changes.items():
-            setattr(self, name, value)
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def set_search(self, text: str) -> None:
-        """Show only cases whose id, title, people, reporter, sender or assignee hold every word
-        (each word the start of a word there), accents and case aside."""
-        self.beginFilterChange()
-        self._words = tuple(" " + word for word in folded(text).split())
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model = self.sourceModel()
-        if not isinstance(model, CaseTableModel):
-            return True
-        row = model.row_at(source_row)
-        incident = row.incident
-        if self.status == OPEN_CASES:
-            if incident.status is Status.CLOSED:
-                return False
-        elif self.status and incident.status.value != self.status:
-            return False
-        if self.category is not None and incident.category is not self.category:
-            return False
-        if (
-            (self.mine and not row.mine)
-            or (self.overdue and not row.overdue)
-            or (self.urgent and not incident.urgent)
-        ):
-            return False
-        if self._words:
-            text = folded(
-                " ".join(
-                    (
-                        incident.id,
-                        incident.title,
-                        incident.people,
-                        incident.reported_by,
-                        row.from_whom or "",
-                        row.assigned_to or "",
-                    )
-                )
-            )
-            return all(word in text for word in self._words)
-        return True
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        model = self.sourceModel()
-        if isinstance(model, CaseTableModel):
-            model.sort(column, order)
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        # Background and selection as the style draws them (not through initStyleOption: see
+        # StatusBadgeDelegate), then the text in the style's colour, margin and alignment.
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
+        state = option.state.value
+        palette = option.palette
+        if not state & _ENABLED:
+            group = QPalette.ColorGroup.Disabled
         else:
-            super().sort(column, order)
+            group = QPalette.ColorGroup.Active if state & _ACTIVE else QPalette.ColorGroup.Inactive
+        overdue = case.row.overdue
+        if state & _SELECTED:
+            colour = palette.color(group, QPalette.ColorRole.HighlightedText)
+        elif overdue and column in CaseTableModel.RED_COLUMNS:
+            colour = self._red
+        else:
+            colour = palette.color(group, QPalette.ColorRole.Text)
+        bold = overdue and column in CaseTableModel.BOLD_COLUMNS
+        font = self._font(option.font, bold)
+        if self._margin is None or self._margin[0] is not style:
+            metric = QStyle.PixelMetric.PM_FocusFrameHMargin
+            self._margin = style, style.pixelMetric(metric, None, widget) + 1
+        margin = self._margin[1]
+        rect = option.rect
+        _width, height, shaped = self._shape(
+            case.texts[column], font, bold, rect.width() - 2 * margin
+        )
+        painter.save()
+        painter.setPen(colour)
+        painter.setFont(font)
+        top = rect.top() + (rect.height() - height) / 2
+        painter.drawStaticText(QPointF(rect.left() + margin, top), shaped)
+        painter.restore()
+        if state & _HAS_FOCUS:
+            self._draw_focus(painter, option, style, group)
+
+    @staticmethod
+    def _draw_focus(
+        painter: QPainter, option: QStyleOptionViewItem, style: QStyle, group: QPalette.ColorGroup
+    ) -> None:
+        """The focus frame, as QCommonStyle draws an item's."""
+        focus = QStyleOptionFocusRect()
+        focus.palette = option.palette
+        focus.direction = option.direction
+        focus.fontMetrics = option.fontMetrics
+        focus.rect = option.rect
+        focus.state = option.state | QStyle.StateFlag.State_KeyboardFocusChange
+        focus.state |= QStyle.StateFlag.State_Item
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        focus.backgroundColor = option.palette.color(
+            group if group is QPalette.ColorGroup.Disabled else QPalette.ColorGroup.Normal,
+            QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Window,
+        )
+        style.drawPrimitive(
+            QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter, option.widget
+        )
 
 
 class CaseListPane(QWidget):
@@ -332,11 +197,9 @@ class CaseListPane(QWidget):
     case_chosen = Signal(object)
     """The chosen :class:`CaseRow`, or None."""
 
-    def __init__(
-        self, zone: tzinfo, parent: QWidget | None = None, now: Callable[[], datetime] | None = None
-    ) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.cases = CaseTableModel(zone, self, now)
+        self.cases = CaseTableModel(self)
         self.proxy = CaseFilterProxy(self)
         self.proxy.setSourceModel(self.cases)
         table = QTableView()
@@ -355,6 +218,7 @@ class CaseListPane(QWidget):
         table.verticalHeader().hide()
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        table.setItemDelegate(CaseTextDelegate(self.proxy, table))
         table.setItemDelegateForColumn(CaseTableModel.COLUMN_STATUS, StatusBadgeDelegate(table))
         header = table.horizontalHeader()
         header.setStretchLastSection(True)
@@ -432,8 +296,9 @@ class CaseListPane(QWidget):
 
     # -- contents --------------------------------------------------------------------------------
 
-    def set_rows(self, rows: Sequence[CaseRow], select_id: str | None = None) -> None:
-        """Show ``rows``, keeping the chosen case chosen, or choosing ``select_id``.
+    def set_rows(self, rows: ListedCases, select_id: str | None = None) -> None:
+        """Show ``rows`` (prepared by :func:`~harmonize_evidence.ui.listed_cases.list_cases`),
+        keeping the chosen case chosen, or choosing ``select_id``.
 
         The filters stay as they are. When they hide ``select_id`` (a case just closed, under
         "Open cases") nothing is chosen, so the case view keeps showing it; otherwise, when the
@@ -479,11 +344,10 @@ class CaseListPane(QWidget):
 
     def update_count(self) -> None:
         """Say how many cases are shown and how many are overdue."""
-        rows = self.cases.rows
-        open_rows = [r for r in rows if r.incident.status is not Status.CLOSED]
-        overdue = sum(1 for r in rows if r.overdue)
+        cases = self.cases.listed
+        overdue = cases.overdue_count
         shown = self.proxy.rowCount()
-        text = f"{shown:,} of {len(open_rows):,} open cases shown"
+        text = f"{shown:,} of {cases.open_count:,} open cases shown"
         if overdue:
             text += f" \u2014 {overdue:,} overdue"
         self.count_label.setText(text)

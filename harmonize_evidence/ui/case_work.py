@@ -3,9 +3,10 @@
 On a lead's store the main window gets two tabs: **Cases** (the case list beside the chosen case,
 :class:`CaseDesk`) first, and the incidents with their evidence as before. A member of staff's
 window stays as it was. While the store is open the list is read again every minute (off the GUI
-thread: :func:`~harmonize_evidence.services.case_list.case_rows`, a few queries for every case),
-so a case turns red when its deadline passes, and :attr:`CaseWork.overdue` says so once per case
-(the tray shows it). Cases already overdue at the first reading are shown first in the list, not
+thread: :func:`~harmonize_evidence.services.case_list.case_rows`, a few queries for every case,
+then :func:`~harmonize_evidence.ui.listed_cases.list_cases`, the list's texts and orders), so a
+case turns red when its deadline passes, and :attr:`CaseWork.overdue` says so once per case (the
+tray shows it). Cases already overdue at the first reading are shown first in the list, not
 announced.
 
 The case list and view are imported when a lead's store is first opened: a member of staff's
@@ -29,8 +30,10 @@ if TYPE_CHECKING:
 
     from harmonize_evidence.services.case_list import CaseRow
     from harmonize_evidence.services.casework import StepRecorded
+    from harmonize_evidence.services.evidence import EvidenceStore
     from harmonize_evidence.ui.case_list import CaseListPane
     from harmonize_evidence.ui.case_view import CaseView
+    from harmonize_evidence.ui.listed_cases import ListedCases
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ class CaseDesk(QSplitter):
         from harmonize_evidence.ui.case_list import CaseListPane
         from harmonize_evidence.ui.case_view import CaseView
 
-        self.list: CaseListPane = CaseListPane(session.clock.zone, now=session.clock.now)
+        self.list: CaseListPane = CaseListPane()
         self.view: CaseView = CaseView(session)
         self.addWidget(self.list)
         self.addWidget(self.view)
@@ -88,7 +91,7 @@ class CaseWork(QObject):
         self._select_incident = select_incident
         self.desk: CaseDesk | None = None
         self.tabs: QTabWidget | None = None
-        self._task: Task[list[CaseRow]] | None = None
+        self._task: Task[tuple[ListedCases, bool]] | None = None
         self._select: str | None = None
         self._seen_overdue: set[str] = set()
         self._first_reading = True
@@ -145,8 +148,9 @@ class CaseWork(QObject):
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def load(self, select_id: str | None = None) -> Task[list[CaseRow]] | None:
-        """Read every case again (off the GUI thread); choose ``select_id`` when it comes."""
+    def load(self, select_id: str | None = None) -> Task[tuple[ListedCases, bool]] | None:
+        """Read every case again and prepare the list's texts and orders (off the GUI thread);
+        choose ``select_id`` when it comes."""
         if self.desk is None or not self._session.is_unlocked:
             return None
         if select_id is not None:
@@ -154,6 +158,14 @@ class CaseWork(QObject):
         if self._task is not None:
             self._task.cancel()
         from harmonize_evidence.services.case_list import case_rows
+        from harmonize_evidence.ui.listed_cases import list_cases
+
+        clock = self._session.clock
+        shown = self.desk.list.cases.listed.cases
+
+        def read(store: EvidenceStore, _task: object) -> tuple[ListedCases, bool]:
+            cases = list_cases(case_rows(store), clock.zone, clock.now())
+            return cases, cases.cases != shown  # compared here, not on the GUI thread
 
         def failed(error: BaseException) -> None:
             self._task = None
@@ -163,18 +175,19 @@ class CaseWork(QObject):
                     "The case list could not be read; it is tried again in a minute.", 10_000
                 )
 
-        self._task = self._session.run(lambda store, _task: case_rows(store), self._read, failed)
+        self._task = self._session.run(read, self._read, failed)
         return self._task
 
-    def _read(self, rows: list[CaseRow]) -> None:
+    def _read(self, result: tuple[ListedCases, bool]) -> None:
         self._task = None
         desk = self.desk
         if desk is None:
             return
+        cases, changed = result
         select, self._select = self._select, None
-        if list(desk.list.cases.rows) != rows or select is not None:
-            desk.list.set_rows(rows, select)
-        self._announce([row for row in rows if row.overdue])
+        if changed or select is not None:
+            desk.list.set_rows(cases, select)
+        self._announce([case.row for case in cases.cases if case.row.overdue])
 
     def _announce(self, overdue: list[CaseRow]) -> None:
         new = [row for row in overdue if row.incident.id not in self._seen_overdue]

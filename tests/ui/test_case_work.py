@@ -24,6 +24,7 @@ from harmonize_evidence.domain.model import Action, Category, Producer, Role, St
 from harmonize_evidence.services.casework import record_step
 from harmonize_evidence.services.store import StoreLocation, open_store
 from harmonize_evidence.ui.case_list import OVERDUE_COLOUR, CaseTableModel
+from harmonize_evidence.ui.listed_cases import folded
 from harmonize_evidence.ui.step_dialogs import StepDialog
 from tests.conftest import PASSPHRASE, StoreTemplates
 from tests.ui.helpers import main, png_file, unlock_through_window
@@ -270,6 +271,27 @@ def test_filters_and_a_search_that_ignores_accents(qtbot, lead_window, cases: Le
     pane.search.setText("ŁUKASZ")
     assert [row.incident.id for row in pane.shown()] == [cases.received]
     assert pane.count_label.text().startswith("1 of 32 open cases shown")
+
+
+def test_sorting_by_a_column_keeps_the_chosen_case_chosen(
+    qtbot, lead_window, cases: LeadCases
+) -> None:
+    desk = _desk(lead_window)
+    pane = desk.list
+    _choose(qtbot, desk, cases.received)
+    pane.table.sortByColumn(CaseTableModel.COLUMN_TITLE, Qt.SortOrder.AscendingOrder)
+    titles = [row.incident.title for row in pane.shown()]
+    assert titles == sorted(titles, key=folded)  # "Zoë" among the Z's, not after them
+    assert pane.current_case().incident.id == cases.received
+    pane.table.sortByColumn(CaseTableModel.COLUMN_TITLE, Qt.SortOrder.DescendingOrder)
+    assert [row.incident.title for row in pane.shown()] == titles[::-1]
+    assert pane.current_case().incident.id == cases.received
+    pane.search.setText("posts")
+    assert [row.incident.id for row in pane.shown()] == [cases.received]
+    assert pane.current_case().incident.id == cases.received
+    pane.search.clear()
+    pane.cases.due_order()
+    assert pane.shown()[0].overdue and pane.current_case().incident.id == cases.received
 
 
 # -- the case and its steps ----------------------------------------------------------------------
