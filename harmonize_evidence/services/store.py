@@ -2,6 +2,10 @@
 
 A store is a folder holding ``evidence.db`` (the SQLCipher database) and ``key.json`` (its key,
 wrapped; see :mod:`harmonize_evidence.vault.keys`).
+
+The desktop program needs :class:`StoreLocation` and :func:`unlock_key` before its first window,
+so the store's own code (the database, the use cases, the signing identity) is imported by the
+functions that open or create a store, not here.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.errors import (
@@ -21,11 +26,7 @@ from harmonize_evidence.domain.errors import (
 )
 from harmonize_evidence.domain.model import Producer, validate_initials
 from harmonize_evidence.domain.text import NAME_MAX, check_text
-from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.services.unfinished_exports import finish_interrupted_exports
-from harmonize_evidence.signing.identity import create_identity
 from harmonize_evidence.vault import keychain
-from harmonize_evidence.vault.database import IdentityRecord, open_database
 from harmonize_evidence.vault.disk import write_refusal
 from harmonize_evidence.vault.files import (
     ExclusiveLock,
@@ -40,6 +41,9 @@ from harmonize_evidence.vault.keys import (
     new_database_key,
     new_recovery_key,
 )
+
+if TYPE_CHECKING:
+    from harmonize_evidence.services.evidence import EvidenceStore
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +188,10 @@ def _create_in_locked_folder(
     passphrase_cost: PassphraseCost,
 ) -> tuple[EvidenceStore, str]:
     """The set-up itself, run while holding the folder's set-up lock."""
+    from harmonize_evidence.services.evidence import EvidenceStore
+    from harmonize_evidence.signing.identity import create_identity
+    from harmonize_evidence.vault.database import IdentityRecord, open_database
+
     if any((location.directory / name).exists() for name in _STORE_FILE_NAMES):
         raise StoreExists(
             f"An evidence store already exists in {location.directory}; "
@@ -302,6 +310,10 @@ def open_with_key(location: StoreLocation, key: bytes, clock: Clock) -> Evidence
     The GUI unlocks on a worker thread (the keychain and the passphrase KDF are slow) and opens
     its own handle here, on the thread that will own the connection.
     """
+    from harmonize_evidence.services.evidence import EvidenceStore
+    from harmonize_evidence.services.unfinished_exports import finish_interrupted_exports
+    from harmonize_evidence.vault.database import open_database
+
     key_file = KeyFile.load(location.key_file)
     vault = open_database(location.database, key, key_file.cipher_page_size)
     store = EvidenceStore(
@@ -319,6 +331,8 @@ def open_with_key(location: StoreLocation, key: bytes, clock: Clock) -> Evidence
 
 def recover_store(location: StoreLocation, recovery_key: str, new_passphrase: str) -> None:
     """Set a new passphrase with the recovery key. The recovery key itself stays the same."""
+    from harmonize_evidence.vault.database import open_database
+
     if not location.exists():
         raise _missing(location)
     check_new_passphrase(new_passphrase)

@@ -12,16 +12,19 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.errors import StoreLocked
-from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.store import StoreLocation, open_with_key
 from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.tasks import ErrorCallback, ProgressCallback, Task, run_task
+
+if TYPE_CHECKING:
+    # The store's code is imported when the store is opened, after the first window shows.
+    from harmonize_evidence.services.evidence import EvidenceStore
 
 log = logging.getLogger(__name__)
 
