@@ -113,6 +113,44 @@ def test_undecodable_bytes_are_refused_in_any_argument(arguments: list[str]) -> 
         command_line.check_arguments(parser, parser.parse_args(arguments))
 
 
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        [],
+        ["--store", "evidence"],
+        ["--store=evidence"],
+        ["--store", ""],
+        ["--store="],
+        ["--store=-odd name"],
+        ["--store", "-odd name"],
+        ["--store", NOT_UTF8],
+        ["--stor", "evidence"],
+        ["--json"],
+        ["--store", "a", "--store", "b"],
+        ["--store", "evidence", "incident", "list"],
+        ["--version"],
+    ],
+)
+def test_the_desktop_program_starts_on_the_arguments_that_the_parser_reads_as_no_command(
+    arguments: list[str],
+) -> None:
+    # A plain start skips the parser; it must mean what the parser would have made of it.
+    plain, store = command_line._plain_start(arguments)
+    if not plain:
+        return
+    parser = _parser()
+    args = parser.parse_args(arguments)
+    command_line.check_arguments(parser, args)
+    assert args.command is None
+    assert getattr(args, "store", None) == store
+
+
+def test_the_usual_starts_of_the_desktop_program_skip_the_parser() -> None:
+    assert command_line._plain_start([]) == (True, None)
+    assert command_line._plain_start(["--store", "evidence"]) == (True, "evidence")
+    assert command_line._plain_start(["--store=evidence"]) == (True, "evidence")
+
+
 # -- the real program -----------------------------------------------------------------------------
 
 

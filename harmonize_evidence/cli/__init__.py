@@ -25,17 +25,26 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from harmonize_evidence.cli.invocation import Invocation
 from harmonize_evidence.cli.output import Output, open_closed_standard_streams
-from harmonize_evidence.cli.parser import build_parser, check_arguments
 from harmonize_evidence.domain.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_SIGNALLED,
     HarmonizeError,
 )
+from harmonize_evidence.domain.text import has_undecodable_bytes
 
 __all__ = ["Terminated", "build_parser", "check_arguments", "main"]
+
+
+def __getattr__(name: str) -> Any:
+    # The parser is imported where it is needed: a plain start of the desktop program uses none.
+    if name in ("build_parser", "check_arguments"):
+        from harmonize_evidence.cli import parser
+
+        return getattr(parser, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 log = logging.getLogger("harmonize_evidence")
 
@@ -96,6 +105,27 @@ def _unwinding_on_termination() -> Iterator[None]:
             signal.signal(number, handler)
 
 
+def _plain_start(arguments: list[str]) -> tuple[bool, str | None]:
+    """Whether ``arguments`` only start the desktop program, and the ``--store`` they give.
+
+    That is how the program is started nearly every time, and building every command's parser
+    (and importing every command's module) would delay the first window. Only the forms with
+    one meaning are recognised here: nothing, ``--store DIR`` or ``--store=DIR``, with a folder
+    name that is text. Anything else goes to the parser, which gives the same answer for these.
+    """
+    if not arguments:
+        return True, None
+    if len(arguments) == 2 and arguments[0] == "--store" and not arguments[1].startswith("-"):
+        store = arguments[1]
+    elif len(arguments) == 1 and arguments[0].startswith("--store="):
+        store = arguments[0].removeprefix("--store=")
+    else:
+        return False, None
+    if has_undecodable_bytes(store):
+        return False, None  # the parser's check names the problem
+    return True, store
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -105,6 +135,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     wants_json = "--json" in arguments
     out = Output(wants_json, sys.stdout, sys.stderr)
     try:
+        plain, store = _plain_start(arguments)
+        if plain:
+            from harmonize_evidence.ui.app import run_gui
+
+            return run_gui(store)
+        from harmonize_evidence.cli.invocation import Invocation
+        from harmonize_evidence.cli.parser import build_parser, check_arguments
+
         parser = build_parser()
         args = parser.parse_args(arguments)
         args.store = getattr(args, "store", None)
