@@ -10,7 +10,6 @@ thread when the user leaves the second page; there is no way back after that.
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,78 +46,14 @@ from harmonize_evidence.services.store import (
 )
 from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
+from harmonize_evidence.ui.join_school import JoinDone, JoinFailed, JoinSchoolPanel
+from harmonize_evidence.ui.passphrase_strength import passphrase_strength
 from harmonize_evidence.ui.recovery_sheet import RecoverySheet, draw_sheet, save_sheet_pdf
-from harmonize_evidence.ui.school_dialogs import JoinDone, JoinFailed, JoinSchoolPanel
 from harmonize_evidence.ui.tasks import Task, run_task
 from harmonize_evidence.ui.wording import local_text
 
 if TYPE_CHECKING:
     from harmonize_evidence.services.school import Joined
-
-PASSPHRASE_MIN = 8
-_COMMON = (
-    "password",
-    "passw0rd",
-    "qwerty",
-    "letmein",
-    "welcome",
-    "iloveyou",
-    "12345678",
-    "123456789",
-    "abc123",
-    "school",
-    "teacher",
-    "football",
-    "monkey",
-    "dragon",
-    "admin",
-)
-
-
-@dataclass(frozen=True)
-class Strength:
-    """How hard a passphrase looks to guess: a score from 0 to 4 and a hint for the user."""
-
-    score: int
-    hint: str
-
-    @property
-    def acceptable(self) -> bool:
-        """Long enough to be accepted at all (the store's own rule is the final word)."""
-        return self.score > 0
-
-
-def passphrase_strength(passphrase: str) -> Strength:
-    """A rough guide to a passphrase's strength, shown as the user types."""
-    text = unicodedata.normalize("NFC", passphrase)
-    if len(text) < PASSPHRASE_MIN:
-        return Strength(0, f"Too short: use at least {PASSPHRASE_MIN} characters.")
-    pool = 0
-    if any(c.islower() for c in text):
-        pool += 26
-    if any(c.isupper() for c in text):
-        pool += 26
-    if any(c.isdigit() for c in text):
-        pool += 10
-    if any(not c.isalnum() and c.isascii() for c in text):
-        pool += 33
-    if any(not c.isascii() for c in text):
-        pool += 100
-    distinct = len(set(text.casefold()))
-    bits = min(len(text), distinct * 2) * math.log2(max(pool, 2))
-    lowered = text.casefold()
-    if any(word in lowered for word in _COMMON) or distinct <= 3:
-        bits = min(bits, 30)
-    words = len(text.split())
-    if words >= 4:
-        bits = max(bits, 70.0)
-    if bits < 40:
-        return Strength(1, "Weak: easy to guess. Four or more unrelated words are stronger.")
-    if bits < 60:
-        return Strength(2, "Fair. A longer sentence of unrelated words would be stronger.")
-    if bits < 80:
-        return Strength(3, "Good.")
-    return Strength(4, "Strong.")
 
 
 def suggested_initials(name: str) -> str:

@@ -28,6 +28,7 @@ from harmonize_evidence.domain.errors import HarmonizeError, StoreLocked
 from harmonize_evidence.services.store import StoreLocation, recover_store, unlock_key
 from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
+from harmonize_evidence.ui.passphrase_strength import passphrase_strength
 from harmonize_evidence.ui.tasks import Task, run_task
 
 RECOVERED = "A new passphrase is set; use it from now on. The recovery key is unchanged."
@@ -245,9 +246,6 @@ class RecoveryDialog(QDialog):
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
-        # Imported here, not with the unlock window: the setup wizard's module is large.
-        from harmonize_evidence.ui.setup import passphrase_strength
-
         self.new_passphrase.textChanged.connect(
             lambda text: self.strength.setText(passphrase_strength(text).hint if text else "")
         )

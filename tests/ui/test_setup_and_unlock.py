@@ -21,7 +21,8 @@ from harmonize_evidence.services.store import (
     recover_store,
     unlock_key,
 )
-from harmonize_evidence.ui.setup import passphrase_strength, suggested_initials
+from harmonize_evidence.ui.passphrase_strength import passphrase_strength
+from harmonize_evidence.ui.setup import suggested_initials
 from harmonize_evidence.vault import keychain
 from tests.conftest import (
     PASSPHRASE,
