@@ -3,8 +3,9 @@
 A member of staff joins their school and hands an incident over; the lead shares the school card,
 receives handovers (from the menu, or by dropping the package on the window) and writes receipts.
 The Handover menu shows what the store's role can do. Handing over and receiving run off the GUI
-thread with a progress dialog; a package from a member of staff not yet confirmed stops before
-anything is stored and asks the lead to confirm their fingerprint, then is received again.
+thread with a progress dialog (:mod:`~harmonize_evidence.ui.handover_jobs`); a package from a
+member of staff not yet confirmed stops before anything is stored and asks the lead to confirm
+their fingerprint, then is received again.
 
 The services are imported where they are used: none of this is needed to show the first window.
 """
@@ -15,219 +16,33 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QProgressDialog,
-    QWidget,
 )
 
 from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Incident, Role
 from harmonize_evidence.ui.errors import message_box, show_error
+from harmonize_evidence.ui.handover_jobs import HandoverJob, ReceiveJob
 from harmonize_evidence.ui.session import Session
-from harmonize_evidence.ui.tasks import Task, TaskCancelled
+from harmonize_evidence.ui.tasks import Task
 
 if TYPE_CHECKING:
-    from harmonize_evidence.services.evidence import EvidenceStore
-    from harmonize_evidence.services.handing_over import HandoverResult
-    from harmonize_evidence.services.receipts import ReceiptRecorded
-    from harmonize_evidence.services.receiving import PackageReceived, UnconfirmedStaff
-    from harmonize_evidence.ui.school_dialogs import (
-        ConfirmStaffDialog,
-        JoinSchoolDialog,
-        ShareCardDialog,
-    )
+    from harmonize_evidence.services.receiving import UnconfirmedStaff
+    from harmonize_evidence.ui.join_school import JoinSchoolDialog
+    from harmonize_evidence.ui.school_dialogs import ConfirmStaffDialog, ShareCardDialog
 
 JOIN_FIRST = (
     "Join your school first: your safeguarding lead gives you the school card and tells you its "
     "fingerprint in person or by phone. Until then nothing can be handed over, but you can keep "
     "capturing and adding evidence as before."
 )
-
-
-def _progress_dialog(text: str, title: str, parent: QWidget | None) -> QProgressDialog:
-    dialog = QProgressDialog(text, "&Cancel", 0, 0, parent)
-    dialog.setWindowTitle(title)
-    dialog.setAccessibleName(title)
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(0)
-    dialog.setAutoClose(False)
-    dialog.setAutoReset(False)
-    return dialog
-
-
-class HandoverJob(QObject):
-    """Writes one incident's handover package with a progress dialog.
-
-    Emits :attr:`finished` with the :class:`HandoverResult`, or None when it was stopped or failed.
-    Cancelling stops it while the exhibits are encrypted: the partial file is removed and nothing
-    is recorded.
-    """
-
-    finished = Signal(object)
-
-    def __init__(
-        self, session: Session, incident_id: str, folder: Path, parent: QWidget | None
-    ) -> None:
-        super().__init__()
-        from harmonize_evidence.services.handing_over import hand_over
-
-        self.incident_id = incident_id
-        self.result: HandoverResult | None = None
-        self.done_box: QMessageBox | None = None
-        self._parent = parent
-        self.progress = _progress_dialog(
-            f"Handing over {incident_id}: encrypting for your lead…",
-            f"Hand over {incident_id}",
-            parent,
-        )
-        self.progress.canceled.connect(self.cancel)
-
-        def work(store: EvidenceStore, task: Task[HandoverResult]) -> HandoverResult:
-            def progress(done: int, total: int) -> None:
-                if done < total:  # after the last exhibit the package is being recorded
-                    task.check_cancelled()
-                task.report(done, total)
-
-            return hand_over(store, incident_id, folder, progress)
-
-        self.progress.show()
-        self.task = session.run(work, self._done, self._failed, self._advanced)
-
-    def cancel(self) -> None:
-        """Stop the handover; the partial package is removed."""
-        self.task.cancel()
-        self.progress.setLabelText("Cancelling…")
-
-    def _advanced(self, done: int, total: int) -> None:
-        self.progress.setMaximum(total)
-        self.progress.setValue(done)
-        if done < total:
-            self.progress.setLabelText(
-                f"Handing over {self.incident_id}: exhibit {done + 1} of {total}…"
-            )
-        else:
-            self.progress.setLabelText(f"Handing over {self.incident_id}: finishing…")
-
-    def _done(self, result: HandoverResult) -> None:
-        from harmonize_evidence.services.handing_over import handover_text
-
-        self.result = result
-        self.progress.close()
-        box = message_box(
-            self._parent,
-            QMessageBox.Icon.Information,
-            "Handed over",
-            handover_text(result)
-            + "\n\nGive the file to your safeguarding lead. The program records their receipt "
-            "when you drag it onto this window.",
-        )
-        show = box.addButton("Show in &folder", QMessageBox.ButtonRole.ActionRole)
-        show.clicked.connect(
-            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(result.package.parent)))
-        )
-        self.done_box = box
-        self.finished.emit(result)
-
-    def _failed(self, error: BaseException) -> None:
-        self.progress.close()
-        if not isinstance(error, TaskCancelled):
-            show_error(self._parent, error)
-        self.finished.emit(None)
-
-
-class ReceiveJob(QObject):
-    """Receives one file: a handover package on the lead's store, a receipt on staff's.
-
-    Emits :attr:`finished` with the PackageReceived or ReceiptRecorded, or None. A package from
-    a member of staff not yet confirmed emits :attr:`unconfirmed` with the error instead.
-    """
-
-    finished = Signal(object)
-    unconfirmed = Signal(object)  # the UnconfirmedStaff
-
-    def __init__(
-        self,
-        session: Session,
-        path: Path,
-        parent: QWidget | None,
-        *,
-        accept_staff: str | None = None,
-        confirmed_how: str | None = None,
-    ) -> None:
-        super().__init__()
-        from harmonize_evidence.services.receiving import receive_file
-
-        self.path = path
-        self.result: PackageReceived | ReceiptRecorded | None = None
-        self.done_box: QMessageBox | None = None
-        self._parent = parent
-        self.progress = _progress_dialog(
-            f"Receiving {path.name}: checking every hash and signature…",
-            "Receive a handover",
-            parent,
-        )
-        self.progress.canceled.connect(self.cancel)
-
-        def work(
-            store: EvidenceStore, task: Task[PackageReceived | ReceiptRecorded]
-        ) -> PackageReceived | ReceiptRecorded:
-            def progress(done: int, total: int) -> None:
-                task.check_cancelled()  # nothing is stored until the whole package is checked
-                task.report(done, total)
-
-            if confirmed_how is None:
-                return receive_file(store, path, accept_staff=accept_staff, progress=progress)
-            return receive_file(
-                store,
-                path,
-                accept_staff=accept_staff,
-                confirmed_how=confirmed_how,
-                progress=progress,
-            )
-
-        self.progress.show()
-        self.task = session.run(work, self._done, self._failed, self._advanced)
-
-    def cancel(self) -> None:
-        """Stop receiving; nothing is stored."""
-        self.task.cancel()
-        self.progress.setLabelText("Cancelling…")
-
-    def _advanced(self, done: int, total: int) -> None:
-        self.progress.setMaximum(total)
-        self.progress.setValue(done)
-        self.progress.setLabelText(f"Receiving {self.path.name}: exhibit {done} of {total}…")
-
-    def _done(self, result: PackageReceived | ReceiptRecorded) -> None:
-        from harmonize_evidence.services.receipts import ReceiptRecorded, receipt_text
-        from harmonize_evidence.services.receiving import received_text
-
-        self.result = result
-        self.progress.close()
-        if isinstance(result, ReceiptRecorded):
-            title, text = "Receipt recorded", receipt_text(result)
-        else:
-            title, text = "Handover received", received_text(result)
-        self.done_box = message_box(self._parent, QMessageBox.Icon.Information, title, text)
-        self.finished.emit(result)
-
-    def _failed(self, error: BaseException) -> None:
-        from harmonize_evidence.services.receiving import UnconfirmedStaff
-
-        self.progress.close()
-        if isinstance(error, UnconfirmedStaff):
-            self.unconfirmed.emit(error)
-            return
-        if not isinstance(error, TaskCancelled):
-            show_error(self._parent, error)
-        self.finished.emit(None)
 
 
 class HandoverFlows(QObject):
@@ -458,7 +273,7 @@ class HandoverFlows(QObject):
 
     def open_join(self) -> JoinSchoolDialog:
         """(staff) Join the school with the card from the lead."""
-        from harmonize_evidence.ui.school_dialogs import JoinSchoolDialog
+        from harmonize_evidence.ui.join_school import JoinSchoolDialog
 
         dialog = JoinSchoolDialog(self._session, self._window)
         self._keep(dialog)
