@@ -1,5 +1,6 @@
 """The windows of joining a school: the lead sharing the school card, a member of staff joining
-with it, and the lead confirming a member of staff's identity on their first handover.
+with it (:mod:`~harmonize_evidence.ui.join_school`), and the lead confirming a member of staff's
+identity on their first handover; and what they share: a fingerprint shown to be read aloud.
 
 Each fingerprint that people must compare by a second channel (in person, by phone) is shown
 large in its short read-aloud form, with the full form smaller under it. A school card is joined
@@ -8,7 +9,6 @@ only once its fingerprint was typed or compared; the joining itself runs off the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -40,19 +39,14 @@ from harmonize_evidence.ui.errors import show_error
 
 if TYPE_CHECKING:
     from harmonize_evidence.services.evidence import EvidenceStore
-    from harmonize_evidence.services.school import Joined
     from harmonize_evidence.ui.session import Session
     from harmonize_evidence.ui.tasks import Task
-
-JoinDone = Callable[["Joined"], None]
-JoinFailed = Callable[[BaseException], None]
-StartJoin = Callable[[bytes, str, str, JoinDone, JoinFailed], object]
-"""Joins a card off the GUI thread: (card bytes, fingerprint confirmed, how, done, failed)."""
 
 CARD_FILES = "School cards (*.json);;All files (*)"
 
 
-def _plain(text: str = "", *, wrap: bool = True, selectable: bool = False) -> QLabel:
+def plain_label(text: str = "", *, wrap: bool = True, selectable: bool = False) -> QLabel:
+    """A label that shows ``text`` as it is (never as markup), wrapped unless ``wrap`` is off."""
     label = QLabel(text)
     label.setTextFormat(Qt.TextFormat.PlainText)  # names and contacts are data, never markup
     label.setWordWrap(wrap)
@@ -95,8 +89,8 @@ class FingerprintPanel(QFrame):
     def __init__(self, heading: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.heading = _plain(heading)
-        self.short = _plain(wrap=False, selectable=True)
+        self.heading = plain_label(heading)
+        self.short = plain_label(wrap=False, selectable=True)
         self.short.setAccessibleName("Fingerprint to read aloud")
         self.short.setAlignment(Qt.AlignmentFlag.AlignCenter)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -104,7 +98,7 @@ class FingerprintPanel(QFrame):
         big.setPointSizeF(QFont().pointSizeF() * 2.2)
         big.setBold(True)
         self.short.setFont(big)
-        self.full = _plain(wrap=False, selectable=True)
+        self.full = plain_label(wrap=False, selectable=True)
         self.full.setAccessibleName("Fingerprint in full (SHA-256)")
         self.full.setAlignment(Qt.AlignmentFlag.AlignCenter)
         small = QFont(mono)
@@ -135,7 +129,7 @@ class ShareCardDialog(QDialog):
         self.path: Path | None = None
         self.setWindowTitle("Share the school card")
         self.setAccessibleName("Share the school card")
-        intro = _plain(
+        intro = plain_label(
             "Staff need this card to hand incidents over to you. Save it, give it to them (a USB "
             "stick, the school's email), then read them the fingerprint below in person or by "
             "phone: the program uses the card only once they have confirmed it."
@@ -146,17 +140,17 @@ class ShareCardDialog(QDialog):
         self.contact.setTabChangesFocus(True)
         self.contact.setMaximumHeight(self.fontMetrics().height() * 4)
         form = QFormLayout()
-        form.addRow("School:", _plain(store.producer.school))
-        form.addRow("Safeguarding lead:", _plain(store.producer.name))
+        form.addRow("School:", plain_label(store.producer.school))
+        form.addRow("Safeguarding lead:", plain_label(store.producer.name))
         form.addRow("&Contact for staff:", self.contact)
         self.fingerprint = FingerprintPanel("Fingerprint to read to staff:")
         self.fingerprint.show_fingerprint(store.fingerprint)
-        advice = _plain(
+        advice = plain_label(
             "Read it to each member of staff yourself, in person or by phone, never in the email "
             "or message that carries the card: that is how they know the card is yours."
         )
         self.problem = problem_label()
-        self.saved_to = _plain(selectable=True)
+        self.saved_to = plain_label(selectable=True)
         self.saved_to.setAccessibleName("Where the card was saved")
         self.saved_to.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -222,290 +216,6 @@ class ShareCardDialog(QDialog):
             show_error(self, error)
 
 
-class JoinSchoolPanel(QWidget):
-    """(staff) Choose the school card, confirm its fingerprint with the lead, join.
-
-    Emits :attr:`joined` with the :class:`~harmonize_evidence.services.school.Joined`.
-    """
-
-    joined = Signal(object)
-    busy_changed = Signal(bool)
-    """True while a join runs off the GUI thread."""
-
-    def __init__(
-        self, start_join: StartJoin, current: Joined | None, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self._start_join = start_join
-        self._data: bytes | None = None
-        self._fingerprint = ""
-        self._working = False
-        self.result: Joined | None = None
-        self.problem = problem_label()
-
-        self.choose_button = QPushButton("&Choose the school card…")
-        self.card_file = _plain(selectable=True)
-        self.card_file.setAccessibleName("School card file")
-        choose_row = QHBoxLayout()
-        choose_row.addWidget(self.choose_button)
-        choose_row.addWidget(self.card_file, 1)
-        self.choose_button.clicked.connect(self.choose_file)
-
-        self.current = _plain()
-        self.current.setAccessibleName("The school joined now")
-        if current is not None:
-            self.current.setText(
-                f"This program has joined {current.card.school}: handovers go to "
-                f"{current.card.lead}. A card from a new lead replaces it; later handovers go "
-                "to the new lead, and the change is recorded."
-            )
-        else:
-            self.current.hide()
-
-        self.school = _plain()
-        self.lead = _plain()
-        self.contact = _plain(selectable=True)
-        self.details = QWidget()
-        form = QFormLayout(self.details)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("School:", self.school)
-        form.addRow("Safeguarding lead:", self.lead)
-        form.addRow("Contact:", self.contact)
-        self.replacing = problem_label("Replacing the school joined before")
-
-        ask = _plain(
-            "Before this card is used, check that it is your lead's: ask them for its "
-            "fingerprint in person or by phone (not by the email or message that brought the "
-            "card), and type it here."
-        )
-        self.typed = QLineEdit()
-        self.typed.setAccessibleName("Fingerprint your lead told you")
-        self.typed.setPlaceholderText("e.g. 3F2A-91C0-7B44-E1D2-0A9F")
-        self.typed.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.typed.textChanged.connect(self._update)
-        self.typed.textEdited.connect(lambda _text: self.problem.hide())
-        self.compare_button = QPushButton("Or c&ompare it with the card's instead")
-        self.compare_button.setCheckable(True)
-        self.compare_button.toggled.connect(self._compare_toggled)
-        self.card_fingerprint = FingerprintPanel("The card's fingerprint:")
-        self.card_fingerprint.hide()
-        self.same = QCheckBox("It is exactly what my lead told me, in person or by phone")
-        self.same.setAccessibleName("The fingerprint is what my lead told me")
-        self.same.hide()
-        self.same.toggled.connect(self._update)
-        self.in_person = QRadioButton("In &person")
-        self.by_phone = QRadioButton("By p&hone")
-        how = QButtonGroup(self)
-        how.addButton(self.in_person)
-        how.addButton(self.by_phone)
-        how.buttonToggled.connect(lambda *_args: self._update())
-        how_row = QHBoxLayout()
-        how_row.addWidget(_plain("My lead told me:", wrap=False))
-        how_row.addWidget(self.in_person)
-        how_row.addWidget(self.by_phone)
-        how_row.addStretch()
-        self.join_button = QPushButton("&Join")
-        self.join_button.clicked.connect(self.join)
-        join_row = QHBoxLayout()
-        join_row.addStretch()
-        join_row.addWidget(self.join_button)
-
-        self.confirming = QWidget()
-        confirm_layout = QVBoxLayout(self.confirming)
-        confirm_layout.setContentsMargins(0, 0, 0, 0)
-        confirm_layout.addWidget(self.details)
-        confirm_layout.addWidget(self.replacing)
-        confirm_layout.addWidget(ask)
-        confirm_layout.addWidget(self.typed)
-        confirm_layout.addWidget(self.compare_button, 0, Qt.AlignmentFlag.AlignLeft)
-        confirm_layout.addWidget(self.card_fingerprint)
-        confirm_layout.addWidget(self.same)
-        confirm_layout.addLayout(how_row)
-        confirm_layout.addLayout(join_row)
-        self.confirming.hide()
-
-        self.outcome = _plain(selectable=True)
-        self.outcome.setAccessibleName("Joined")
-        self.outcome.hide()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.current)
-        layout.addLayout(choose_row)
-        layout.addWidget(self.confirming)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.outcome)
-        layout.addStretch()
-        self._current = current
-        self._update()
-
-    # -- choosing the card -----------------------------------------------------------------------
-
-    def choose_file(self) -> None:
-        """Ask for the school card file."""
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Choose the school card", str(Path.home()), CARD_FILES
-        )
-        if name:
-            self.load_card(Path(name))
-
-    def load_card(self, path: Path) -> bool:
-        """Read the card at ``path`` and show whose it is; False (saying why) if it is not one."""
-        from harmonize_evidence.services.school import read_card
-
-        self._data = None
-        self.confirming.hide()
-        self.outcome.hide()
-        self.card_file.setText(path.name)
-        try:
-            data = path.read_bytes()
-            card, fingerprint = read_card(data)
-        except OSError as exc:
-            self._show_problem(f"{path} cannot be read ({exc.strerror or exc}).")
-            return False
-        except HarmonizeError as exc:
-            self._show_problem(exc.message)
-            return False
-        self.problem.hide()
-        self._data = data
-        self._fingerprint = fingerprint
-        self.school.setText(card.school)
-        self.lead.setText(card.lead)
-        self.contact.setText(card.contact or "(none given)")
-        current = self._current
-        if current is not None and current.fingerprint != fingerprint:
-            self.replacing.setText(
-                f"Joining with this card replaces {current.card.school} (lead "
-                f"{current.card.lead}): later handovers go to {card.lead}."
-            )
-            self.replacing.show()
-        else:
-            self.replacing.hide()
-        self.card_fingerprint.show_fingerprint(fingerprint)
-        self.typed.clear()
-        self.same.setChecked(False)
-        self.compare_button.setChecked(False)
-        self.confirming.show()
-        self._update()
-        self.typed.setFocus()
-        grow_to_fit(self)
-        return True
-
-    def _compare_toggled(self, comparing: bool) -> None:
-        self.problem.hide()
-        self.compare_button.setText(
-            "Type it &instead" if comparing else "Or c&ompare it with the card's instead"
-        )
-        self.card_fingerprint.setVisible(comparing)
-        self.same.setVisible(comparing)
-        self.typed.setEnabled(not comparing)
-        if not comparing:
-            self.same.setChecked(False)
-        self._update()
-        grow_to_fit(self)
-
-    # -- joining ---------------------------------------------------------------------------------
-
-    def confirmed_fingerprint(self) -> str:
-        """What the user confirmed: the fingerprint typed, or the card's when they compared it."""
-        if self.compare_button.isChecked():
-            return self._fingerprint if self.same.isChecked() else ""
-        return self.typed.text().strip()
-
-    def how(self) -> str:
-        """How the fingerprint reached the user."""
-        if self.in_person.isChecked():
-            return "in person"
-        if self.by_phone.isChecked():
-            return "by phone"
-        return ""
-
-    @property
-    def busy(self) -> bool:
-        """Whether a join is running."""
-        return self._working
-
-    def _update(self) -> None:
-        self.join_button.setEnabled(
-            not self._working
-            and self._data is not None
-            and bool(self.confirmed_fingerprint())
-            and bool(self.how())
-        )
-
-    def join(self) -> None:
-        """Join with the card, off the GUI thread; a fingerprint that differs joins nothing."""
-        fingerprint, how = self.confirmed_fingerprint(), self.how()
-        if self._data is None or not fingerprint or not how:
-            return
-        self._working = True
-        self.problem.hide()
-        self._update()
-        self.busy_changed.emit(True)
-        self._start_join(self._data, fingerprint, how, self._joined, self._failed)
-
-    def _joined(self, joined: Joined) -> None:
-        from harmonize_evidence.services.school import joined_text
-
-        self._working = False
-        self.busy_changed.emit(False)
-        self.result = joined
-        self.confirming.hide()
-        self.current.hide()
-        self.choose_button.setEnabled(False)
-        self.outcome.setText(joined_text(joined))
-        self.outcome.show()
-        grow_to_fit(self)
-        self._update()
-        self.joined.emit(joined)
-
-    def _failed(self, error: BaseException) -> None:
-        self._working = False
-        self.busy_changed.emit(False)
-        self._update()
-        if isinstance(error, HarmonizeError):
-            self._show_problem(error.message)
-        else:
-            show_error(self, error)
-
-    def _show_problem(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.show()
-        grow_to_fit(self)
-
-
-class JoinSchoolDialog(QDialog):
-    """(staff) "Join your school…": the join panel in a window of its own."""
-
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        from harmonize_evidence.services.school import join_school, joined_card
-
-        self.setWindowTitle("Join your school")
-        self.setAccessibleName("Join your school")
-        intro = _plain(
-            "Joining your school lets you hand incidents over to your safeguarding lead, "
-            "encrypted so that only they can open them. Your lead gives you the school card."
-        )
-
-        def start_join(
-            data: bytes, fingerprint: str, how: str, done: JoinDone, failed: JoinFailed
-        ) -> object:
-            return session.run(
-                lambda store, _task: join_school(store, data, fingerprint, how), done, failed
-            )
-
-        self.panel = JoinSchoolPanel(start_join, joined_card(session.store))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
-        self.panel.joined.connect(lambda _joined: self.close_button.setDefault(True))
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.panel, 1)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
-
-
 class ConfirmStaffDialog(QDialog):
     """(lead) A first handover from a member of staff: confirm their fingerprint with them."""
 
@@ -523,7 +233,7 @@ class ConfirmStaffDialog(QDialog):
         self.setWindowTitle("Confirm who sent this handover")
         self.setAccessibleName("Confirm who sent this handover")
         self.confirmed_how = ""
-        intro = _plain(
+        intro = plain_label(
             f"This handover is from {sender}, {school}, whose identity this program has not "
             "confirmed yet. Nothing has been stored."
         )
@@ -538,7 +248,7 @@ class ConfirmStaffDialog(QDialog):
                 "person, or a new installation of theirs. Check with them before you confirm."
             )
             self.warning.show()
-        ask = _plain(
+        ask = plain_label(
             "Ask them for their fingerprint in person or by phone (not by the email or message "
             "that brought the file; they find it under Help, About Harmonize Evidence) and "
             "check that it is this one:"
@@ -557,7 +267,7 @@ class ConfirmStaffDialog(QDialog):
         group.buttonToggled.connect(lambda *_args: self._update())
         self.other_how.textChanged.connect(self._update)
         how_row = QHBoxLayout()
-        how_row.addWidget(_plain("I checked it with them:", wrap=False))
+        how_row.addWidget(plain_label("I checked it with them:", wrap=False))
         how_row.addWidget(self.in_person)
         how_row.addWidget(self.by_phone)
         how_row.addWidget(self.other)
