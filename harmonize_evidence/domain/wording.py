@@ -164,3 +164,35 @@ def printed_utc(utc_text: str | None) -> str:
     if not utc_text:
         return "-"
     return utc_text.replace("T", " ").replace(".000000Z", " UTC").replace("Z", " UTC")
+
+
+ROUTE_NAMES: dict[str, str] = {
+    "platform": "The platform's own reporting form",
+    "posh": "POSH, the Professionals Online Safety Helpline",
+    "report-harmful-content": "Report Harmful Content",
+    "other": "Another route",
+}
+"""How a takedown was asked for, by the route the ``takedown-requested`` step records."""
+
+STEP_CHOICE_NAMES: dict[tuple[str, str], dict[str, str]] = {
+    ("triage", "category"): {category.value: name for category, name in CATEGORY_NAMES.items()},
+    ("triage", "risk"): {"low": "Low", "medium": "Medium", "high": "High"},
+    ("takedown-requested", "route"): ROUTE_NAMES,
+    ("removal-checked", "outcome"): {
+        "removed": "The material was removed",
+        "still-up": "The material was still up",
+        "amended": "The material was amended",
+    },
+    ("consent", "decision"): {
+        "given": "Consent given to a police report",
+        "refused": "Consent refused",
+    },
+    ("status", "to"): {status.value: name for status, name in STATUS_NAMES.items()},
+}
+"""The words for each value a step's choice field takes, by (step, field key); the report prints
+them beside the field's label."""
+
+
+def step_choice_name(step: str, key: str, value: str) -> str:
+    """Plain words for the value of a step's choice field; the value itself when it has none."""
+    return STEP_CHOICE_NAMES.get((step, key), {}).get(value, value)

@@ -1,10 +1,11 @@
 """The PDF report (reportlab): what a police officer or a disciplinary panel reads.
 
-Layout: a cover (incident, school, producer, export time, fingerprints, chain head), a summary,
-a list of exhibits with their SHA-256, one section per exhibit (metadata table, SHA-256, then
-the image over as many pages as it needs at a legible scale), the written notes, the custody
-log, a continuity statement in the style of a UK witness statement, and how to verify. Every
-page carries the OFFICIAL-SENSITIVE marking, the incident id and "Page X of Y".
+Layout: a cover (incident, school, producer, for a lead's case the police referral and the
+outcome, export time, fingerprints, chain head), a summary, a list of exhibits with their
+SHA-256, one section per exhibit (metadata table, SHA-256, then the image over as many pages as
+it needs at a legible scale), the written notes, the school's actions on a lead's case, the
+custody log, a continuity statement in the style of a UK witness statement, and how to verify.
+Every page carries the OFFICIAL-SENSITIVE marking, the incident id and "Page X of Y".
 
 User text is data: it is laid out by :mod:`harmonize_evidence.export.layout`, never by
 reportlab's paragraph parser, so markup such as ``<b>`` or ``<img src=...>`` prints literally.
@@ -19,7 +20,8 @@ This module lays the report out from its parts, one module each: what it prints
 (:mod:`~harmonize_evidence.export.report_cover`), each exhibit's section with its metadata
 labels (:mod:`~harmonize_evidence.export.report_exhibits`) and its image in tiles
 (:mod:`~harmonize_evidence.export.report_tiles`), the notes and custody log
-(:mod:`~harmonize_evidence.export.report_custody`), the statement and how to verify
+(:mod:`~harmonize_evidence.export.report_custody`), the lead's steps on the case
+(:mod:`~harmonize_evidence.export.report_casework`), the statement and how to verify
 (:mod:`~harmonize_evidence.export.report_statement`), and the embedded index that
 ``verify-bundle`` reads (:mod:`~harmonize_evidence.export.report_index`, where its format is
 documented).
@@ -37,6 +39,7 @@ from harmonize_evidence.export import fonts
 from harmonize_evidence.export.images import PdfImage
 from harmonize_evidence.export.pdfassembly import Placement, splice_images
 from harmonize_evidence.export.report_blocks import Paragraphs, report_styles
+from harmonize_evidence.export.report_casework import casework_section
 from harmonize_evidence.export.report_content import ReportContent, ReportExhibit
 from harmonize_evidence.export.report_cover import (
     cover_section,
@@ -150,6 +153,7 @@ def _story(
                 ]
     story += [NextPageTemplate("portrait"), PageBreak()]
     story += notes_section(content, p)
+    story += casework_section(content, p)
     story += custody_log_section(content, p)
     story += [PageBreak()]
     story += continuity_section(content, p)

@@ -1,8 +1,8 @@
 """The front of the report: the cover, the summary and the list of exhibits with their SHA-256.
 
-The cover names the incident, school, producer, export time, fingerprints and chain head; the
-exhibit list is what ``verify-bundle`` compares with the manifest (its pages are in the report
-index).
+The cover names the incident, school, producer, the police referral and outcome of a lead's case
+(:mod:`.report_casework`), export time, fingerprints and chain head; the exhibit list is what
+``verify-bundle`` compares with the manifest (its pages are in the report index).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from harmonize_evidence.export.report_blocks import (
     grid_table,
     key_value_table,
 )
+from harmonize_evidence.export.report_casework import cover_case_rows
 from harmonize_evidence.export.report_content import ReportContent
 from harmonize_evidence.export.report_pages import portrait_area
 from harmonize_evidence.export.report_received import cover_head_rows, cover_sender_rows
@@ -30,7 +31,8 @@ def _group_fingerprint(value: str) -> str:
 
 
 def cover_section(content: ReportContent, p: Paragraphs) -> list[Any]:
-    """The cover: the incident, school, producer, export time, chain head and fingerprints."""
+    """The cover: the incident, school, producer, the police referral and outcome of a lead's
+    case, export time, chain head and fingerprints."""
     from reportlab.platypus import Spacer
 
     incident = content.incident
@@ -43,6 +45,7 @@ def cover_section(content: ReportContent, p: Paragraphs) -> list[Any]:
         ("School", producer.school),
         ("Produced by", f"{producer.name} ({producer.initials}), {producer.role.value}"),
         *cover_sender_rows(content),
+        *cover_case_rows(content),
         (
             "Exported",
             f"{exported.utc.strftime('%Y-%m-%d %H:%M:%S')} UTC "

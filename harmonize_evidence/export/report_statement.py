@@ -24,6 +24,7 @@ def continuity_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     """The statement of production and continuity, to sign if it is printed for the police."""
     from reportlab.platypus import Spacer
 
+    from harmonize_evidence.export.report_casework import statement_sentence
     from harmonize_evidence.export.report_received import path_paragraphs, steps_since
 
     producer = content.producer
@@ -52,6 +53,9 @@ def continuity_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     if content.received:
         story += steps_since(content, p)
         story.append(Spacer(1, 6))
+    steps = statement_sentence(content)
+    if steps is not None:
+        story += [p.fixed(steps, "body"), Spacer(1, 6)]
     story.append(p.text(_kept_and_exported(content), "body"))
     story.append(Spacer(1, 8))
     story.append(
