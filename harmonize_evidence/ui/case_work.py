@@ -100,6 +100,10 @@ class CaseWork(QObject):
         self.timer.timeout.connect(self.load)
         session.unlocked.connect(self._unlocked)
         session.locked.connect(self._locked)
+        if session.is_unlocked:
+            # The window was built after the store opened (it is built while the user types
+            # the passphrase, but a quick unlock can come first): the signal has gone by.
+            QTimer.singleShot(0, self, self._unlocked)
 
     # -- the tab ---------------------------------------------------------------------------------
 
@@ -109,7 +113,7 @@ class CaseWork(QObject):
         return self.desk is not None
 
     def _unlocked(self) -> None:
-        if self._session.store.producer.role is not Role.LEAD:
+        if not self._session.is_unlocked or self._session.store.producer.role is not Role.LEAD:
             return
         if self.desk is None:
             self._install()

@@ -485,3 +485,22 @@ def test_a_member_of_staff_s_window_has_no_cases_tab(qtbot, desktop) -> None:  #
     window = main(desktop)
     assert not window.casework.active
     assert window.centralWidget() is window.splitter
+
+
+def test_a_window_built_after_the_unlock_still_shows_the_cases(
+    qtbot, cases: LeadCases, clock: MovingClock
+) -> None:
+    # The desktop program builds its main window while the passphrase is typed; when the
+    # unlock comes first, the window is built after the store opened and must still know it.
+    from harmonize_evidence.services.store import unlock_key
+    from harmonize_evidence.ui.main_window import MainWindow
+    from harmonize_evidence.ui.session import Session
+
+    session = Session(cases.location, clock)
+    session.open(unlock_key(cases.location, lambda: PASSPHRASE))
+    window = MainWindow(session, 5)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.casework.desk is not None, timeout=5_000)
+    desk = window.casework.desk
+    qtbot.waitUntil(lambda: desk.list.cases.rowCount() == CASES + 1, timeout=10_000)
+    session.lock()
