@@ -351,3 +351,16 @@ def test_every_acknowledged_add_survives_a_kill(initialised_cli: Cli, tmp_path: 
     verified = initialised_cli("--json", "verify")
     assert verified.code == 0, verified.stdout
     assert verified.json["ok"] is True
+
+
+def test_log_shows_local_times_with_their_zone_and_what_a_note_says(initialised_cli: Cli) -> None:
+    incident = initialised_cli("--json", "incident", "new", "--title", "Posts").json["id"]
+    account = "He posted at 21:40.\nThree accounts replied."
+    assert initialised_cli("note", incident, account).code == 0
+    shown = initialised_cli("log", incident, env={"TZ": "Europe/London"})
+    assert shown.code == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert re.match(r"\s+1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d (GMT|BST) incident_created", lines[0])
+    assert "      He posted at 21:40." in lines and "      Three accounts replied." in lines
+    as_json = initialised_cli("--json", "log", incident, env={"TZ": "Europe/London"}).json
+    assert as_json["entries"][1]["utc"].endswith("Z")  # JSON keeps UTC

@@ -275,15 +275,23 @@ def extract(command: Invocation) -> int:
 
 def log(command: Invocation) -> int:
     """Print the custody chain."""
+    from harmonize_evidence.domain.clock import parse_utc
+
     with command.open_store() as store:
         entries = store.log(command.args.id)
+        zone = store.clock.zone
     lines = []
     for entry in entries:
         subject = entry.details.get("exhibit") or ""
+        local = parse_utc(entry.utc).astimezone(zone)
+        when = f"{local:%Y-%m-%d %H:%M:%S} {local:%Z}"
         lines.append(
-            f"{entry.seq:>4}  {entry.utc}  {entry.action:<20} {subject:<8} {entry.actor}  "
+            f"{entry.seq:>4}  {when:<23} {entry.action:<20} {subject:<8} {entry.actor}  "
             f"{entry.short_hash}"
         )
+        text = entry.details.get("text")
+        if isinstance(text, str) and text:  # a written account or note: what it says
+            lines.extend(f"{'':6}{line}" for line in text.splitlines())
     command.out.result({"entries": [_entry_json(e) for e in entries]}, "\n".join(lines))
     return 0
 
