@@ -12,6 +12,7 @@ stored, signed or printed as it is, so it is refused, and shown with ``\\xNN`` e
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -75,3 +76,16 @@ def check_text(
             "please retype it without them."
         )
     return value
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@functools.lru_cache(maxsize=20_000)
+def search_folded(text: str) -> str:
+    """Text as a search matches it, blind to accents and case: transliterated to ASCII
+    (``Łukasz``: ``lukasz``, ``Zoë``: ``zoe``, Arabic to its Latin reading), case-folded, and
+    each word preceded by a space, so that a search word matches the start of a word."""
+    from anyascii import anyascii  # only when a search runs: not at start-up
+
+    return " " + _NOT_WORD.sub(" ", anyascii(text).casefold()).strip()

@@ -7,7 +7,6 @@ they answer are in :mod:`.models`, with the models of one incident's contents.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 
 from harmonize_evidence.domain.model import Category, Incident, Status, parse_incident_id
+from harmonize_evidence.domain.text import search_folded
 from harmonize_evidence.ui.models import (
     CATEGORY_ROLE,
     INCIDENT_ROLE,
@@ -230,16 +230,12 @@ class IncidentTableModel(QAbstractTableModel):
         return ""
 
 
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
 def searchable(text: str) -> str:
-    """Text as the search box matches it: case-folded words, each preceded by a space.
-
-    A search word matches the start of a word ("pho" finds "photo", "b" finds "Pupil B" but
-    not "about").
+    """Text as the search box matches it: blind to accents and case ("zoe" finds "Zoë"), words
+    each preceded by a space, so a search word matches the start of a word ("pho" finds
+    "photo", "b" finds "Pupil B" but not "about"). The same folding as the lead's case list.
     """
-    return " " + _NOT_WORD.sub(" ", text.casefold()).strip()
+    return search_folded(text)
 
 
 class IncidentFilterProxy(QSortFilterProxyModel):

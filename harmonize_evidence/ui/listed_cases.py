@@ -11,14 +11,13 @@ transliterated with ``anyascii``.
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
 from harmonize_evidence.domain.model import Status
+from harmonize_evidence.domain.text import search_folded
 from harmonize_evidence.domain.wording import next_step_name
 from harmonize_evidence.services.case_list import CaseRow
 from harmonize_evidence.ui.wording import CATEGORY_NAMES, STATUS_NAMES
@@ -41,16 +40,10 @@ clicked."""
 RISK_NAMES = {"low": "Low", "medium": "Medium", "high": "High"}
 _RISK_RANKS = {"low": 0, "medium": 1, "high": 2}
 
-_NOT_WORD = re.compile(r"[\W_]+")
 
-
-@functools.lru_cache(maxsize=20_000)
 def folded(text: str) -> str:
-    """Text as the case search matches it: transliterated to ASCII (``Łukasz``: ``lukasz``,
-    ``Zoë``: ``zoe``), case-folded, words each preceded by a space."""
-    from anyascii import anyascii
-
-    return " " + _NOT_WORD.sub(" ", anyascii(text).casefold()).strip()
+    """Text as the case search matches it (:func:`~.domain.text.search_folded`)."""
+    return search_folded(text)
 
 
 def due_text(row: CaseRow, zone: tzinfo, year: int | None = None) -> str:

@@ -214,3 +214,16 @@ def test_metadata_panel_rows_name_the_source_and_the_hash(
     assert rows["Platform"] == "TikTok"
     assert rows["Image size"] == "320 × 200 pixels"
     assert rows["Recorded by"].startswith("Zoë Lane (computer account ")
+
+
+def test_search_is_blind_to_accents_and_case(
+    incidents: tuple[IncidentTableModel, IncidentFilterProxy], seeded: SeededStore
+) -> None:
+    _model, proxy = incidents
+    proxy.set_search("Zoë")  # the reporter of every seeded incident: Zoë Lane
+    typed_with_accent = column(proxy, M.COLUMN_ID)
+    proxy.set_search("zoe")
+    assert typed_with_accent and column(proxy, M.COLUMN_ID) == typed_with_accent
+    proxy.set_note_index({seeded.fake_account: "Łukasz posted it first"})
+    proxy.set_search("lukasz")
+    assert column(proxy, M.COLUMN_ID) == [seeded.fake_account]
