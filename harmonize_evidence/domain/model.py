@@ -324,6 +324,22 @@ def exhibit_prefix(initials: str, taken: Iterable[str]) -> str:
     return f"{initials}{number}"
 
 
+def suggested_initials(name: str) -> str:
+    """Initials suggested for a name: ``ZL`` for Zoë Lane, ``LN`` for Łukasz Nowak.
+
+    Each word's first letter, transliterated to A to Z (a letter with no Latin reading gives
+    none), at most four.
+    """
+    from anyascii import anyascii  # only when a name is typed
+
+    letters = []
+    for part in name.split():
+        first = anyascii(part)[:1].upper()
+        if "A" <= first <= "Z":
+            letters.append(first)
+    return "".join(letters[:4])
+
+
 def validate_initials(text: str) -> str:
     """Upper-case initials of one to four letters A-Z, or :class:`BadInput`."""
     initials = text.strip().upper()

@@ -10,7 +10,6 @@ thread when the user leaves the second page; there is no way back after that.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.errors import BadInput, HarmonizeError
-from harmonize_evidence.domain.model import Producer, Role, validate_initials
+from harmonize_evidence.domain.model import Producer, Role, suggested_initials, validate_initials
 from harmonize_evidence.domain.text import NAME_MAX, check_text
 from harmonize_evidence.services.store import (
     StoreLocation,
@@ -54,16 +53,6 @@ from harmonize_evidence.ui.wording import local_text
 
 if TYPE_CHECKING:
     from harmonize_evidence.services.school import Joined
-
-
-def suggested_initials(name: str) -> str:
-    """Initials for a name, e.g. ``ZL`` for Zoë Lane (letters A to Z only)."""
-    letters = []
-    for part in name.split():
-        first = unicodedata.normalize("NFKD", part)[:1].upper()
-        if "A" <= first <= "Z":
-            letters.append(first)
-    return "".join(letters[:4])
 
 
 @dataclass(frozen=True)

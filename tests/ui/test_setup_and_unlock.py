@@ -94,7 +94,9 @@ def test_passphrase_hint_grows_with_strength() -> None:
 
 def test_initials_are_suggested_from_the_name() -> None:
     assert suggested_initials("Zoë Lane") == "ZL"
-    assert suggested_initials("Łukasz  Nowak") == "N"  # Ł is not A-Z: the user types it
+    assert suggested_initials("Łukasz  Nowak") == "LN"  # transliterated, not dropped
+    assert suggested_initials("Siobhán Ní Bhriain") == "SNB"
+    assert suggested_initials("Ødegaard Æsir") == "OA"
     assert suggested_initials("") == ""
 
 
