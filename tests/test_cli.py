@@ -364,3 +364,23 @@ def test_log_shows_local_times_with_their_zone_and_what_a_note_says(initialised_
     assert "      He posted at 21:40." in lines and "      Three accounts replied." in lines
     as_json = initialised_cli("--json", "log", incident, env={"TZ": "Europe/London"}).json
     assert as_json["entries"][1]["utc"].endswith("Z")  # JSON keeps UTC
+
+
+def test_recover_reads_the_recovery_key_from_standard_input_not_only_the_arguments(
+    initialised_cli: Cli,
+) -> None:
+    key = initialised_cli.recovery_key  # type: ignore[attr-defined]
+    env = {**initialised_cli.env, "HARMONIZE_EVIDENCE_PASSPHRASE": "new passphrase please"}
+    command = [sys.executable, "-m", "harmonize_evidence", "--store"]
+    command += [str(initialised_cli.store_dir), "recover"]
+    nothing = subprocess.run(
+        command, input="", env=env, capture_output=True, text=True, check=False
+    )
+    assert nothing.returncode == 2
+    assert "No recovery key was given" in nothing.stderr
+    piped = subprocess.run(
+        command, input=key + "\n", env=env, capture_output=True, text=True, check=False
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert key not in " ".join(command)  # never in the command line
+    assert initialised_cli("incident", "list", passphrase="new passphrase please").code == 0

@@ -236,7 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=casework_commands.settings)
 
     p = command("recover", "set a new passphrase with the recovery key")
-    p.add_argument("--recovery-key", required=True, metavar="KEY")
+    p.add_argument(
+        "--recovery-key",
+        metavar="KEY",
+        help="the recovery key (left out: asked for without echo, or read from standard input, "
+        "so that it is not kept in the shell's history)",
+    )
     p.set_defaults(run=store_commands.recover)
     return parser
 

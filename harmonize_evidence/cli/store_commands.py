@@ -64,10 +64,31 @@ def recover(command: Invocation) -> int:
     """Set a new passphrase with the recovery key."""
     from harmonize_evidence.services.store import recover_store
 
+    recovery_key = command.args.recovery_key or _recovery_key_from_input()
     passphrase = new_passphrase([NEW_PASSPHRASE_VARIABLE, PASSPHRASE_VARIABLE])
-    recover_store(command.location, command.args.recovery_key, passphrase)
+    recover_store(command.location, recovery_key, passphrase)
     command.out.result(
         {"store": str(command.location.directory), "ok": True},
         "A new passphrase is set; use it from now on. The recovery key is unchanged.",
     )
     return 0
+
+
+def _recovery_key_from_input() -> str:
+    """The recovery key typed at a no-echo prompt, or the first line of standard input, so that
+    it need not stand in the command line (where the shell's history and ``ps`` keep it)."""
+    import getpass
+    import sys
+
+    if sys.stdin is None:
+        typed = ""
+    elif sys.stdin.isatty():
+        typed = getpass.getpass("Recovery key: ")
+    else:
+        typed = sys.stdin.readline()
+    if not typed.strip():
+        raise BadInput(
+            "No recovery key was given: type it when asked, pass it on standard input, or give "
+            "--recovery-key KEY."
+        )
+    return typed.strip()
