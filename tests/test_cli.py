@@ -353,7 +353,9 @@ def test_every_acknowledged_add_survives_a_kill(initialised_cli: Cli, tmp_path: 
     assert verified.json["ok"] is True
 
 
-def test_log_shows_local_times_with_their_zone_and_what_a_note_says(initialised_cli: Cli) -> None:
+def test_human_output_shows_local_times_with_their_zone_and_log_what_a_note_says(
+    initialised_cli: Cli,
+) -> None:
     incident = initialised_cli("--json", "incident", "new", "--title", "Posts").json["id"]
     account = "He posted at 21:40.\nThree accounts replied."
     assert initialised_cli("note", incident, account).code == 0
@@ -364,6 +366,10 @@ def test_log_shows_local_times_with_their_zone_and_what_a_note_says(initialised_
     assert "      He posted at 21:40." in lines and "      Three accounts replied." in lines
     as_json = initialised_cli("--json", "log", incident, env={"TZ": "Europe/London"}).json
     assert as_json["entries"][1]["utc"].endswith("Z")  # JSON keeps UTC
+    listed = initialised_cli("incident", "list", env={"TZ": "Europe/London"}).stdout
+    assert re.search(rf"{incident} .* \d\d:\d\d (GMT|BST) +Posts", listed), listed
+    shown = initialised_cli("incident", "show", incident, env={"TZ": "Europe/London"})
+    assert re.search(r"created: +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (GMT|BST)", shown.stdout)
 
 
 def test_recover_reads_the_recovery_key_from_standard_input_not_only_the_arguments(

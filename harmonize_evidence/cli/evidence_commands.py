@@ -68,17 +68,25 @@ def incident_new(command: Invocation) -> int:
     return 0
 
 
+def _local(moment: Any, zone: Any) -> str:
+    """A moment as people read it on this computer: ``2026-11-21 21:40:05 GMT``."""
+    local = moment.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M:%S} {local:%Z}"
+
+
 def incident_list(command: Invocation) -> int:
     """All incidents, newest first."""
     with command.open_store() as store:
         incidents = store.incidents()
-    lines = [f"{'ID':<14} {'STATUS':<18} {'ITEMS':>5}  {'CREATED (UTC)':<20} TITLE"]
+        zone = store.clock.zone
+    lines = [f"{'ID':<14} {'STATUS':<18} {'ITEMS':>5}  {'CREATED':<21} TITLE"]
     for incident in incidents:
-        created = incident.created_utc.strftime("%Y-%m-%d %H:%M")
+        local = incident.created_utc.astimezone(zone)
+        created = f"{local:%Y-%m-%d %H:%M} {local:%Z}"
         flag = " [URGENT]" if incident.urgent else ""
         lines.append(
             f"{incident.id:<14} {incident.status.value:<18} {incident.item_count:>5}  "
-            f"{created:<20} {incident.title}{flag}"
+            f"{created:<21} {incident.title}{flag}"
         )
     if not incidents:
         lines = ["No incidents yet."]
@@ -95,6 +103,7 @@ def incident_show(command: Invocation) -> int:
         items = store.exhibits(incident.id)
         head = store.chain_head(incident.id)
         handovers = handover_lines(store, incident.id)
+        zone = store.clock.zone
     lines = [
         f"{incident.id}: {incident.title}",
         f"  category:    {incident.category.value}",
@@ -102,7 +111,7 @@ def incident_show(command: Invocation) -> int:
         f"  platforms:   {', '.join(incident.platforms) or '-'}",
         f"  people:      {incident.people or '-'}",
         f"  reported by: {incident.reported_by}",
-        f"  created:     {incident.created_utc.isoformat()}",
+        f"  created:     {_local(incident.created_utc, zone)}",
         f"  chain head:  entry {head[0]}, {head[1]}",
         *(f"  {line}" for line in handovers),
         "",
