@@ -390,3 +390,33 @@ def test_recover_reads_the_recovery_key_from_standard_input_not_only_the_argumen
     assert piped.returncode == 0, piped.stderr
     assert key not in " ".join(command)  # never in the command line
     assert initialised_cli("incident", "list", passphrase="new passphrase please").code == 0
+
+
+def test_every_option_and_argument_has_help_and_the_top_help_names_what_a_user_needs() -> None:
+    import argparse
+
+    from harmonize_evidence.cli.parser import build_parser
+
+    parser = build_parser()
+    missing = []
+
+    def walk(current: argparse.ArgumentParser, path: list[str]) -> None:
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, [*path, name])
+            elif not action.help:
+                missing.append(" ".join([*path, *(action.option_strings or [action.dest])]))
+
+    walk(parser, [])
+    assert missing == []
+    top = parser.format_help()
+    for words in ("desktop program opens", "HARMONIZE_EVIDENCE_PASSPHRASE", "exit codes", "70"):
+        assert words in top, words
+    bundle_help = subprocess.run(
+        [sys.executable, "-m", "harmonize_evidence", "verify-bundle", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "--store" not in bundle_help and "--expect-fingerprint" in bundle_help

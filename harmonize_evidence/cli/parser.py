@@ -38,6 +38,20 @@ class _Parser(argparse.ArgumentParser):
         super().exit(status, message)
 
 
+TOP_LEVEL_EPILOG = """\
+the store:
+  --store DIR, else $HARMONIZE_EVIDENCE_HOME, else this user's data folder
+  (Linux: ~/.local/share/Harmonize Evidence). The passphrase comes from
+  $HARMONIZE_EVIDENCE_PASSPHRASE, else a no-echo prompt at a terminal.
+
+exit codes:
+  0 done; 1 verification found a problem; 2 bad usage or input; 3 cannot unlock;
+  4 store missing or damaged; 5 environment (no display, a full disk, a read-only
+  folder); 70 unexpected error (the message names the log file); 130 interrupted;
+  143 terminated; 129 hung up.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
     from harmonize_evidence.domain.model import Category, ExhibitKind, Role
@@ -49,7 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser = _Parser(
         prog="harmonize-evidence",
-        description="Capture, keep and hand over evidence of online abuse, encrypted and signed.",
+        description="Capture, keep and hand over evidence of online abuse, encrypted and signed. "
+        "With no command, the desktop program opens.",
+        epilog=TOP_LEVEL_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -59,10 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help_text, parents=[common])
 
     p = command("init", "create the evidence store and signing identity")
-    p.add_argument("--name", required=True)
-    p.add_argument("--initials", required=True)
-    p.add_argument("--school", required=True)
-    p.add_argument("--role", choices=[r.value for r in Role], default=Role.STAFF.value)
+    p.add_argument("--name", required=True, help="your name as it goes on every exhibit")
+    p.add_argument(
+        "--initials", required=True, help="1 to 4 letters A-Z, for exhibit references (ZL/1)"
+    )
+    p.add_argument("--school", required=True, help="your school's name")
+    p.add_argument(
+        "--role",
+        choices=[r.value for r in Role],
+        default=Role.STAFF.value,
+        help="staff (the default), or lead for the safeguarding lead's store",
+    )
     p.add_argument("--keychain", action="store_true", help="also keep the key in the OS keychain")
     p.set_defaults(run=store_commands.init)
 
@@ -71,29 +95,32 @@ def build_parser() -> argparse.ArgumentParser:
         dest="incident_command", metavar="new|list|show", parser_class=_Parser, required=True
     )
     p = incident_commands.add_parser("new", help="open an incident", parents=[common])
-    p.add_argument("--title", required=True)
+    p.add_argument("--title", required=True, help="a short title for the incident")
     p.add_argument(
         "--category",
         choices=[c.value for c in Category],
         default=Category.STAFF_CYBERBULLYING.value,
+        help="what kind of incident (default: cyberbullying-of-staff)",
     )
     p.add_argument("--platform", action="append", help="repeat or separate with commas")
-    p.add_argument("--people")
-    p.add_argument("--reported-by")
+    p.add_argument("--people", help="the people involved (free text; one a line is fine)")
+    p.add_argument("--reported-by", help="who reported it (default: you)")
     p.set_defaults(run=evidence_commands.incident_new)
     p = incident_commands.add_parser("list", help="all incidents, newest first", parents=[common])
     p.set_defaults(run=evidence_commands.incident_list)
     p = incident_commands.add_parser("show", help="one incident with its items", parents=[common])
-    p.add_argument("id")
+    p.add_argument("id", help="the incident, e.g. INC-2026-0007")
     p.set_defaults(run=evidence_commands.incident_show)
 
     p = command("add", "import a file as an evidence item")
-    p.add_argument("id")
-    p.add_argument("file")
-    p.add_argument("--url")
-    p.add_argument("--note")
-    p.add_argument("--kind", choices=[k.value for k in ExhibitKind])
-    p.add_argument("--posted-at", metavar="ISO8601")
+    p.add_argument("id", help="the incident, e.g. INC-2026-0007")
+    p.add_argument("file", help="the file to keep, its bytes unchanged")
+    p.add_argument("--url", help="the web address it came from")
+    p.add_argument("--note", help="where it came from and anything else to record")
+    p.add_argument(
+        "--kind", choices=[k.value for k in ExhibitKind], help="what it is (default: guessed)"
+    )
+    p.add_argument("--posted-at", metavar="ISO8601", help="the time shown on the post itself")
     p.add_argument(
         "--no-image-reason",
         metavar="TEXT",
@@ -102,14 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=evidence_commands.add)
 
     p = command("capture", "grab the screen into an incident")
-    p.add_argument("id")
+    p.add_argument("id", help="the incident, e.g. INC-2026-0007")
     area = p.add_mutually_exclusive_group()
     area.add_argument("--full", action="store_true", help="every monitor (the default)")
     area.add_argument("--monitor", type=int, metavar="N", help="one monitor, numbered from 1")
     area.add_argument("--region", metavar="X,Y,W,H", help="a rectangle of the virtual screen")
-    p.add_argument("--url")
-    p.add_argument("--note")
-    p.add_argument("--posted-at", metavar="ISO8601")
+    p.add_argument("--url", help="the web address on screen")
+    p.add_argument("--note", help="what it shows and anything else to record")
+    p.add_argument("--posted-at", metavar="ISO8601", help="the time shown on the post itself")
     p.add_argument(
         "--no-image-reason",
         metavar="TEXT",
@@ -118,34 +145,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=evidence_commands.capture)
 
     p = command("record", "record content that must not be copied, as a description only")
-    p.add_argument("id")
-    p.add_argument("--url", required=True)
-    p.add_argument("--description", required=True)
-    p.add_argument("--posted-at", metavar="ISO8601")
+    p.add_argument("id", help="the incident, e.g. INC-2026-0007")
+    p.add_argument("--url", required=True, help="where the content is")
+    p.add_argument("--description", required=True, help="what it shows, in words")
+    p.add_argument("--posted-at", metavar="ISO8601", help="the time shown on the post itself")
     p.add_argument("--no-image-reason", metavar="TEXT", help="why there is no image")
     p.set_defaults(run=evidence_commands.record)
 
     p = command("note", "add a written account or contemporaneous note")
-    p.add_argument("id")
-    p.add_argument("text")
+    p.add_argument("id", help="the incident, e.g. INC-2026-0007")
+    p.add_argument("text", help="the account; it can never be edited afterwards")
     p.set_defaults(run=evidence_commands.note)
 
     p = command("extract", "write a copy of an item's original bytes (logged)")
-    p.add_argument("id")
-    p.add_argument("exhibit")
-    p.add_argument("--out", required=True, metavar="PATH")
+    p.add_argument("id", help="the incident, e.g. INC-2026-0007")
+    p.add_argument("exhibit", help="the exhibit, e.g. ZL/3")
+    p.add_argument(
+        "--out", required=True, metavar="PATH", help="a new file's name, or a folder to put it in"
+    )
     p.set_defaults(run=evidence_commands.extract)
 
     p = command("log", "print the custody chain")
-    p.add_argument("id")
+    p.add_argument("id", help="the incident, e.g. INC-2026-0007")
     p.set_defaults(run=evidence_commands.log)
 
     p = command("verify", "re-check hashes, links, signatures and item bytes")
-    p.add_argument("id", nargs="?")
+    p.add_argument("id", nargs="?", help="one incident (default: the whole store)")
     p.set_defaults(run=export_commands.verify)
 
     p = command("export", "write the signed bundle (.zip) of an incident")
-    p.add_argument("id")
+    p.add_argument("id", help="the incident, e.g. INC-2026-0007")
     p.add_argument(
         "--out",
         required=True,
@@ -159,8 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=export_commands.export)
 
-    p = command("verify-bundle", "check a bundle on its own; no store needed")
-    p.add_argument("path", metavar="PATH")
+    json_only = _Parser(add_help=False)  # verify-bundle needs no store, so offers no --store
+    json_only.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document"
+    )
+    p = commands.add_parser(
+        "verify-bundle", help="check a bundle on its own; no store needed", parents=[json_only]
+    )
+    p.add_argument("path", metavar="PATH", help="the bundle (.zip) you were sent")
     p.add_argument(
         "--expect-fingerprint",
         metavar="FP",
@@ -170,9 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=export_commands.verify_bundle)
 
     p = command("purge", "remove an item's bytes for retention, keeping its hash on the chain")
-    p.add_argument("id")
-    p.add_argument("exhibit")
-    p.add_argument("--reason", required=True)
+    p.add_argument("id", help="the incident, e.g. INC-2026-0007")
+    p.add_argument("exhibit", help="the exhibit, e.g. ZL/3")
+    p.add_argument("--reason", required=True, help="why (recorded on the chain)")
     p.add_argument("--yes", action="store_true", help="confirm")
     p.set_defaults(run=evidence_commands.purge)
 
@@ -182,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=handover_commands.school_card)
 
     p = command("join", "(staff) install your school's card once its fingerprint is confirmed")
-    p.add_argument("card", metavar="CARD")
+    p.add_argument("card", metavar="CARD", help="the school card file from your lead")
     p.add_argument(
         "--fingerprint",
         metavar="FP",
@@ -197,12 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=handover_commands.join)
 
     p = command("handover", "(staff) write the encrypted handover package for the lead")
-    p.add_argument("id")
+    p.add_argument("id", help="the incident, e.g. INC-2026-0007")
     p.add_argument("--out", required=True, metavar="PATH", help="a file name, or a folder")
     p.set_defaults(run=handover_commands.handover)
 
     p = command("receive", "take a handover package (lead) or the lead's receipt (staff)")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="a handover package (lead) or a receipt (staff)")
     p.add_argument(
         "--accept-staff",
         metavar="FP",
@@ -211,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=handover_commands.receive)
 
     p = command("receipt", "(lead) write a signed receipt for a case's latest handover")
-    p.add_argument("case", metavar="CASE")
+    p.add_argument("case", metavar="CASE", help="the lead's case, e.g. INC-2026-0003")
     p.add_argument("--out", required=True, metavar="PATH", help="a file name, or a folder")
     p.set_defaults(run=handover_commands.receipt)
 
