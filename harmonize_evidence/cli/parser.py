@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     json_only = _Parser(add_help=False)  # verify-bundle needs no store, so offers no --store
     json_only.add_argument(
+        "--store", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )  # still taken (and ignored) where a script passes it, as every command once did
+    json_only.add_argument(
         "--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document"
     )
     p = commands.add_parser(
