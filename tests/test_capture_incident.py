@@ -23,7 +23,7 @@ from harmonize_evidence.capture.x11 import WindowTitle
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.errors import BadInput, DiskFull
-from harmonize_evidence.domain.model import Producer
+from harmonize_evidence.domain.model import Category, Producer
 from harmonize_evidence.services.capturing import (
     IncidentChoice,
     record_without_image_in,
@@ -115,6 +115,7 @@ def test_a_record_into_a_new_incident_opens_it_flagged_urgent_with_the_record(
     )
     (incident,) = store.incidents()
     assert incident.urgent
+    assert incident.category is Category.SAFEGUARDING  # not "cyberbullying of staff"
     assert exhibit.incident_id == incident.id
     assert actions(store, incident.id) == [
         "incident_created",

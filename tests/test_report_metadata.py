@@ -496,3 +496,24 @@ def test_any_producer_the_store_accepts_prints_and_the_bundle_verifies(
         store.add_note(incident.id, f"Written by {name} at {school}")
         record_without_image(store, incident.id, description=f"Seen by {name}")
         _exported_and_verified(store, incident.id)
+
+
+def test_an_incident_flag_prints_in_words_not_as_its_code() -> None:
+    from datetime import UTC, datetime
+
+    from harmonize_evidence.domain.metadata_rows import metadata_rows
+    from harmonize_evidence.domain.model import URGENT_SAFEGUARDING, Exhibit, ExhibitKind
+
+    exhibit = Exhibit(
+        ref="ZL/1",
+        incident_id="INC-2026-0001",
+        kind=ExhibitKind.RECORD_ONLY,
+        media_type="text/plain",
+        size=0,
+        sha256=None,
+        created_utc=datetime(2026, 11, 21, 21, 40, tzinfo=UTC),
+        metadata={"description": "Not copied", "incident_flag": URGENT_SAFEGUARDING},
+    )
+    rows = dict(metadata_rows(exhibit))
+    flagged = [value for label, value in rows.items() if "flag" in label.lower()]
+    assert flagged == ["Urgent: a safeguarding concern for the lead at once"]

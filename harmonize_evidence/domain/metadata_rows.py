@@ -13,7 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from harmonize_evidence.domain.model import Exhibit
-from harmonize_evidence.domain.wording import CAPTURE_AREA_NAMES, METADATA_LABELS, printed_utc
+from harmonize_evidence.domain.wording import (
+    CAPTURE_AREA_NAMES,
+    FLAG_WORDS,
+    METADATA_LABELS,
+    printed_utc,
+)
 
 _LOCAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
@@ -203,7 +208,8 @@ def metadata_rows(exhibit: Exhibit, *, file_rows: bool = True) -> list[tuple[str
         add("parent_sha256", exhibit.parent_sha256)
     add("description", take("description"))
     add("no_image_reason", take("no_image_reason"))
-    add("incident_flag", take("incident_flag"))
+    flag = take("incident_flag")
+    add("incident_flag", FLAG_WORDS.get(flag, flag) if isinstance(flag, str) else flag)
     add("note", take("note"))
     for key in sorted(meta, key=str):
         if key not in used:

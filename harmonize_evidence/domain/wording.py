@@ -11,7 +11,13 @@ Pure: no I/O, nothing but the domain's own values.
 from __future__ import annotations
 
 from harmonize_evidence.domain.casework import Step
-from harmonize_evidence.domain.model import Action, Category, ExhibitKind, Status
+from harmonize_evidence.domain.model import (
+    URGENT_SAFEGUARDING,
+    Action,
+    Category,
+    ExhibitKind,
+    Status,
+)
 
 CATEGORY_NAMES: dict[Category, str] = {
     Category.STAFF_CYBERBULLYING: "Cyberbullying of a member of staff",
@@ -72,6 +78,12 @@ ACTION_NAMES: dict[Action, str] = {
     Action.CASE_REOPENED: "Case reopened",
 }
 """What a custody entry records, in plain words."""
+
+
+FLAG_WORDS: dict[str, str] = {
+    URGENT_SAFEGUARDING: "Urgent: a safeguarding concern for the lead at once",
+}
+"""An incident's flag in words (the stored value is a code)."""
 
 
 def action_name(action: str) -> str:

@@ -46,7 +46,13 @@ from harmonize_evidence.capture.png import DEFAULT_SETTINGS, EncoderSettings
 from harmonize_evidence.domain.chain import sha256_hex
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.metadata import ExhibitMetadata
-from harmonize_evidence.domain.model import URGENT_SAFEGUARDING, Action, Exhibit, ExhibitKind
+from harmonize_evidence.domain.model import (
+    URGENT_SAFEGUARDING,
+    Action,
+    Category,
+    Exhibit,
+    ExhibitKind,
+)
 from harmonize_evidence.domain.text import NOTE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.services.evidence import EvidenceStore, check_source
 from harmonize_evidence.vault.database import CHUNK_SIZE
@@ -412,7 +418,8 @@ def record_without_image_in(
     check_text(description, "description", max_length=NOTE_MAX, multiline=True)
     check_source(url=url, note="", posted_at=posted_at)
     with store.atomic():
-        opened = store.new_incident(title)
+        # Content that could show a child is a safeguarding concern, whoever it is about.
+        opened = store.new_incident(title, category=Category.SAFEGUARDING)
         return record_without_image(
             store, opened.id, description=description, url=url, posted_at=posted_at
         )
