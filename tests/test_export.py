@@ -1281,3 +1281,20 @@ def test_exports_on_other_threads_are_abandoned_at_once_when_the_program_is_stop
     assert len(outcome) == 1 and not isinstance(outcome[0], ExportResult)
     assert list(out.iterdir()) == []
     assert all(entry.action != "exported" for entry in store.log(small_incident))
+
+
+def test_the_exhibit_list_says_that_numbers_run_on_across_incidents(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
+    first = store.new_incident("Earlier posts")
+    later = store.new_incident("Later posts")
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(screenshot(64, 40, SCREEN_BLUE, 1))
+    store.add_file(first.id, shot)
+    assert store.add_file(later.id, shot).ref == "ZL/2"  # the later incident has no ZL/1
+    result = export_bundle(store, later.id, tmp_path)
+    with zipfile.ZipFile(result.bundle) as archive:
+        (tmp_path / "report.pdf").write_bytes(archive.read("report.pdf"))
+    text = " ".join(_run(_tool("pdftotext"), str(tmp_path / "report.pdf"), "-").stdout.split())
+    assert "own series across all of their incidents" in text
+    assert "a number missing here belongs to another incident" in text

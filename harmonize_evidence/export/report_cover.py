@@ -156,7 +156,9 @@ def exhibit_list_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     return [
         p.fixed(
             "Every exhibit, with the SHA-256 of its original file. The same values are in "
-            "manifest.json and SHA256SUMS in the bundle.",
+            "manifest.json and SHA256SUMS in the bundle. Exhibit numbers are each person's "
+            "own series across all of their incidents, as police exhibit numbers are, so a "
+            "number missing here belongs to another incident, not to this one.",
             "small",
         ),
         *received,
