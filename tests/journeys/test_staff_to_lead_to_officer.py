@@ -15,34 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from harmonize_evidence.capture import Rect
-from tests.conftest import Cli, private_env, start_xvfb, stop_xvfb
+from tests.conftest import Cli, private_env
+from tests.journeys.conftest import ok
 from tests.journeys.officer import check_as_an_officer
-from tests.painted import PaintedScreen, paint_known_content
+from tests.painted import PaintedScreen
 
 POST_URL = "https://www.instagram.com/p/Cx1Post/"
 ACCOUNT = "A parent showed me the post at 21:40. The account signed Łukasz names my classroom."
-
-
-@pytest.fixture(scope="module")
-def screen() -> Iterator[PaintedScreen]:
-    display = start_xvfb(((1920, 1080),))
-    virtual = Rect(0, 0, 1920, 1080)
-    painter = paint_known_content(display, virtual)
-    yield PaintedScreen(display, painter, virtual)
-    painter.communicate(timeout=10)
-    stop_xvfb(display)
-
-
-def ok(result):  # type: ignore[no-untyped-def]
-    assert result.code == 0, result.stderr + result.stdout
-    return result.json
 
 
 def test_a_teachers_capture_goes_through_the_lead_to_the_officer(

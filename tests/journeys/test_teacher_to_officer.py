@@ -13,16 +13,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from harmonize_evidence.capture import Rect
-from tests.conftest import Cli, start_xvfb, stop_xvfb
+from tests.conftest import Cli
+from tests.journeys.conftest import ok
 from tests.journeys.officer import check_as_an_officer, tampered_copy, verify_bundle
-from tests.painted import TITLE, PaintedScreen, paint_known_content
+from tests.painted import TITLE, PaintedScreen
 from tests.screen_painter import pattern_colour
 
 POST_URL = "https://www.instagram.com/p/Cx1Post/"
@@ -31,22 +30,6 @@ ACCOUNT = (
     "posted by three accounts; one, signed Łukasz, names my classroom. Another is written as "
     "محمد. I took the screenshots myself."
 )
-
-
-@pytest.fixture(scope="module")
-def screen() -> Iterator[PaintedScreen]:
-    """A 1920x1080 screen showing the post (the known pattern, in a titled window)."""
-    display = start_xvfb(((1920, 1080),))
-    virtual = Rect(0, 0, 1920, 1080)
-    painter = paint_known_content(display, virtual)
-    yield PaintedScreen(display, painter, virtual)
-    painter.communicate(timeout=10)
-    stop_xvfb(display)
-
-
-def ok(result):  # type: ignore[no-untyped-def]
-    assert result.code == 0, result.stderr + result.stdout
-    return result.json
 
 
 def test_a_teachers_capture_reaches_the_officer_intact_and_checkable(
