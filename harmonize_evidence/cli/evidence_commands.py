@@ -292,8 +292,7 @@ def log(command: Invocation) -> int:
     lines = []
     for entry in entries:
         subject = entry.details.get("exhibit") or ""
-        local = parse_utc(entry.utc).astimezone(zone)
-        when = f"{local:%Y-%m-%d %H:%M:%S} {local:%Z}"
+        when = _local(parse_utc(entry.utc), zone)
         lines.append(
             f"{entry.seq:>4}  {when:<23} {entry.action:<20} {subject:<8} {entry.actor}  "
             f"{entry.short_hash}"

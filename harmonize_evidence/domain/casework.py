@@ -27,7 +27,7 @@ The rules (CLI.md, "Precisely, for action and due"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -456,8 +456,3 @@ def parse_when(text: str, now: datetime, zone: tzinfo) -> datetime:
     if instant > now:
         raise BadInput(f"{cleaned} is in the future; a step is recorded when it has happened.")
     return instant
-
-
-def first_known_time(times: Sequence[datetime]) -> datetime:
-    """The earliest of the given instants (the school first knew then)."""
-    return min(times)

@@ -85,3 +85,8 @@ def local_time(moment: datetime, zone: tzinfo, zone_name: str) -> LocalTime:
     sign = "+" if minutes >= 0 else "-"
     hours, mins = divmod(abs(minutes), 60)
     return LocalTime(utc, local, zone_name, f"{sign}{hours:02d}:{mins:02d}")
+
+
+def local_text(moment: datetime, zone: tzinfo) -> str:
+    """A moment as people read it: ``21 Nov 2026, 21:40`` in their time zone."""
+    return moment.astimezone(zone).strftime("%d %b %Y, %H:%M")

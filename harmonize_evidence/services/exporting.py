@@ -39,10 +39,11 @@ from typing import TYPE_CHECKING, Any
 from harmonize_evidence import TOOL_NAME, __version__
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import local_time
-from harmonize_evidence.domain.errors import BadInput, StoreDamaged
+from harmonize_evidence.domain.errors import StoreDamaged
 from harmonize_evidence.domain.model import Exhibit, ExhibitKind, Incident
 from harmonize_evidence.domain.urls import validate_url
 from harmonize_evidence.services.evidence import EvidenceStore, Progress
+from harmonize_evidence.services.out_paths import target_path
 from harmonize_evidence.services.producers import kept_chain
 from harmonize_evidence.services.unfinished_exports import (
     UnfinishedExport,
@@ -96,48 +97,6 @@ def export_result_text(result: ExportResult) -> str:
             f"of {result.incident_id}; the report and the manifest say so."
         )
     return written + f"The export is custody entry {result.entry.seq} of {result.incident_id}."
-
-
-def _target_path(out: str | os.PathLike[str], default_name: str) -> tuple[Path, Path | None]:
-    """The bundle's path, and the folder to make for it (None when there is nothing to make).
-
-    ``out`` names the bundle itself only when it ends in ``.zip`` (any case) and is not an
-    existing folder. Any other path, and any path ending in a separator, is a folder: the bundle
-    gets a free name in it, and the folder is made when its parent exists.
-    """
-    text = os.fspath(out)
-    separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
-    path = Path(text)
-    if path.is_dir():
-        return _free_name(path, default_name), None
-    if text.endswith(separators) or not path.name.lower().endswith(".zip"):
-        if path.exists() or path.is_symlink():
-            raise BadInput(
-                f"{path} is a file, not a folder; give a folder to put the bundle in, or a "
-                "new file name ending in .zip."
-            )
-        if not path.parent.is_dir():
-            raise BadInput(
-                f"The folder {path.parent} does not exist, so the folder {path.name} cannot be "
-                "made in it; choose a folder that exists."
-            )
-        return path / default_name, path
-    if path.exists() or path.is_symlink():
-        raise BadInput(f"{path} already exists; choose a new file name.")
-    if not path.parent.is_dir():
-        raise BadInput(f"The folder {path.parent} does not exist; choose a folder that exists.")
-    return path, None
-
-
-def _free_name(folder: Path, default_name: str) -> Path:
-    stem, suffix = default_name.rsplit(".", 1)
-    for number in range(1, 1000):
-        name = default_name if number == 1 else f"{stem}_{number}.{suffix}"
-        if not (folder / name).exists():
-            return folder / name
-    raise BadInput(
-        f"{folder} already holds 999 bundles named like {default_name}; choose another folder."
-    )
 
 
 def _checked_chain(store: EvidenceStore, incident_id: str) -> list[CustodyEntry]:
@@ -226,7 +185,9 @@ def _export_bundle(
     received = _checked_received(store, incident)
     now = store.clock.now()
     exported = local_time(now, store.clock.zone, store.clock.zone_name)
-    target, folder_to_make = _target_path(out, bundle.bundle_file_name(incident.id, exported.local))
+    target, folder_to_make = target_path(
+        out, bundle.bundle_file_name(incident.id, exported.local), what="bundle"
+    )
     identity = store.identity
     producer = store.producer
     with_bytes = [exhibit for exhibit in exhibits if exhibit.has_bytes]

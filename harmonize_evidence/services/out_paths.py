@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 from harmonize_evidence.domain.errors import BadInput
+from harmonize_evidence.vault.disk import refusals_named
+from harmonize_evidence.vault.files import write_atomically
 
 
 def target_path(
@@ -57,3 +59,19 @@ def free_name(folder: Path, default_name: str, *, what: str) -> Path:
         f"{folder} already holds 999 files named like {default_name}; choose another folder "
         f"for the {what}."
     )
+
+
+def write_new_file(target: Path, made_folder: Path | None, data: bytes) -> None:
+    """Write a small file whole at ``target`` (from :func:`target_path`), never over another.
+
+    Raises:
+        BadInput: ``target`` appeared meanwhile (exit 2).
+        DiskFull, StoreReadOnly: the disk refused the write (exit 5).
+    """
+    if made_folder is not None:
+        made_folder.mkdir()
+    try:
+        with refusals_named(), write_atomically(target) as handle:
+            handle.write(data)
+    except FileExistsError as exc:
+        raise BadInput(f"{target} already exists; choose a new file name.") from exc

@@ -87,8 +87,6 @@ class ReceivedChain:
     case: Incident
     new_entries: int
     """Entries of the sender's chain that were new here (0: nothing was new)."""
-    first: bool
-    """Whether the incident was received for the first time (a new case)."""
 
 
 def receive_chain(
@@ -163,7 +161,7 @@ def receive_chain(
                     "copy, or entries were removed or changed)."
                 )
             if relation.new_entries == 0:
-                return ReceivedChain(case, 0, first=False)
+                return ReceivedChain(case, 0)
         held_refs = {e.sender_ref for e in vault.list_exhibits(case.id)}
         just_stored: dict[str, str | None] = {}
         for item in exhibits:
@@ -208,7 +206,6 @@ def receive_chain(
     return ReceivedChain(
         vault.get_incident(normalise_incident_id(case.id)),
         len(rows) - len(before),
-        first=kept is None,
     )
 
 

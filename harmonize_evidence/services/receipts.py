@@ -21,12 +21,10 @@ from harmonize_evidence.domain.handover import (
 from harmonize_evidence.domain.model import Action, Role
 from harmonize_evidence.domain.receipt import RECEIPT_MAX_BYTES, Receipt, parse_receipt
 from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.services.out_paths import target_path
+from harmonize_evidence.services.out_paths import target_path, write_new_file
 from harmonize_evidence.services.school import require_role
 from harmonize_evidence.signing.identity import SignatureChecker, fingerprint
 from harmonize_evidence.signing.producers import checked_certificates
-from harmonize_evidence.vault.disk import refusals_named
-from harmonize_evidence.vault.files import write_atomically
 
 
 @dataclass(frozen=True)
@@ -94,13 +92,7 @@ def write_receipt(store: EvidenceStore, case_id: str, out: str | Path) -> Path:
     )
     number = int(latest.get("handover_number", len(received)))
     target, made = target_path(out, f"{incident.sender_id}_receipt-{number}.json", what="receipt")
-    if made is not None:
-        made.mkdir()
-    try:
-        with refusals_named(), write_atomically(target) as handle:
-            handle.write(data)
-    except FileExistsError as exc:
-        raise BadInput(f"{target} already exists; choose a new file name.") from exc
+    write_new_file(target, made, data)
     return target
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harmonize_evidence.domain.chain import Signer, StoredEntry, verify_producers_chain
-from harmonize_evidence.domain.errors import BadInput, NotFound, VerificationFailed
+from harmonize_evidence.domain.errors import BadInput, VerificationFailed
 from harmonize_evidence.domain.handover import (
     MANIFEST_MAX_BYTES,
     MANIFEST_MEMBER,
@@ -72,7 +72,6 @@ class PackageReceived:
     """Entries of their chain newly kept (0: nothing was new, nothing stored)."""
     handover_number: int
     package_sha256: str
-    newly_confirmed: bool = False
 
     @property
     def nothing_new(self) -> bool:
@@ -336,7 +335,6 @@ def receive_package(
         entries=kept.new_entries,
         handover_number=manifest.number,
         package_sha256=package.sha256,
-        newly_confirmed=confirming and bool(kept.new_entries),
     )
 
 
@@ -362,14 +360,6 @@ def _next(members: Iterator[Member], name: str, package: DecryptedTar) -> Member
             "Nothing was stored."
         )
     return member
-
-
-def find_case(store: EvidenceStore, case_id: str) -> str:
-    """A case received from staff, by the lead's id (or :class:`NotFound`)."""
-    incident = store.incident(case_id)
-    if incident.sender_id is None:
-        raise NotFound(f"{incident.id} was not received from a member of staff.")
-    return incident.id
 
 
 def is_handover_file(path: Path) -> bool:

@@ -21,11 +21,10 @@ from harmonize_evidence.domain.model import Role
 from harmonize_evidence.domain.school_card import CARD_MAX_BYTES, SchoolCard, parse_card
 from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, check_text
 from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.out_paths import write_new_file
 from harmonize_evidence.signing.identity import SignatureChecker, fingerprint
 from harmonize_evidence.signing.producers import checked_certificates
 from harmonize_evidence.transfer.age_stream import new_identity
-from harmonize_evidence.vault.disk import refusals_named
-from harmonize_evidence.vault.files import write_atomically
 
 CONTACT_SETTING = "lead_contact"
 
@@ -121,13 +120,7 @@ def make_school_card(store: EvidenceStore, contact: str | None = None) -> tuple[
 
 def write_card(target: Path, made_folder: Path | None, data: bytes) -> None:
     """Write a school card file (never over an existing file)."""
-    if made_folder is not None:
-        made_folder.mkdir()
-    try:
-        with refusals_named(), write_atomically(target) as handle:
-            handle.write(data)
-    except FileExistsError as exc:
-        raise BadInput(f"{target} already exists; choose a new file name.") from exc
+    write_new_file(target, made_folder, data)
 
 
 def read_card(data: bytes) -> tuple[SchoolCard, str]:

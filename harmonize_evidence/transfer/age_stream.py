@@ -49,11 +49,6 @@ def new_identity() -> tuple[str, str]:
     return str(identity), str(identity.to_public())
 
 
-def recipient_of(secret: str) -> str:
-    """The recipient (public key) of an identity."""
-    return str(x25519.Identity.from_str(secret).to_public())
-
-
 # -- writing ----------------------------------------------------------------------------------
 
 

@@ -3,8 +3,7 @@ wording`, where every face takes them), the status badges' colours, times and si
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
-
+from harmonize_evidence.domain.clock import local_text
 from harmonize_evidence.domain.model import Status
 from harmonize_evidence.domain.wording import (
     ACTION_NAMES,
@@ -35,11 +34,6 @@ STATUS_COLOURS: dict[Status, tuple[str, str]] = {
     Status.CLOSED: ("#5f6368", "#ffffff"),
 }
 URGENT_COLOURS = ("#b3261e", "#ffffff")
-
-
-def local_text(moment: datetime, zone: tzinfo) -> str:
-    """A moment as the user reads it: ``21 Nov 2026, 21:40`` in their time zone."""
-    return moment.astimezone(zone).strftime("%d %b %Y, %H:%M")
 
 
 def size_text(size: int) -> str:
