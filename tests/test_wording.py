@@ -29,3 +29,13 @@ def test_the_report_and_the_windows_name_a_category_alike() -> None:
 
     assert ui_wording.CATEGORY_NAMES is CATEGORY_NAMES
     assert CATEGORY_NAMES[Category.STAFF_CYBERBULLYING] == "Cyberbullying of a member of staff"
+
+
+def test_every_step_has_words_for_a_next_step() -> None:
+    from harmonize_evidence.domain.casework import Step
+    from harmonize_evidence.domain.wording import NEXT_STEP_NAMES, next_step_name
+
+    assert set(NEXT_STEP_NAMES) == {step.value for step in Step}
+    assert next_step_name("takedown-requested or isp-contacted") == (
+        "Ask for the takedown again or contact the internet provider"
+    )

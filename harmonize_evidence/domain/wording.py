@@ -10,7 +10,6 @@ Pure: no I/O, nothing but the domain's own values.
 
 from __future__ import annotations
 
-from harmonize_evidence.domain.casework import Step
 from harmonize_evidence.domain.model import (
     URGENT_SAFEGUARDING,
     Action,
@@ -94,20 +93,23 @@ def action_name(action: str) -> str:
         return action.replace("_", " ").capitalize()
 
 
-NEXT_STEP_NAMES: dict[Step, str] = {
-    Step.TRIAGE: "Triage the case",
-    Step.TAKEDOWN_REQUESTED: "Ask for the takedown",
-    Step.REMOVAL_CHECKED: "Check it was removed",
-    Step.ISP_CONTACTED: "Contact the internet provider",
-    Step.CONSENT: "Record the consent",
-    Step.POLICE_REFERRED: "Refer to the police",
-    Step.SUPPORT_OFFERED: "Offer support",
-    Step.PUPIL_ACTION: "Record the pupil's behaviour step",
-    Step.STATUS: "Change the status",
-    Step.CLOSE: "Close the case",
-    Step.REOPEN: "Reopen the case",
+NEXT_STEP_NAMES: dict[str, str] = {
+    "triage": "Triage the case",
+    "takedown-requested": "Ask for the takedown",
+    "removal-checked": "Check it was removed",
+    "isp-contacted": "Contact the internet provider",
+    "consent": "Record the consent",
+    "police-referred": "Refer to the police",
+    "support-offered": "Offer support",
+    "pupil-action": "Record the pupil's behaviour step",
+    "status": "Change the status",
+    "close": "Close the case",
+    "reopen": "Reopen the case",
 }
-"""A case's next step as the lead's list and case view say it (what to do, not what was done)."""
+"""A case's next step as the lead's list and case view say it (what to do, not what was done),
+by the step's name (:class:`~harmonize_evidence.domain.casework.Step`; a test checks that every
+step has words). Keyed by name, so that this module does not load the case-work rules, which
+the desktop program's start does not need."""
 
 
 def next_step_name(next_step: str) -> str:
@@ -115,11 +117,9 @@ def next_step_name(next_step: str) -> str:
     isp-contacted``: "Ask for the takedown again or contact the internet provider")."""
     parts = []
     for part in next_step.split(" or "):
-        try:
-            parts.append(NEXT_STEP_NAMES[Step(part.strip())])
-        except ValueError:
-            parts.append(part.strip().replace("-", " ").capitalize())
-    if len(parts) > 1 and next_step.startswith(Step.TAKEDOWN_REQUESTED.value):
+        name = part.strip()
+        parts.append(NEXT_STEP_NAMES.get(name) or name.replace("-", " ").capitalize())
+    if len(parts) > 1 and next_step.startswith("takedown-requested"):
         parts[0] += " again"
     return " or ".join([parts[0], *(p[:1].lower() + p[1:] for p in parts[1:])])
 
