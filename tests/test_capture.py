@@ -38,7 +38,8 @@ from harmonize_evidence.capture.screen import (
     is_all_black,
     screen_for_this_thread,
 )
-from harmonize_evidence.capture.x11 import WindowStack, window_title_at
+from harmonize_evidence.capture.windows import WindowStack
+from harmonize_evidence.capture.x11 import window_title_at
 from harmonize_evidence.domain.clock import FixedClock, format_utc
 from harmonize_evidence.domain.errors import BadInput, EnvironmentProblem, InvalidUrl
 from harmonize_evidence.domain.model import Action, ExhibitKind

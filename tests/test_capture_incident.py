@@ -19,7 +19,7 @@ from PIL import Image
 from harmonize_evidence.capture import CaptureDetails, Rect, ScreenCapture
 from harmonize_evidence.capture.geometry import Area, Layout, Monitor
 from harmonize_evidence.capture.png import DEFAULT_SETTINGS
-from harmonize_evidence.capture.x11 import WindowTitle
+from harmonize_evidence.capture.windows import WindowTitle
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.errors import BadInput, DiskFull

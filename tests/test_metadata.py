@@ -10,7 +10,7 @@ from typing import Any
 from harmonize_evidence.capture import CaptureDetails, Rect
 from harmonize_evidence.capture.geometry import Area, Layout, Monitor
 from harmonize_evidence.capture.png import DEFAULT_SETTINGS
-from harmonize_evidence.capture.x11 import WindowTitle
+from harmonize_evidence.capture.windows import WindowTitle
 from harmonize_evidence.domain.metadata import (
     ExhibitMetadata,
     ImageSize,

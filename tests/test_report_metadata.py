@@ -27,7 +27,7 @@ from PIL import Image
 from harmonize_evidence.capture import CaptureDetails, CaptureTarget, Rect, ScreenCapture
 from harmonize_evidence.capture.geometry import Area, Layout, Monitor
 from harmonize_evidence.capture.png import DEFAULT_SETTINGS
-from harmonize_evidence.capture.x11 import WindowTitle
+from harmonize_evidence.capture.windows import WindowTitle
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Action, Category, ExhibitKind, Producer, Role

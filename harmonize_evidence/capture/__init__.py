@@ -5,7 +5,7 @@ command line and the GUI:
 
 1. :func:`grab_screen` grabs the whole virtual screen once and keeps it raw: the pixels, the
    monitor layout, the clock's time of the grab, the device pixel ratio and a snapshot of the
-   windows showing with their titles (:class:`~harmonize_evidence.capture.x11.WindowStack`).
+   windows showing with their titles (:class:`~harmonize_evidence.capture.windows.WindowStack`).
 2. :meth:`ScreenGrab.capture` makes the :class:`ScreenCapture` of any part of it (everything, one
    monitor, a region) by cropping those pixels in memory and encoding them as PNG.
 
@@ -47,7 +47,7 @@ from harmonize_evidence.capture.screen import (
     is_all_black,
     screen_for_this_thread,
 )
-from harmonize_evidence.capture.x11 import WindowStack, WindowTitle
+from harmonize_evidence.capture.windows import WindowStack, WindowTitle
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.errors import EnvironmentProblem
 from harmonize_evidence.domain.metadata import (

@@ -19,6 +19,7 @@ import mss
 
 from harmonize_evidence.capture import x11
 from harmonize_evidence.capture.geometry import Layout, Rect, layout_from_monitors
+from harmonize_evidence.capture.windows import WindowStack, WindowTitle
 from harmonize_evidence.domain.errors import EnvironmentProblem
 
 log = logging.getLogger(__name__)
@@ -170,14 +171,14 @@ class Screen:
             return scale.ratio, scale.source
         return Decimal(1), f"{display_server()} (grabbed in device pixels)"
 
-    def window_stack(self) -> x11.WindowStack:
+    def window_stack(self) -> WindowStack:
         """The windows showing now and their titles, where the platform lets us read them."""
         server = display_server()
         if server != "X11":
-            return x11.WindowStack(problem=f"window titles are not read on {server}")
+            return WindowStack(problem=f"window titles are not read on {server}")
         return x11.window_stack(self.display)
 
-    def window_title_at(self, x: int, y: int) -> x11.WindowTitle:
+    def window_title_at(self, x: int, y: int) -> WindowTitle:
         """The title of the window at (x, y) now, where the platform lets us read it."""
         return self.window_stack().title_at(x, y)
 

@@ -8,11 +8,12 @@ never guesses: a title that cannot be read is recorded as ``unknown``, with the 
   one, from the root window's children in stacking order, descending to the client window that
   carries ``WM_STATE`` (ICCCM) when the child is a frame.
 - Its title is ``_NET_WM_NAME`` (UTF-8), else ``WM_NAME``.
-- Titles are read into a :class:`WindowStack` right after a grab: every window that showed, where,
-  and its title, topmost first. A point is looked up in that snapshot later, so a region chosen
-  over the program's own overlay (or after a window moved or closed) is described as the screen
-  was when it was grabbed. Windows wholly hidden behind those above them are left out, since no
-  point can land on them; that keeps the snapshot to a few windows on a real desktop.
+- Titles are read into a :class:`~.windows.WindowStack` right after a grab: every window that
+  showed, where, and its title, topmost first. A point is looked up in that snapshot later, so a
+  region chosen over the program's own overlay (or after a window moved or closed) is described
+  as the screen was when it was grabbed. Windows wholly hidden behind those above them are left
+  out, since no point can land on them; that keeps the snapshot to a few windows on a real
+  desktop.
 - The desktop's scale is ``Xft.dpi`` in the root window's ``RESOURCE_MANAGER`` resources, over
   96 dpi; X11 itself always works in device pixels, so grabs are at native resolution anyway.
 """
@@ -26,48 +27,18 @@ from decimal import Decimal
 from typing import Any
 
 from harmonize_evidence.capture.geometry import Rect
+from harmonize_evidence.capture.windows import (
+    UNKNOWN,
+    StackedWindow,
+    UncoveredScreen,
+    WindowStack,
+    WindowTitle,
+)
 
 log = logging.getLogger(__name__)
 
-UNKNOWN = "unknown"
 _MAX_DEPTH = 4
-_MAX_UNCOVERED_PARTS = 256  # past this, stop tracking what is hidden and read every window
 _local = threading.local()
-
-
-@dataclass(frozen=True)
-class WindowTitle:
-    """A window's title and where it was read from (or why it could not be)."""
-
-    title: str
-    source: str
-
-
-@dataclass(frozen=True)
-class StackedWindow:
-    """A window that showed on the screen when the stack was read."""
-
-    rect: Rect
-    """Its area in root-window (virtual-screen) pixels, without border or frame."""
-    title: WindowTitle
-
-
-@dataclass(frozen=True)
-class WindowStack:
-    """The windows showing at one instant, topmost first, to look titles up afterwards."""
-
-    windows: tuple[StackedWindow, ...] = ()
-    problem: str | None = None
-    """Why the windows could not be read; every title is then ``unknown`` with this reason."""
-
-    def title_at(self, x: int, y: int) -> WindowTitle:
-        """The title of the topmost window that held pixel (x, y), or ``unknown`` and why."""
-        if self.problem is not None:
-            return WindowTitle(UNKNOWN, self.problem)
-        for window in self.windows:
-            if window.rect.contains_point(x, y):
-                return window.title
-        return WindowTitle(UNKNOWN, "no window covers that point")
 
 
 @dataclass(frozen=True)
@@ -147,21 +118,20 @@ class X11Session:
             candidates = list(reversed(self._root.query_tree().children))
             clients = False
         root = self._root.get_geometry()
-        uncovered = [Rect(0, 0, root.width, root.height)]
+        uncovered = UncoveredScreen(Rect(0, 0, root.width, root.height))
         shown: list[StackedWindow] = []
         for window in candidates:
-            if not uncovered:
+            if uncovered.all_covered:
                 break  # everything below is hidden by the windows already read
             rect = self._shown_rect(window)
-            if rect is None or not any(rect.intersects(part) for part in uncovered):
+            if rect is None or not uncovered.shows(rect):
                 continue
             client = window if clients else self._client_of(window)
             title = self._title(client) or WindowTitle(
                 UNKNOWN, f"window {client.id:#x} has no title property"
             )
             shown.append(StackedWindow(rect, title))
-            if len(uncovered) <= _MAX_UNCOVERED_PARTS:
-                uncovered = [piece for part in uncovered for piece in part.minus(rect)]
+            uncovered.cover(rect)
         return WindowStack(tuple(shown))
 
     def xinerama_screens(self) -> list[dict[str, int]]:
