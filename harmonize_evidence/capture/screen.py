@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import mss
 
-from harmonize_evidence.capture import x11
+from harmonize_evidence.capture import win32, x11
 from harmonize_evidence.capture.geometry import Layout, Rect, layout_from_monitors
 from harmonize_evidence.capture.windows import WindowStack, WindowTitle
 from harmonize_evidence.domain.errors import EnvironmentProblem
@@ -174,9 +174,11 @@ class Screen:
     def window_stack(self) -> WindowStack:
         """The windows showing now and their titles, where the platform lets us read them."""
         server = display_server()
-        if server != "X11":
-            return WindowStack(problem=f"window titles are not read on {server}")
-        return x11.window_stack(self.display)
+        if server == "X11":
+            return x11.window_stack(self.display)
+        if server == "Windows":
+            return win32.window_stack(self._layout.virtual)
+        return WindowStack(problem=f"window titles are not read on {server}")
 
     def window_title_at(self, x: int, y: int) -> WindowTitle:
         """The title of the window at (x, y) now, where the platform lets us read it."""
