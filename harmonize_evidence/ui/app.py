@@ -5,6 +5,11 @@ up for it, else the unlock window. Once unlocked: the main window, until the sto
 demand or after a spell without use), which drops everything decrypted and shows the unlock window.
 The keychain opens the store at start only: after a lock only the passphrase does.
 
+The capture key (Ctrl+Shift+S) is taken for the whole desktop where the platform allows
+(:class:`~harmonize_evidence.ui.capture_key.CaptureKey`), shortly after the first window shows;
+pressed in front of any program it brings the program forward and starts a capture, or asks to
+unlock first.
+
 Start-up is timed by ``tests/benchmarks/gui.py``. The main window's code is imported, and the
 window built (hidden), while the first step runs: during the quiet unlock on its worker thread, or
 once the unlock window has been painted. It is shown only once the store is open.
@@ -18,7 +23,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.errors import (
@@ -31,6 +36,7 @@ from harmonize_evidence.domain.errors import (
 from harmonize_evidence.services.clock import SystemClock
 from harmonize_evidence.services.logfile import APP_NAME
 from harmonize_evidence.services.store import StoreLocation, unlock_key
+from harmonize_evidence.ui.capture_key import CaptureKey
 from harmonize_evidence.ui.errors import (
     install_exception_hooks,
     message_box,
@@ -56,6 +62,10 @@ _KEYCHAIN_WAIT_MS = 15
 the keychain takes a tenth of a second or more; finding that the store does not use the keychain
 takes a millisecond or two, and then the unlock window comes first."""
 
+CAPTURE_KEY_DELAY_MS = 400
+"""How long after the start the capture key is taken: its code (python-xlib and the capture
+layer, about a tenth of a second to load) should not delay the first window."""
+
 
 class DesktopApp(QObject):
     """Moves between the setup wizard, the unlock window and the main window."""
@@ -71,6 +81,7 @@ class DesktopApp(QObject):
         preferences: Preferences,
         *,
         idle_ms: int | None = None,
+        capture_key: CaptureKey | None = None,
     ) -> None:
         super().__init__()
         self.location = location
@@ -100,12 +111,23 @@ class DesktopApp(QObject):
         self.tray.set_unlocked(False)
         self.session.unlocked.connect(lambda: self.tray.set_unlocked(True))
         self.session.locked.connect(lambda: self.tray.set_unlocked(False))
+        self.capture_key = capture_key
+        """The capture key for the whole desktop (None: only the program's own shortcut)."""
+        if capture_key is not None:
+            capture_key.pressed.connect(self.capture_key_pressed)
+            capture_key.changed.connect(
+                lambda: self.tray.show_capture_key(
+                    capture_key.keys, capture_key.reason, taken=capture_key.taken
+                )
+            )
 
     # -- start -----------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Show the first window: setup, or unlock (quietly through the keychain if possible)."""
         self.tray.show()
+        if self.capture_key is not None:
+            QTimer.singleShot(CAPTURE_KEY_DELAY_MS, self.take_capture_key)
         location = self.location
         if not location.exists():
             if location.database.exists():
@@ -147,6 +169,7 @@ class DesktopApp(QObject):
         wizard.rejected.connect(lambda: self.quit(0))
         self.wizard = wizard
         wizard.show()
+        QTimer.singleShot(0, lambda: log.info("setup wizard shown"))
 
     def show_unlock(self, message: str = "") -> None:
         """The unlock window; an empty box opens the store through the keychain before any lock."""
@@ -249,6 +272,25 @@ class DesktopApp(QObject):
         else:
             self.bring_to_front()
 
+    def take_capture_key(self) -> None:
+        """Take the capture key for the whole desktop, where the platform allows it."""
+        if self.capture_key is not None and not self._closing:
+            self.capture_key.start()
+
+    def capture_key_pressed(self) -> None:
+        """The capture key, pressed in front of any program: come forward and capture."""
+        modal: QWidget | None = QApplication.activeModalWidget()
+        if modal is not None:  # a question of ours waits for its answer first
+            modal.raise_()
+            modal.activateWindow()
+            return
+        window = self.main_window
+        if window is not None and window.capture_flow is not None:
+            return  # a capture is under way: its windows are the ones to answer
+        self.bring_to_front()
+        if self.session.is_unlocked and window is not None:
+            window.start_capture()
+
     def _main_window_closed(self) -> None:
         # With a tray icon the program stays there, locked; without one, closing quits.
         if self.tray.icon.isVisible():
@@ -335,6 +377,8 @@ class DesktopApp(QObject):
             self.main_window.drop_everything()
             self.main_window.hide()
         self.tray.hide()
+        if self.capture_key is not None:
+            self.capture_key.stop()
         self.idle.stop_watching()
         QThreadPool.globalInstance().waitForDone(10_000)
 
@@ -373,7 +417,7 @@ def run_gui(store: str | None) -> int:
         return 0
     instance = SingleInstance(location)
     log.info("desktop application starting; log at %s", log_path)
-    desktop = DesktopApp(location, SystemClock(), Preferences())
+    desktop = DesktopApp(location, SystemClock(), Preferences(), capture_key=CaptureKey())
     instance.raise_requested.connect(desktop.bring_to_front)
     desktop.finished.connect(application.exit)
     desktop.start()

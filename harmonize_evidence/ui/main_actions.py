@@ -1,7 +1,8 @@
 """The main window's actions, and the toolbar and menus that offer them.
 
 Each action has its shortcut in its tooltip; capturing the screen (Ctrl+Shift+S) works from any
-window of the program. The Help menu's two messages are here too.
+window of the program, and from any other program where the desktop lets the program take the key
+(:mod:`~harmonize_evidence.ui.capture_key`). The Help menu's two messages are here too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QSizePolicy, QStyle, QWi
 
 from harmonize_evidence import __version__
 from harmonize_evidence.domain.handover import short_fingerprint
+from harmonize_evidence.services.capture_key import CAPTURE_KEYS
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.logfile import log_file_path
 from harmonize_evidence.ui.errors import message_box
@@ -92,7 +94,7 @@ class MainActions:
         )
         self.capture = action(
             "&Capture the screen…",
-            "Ctrl+Shift+S",
+            CAPTURE_KEYS,
             commands.capture,
             "Capture the screen into an incident",
         )

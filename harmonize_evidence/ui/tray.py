@@ -1,4 +1,8 @@
-"""The program's icon, and its system tray menu: Capture, Open, Lock, Quit."""
+"""The program's icon, and its system tray menu: Capture, Open, Lock, Quit.
+
+The icon's tooltip says what the capture key does (:meth:`TrayMenu.show_capture_key`). Windows
+shows at most 127 characters of it, so each sentence stays within :data:`TOOLTIP_MAX`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,24 @@ from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPainterPath,
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from harmonize_evidence.services.logfile import APP_NAME
+
+TOOLTIP_MAX = 127
+"""The longest tooltip a Windows tray icon shows whole."""
+
+
+def capture_key_tooltip(keys: str, reason: str = "", *, taken: bool = False) -> str:
+    """The tray's tooltip: what the capture key ``keys`` does.
+
+    Args:
+        keys: The key combination, as written in the menus.
+        reason: Why it does not work in front of every program (empty: it does).
+        taken: Another program holds it, so it does not work in this one either.
+    """
+    if taken:
+        return f"{APP_NAME} — another program uses {keys}, so capture from this icon's menu"
+    if not reason:
+        return f"{APP_NAME} — {keys} captures the screen"
+    return f"{APP_NAME} — {keys} captures the screen only inside the program ({reason})"
 
 
 @functools.cache
@@ -80,6 +102,10 @@ class TrayMenu(QObject):
         if self.available:
             self.icon.show()
         return self.icon.isVisible()
+
+    def show_capture_key(self, keys: str, reason: str = "", *, taken: bool = False) -> None:
+        """Say in the tooltip what the capture key does (see :func:`capture_key_tooltip`)."""
+        self.icon.setToolTip(capture_key_tooltip(keys, reason, taken=taken))
 
     def set_unlocked(self, unlocked: bool) -> None:
         """Capture and Lock only make sense while the store is open."""

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,6 +16,9 @@ from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.services.store import StoreLocation
 from tests.conftest import PASSPHRASE, TEST_COST, XDisplay
 from tests.ui.helpers import paint, png_file, unlock_through_window
+
+if TYPE_CHECKING:
+    from harmonize_evidence.ui.capture_key import CaptureKey
 
 
 @pytest.fixture(scope="session")
@@ -59,9 +63,17 @@ def desktop_factory(qtbot, clock: FixedClock, tmp_path: Path):  # type: ignore[n
 
     made: list[DesktopApp] = []
 
-    def make(location: StoreLocation, idle_ms: int | None = None) -> DesktopApp:
+    def make(
+        location: StoreLocation,
+        idle_ms: int | None = None,
+        capture_key: CaptureKey | None = None,
+    ) -> DesktopApp:
         desktop = DesktopApp(
-            location, clock, Preferences(tmp_path / "settings.ini"), idle_ms=idle_ms
+            location,
+            clock,
+            Preferences(tmp_path / "settings.ini"),
+            idle_ms=idle_ms,
+            capture_key=capture_key,
         )
         made.append(desktop)
         return desktop
