@@ -5,6 +5,19 @@ The keychain is a convenience, never the root of trust: the passphrase can alway
 Every call here has a time limit and swallows the keychain's own failures, so a missing, locked or
 hung keychain means "ask for the passphrase", never a hang or a crash. The key is never written
 anywhere else: there is no fallback to a file.
+
+On Windows the keychain is the Credential Locker (Credential Manager), which ``keyring`` reaches
+through its ``WinVaultKeyring`` backend and ``pywin32-ctypes`` (a dependency keyring itself
+declares for Windows). Nothing here names, sets or configures a backend: ``keyring`` picks the
+best one it detects on each platform, so Windows gets the Credential Locker as macOS gets the
+Keychain and Linux the Secret Service (only the tests choose one, through
+``PYTHON_KEYRING_BACKEND``). keyring finds its backends through its package's entry points, so a
+frozen build must carry keyring's metadata, or it finds none and the program asks for the
+passphrase. The key is kept as a generic credential of the logged-in user, named
+:data:`SERVICE_NAME` with the store's id as the user name, which Windows encrypts with that
+user's login; keyring saves it with enterprise persistence (its default), which a domain's roaming
+profile copies to the user's other computers, while the store itself stays in the local,
+non-roaming application data folder.
 """
 
 from __future__ import annotations
