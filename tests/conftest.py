@@ -155,12 +155,21 @@ class CliResult:
         return json.loads(self.stdout)
 
 
-class Cli:
-    """Runs the real ``harmonize-evidence`` program in a child process."""
+PYTHON_PROGRAM = (sys.executable, "-m", "harmonize_evidence")
 
-    def __init__(self, store_dir: Path, env: dict[str, str]) -> None:
+
+class Cli:
+    """Runs the real ``harmonize-evidence`` program in a child process.
+
+    ``program`` is the command that starts it: this checkout's, or a frozen build's executable.
+    """
+
+    def __init__(
+        self, store_dir: Path, env: dict[str, str], program: tuple[str, ...] = PYTHON_PROGRAM
+    ) -> None:
         self.store_dir = store_dir
         self.env = env
+        self.program = program
 
     def __call__(
         self,
@@ -174,7 +183,7 @@ class Cli:
         if passphrase is not None:
             run_env["HARMONIZE_EVIDENCE_PASSPHRASE"] = passphrase
         completed = subprocess.run(
-            [sys.executable, "-m", "harmonize_evidence", "--store", str(self.store_dir), *args],
+            [*self.program, "--store", str(self.store_dir), *args],
             capture_output=True,
             text=True,
             env=run_env,

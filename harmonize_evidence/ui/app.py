@@ -169,6 +169,7 @@ class DesktopApp(QObject):
         wizard.rejected.connect(lambda: self.quit(0))
         self.wizard = wizard
         wizard.show()
+        QTimer.singleShot(0, lambda: log.info("setup wizard shown"))
 
     def show_unlock(self, message: str = "") -> None:
         """The unlock window; an empty box opens the store through the keychain before any lock."""

@@ -12,13 +12,14 @@ import json
 import shlex
 import shutil
 import subprocess
-import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import PYTHON_PROGRAM
 
 
 def tool(name: str) -> str:
@@ -47,21 +48,27 @@ class OfficerCheck:
     """``pdftotext`` of the report: what a search of the PDF finds."""
 
 
-def verify_bundle(bundle: Path, env: dict[str, str], *extra: str) -> tuple[int, dict[str, Any]]:
+def verify_bundle(
+    bundle: Path, env: dict[str, str], *extra: str, program: tuple[str, ...] = PYTHON_PROGRAM
+) -> tuple[int, dict[str, Any]]:
     """``harmonize-evidence --json verify-bundle BUNDLE`` in its own process, with no store."""
-    result = run(
-        sys.executable, "-m", "harmonize_evidence", "--json", "verify-bundle", str(bundle), *extra,
-        env=env,
-    )  # fmt: skip
+    result = run(*program, "--json", "verify-bundle", str(bundle), *extra, env=env)
     assert "Traceback" not in result.stderr, result.stderr
     return result.returncode, json.loads(result.stdout)
 
 
 def check_as_an_officer(
-    bundle: Path, fingerprint: str, work: Path, env: dict[str, str]
+    bundle: Path,
+    fingerprint: str,
+    work: Path,
+    env: dict[str, str],
+    program: tuple[str, ...] = PYTHON_PROGRAM,
 ) -> OfficerCheck:
-    """Every check an officer makes; fails the test on the first that does not pass."""
-    code, verdict = verify_bundle(bundle, env)
+    """Every check an officer makes; fails the test on the first that does not pass.
+
+    ``program`` runs ``verify-bundle``: this checkout's, or a frozen build's executable.
+    """
+    code, verdict = verify_bundle(bundle, env, program=program)
     assert code == 0 and verdict["ok"] is True, verdict
     assert verdict["problems"] == []
     assert verdict["signer_fingerprint"] == fingerprint
