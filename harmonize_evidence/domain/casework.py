@@ -35,6 +35,7 @@ from typing import Any
 
 from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Action, Category, Status
+from harmonize_evidence.domain.post_time import local_instant, read_wall_clock
 from harmonize_evidence.domain.text import check_text
 
 ONE_LINE_MAX = 2000
@@ -420,10 +421,13 @@ _DAY_FIRST = (
 def parse_when(text: str, now: datetime, zone: tzinfo) -> datetime:
     """When a step happened, as the lead typed it, as an instant in UTC.
 
-    ISO 8601 (with or without an offset) and the day-first forms (``20/11/2026 21:40``); a time
-    without an offset is local time in ``zone``. A local time that does not exist (the hour the
-    clocks skip in March) is refused; an ambiguous one (the hour repeated in October) is read
-    as the first, summer-time, reading. A time after ``now`` is refused.
+    ISO 8601 (with or without an offset), the day-first forms (``20/11/2026 21:40``,
+    ``20/11/2026``) and the others a time on a post takes (``yesterday 9.40pm``, ``2 hours ago``:
+    :mod:`~harmonize_evidence.domain.post_time`); a time without an offset is local time in
+    ``zone``. A local time that does not exist (the hour the clocks skip in March) is refused; an
+    ambiguous one (the hour repeated in October) is read as the first, summer-time, reading
+    (:func:`~harmonize_evidence.domain.post_time.local_instant`, shared with the time on a post).
+    A time after ``now`` is refused.
 
     Raises:
         BadInput: not a time, a local time that does not exist, or a time in the future.
@@ -439,19 +443,18 @@ def parse_when(text: str, now: datetime, zone: tzinfo) -> datetime:
                 break
             except ValueError:
                 continue
+    if moment is None and cleaned:
+        try:
+            read = read_wall_clock(cleaned, now, zone)
+        except (OverflowError, ValueError):
+            read = None
+        moment = None if read is None else read[0]
     if moment is None:
         raise BadInput(
             f"{text!r} is not a date and time; write it like 20/11/2026 21:40 or 2026-11-20T21:40."
         )
     if moment.tzinfo is None:
-        local = moment.replace(tzinfo=zone, fold=0)
-        round_trip = local.astimezone(UTC).astimezone(zone)
-        if round_trip.replace(tzinfo=None) != moment:
-            raise BadInput(
-                f"{cleaned} did not happen on this computer's clock (the clocks went forward "
-                "then); give the time as it was shown, or with its offset (+00:00)."
-            )
-        moment = local
+        moment = local_instant(moment, zone, cleaned)
     instant = moment.astimezone(UTC)  # an instant: a time in the repeated hour compares right
     if instant > now:
         raise BadInput(f"{cleaned} is in the future; a step is recorded when it has happened.")
