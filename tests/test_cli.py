@@ -131,7 +131,7 @@ def shared_cli(tmp_path_factory: pytest.TempPathFactory, store_templates: StoreT
         (("add", "INC-2026-0001", "{ok}", "--url", "javascript:alert(1)"), 2, "http"),
         (("add", "INC-2026-0001", "{ok}", "--url", "https://x.com/" + "a" * 100_000), 2, "limit"),
         (("add", "INC-2026-0001", "{ok}", "--note", "bell\x07"), 2, "control"),
-        (("add", "INC-2026-0001", "{ok}", "--posted-at", "yesterday"), 2, "date and time"),
+        (("add", "INC-2026-0001", "{ok}", "--posted-at", "yesterday"), 2, "no time of day"),
         (("add", "INC-2026-0099", "{ok}"), 2, "no incident INC-2026-0099"),
         (("add", "not-an-id", "{ok}"), 2, "not an incident id"),
         (("incident", "new", "--title", "a\x1b[31mred"), 2, "control"),

@@ -167,6 +167,8 @@ def test_a_record_with_every_field_prints_every_field_under_its_label() -> None:
             "description": "What was seen",
             "no_image_reason": "Must not be copied",
             "incident_flag": "urgent-safeguarding",
+            "posted_at_understood": "2026-11-21T20:15:00+00:00",
+            "posted_at_approximate": False,
         }
     )
     unset = [name for name, value in full.__dict__.items() if value is None]
@@ -181,5 +183,12 @@ def test_a_record_with_every_field_prints_every_field_under_its_label() -> None:
         created_utc=datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC),
         metadata=full.to_json(),
     )
-    labels = [label for label, _ in metadata_rows(exhibit)]
+    rows = metadata_rows(exhibit)
+    labels = [label for label, _ in rows]
     assert set(labels) <= set(METADATA_LABELS.values()), set(labels) - set(METADATA_LABELS.values())
+    # The time on the post: as typed, and what it was understood as, beside it.
+    assert ("Time shown on the post", "2026-11-21T20:15") in rows
+    assert (
+        "Time on the post, understood as",
+        "Sat 21 Nov 2026 20:15 GMT (about 1 hour before the capture)",
+    ) in rows

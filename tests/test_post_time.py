@@ -23,9 +23,10 @@ LONDON = ZoneInfo("Europe/London")
 CAPTURED = datetime(2026, 11, 21, 23, 40, 5, tzinfo=UTC)
 
 
-def local(year: int, month: int, day: int, hour: int, minute: int, second: int = 0) -> datetime:
+def local(*parts: int) -> datetime:
     """A wall-clock time in London (the first reading where the clocks repeat an hour)."""
-    return datetime(year, month, day, hour, minute, second, tzinfo=LONDON)
+    year, month, day, hour, minute, *second = parts
+    return datetime(year, month, day, hour, minute, second[0] if second else 0, tzinfo=LONDON)
 
 
 def read(text: str, captured: datetime = CAPTURED) -> tuple[datetime, bool]:

@@ -162,9 +162,14 @@ def add(command: Invocation) -> int:
             posted_at=args.posted_at,
         )
     command.out.result(
-        {"exhibit": exhibit.ref, "sha256": exhibit.sha256, "incident": exhibit.incident_id},
+        {
+            "exhibit": exhibit.ref,
+            "sha256": exhibit.sha256,
+            "incident": exhibit.incident_id,
+            **_posted_json(exhibit),
+        },
         f"Stored {path.name} as exhibit {exhibit.ref} in {exhibit.incident_id}.\n"
-        f"SHA-256 {exhibit.sha256}",
+        f"SHA-256 {exhibit.sha256}{_posted_line(exhibit)}",
     )
     return 0
 
@@ -209,11 +214,34 @@ def capture(command: Invocation) -> int:
             "monitor": details.monitor.number if details.monitor else None,
             "window_title": details.window_title.title,
             "size": exhibit.size,
+            **_posted_json(exhibit),
         },
         f"Captured {captured.width}x{captured.height} pixels ({details.area.value}) as "
-        f"exhibit {exhibit.ref} in {exhibit.incident_id}.\nSHA-256 {exhibit.sha256}",
+        f"exhibit {exhibit.ref} in {exhibit.incident_id}.\nSHA-256 {exhibit.sha256}"
+        f"{_posted_line(exhibit)}",
     )
     return 0
+
+
+def _posted_json(exhibit: Exhibit) -> dict[str, Any]:
+    """The time on the post as typed, the moment it was understood as, and whether about then."""
+    meta = exhibit.metadata
+    return {
+        "posted_at": meta.get("posted_at"),
+        "posted_at_understood": meta.get("posted_at_understood"),
+        "posted_at_approximate": meta.get("posted_at_approximate"),
+    }
+
+
+def _posted_line(exhibit: Exhibit) -> str:
+    """``Time on the post: 2 hours ago, understood as about ...`` on a line of its own, or ""."""
+    from harmonize_evidence.domain.post_time import stored_reading
+
+    typed = exhibit.metadata.get("posted_at")
+    reading = stored_reading(exhibit.metadata)
+    if not typed or reading is None:
+        return ""
+    return f"\nTime on the post: {typed}, understood as {reading}."
 
 
 def record(command: Invocation) -> int:
@@ -251,10 +279,15 @@ def _record_only(
         else ""
     )
     command.out.result(
-        {"exhibit": exhibit.ref, "incident": exhibit.incident_id, "urgent": True},
+        {
+            "exhibit": exhibit.ref,
+            "incident": exhibit.incident_id,
+            "urgent": True,
+            **_posted_json(exhibit),
+        },
         f"Recorded exhibit {exhibit.ref} in {exhibit.incident_id} as a description only, "
         "with no image.\nThe incident is flagged urgent-safeguarding: tell the safeguarding "
-        f"lead now.{not_read}",
+        f"lead now.{not_read}{_posted_line(exhibit)}",
     )
     return 0
 

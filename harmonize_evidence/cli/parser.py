@@ -52,6 +52,13 @@ exit codes:
 """
 
 
+POSTED_AT_HELP = (
+    "the time shown on the post itself, as the post shows it, day first: 20/11/2026 21:40, "
+    "20/11/26 9.40pm, 21:40 (today), yesterday 21:40, Mon 21:40, 2 hours ago, 3h, 3d, "
+    "ISO 8601; kept as typed, with the time it is understood as"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
     from harmonize_evidence.domain.model import Category, ExhibitKind, Role
@@ -120,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--kind", choices=[k.value for k in ExhibitKind], help="what it is (default: guessed)"
     )
-    p.add_argument("--posted-at", metavar="ISO8601", help="the time shown on the post itself")
+    p.add_argument("--posted-at", metavar="TIME", help=POSTED_AT_HELP)
     p.add_argument(
         "--no-image-reason",
         metavar="TEXT",
@@ -136,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     area.add_argument("--region", metavar="X,Y,W,H", help="a rectangle of the virtual screen")
     p.add_argument("--url", help="the web address on screen")
     p.add_argument("--note", help="what it shows and anything else to record")
-    p.add_argument("--posted-at", metavar="ISO8601", help="the time shown on the post itself")
+    p.add_argument("--posted-at", metavar="TIME", help=POSTED_AT_HELP)
     p.add_argument(
         "--no-image-reason",
         metavar="TEXT",
@@ -148,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="the incident, e.g. INC-2026-0007")
     p.add_argument("--url", required=True, help="where the content is")
     p.add_argument("--description", required=True, help="what it shows, in words")
-    p.add_argument("--posted-at", metavar="ISO8601", help="the time shown on the post itself")
+    p.add_argument("--posted-at", metavar="TIME", help=POSTED_AT_HELP)
     p.add_argument("--no-image-reason", metavar="TEXT", help="why there is no image")
     p.set_defaults(run=evidence_commands.record)
 

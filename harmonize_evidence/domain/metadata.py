@@ -11,6 +11,11 @@ records change nothing that is stored, hashed or exported. Version 1 (the only o
 - always: ``url`` (or null), ``platform`` (or null), ``note``, ``posted_at`` (or null), ``utc``,
   ``local_time``, ``time_zone``, ``utc_offset``, ``os_user``, ``display_name``, ``machine``,
   ``tool``;
+- a time on the post (``posted_at``, the text as typed, spaces tidied): ``posted_at_understood``
+  (the moment it was read as, ISO 8601 local time with its offset, resolved against ``utc`` in
+  ``time_zone``: :mod:`harmonize_evidence.domain.post_time`) and ``posted_at_approximate``
+  (true when read from a relative time such as ``2 hours ago``). Exhibits kept before these two
+  fields were added have ``posted_at`` alone, an ISO 8601 time as typed;
 - a screen capture: ``window_title``, ``window_title_source``, ``image`` (``{width, height}``)
   and ``capture`` (``area``, ``geometry``, ``monitor``, ``virtual_screen``, ``monitors``,
   ``device_pixel_ratio``, ``device_pixel_ratio_source``, ``display_server``, ``encoding``);
@@ -216,7 +221,11 @@ class ExhibitMetadata:
     note: str | None = None
     """What the member of staff wrote about it (may be empty)."""
     posted_at: str | None = None
-    """The time shown on the post itself, ISO 8601 as typed; None: not recorded."""
+    """The time shown on the post itself, as typed; None: not recorded."""
+    posted_at_understood: str | None = None
+    """The moment ``posted_at`` was read as: ISO 8601 local time with its offset."""
+    posted_at_approximate: bool | None = None
+    """Whether ``posted_at`` was a relative time (``2 hours ago``), so only about then."""
     utc: str | None = None
     """When it was captured or added, in UTC (``2026-11-21T21:40:05.000000Z``)."""
     local_time: str | None = None
@@ -258,6 +267,9 @@ class ExhibitMetadata:
     def to_json(self) -> dict[str, Any]:
         """The stored form: the object the store keeps, hashes and exports."""
         data: dict[str, Any] = {key: getattr(self, key) for key in _ALWAYS}
+        for key in ("posted_at_understood", "posted_at_approximate"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
         for key in ("window_title", "window_title_source"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
@@ -287,6 +299,7 @@ class ExhibitMetadata:
             image=ImageSize.from_json,
             capture=CaptureFacts.from_json,
             source_file_read=_optional_bool,
+            posted_at_approximate=_optional_bool,
         )
         for key, value in data.items():
             reader = readers.get(key)
@@ -302,6 +315,7 @@ class ExhibitMetadata:
 
 _TEXT_FIELDS = (
     *_ALWAYS,
+    "posted_at_understood",
     "window_title",
     "window_title_source",
     "source_file_name",

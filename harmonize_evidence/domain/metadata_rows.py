@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from harmonize_evidence.domain.model import Exhibit
+from harmonize_evidence.domain.post_time import stored_reading
 from harmonize_evidence.domain.wording import (
     CAPTURE_AREA_NAMES,
     FLAG_WORDS,
@@ -178,6 +179,12 @@ def metadata_rows(exhibit: Exhibit, *, file_rows: bool = True) -> list[tuple[str
         add("time_zone", zone)
         add("utc_offset", offset)
     add("posted_at", take("posted_at") if meta.get("posted_at") not in _EMPTY else "not recorded")
+    reading = stored_reading(meta)
+    if reading is not None:
+        take("posted_at_understood")
+        if isinstance(meta.get("posted_at_approximate"), bool):
+            take("posted_at_approximate")  # said in the reading's words ("about")
+        add("posted_at_understood", reading)
     who, account = _text(take("display_name")), _text(take("os_user"))
     if who is not None:
         add("display_name", f"{who} (computer account {account})" if account else who)

@@ -269,9 +269,8 @@ def read_post_time(text: str | None, captured: datetime, zone: tzinfo) -> PostTi
     local, approximate = reading
     if local.astimezone(UTC) > captured.astimezone(UTC):
         raise BadInput(
-            f"{shown} reads as {format_post_time(local)}, after the capture at "
-            f"{format_post_time(moment)}, and a post cannot show a later time; check the day "
-            "(yesterday 21:40?) and the year."
+            f"{shown} would be {format_post_time(local)}, after the capture "
+            f"({format_post_time(moment)}); check the day and the year."
         )
     return PostTime(typed, local, approximate)
 

@@ -134,6 +134,8 @@ METADATA_LABELS: dict[str, str] = {
     "time_zone": "Time zone",
     "utc_offset": "Offset from UTC",
     "posted_at": "Time shown on the post",
+    "posted_at_understood": "Time on the post, understood as",
+    "posted_at_approximate": "Time on the post is approximate",
     "display_name": "Recorded by",
     "os_user": "Computer account",
     "machine": "Computer",

@@ -176,7 +176,7 @@ def capture_into(
         target: The whole screen, one monitor, or a region.
         url: The address of the content shown, as given (http or https only).
         note: What the member of staff wants to say about it.
-        posted_at: The time shown on the post itself (ISO 8601), if any.
+        posted_at: The time shown on the post itself, as typed (day first), if any.
         display: The X11 display (default: ``DISPLAY``).
         device_pixel_ratio: The ratio the caller knows (the GUI's screen), else the platform's.
         settings: Encoder choices; the default is the measured best.
@@ -219,7 +219,7 @@ def grab_then_store(
         EnvironmentProblem: There is no screen to capture.
         StoreLocked: The store cannot be unlocked.
     """
-    check_source(url=url, note=note, posted_at=posted_at)
+    check_source(url=url, note=note, posted_at=posted_at, clock=clock)
     grab = _grab_screen(clock, display=display)
     with open_store() as store:
         incident = store.incident(incident_id)
@@ -249,7 +249,7 @@ def store_capture(
         capture: The PNG bytes and details, exactly as the capture layer made them.
         url: The address of the content shown, as given (http or https only).
         note: What the member of staff wants to say about it.
-        posted_at: The time shown on the post itself (ISO 8601), if any.
+        posted_at: The time shown on the post itself, as typed (day first), if any.
 
     Raises:
         BadInput: Unknown incident, bad URL, note or time on the post.
@@ -283,7 +283,7 @@ def store_capture_in(
             store, incident.incident_id, capture, url=url, note=note, posted_at=posted_at
         )
     title = _new_title(incident)
-    check_source(url=url, note=note, posted_at=posted_at)
+    check_source(url=url, note=note, posted_at=posted_at, clock=store.clock)
     with store.atomic():
         opened = store.new_incident(title)
         return store_capture(store, opened.id, capture, url=url, note=note, posted_at=posted_at)
@@ -352,7 +352,7 @@ def record_without_image(
         incident_id: The incident that receives the record.
         description: What was seen, in words.
         url: The address of the content, as given (http or https only).
-        posted_at: The time shown on the post itself (ISO 8601), if any.
+        posted_at: The time shown on the post itself, as typed (day first), if any.
         reason: Why there is no image; the default cites the safeguarding guidance.
         source_file_name: The name of a file that was offered but deliberately not read.
 
@@ -416,7 +416,7 @@ def record_without_image_in(
         )
     title = _new_title(incident)
     check_text(description, "description", max_length=NOTE_MAX, multiline=True)
-    check_source(url=url, note="", posted_at=posted_at)
+    check_source(url=url, note="", posted_at=posted_at, clock=store.clock)
     with store.atomic():
         # Content that could show a child is a safeguarding concern, whoever it is about.
         opened = store.new_incident(title, category=Category.SAFEGUARDING)

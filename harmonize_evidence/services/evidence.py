@@ -25,7 +25,7 @@ import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ from harmonize_evidence.domain.model import (
     normalise_exhibit_ref,
     normalise_incident_id,
 )
+from harmonize_evidence.domain.post_time import PostTime, read_post_time
 from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, PEOPLE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.domain.urls import OTHER_PLATFORM, detect_platform, validate_url
 from harmonize_evidence.services import custody, environment
@@ -85,7 +86,7 @@ __all__ = [
     "ReceivedExhibit",
     "VerificationReport",
     "check_source",
-    "parse_posted_at",
+    "read_posted_at",
     "reporter_missing",
     "verification_text",
 ]
@@ -93,28 +94,29 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def parse_posted_at(text: str | None) -> str | None:
-    """Validate the time shown on a post (ISO 8601); returned as given."""
-    if text is None or not text.strip():
-        return None
-    try:
-        datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise BadInput(
-            f"'{text}' is not a date and time; write it like 2026-11-21T21:40 or "
-            "2026-11-21T21:40+00:00."
-        ) from exc
-    return text.strip()
+def read_posted_at(text: str | None, *, captured: datetime, zone: tzinfo) -> PostTime | None:
+    """Read the time shown on a post as typed, against the capture time, in the user's zone.
+
+    The forms it takes and the rules for clock changes are those of
+    :mod:`~harmonize_evidence.domain.post_time`. None: nothing was typed.
+
+    Raises:
+        BadInput: one sentence saying why the text cannot be read as the time on the post.
+    """
+    return read_post_time(text, captured, zone)
 
 
-def check_source(*, url: str | None, note: str, posted_at: str | None) -> str | None:
+def check_source(*, url: str | None, note: str, posted_at: str | None, clock: Clock) -> str | None:
     """Check what a user says about a source before anything is grabbed or opened.
+
+    The time on the post is read against the clock's time now: a capture made just after
+    reads it the same way.
 
     Returns the URL as it will be recorded (or None); raises :class:`BadInput` otherwise.
     """
     checked_url = validate_url(url) if url else None
     check_text(note, "note", max_length=NOTE_MAX, multiline=True, required=False)
-    parse_posted_at(posted_at)
+    read_posted_at(posted_at, captured=clock.now(), zone=clock.zone)
     return checked_url
 
 
@@ -371,14 +373,22 @@ class EvidenceStore:
         posted_at: str | None,
         now: datetime,
     ) -> ExhibitMetadata:
-        """The metadata every exhibit carries: where it came from, when, and who kept it."""
-        checked_url = check_source(url=url, note=note, posted_at=posted_at)
+        """The metadata every exhibit carries: where it came from, when, and who kept it.
+
+        The time on the post is kept as typed and as it was understood, read against ``now``
+        (the capture's time).
+        """
+        checked_url = validate_url(url) if url else None
+        check_text(note, "note", max_length=NOTE_MAX, multiline=True, required=False)
+        posted = read_posted_at(posted_at, captured=now, zone=self.clock.zone)
         when = local_time(now, self.clock.zone, self.clock.zone_name)
         return ExhibitMetadata(
             url=checked_url,
             platform=detect_platform(checked_url) if checked_url else None,
             note=note,
-            posted_at=parse_posted_at(posted_at),
+            posted_at=None if posted is None else posted.typed,
+            posted_at_understood=None if posted is None else posted.understood_iso,
+            posted_at_approximate=None if posted is None else posted.approximate,
             utc=when.utc_iso,
             local_time=when.local_iso,
             time_zone=when.zone_name,

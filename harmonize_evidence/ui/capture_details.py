@@ -1,8 +1,9 @@
 """The capture's details dialog: where it came from, a note, and which incident keeps it.
 
 The web address is prefilled from the clipboard when it holds one, and checked as it is typed
-(its platform shown); the incident is one in the list or a new one, opened with the capture in
-one transaction (``services.capturing.store_capture_in``). Nothing is saved until Save.
+(its platform shown); the time on the post is read back as it is typed (``PostTimeField``); the
+incident is one in the list or a new one, opened with the capture in one transaction
+(``services.capturing.store_capture_in``). Nothing is saved until Save.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from harmonize_evidence.domain.model import Exhibit, Incident
 from harmonize_evidence.domain.text import NOTE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.domain.urls import detect_platform, validate_url
 from harmonize_evidence.services.capturing import IncidentChoice, ScreenCapture, store_capture_in
-from harmonize_evidence.services.evidence import EvidenceStore, parse_posted_at
+from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
+from harmonize_evidence.ui.post_time_field import PostTimeField
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
 
@@ -136,10 +138,9 @@ class CaptureDetailsDialog(QDialog):
         self.note.setTabChangesFocus(True)
         self.note.setPlaceholderText("optional: what this shows, who posted it")
         self.note.setMaximumHeight(self.fontMetrics().height() * 5)
-        self.posted_at = QLineEdit()
-        self.posted_at.setAccessibleName("Time shown on the post")
-        self.posted_at.setPlaceholderText("optional, e.g. 2026-11-21 21:40")
-        self.posted_problem = problem_label()
+        grabbed_at = capture.grabbed_at
+        self.posted_at = PostTimeField(lambda: grabbed_at, session.clock.zone)
+        self.posted_problem = self.posted_at.problem
         self.incident = IncidentChooser(incidents, current)
         self.problem = problem_label()
         buttons = QDialogButtonBox(
@@ -155,9 +156,6 @@ class CaptureDetailsDialog(QDialog):
         url_row.addStretch()
         url_box.addLayout(url_row)
         url_box.addWidget(self.url_problem)
-        posted_box = QVBoxLayout()
-        posted_box.addWidget(self.posted_at)
-        posted_box.addWidget(self.posted_problem)
         url_label = QLabel("&Web address:")
         url_label.setBuddy(self.url)
         posted_label = QLabel("&Time on the post:")
@@ -165,7 +163,7 @@ class CaptureDetailsDialog(QDialog):
         form = QFormLayout()
         form.addRow(url_label, url_box)
         form.addRow("&Note:", self.note)
-        form.addRow(posted_label, posted_box)
+        form.addRow(posted_label, self.posted_at)
         form.addRow("&Incident:", self.incident)
         layout = QVBoxLayout(self)
         layout.addWidget(what)
@@ -175,7 +173,6 @@ class CaptureDetailsDialog(QDialog):
         buttons.accepted.connect(self.submit)
         self.discard_button.clicked.connect(self.reject)
         self.url.textChanged.connect(self._check_url)
-        self.posted_at.textChanged.connect(self._check_posted_at)
         self._check_url(self.url.text())
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
 
@@ -185,23 +182,17 @@ class CaptureDetailsDialog(QDialog):
         self.url_problem.setText(problem)
         self.url_problem.setVisible(bool(problem))
 
-    def _check_posted_at(self, text: str) -> None:
-        try:
-            parse_posted_at(text)
-        except BadInput as exc:
-            self.posted_problem.setText(exc.message)
-            self.posted_problem.show()
-        else:
-            self.posted_problem.hide()
-
     def submit(self) -> None:
         """Store the capture with its details (off the GUI thread)."""
+        if not self.posted_at.checked():  # said once, under the time it is about
+            self.problem.hide()
+            return
         try:
             url = validate_url(self.url.text()) if self.url.text().strip() else None
             note = check_text(
                 self.note.toPlainText(), "note", max_length=NOTE_MAX, multiline=True, required=False
             )
-            posted_at = parse_posted_at(self.posted_at.text())
+            posted_at = self.posted_at.text()
             incident = self.incident.choice()
         except BadInput as exc:
             self.problem.setText(exc.message)

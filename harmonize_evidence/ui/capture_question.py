@@ -26,10 +26,11 @@ from harmonize_evidence.domain.model import Exhibit, Incident
 from harmonize_evidence.domain.text import NOTE_MAX, check_text
 from harmonize_evidence.domain.urls import validate_url
 from harmonize_evidence.services.capturing import record_without_image_in
-from harmonize_evidence.services.evidence import EvidenceStore, parse_posted_at
+from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.ui.capture_details import IncidentChooser, url_from_clipboard
 from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
+from harmonize_evidence.ui.post_time_field import PostTimeField
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
 
@@ -116,9 +117,8 @@ class RecordOnlyDialog(QDialog):
         self.description.setPlaceholderText(
             "Where it was, who posted it, who it shows (names only), what the post says"
         )
-        self.posted_at = QLineEdit()
-        self.posted_at.setAccessibleName("Time shown on the post")
-        self.posted_at.setPlaceholderText("optional, e.g. 2026-11-21 21:40")
+        # A record is stamped when it is saved, so the time on the post counts from now.
+        self.posted_at = PostTimeField(session.clock.now, session.clock.zone)
         self.incident = IncidentChooser(incidents, current)
         self.problem = problem_label()
         buttons = QDialogButtonBox(
@@ -142,12 +142,15 @@ class RecordOnlyDialog(QDialog):
 
     def submit(self) -> None:
         """Store the record (off the GUI thread); problems are shown in the dialog."""
+        if not self.posted_at.checked():  # said once, under the time it is about
+            self.problem.hide()
+            return
         try:
             url = validate_url(self.url.text()) if self.url.text().strip() else None
             description = check_text(
                 self.description.toPlainText(), "description", max_length=NOTE_MAX, multiline=True
             )
-            posted_at = parse_posted_at(self.posted_at.text())
+            posted_at = self.posted_at.text()
             incident = self.incident.choice()
         except BadInput as exc:
             self._show(exc.message)

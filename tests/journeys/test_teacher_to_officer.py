@@ -66,9 +66,13 @@ def test_a_teachers_capture_reaches_the_officer_intact_and_checkable(
         cli(
             "--json", "add", incident, str(phone), "--url", POST_URL,
             "--note", "Screenshot on my phone, emailed to my school address",
-            "--posted-at", "2026-11-21T21:30:00+00:00",
+            "--posted-at", "21/11/26 9.30pm",
+            env={"TZ": "Europe/London"},  # her laptop's clock, in the UK
         )
     )  # fmt: skip
+    # As she typed it, and what it was read as (on the laptop's clock, in London).
+    assert added["posted_at"] == "21/11/26 9.30pm"
+    assert added["posted_at_understood"] == "2026-11-21T21:30:00+00:00"
     ok(cli("--json", "note", incident, ACCOUNT))
 
     out = tmp_path / "for the police"
@@ -103,6 +107,14 @@ def test_a_teachers_capture_reaches_the_officer_intact_and_checkable(
     text = found.report_text
     for words in (incident, POST_URL, "Instagram", "posted by three accounts", "Łukasz", TITLE):
         assert words in text, words
+    # The time on the phone screenshot's post: as she typed it, and as it was understood.
+    flowing = " ".join(text.split())
+    for words in (
+        "21/11/26 9.30pm",
+        "Time on the post, understood as",
+        "Sat 21 Nov 2026 21:30 GMT",
+    ):
+        assert words in flowing, words
     assert fingerprint in text.replace("\n", " ") or fingerprint[:47] in text
 
     # A copy altered on the way is caught, and the altered file is named.

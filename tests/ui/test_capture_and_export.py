@@ -64,9 +64,24 @@ def test_a_dragged_region_of_the_frozen_screen_is_stored_pixel_for_pixel(
     assert dialog.platform.text() == "Platform: Instagram" and not dialog.url_problem.isVisible()
     dialog.note.setPlainText("Comment under the class photo")
     dialog.posted_at.setText("yesterday-ish")
-    assert dialog.posted_problem.isVisible()
-    dialog.posted_at.setText("2026-11-21 21:30")
+    assert dialog.posted_problem.isVisible() and not dialog.posted_at.reading.isVisible()
+    assert "is not a time this program can read" in dialog.posted_problem.text()
+    # Read back as it is typed, against the capture's time (21:40:05 GMT on the test clock).
+    dialog.posted_at.setText("2h")
+    assert dialog.posted_at.reading.text() == (
+        "Understood as: about Sat 21 Nov 2026 19:40 GMT "
+        "(2 hours before the capture, as the platform counts)"
+    )
+    dialog.posted_at.setText("22:10")
+    assert "after the capture" in dialog.posted_problem.text()
+    dialog.submit()  # refused where it is typed: nothing is saved
+    assert dialog.posted_problem.isVisible() and not dialog.problem.isVisible()
+    assert dialog.posted_at.edit.hasFocus()
+    dialog.posted_at.setText("21/11/26 9.30pm")
     assert not dialog.posted_problem.isVisible()
+    assert dialog.posted_at.reading.text() == (
+        "Understood as: Sat 21 Nov 2026 21:30 GMT (10 minutes before the capture)"
+    )
     assert dialog.incident.combo.currentData() == seeded.photo
     results: list[object] = []
     flow.finished.connect(results.append)
@@ -84,7 +99,9 @@ def test_a_dragged_region_of_the_frozen_screen_is_stored_pixel_for_pixel(
     stored = desktop.session.store.exhibit(exhibit.incident_id, exhibit.ref).metadata
     assert stored["url"] == "https://www.instagram.com/p/Cx1"
     assert stored["platform"] == "Instagram"
-    assert stored["posted_at"] == "2026-11-21 21:30"
+    assert stored["posted_at"] == "21/11/26 9.30pm"
+    assert stored["posted_at_understood"] == "2026-11-21T21:30:00+00:00"
+    assert stored["posted_at_approximate"] is False
     assert stored["capture"]["geometry"] == {"left": 100, "top": 120, "width": 320, "height": 260}
     view = window.incident_view
     qtbot.waitUntil(lambda: view.exhibits.rowCount() == 4, timeout=10_000)
@@ -147,12 +164,18 @@ def test_a_possible_image_of_a_child_is_recorded_in_words_and_never_grabbed(
     assert dialog.problem.text() == "The description is empty; please type something."
     dialog.url.setText("https://www.snapchat.com/add/someone")
     dialog.description.setPlainText("A picture of a Year 9 pupil shared in the year group chat.")
+    dialog.posted_at.setText("yesterday 9.40pm")
+    assert dialog.posted_at.reading.text() == (
+        "Understood as: Fri 20 Nov 2026 21:40 GMT (about 24 hours before the capture)"
+    )
     results: list[object] = []
     flow.finished.connect(results.append)
     dialog.submit()
     qtbot.waitUntil(lambda: bool(results), timeout=10_000)
     exhibit = results[0]
     assert exhibit.kind is ExhibitKind.RECORD_ONLY
+    assert exhibit.metadata["posted_at"] == "yesterday 9.40pm"
+    assert exhibit.metadata["posted_at_understood"] == "2026-11-20T21:40:00+00:00"
     assert exhibit.sha256 is None and exhibit.size == 0
     assert desktop.session.store.incident(seeded.photo).urgent
     assert flow.overlays == []
