@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from harmonize_evidence.cli.output import Output
-from harmonize_evidence.cli.passphrases import passphrase_from_environment_or_prompt
+from harmonize_evidence.cli.passphrases import PASSPHRASE_TRIES, PassphraseAsked
 from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.text import NOT_TEXT, has_undecodable_bytes, printable
 
@@ -42,7 +42,10 @@ class Invocation:
         return SystemClock()
 
     def open_store(self) -> EvidenceStore:
-        """Unlock the store with the passphrase from the environment or typed at a prompt."""
+        """Unlock the store with the passphrase from the environment or typed at a prompt.
+
+        A wrong passphrase typed at the prompt is asked for again, three times in all.
+        """
         from harmonize_evidence.services.store import open_store
 
-        return open_store(self.location, passphrase_from_environment_or_prompt, self.clock())
+        return open_store(self.location, PassphraseAsked(), self.clock(), tries=PASSPHRASE_TRIES)

@@ -253,11 +253,21 @@ def _remove_partial_store(location: StoreLocation) -> None:
             (location.directory / name).unlink()
 
 
+def refuse_short_passphrase(passphrase: str) -> str:
+    """A new passphrase as given, or :class:`BadInput` with the sentence saying it is too short.
+
+    Every new passphrase is checked so when the store is made or recovered; a face checks it
+    as soon as it is typed too, before asking for it a second time.
+    """
+    return check_new_passphrase(passphrase)
+
+
 def unlock_key(
     location: StoreLocation,
     passphrase: str | PassphraseSource | None,
     *,
     use_keychain: bool = False,
+    tries: int = 1,
 ) -> bytes:
     """The database key: from a passphrase checked against the key file, or from the keychain.
 
@@ -270,11 +280,14 @@ def unlock_key(
         use_keychain: whether the keychain may open the store, for a store set up with it, when
             nothing was typed. The command line allows it; the desktop application only when it
             starts, never after a lock.
+        tries: how many times in all a source is asked while the passphrase it gives is wrong
+            (the command line's prompt: three). A source that returns None on a later call has
+            no other passphrase to give, and the wrong one is refused.
 
     Raises:
         StoreMissing: there is no store at ``location``.
-        StoreLocked: the passphrase is wrong, or none was given and the keychain did not open
-            the store.
+        StoreLocked: the passphrase is wrong (every try of it), or none was given and the
+            keychain did not open the store.
     """
     if not location.exists():
         raise _missing(location)
@@ -293,14 +306,26 @@ def unlock_key(
             "The evidence store is locked; give the passphrase in HARMONIZE_EVIDENCE_PASSPHRASE "
             "or run the command in a terminal to be asked for it."
         )
-    return key_file.unwrap_with_passphrase(asked)
+    for attempt in range(1, max(1, tries) + 1):
+        try:
+            return key_file.unwrap_with_passphrase(asked)
+        except StoreLocked:
+            again = passphrase() if callable(passphrase) and attempt < tries else None
+            if again is None:
+                raise
+            asked = again
+    raise AssertionError("unreachable")  # pragma: no cover - the last try returns or raises
 
 
 def open_store(
-    location: StoreLocation, passphrase_source: PassphraseSource, clock: Clock
+    location: StoreLocation, passphrase_source: PassphraseSource, clock: Clock, *, tries: int = 1
 ) -> EvidenceStore:
-    """Unlock (through the keychain when the store was set up with it) and open the store."""
-    key = unlock_key(location, passphrase_source, use_keychain=True)
+    """Unlock (through the keychain when the store was set up with it) and open the store.
+
+    ``tries``: how many times in all the source is asked while its passphrase is wrong
+    (:func:`unlock_key`).
+    """
+    key = unlock_key(location, passphrase_source, use_keychain=True, tries=tries)
     return open_with_key(location, key, clock)
 
 
