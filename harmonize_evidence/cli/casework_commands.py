@@ -10,6 +10,10 @@ from harmonize_evidence.cli.invocation import Invocation
 from harmonize_evidence.domain.casework import STEPS, FieldKind, Step
 from harmonize_evidence.domain.errors import BadInput
 
+AT_HELP = (
+    "when it happened; default now, never in the future: ISO 8601, 20/11/2026 21:40, "
+    "yesterday 9.40pm or 2 hours ago, local time unless an offset is given"
+)
 ACTION_USAGE = "harmonize-evidence action ID STEP [--FIELD VALUE ...] [--at WHEN] [--corrects SEQ]"
 
 
@@ -25,8 +29,7 @@ def steps_help() -> str:
         lines.append(f"  {spec.step.value:<20} {' '.join(fields)}")
     lines.append("")
     lines.append(
-        "every step also takes --at WHEN (when it happened; default now, never in the future: "
-        "ISO 8601 or 20/11/2026 21:40, local time unless an offset is given) and --corrects SEQ "
+        f"every step also takes --at WHEN ({AT_HELP}) and --corrects SEQ "
         "(the earlier entry of the same step that it corrects; nothing is ever edited)"
     )
     return "\n".join(lines)
@@ -37,7 +40,7 @@ class _StepParser(argparse.ArgumentParser):
         raise BadInput(f"{message[0].upper()}{message[1:]}; see '{self.prog} --help'.")
 
 
-def _step_parser(step: Step) -> argparse.ArgumentParser:
+def step_parser(step: Step) -> argparse.ArgumentParser:
     spec = STEPS[step]
     parser = _StepParser(
         prog=f"harmonize-evidence action ID {step.value}", description=spec.title, add_help=True
@@ -50,7 +53,7 @@ def _step_parser(step: Step) -> argparse.ArgumentParser:
             metavar=None if field.choices else "TEXT",
             help=field.label + ("" if field.required else " (optional)"),
         )
-    parser.add_argument("--at", metavar="WHEN", help="when it happened (default now)")
+    parser.add_argument("--at", metavar="WHEN", help=AT_HELP)
     parser.add_argument("--corrects", type=int, metavar="SEQ", help="the entry it corrects")
     return parser
 
@@ -62,7 +65,7 @@ def action(command: Invocation) -> int:
     words: list[str] = list(command.args.words)
     steps = {s.value: s for s in Step}
     if words and words[0] in steps and any(w in ("-h", "--help") for w in words):
-        _step_parser(steps[words[0]]).parse_args(["--help"])
+        step_parser(steps[words[0]]).parse_args(["--help"])
     if len(words) < 2 or words[1] not in steps:
         named = words[1] if len(words) > 1 else None
         raise BadInput(
@@ -71,7 +74,7 @@ def action(command: Invocation) -> int:
             "(harmonize-evidence action --help lists their fields)."
         )
     case, step = words[0], steps[words[1]]
-    parsed = _step_parser(step).parse_args(words[2:])
+    parsed = step_parser(step).parse_args(words[2:])
     fields = {f.key: getattr(parsed, f.key) for f in STEPS[step].fields}
     with command.open_store() as store:
         recorded = record_step(store, case, step, fields, at=parsed.at, corrects=parsed.corrects)
