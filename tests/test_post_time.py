@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from harmonize_evidence.domain.casework import parse_when
 from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.post_time import (
+    BEFORE_RECORDING,
     format_post_time,
     read_post_time,
     stored_reading,
@@ -183,7 +184,13 @@ def test_the_stored_reading_is_printed_in_the_zone_it_was_recorded_in() -> None:
         "utc": "2026-11-21T23:40:05.000000Z",
         "time_zone": "Europe/London",
     }
-    assert stored_reading(meta) == post.reading(CAPTURED)
+    # A file added or a record: counted back from when it was recorded.
+    assert stored_reading(meta) == post.reading(CAPTURED, before=BEFORE_RECORDING)
+    assert stored_reading(meta) == (
+        "about Sat 21 Nov 2026 20:40 GMT (3 hours before it was recorded, as the platform counts)"
+    )
+    # A screen capture: from the capture.
+    assert stored_reading({**meta, "capture": {}}) == post.reading(CAPTURED)
     assert stored_reading({"posted_at": "2026-11-21T20:15"}) is None  # kept before readings
     assert stored_reading({**meta, "posted_at_understood": "soon"}) == "soon"
     # A zone this computer does not know: the stored offset stands.

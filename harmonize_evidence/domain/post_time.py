@@ -39,6 +39,13 @@ MAX_LENGTH = 100
 EXAMPLES = "20/11/2026 21:40, yesterday 9.40pm or 2 hours ago"
 """How to write a time on a post, for the sentences that refuse one and for placeholders."""
 
+BEFORE_CAPTURE = "before the capture"
+"""What the reading counts back from for a screen capture."""
+BEFORE_RECORDING = "before it was recorded"
+"""... for a file added or a record without an image, once kept."""
+BEFORE_NOW = "ago"
+"""... while a file or a record is being described, before it is kept (counted from now)."""
+
 _WEEKDAYS = {
     **dict.fromkeys(("mon", "monday"), 0),
     **dict.fromkeys(("tue", "tues", "tuesday"), 1),
@@ -129,9 +136,15 @@ class PostTime:
         """The moment as ISO 8601 local time with its offset (``2026-11-21T21:40:00+00:00``)."""
         return self.local.isoformat(timespec="seconds")
 
-    def reading(self, captured: datetime) -> str:
-        """``Sat 21 Nov 2026 21:40 GMT (about 2 hours before the capture)``."""
-        return understood_as(self.local, approximate=self.approximate, captured=captured)
+    def reading(self, captured: datetime, *, before: str = BEFORE_CAPTURE) -> str:
+        """``Sat 21 Nov 2026 21:40 GMT (about 2 hours before the capture)``.
+
+        ``before`` names what the time is counted back from (:data:`BEFORE_CAPTURE`,
+        :data:`BEFORE_RECORDING` or :data:`BEFORE_NOW`).
+        """
+        return understood_as(
+            self.local, approximate=self.approximate, captured=captured, before=before
+        )
 
 
 def format_post_time(local: datetime, *, seconds: bool = True) -> str:
@@ -150,14 +163,16 @@ def format_post_time(local: datetime, *, seconds: bool = True) -> str:
     return f"{shown} {name}".rstrip()
 
 
-def understood_as(local: datetime, *, approximate: bool, captured: datetime) -> str:
+def understood_as(
+    local: datetime, *, approximate: bool, captured: datetime, before: str = BEFORE_CAPTURE
+) -> str:
     """What a time on a post was understood as, with how long before the capture it was."""
-    before = _duration(captured - local)
+    duration = _duration(captured - local)
     if approximate:  # the platform's own count, exactly: "about" goes with the time instead
         when = format_post_time(local, seconds=False)
-        before = before.removeprefix("about ")
-        return f"about {when} ({before} before the capture, as the platform counts)"
-    return f"{format_post_time(local)} ({before} before the capture)"
+        duration = duration.removeprefix("about ")
+        return f"about {when} ({duration} {before}, as the platform counts)"
+    return f"{format_post_time(local)} ({duration} {before})"
 
 
 def stored_reading(metadata: Mapping[str, Any]) -> str | None:
@@ -187,7 +202,8 @@ def stored_reading(metadata: Mapping[str, Any]) -> str | None:
         captured = parse_utc(str(metadata.get("utc")))
     except ValueError:
         return ("about " if approximate else "") + format_post_time(local)
-    return understood_as(local, approximate=approximate, captured=captured)
+    before = BEFORE_CAPTURE if "capture" in metadata else BEFORE_RECORDING
+    return understood_as(local, approximate=approximate, captured=captured, before=before)
 
 
 def _duration(delta: timedelta) -> str:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from harmonize_evidence.domain.errors import BadInput, HarmonizeError
 from harmonize_evidence.domain.model import Exhibit, Incident
+from harmonize_evidence.domain.post_time import BEFORE_NOW
 from harmonize_evidence.domain.text import NOTE_MAX, check_text
 from harmonize_evidence.domain.urls import validate_url
 from harmonize_evidence.services.capturing import record_without_image_in
@@ -118,7 +119,7 @@ class RecordOnlyDialog(QDialog):
             "Where it was, who posted it, who it shows (names only), what the post says"
         )
         # A record is stamped when it is saved, so the time on the post counts from now.
-        self.posted_at = PostTimeField(session.clock.now, session.clock.zone)
+        self.posted_at = PostTimeField(session.clock.now, session.clock.zone, before=BEFORE_NOW)
         self.incident = IncidentChooser(incidents, current)
         self.problem = problem_label()
         buttons = QDialogButtonBox(

@@ -52,6 +52,7 @@ from harmonize_evidence.ui.verifying import start_verification
 
 if TYPE_CHECKING:
     # Imported where they are used: the first window shows none of them.
+    from harmonize_evidence.ui.add_files_dialog import AddFilesDialog
     from harmonize_evidence.ui.capture_flow import CaptureFlow
     from harmonize_evidence.ui.dialogs import NewIncidentDialog, WrittenAccountDialog
     from harmonize_evidence.ui.export_flow import BundleCheckJob, ExportJob
@@ -303,10 +304,33 @@ class MainWindow(QMainWindow):
             "All files (*)",
         )
         if names:
-            self.add_files(incident.id, [Path(name) for name in names])
+            self.describe_files(incident, [Path(name) for name in names])
 
-    def add_files(self, incident_id: str, paths: Sequence[Path]) -> Task[list[Exhibit]]:
-        """Import ``paths`` into the incident off the GUI thread, each unchanged."""
+    def describe_files(self, incident: Incident, paths: Sequence[Path]) -> AddFilesDialog:
+        """Ask where the files came from (once for them all), then add them."""
+        from harmonize_evidence.ui.add_files_dialog import AddFilesDialog
+
+        dialog = AddFilesDialog(self.session, incident, list(paths), self)
+        self._keep_dialog(dialog)
+        dialog.chosen.connect(
+            lambda url, note, posted_at: self.add_files(
+                incident.id, dialog.paths, url=url, note=note, posted_at=posted_at
+            )
+        )
+        dialog.open()
+        return dialog
+
+    def add_files(
+        self,
+        incident_id: str,
+        paths: Sequence[Path],
+        *,
+        url: str | None = None,
+        note: str = "",
+        posted_at: str | None = None,
+    ) -> Task[list[Exhibit]]:
+        """Import ``paths`` into the incident off the GUI thread, each unchanged, each with
+        the same web address, note and time on the post."""
         files = list(paths)
 
         def add(store: EvidenceStore, task: Task[list[Exhibit]]) -> list[Exhibit]:
@@ -314,7 +338,9 @@ class MainWindow(QMainWindow):
             for number, path in enumerate(files, start=1):
                 task.check_cancelled()
                 task.report(number, len(files), path.name)
-                added.append(store.add_file(incident_id, path))
+                added.append(
+                    store.add_file(incident_id, path, url=url, note=note, posted_at=posted_at)
+                )
             return added
 
         def progress(number: int, total: int, name: str) -> None:
@@ -485,7 +511,7 @@ class MainWindow(QMainWindow):
             return
         incident = self._incident_or_explain()
         if incident is not None:
-            self.add_files(incident.id, paths)
+            self.describe_files(incident, paths)
 
     # -- locking ---------------------------------------------------------------------------------
 

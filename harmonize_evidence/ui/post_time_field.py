@@ -16,21 +16,34 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from harmonize_evidence.domain.errors import BadInput
-from harmonize_evidence.domain.post_time import PostTime
+from harmonize_evidence.domain.post_time import BEFORE_CAPTURE, PostTime
 from harmonize_evidence.services.evidence import read_posted_at
 from harmonize_evidence.ui.dialogs import problem_label
 
-PLACEHOLDER = "optional, as the post shows it: 20/11/2026 21:40, yesterday 9.40pm, 2 hours ago"
+PLACEHOLDER = "optional: 20/11/2026 21:40, yesterday 9.40pm, 2h"
 
 
 class PostTimeField(QWidget):
     """A line edit for the time on a post, with its reading shown live beneath it."""
 
-    def __init__(self, captured: Callable[[], datetime], zone: tzinfo) -> None:
-        """``captured`` gives the capture's time (aware), which days and "ago" count from."""
+    def __init__(
+        self,
+        captured: Callable[[], datetime],
+        zone: tzinfo,
+        *,
+        before: str = BEFORE_CAPTURE,
+        relative_hint: str = "",
+    ) -> None:
+        """A field whose reading counts from ``captured()`` (aware).
+
+        ``before`` names that moment in the reading (``before the capture``, or ``ago`` for
+        now); ``relative_hint`` is said after the reading of a relative time (``3h``).
+        """
         super().__init__()
         self._captured = captured
         self._zone = zone
+        self._before = before
+        self._relative_hint = relative_hint
         self.edit = QLineEdit()
         self.edit.setAccessibleName("Time shown on the post")
         self.edit.setPlaceholderText(PLACEHOLDER)
@@ -85,7 +98,10 @@ class PostTimeField(QWidget):
             if post is None:
                 self.reading.hide()
             else:
-                self.reading.setText(f"Understood as: {post.reading(self._captured())}")
+                reading = post.reading(self._captured(), before=self._before)
+                if post.approximate and self._relative_hint:
+                    reading += f". {self._relative_hint}"
+                self.reading.setText(f"Understood as: {reading}")
                 self.reading.show()
         self._fit_window()
 

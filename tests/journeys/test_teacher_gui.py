@@ -82,7 +82,14 @@ def test_a_teacher_records_exports_and_checks_through_the_window(
         Qt.KeyboardModifier.NoModifier,
     )  # fmt: skip
     QApplication.sendEvent(window, drop)
+    where = window.dialogs[-1]  # where it came from, and the time the post showed
+    where.note.setPlainText("Screenshot on my phone, emailed to my school address")
+    where.posted_at.setText("yesterday 9.30pm")
+    assert where.posted_at.reading.text().startswith("Understood as: ")
+    where.submit()
     qtbot.waitUntil(lambda: len(store.exhibits(incident)) == before + 1, timeout=15_000)
+    phone_item = store.exhibits(incident)[-1]
+    assert phone_item.metadata["posted_at"] == "yesterday 9.30pm"
 
     # Her written account.
     account = window.write_account()

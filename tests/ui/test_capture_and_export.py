@@ -166,7 +166,7 @@ def test_a_possible_image_of_a_child_is_recorded_in_words_and_never_grabbed(
     dialog.description.setPlainText("A picture of a Year 9 pupil shared in the year group chat.")
     dialog.posted_at.setText("yesterday 9.40pm")
     assert dialog.posted_at.reading.text() == (
-        "Understood as: Fri 20 Nov 2026 21:40 GMT (about 24 hours before the capture)"
+        "Understood as: Fri 20 Nov 2026 21:40 GMT (about 24 hours ago)"
     )
     results: list[object] = []
     flow.finished.connect(results.append)

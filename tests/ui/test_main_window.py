@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from harmonize_evidence.domain.chain import Problem
 from harmonize_evidence.domain.model import Category
 from harmonize_evidence.services.evidence import VerificationReport, verification_text
+from harmonize_evidence.ui.add_files_dialog import AddFilesDialog
 from harmonize_evidence.ui.app import DesktopApp
 from harmonize_evidence.ui.incident_models import IncidentTableModel
 from harmonize_evidence.ui.verifying import verification_text as window_text
@@ -158,11 +159,29 @@ def test_dropping_a_file_on_the_window_adds_it_unchanged(
         Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(window, drop)
+    # First, where it came from: asked once for what was dropped, nothing added until Add.
+    dialog = window.dialogs[-1]
+    assert isinstance(dialog, AddFilesDialog) and dialog.isVisible()
+    assert dialog.windowTitle().startswith("Add 1 file to INC-")
+    dialog.note.setPlainText("Screenshot on my phone, emailed to my school address")
+    dialog.posted_at.setText("3h")
+    assert dialog.posted_at.reading.text() == (
+        "Understood as: about Sat 21 Nov 2026 18:40 GMT (3 hours ago, as the platform counts). "
+        "If the screenshot was taken earlier, type the day and time instead."
+    )
+    dialog.posted_at.setText("tomorrow")
+    dialog.submit()
+    assert dialog.isVisible() and dialog.posted_at.problem.isVisible()
+    dialog.posted_at.setText("yesterday 9.30pm")
+    dialog.submit()
     view = window.incident_view
     qtbot.waitUntil(lambda: view.exhibits.rowCount() == 4, timeout=10_000)
     added = view.exhibits.exhibit_at(3)
     assert added.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert added.metadata["source_file_name"] == "phone screenshot.png"
+    assert added.metadata["note"] == "Screenshot on my phone, emailed to my school address"
+    assert added.metadata["posted_at"] == "yesterday 9.30pm"
+    assert added.metadata["posted_at_understood"] == "2026-11-20T21:30:00+00:00"
     assert window.incidents.index(0, IncidentTableModel.COLUMN_ITEMS).data() == "4"
 
 
