@@ -420,3 +420,28 @@ def test_every_option_and_argument_has_help_and_the_top_help_names_what_a_user_n
         check=True,
     ).stdout
     assert "--store" not in bundle_help and "--expect-fingerprint" in bundle_help
+
+
+def test_the_time_on_the_post_is_kept_as_typed_and_as_understood(
+    initialised_cli: Cli, tmp_path: Path
+) -> None:
+    from datetime import datetime, timedelta
+
+    cli = initialised_cli
+    incident = _new_incident(cli)
+    shot = tmp_path / "what she was sent.txt"
+    shot.write_text("The message, as it was sent to her phone.\n", encoding="utf-8")
+    london = {"TZ": "Europe/London"}
+    done = cli("add", incident, str(shot), "--posted-at", "3h", env=london)
+    assert done.code == 0, done.stderr
+    assert "Time on the post: 3h, understood as about " in done.stdout
+    assert "(3 hours before it was recorded, as the platform counts)." in done.stdout
+    kept = cli("--json", "incident", "show", incident).json["items"][0]["metadata"]
+    assert kept["posted_at"] == "3h" and kept["posted_at_approximate"] is True
+    recorded = datetime.fromisoformat(kept["utc"])
+    understood = datetime.fromisoformat(kept["posted_at_understood"])
+    assert abs(recorded - understood - timedelta(hours=3)) < timedelta(seconds=1)
+
+    later = cli("add", incident, str(shot), "--posted-at", "31/12/2099 10:00", env=london)
+    assert later.code == 2
+    assert "after the capture" in later.stderr and later.stderr.count("\n") == 1

@@ -364,6 +364,27 @@ def command_reference(parser: argparse.ArgumentParser | None = None) -> str:
         'output, errors too (`{"error": "...", "code": N}`); progress and questions go to '
         "standard error. Times in JSON are UTC, ISO 8601.",
         "",
+        "## Times",
+        "",
+        "`--posted-at TIME` (`add`, `capture`, `record`) and a step's `--at WHEN` take a time "
+        "as a post shows it, day first always:",
+        "",
+        "- a date and a time: `20/11/2026 21:40`, `20/11/26 9.40pm`, `20 Nov 2026 21:40`, "
+        "`20 November at 9:40 pm`, `21:40 · 20 Nov 2026`, or ISO 8601 (`2026-11-20T21:40`, "
+        "`2026-11-20T21:40+00:00`); a date without a year is the latest such day;",
+        "- a time on a day named from the capture (for `--at`, from now): `21:40` (today), "
+        "`yesterday 21:40`, `Mon 21:40` (the latest Monday at 21:40);",
+        "- a time as platforms show it: `just now`, `5 min`, `2 hours ago`, `3h`, `3d`, `1w`, "
+        "counted back in real hours, and kept as approximate.",
+        "",
+        "A time is this computer's local time unless `GMT`, `UTC` or `BST` follows it, or it is "
+        "ISO 8601 with an offset. A local time the clocks skipped (March) is refused; one they "
+        "repeated (October) is read as the first, summer-time, reading unless `GMT` follows it. "
+        "A time after the capture (for `--at`, after now) is refused with a sentence saying "
+        "why. The evidence keeps `--posted-at` as typed, beside the moment it was understood "
+        "as, and the report prints both. `--at` also takes a date alone (`20/11/2026`: "
+        "midnight).",
+        "",
         "## Exit codes",
         "",
         "| code | meaning |",
