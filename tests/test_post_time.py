@@ -137,8 +137,9 @@ def test_text_that_cannot_be_the_time_on_the_post_is_refused_with_a_sentence(
 def test_spring_forward_the_skipped_hour_is_refused_and_hours_ago_count_real_hours() -> None:
     # Sunday 29 March 2026: at 01:00 GMT the clocks go to 02:00 BST; 01:30 did not happen.
     captured = datetime(2026, 3, 29, 9, 0, tzinfo=UTC)  # 10:00 BST
-    with pytest.raises(BadInput, match="did not happen"):
+    with pytest.raises(BadInput, match=r"did not happen.*like 01:30 GMT"):
         read_post_time("01:30", captured, LONDON)
+    assert read("01:30 GMT", captured)[0] == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 02:30 BST
     assert read("00:30", captured)[0] == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
     assert read("02:30", captured)[0] == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
     # Nine hours before 10:00 BST is 00:00 GMT: eight hours on the clock, nine of time.

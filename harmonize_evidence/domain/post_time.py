@@ -240,7 +240,7 @@ def local_instant(naive: datetime, zone: tzinfo, shown: str) -> datetime:
     if round_trip.replace(tzinfo=None) != naive:
         raise BadInput(
             f"{shown} did not happen on this computer's clock (the clocks went forward "
-            "then); give the time as it was shown, or with its offset (+00:00)."
+            "then); check the time, or say which clock it was on, like 01:30 GMT."
         )
     return local
 
