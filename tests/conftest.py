@@ -194,6 +194,13 @@ class Cli:
         return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
 
+# Compiled bytecode of the program's modules for the child processes, outside the checkout and
+# shared by every test and run (Python writes each file atomically and checks it against its
+# source): a child starts as an installed program does, from .pyc files, even where the shell sets
+# PYTHONDONTWRITEBYTECODE (each child would otherwise compile every module it imports again).
+CHILD_PYCACHE = Path(tempfile.gettempdir()) / f"harmonize-evidence-tests-pycache-{os.getuid()}"
+
+
 def private_env(home: Path) -> dict[str, str]:
     """Environment for child processes: a private HOME, no keychain, no session bus."""
     home.mkdir(parents=True, exist_ok=True)
@@ -201,8 +208,10 @@ def private_env(home: Path) -> dict[str, str]:
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("HARMONIZE_EVIDENCE", "DBUS_", "PYTHON_KEYRING", "GNOME_KEYRING"))
+        and key != "PYTHONDONTWRITEBYTECODE"
     }
     env.update(
+        PYTHONPYCACHEPREFIX=str(CHILD_PYCACHE),
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
         XDG_DATA_HOME=str(home / ".local/share"),

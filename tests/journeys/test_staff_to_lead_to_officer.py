@@ -9,18 +9,24 @@ account, and hands the incident over in an encrypted file; the lead confirms the
 fingerprint, receives it, sends back a receipt, and exports the bundle. The officer checks it
 with ``verify-bundle``, ``pdfsig``, ``sha256sum -c`` and ``openssl`` against one fingerprint, the
 school's, and finds the teacher's exhibits byte for byte as she captured them.
+
+Both set the program up as its setup wizard does by default, with the key kept in the laptop's
+keychain (each laptop its own Secret Service), so that later commands open the store as on a
+laptop the user is logged in to, without deriving the key from the passphrase again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image
 
 from harmonize_evidence.capture import Rect
-from tests.conftest import Cli, private_env
+from tests.conftest import Cli, private_env, running_secret_service
 from tests.journeys.conftest import ok
 from tests.journeys.officer import check_as_an_officer
 from tests.painted import PaintedScreen
@@ -29,17 +35,26 @@ POST_URL = "https://www.instagram.com/p/Cx1Post/"
 ACCOUNT = "A parent showed me the post at 21:40. The account signed Łukasz names my classroom."
 
 
+@contextmanager
+def laptop(folder: Path) -> Iterator[Cli]:
+    """One person's laptop: their home folder, their keychain, their store."""
+    with running_secret_service(private_env(folder), "login-password") as env:
+        yield Cli(folder / "store", env)
+
+
 def test_a_teachers_capture_goes_through_the_lead_to_the_officer(
     screen: PaintedScreen, tmp_path: Path
 ) -> None:
-    lead = Cli(tmp_path / "lead-laptop" / "store", private_env(tmp_path / "lead-laptop"))
-    teacher = Cli(tmp_path / "teacher-laptop" / "store", private_env(tmp_path / "teacher-laptop"))
+    with laptop(tmp_path / "lead-laptop") as lead, laptop(tmp_path / "teacher-laptop") as teacher:
+        journey(lead, teacher, screen, tmp_path)
 
+
+def journey(lead: Cli, teacher: Cli, screen: PaintedScreen, tmp_path: Path) -> None:
     # The lead sets up the school's store and shares the card (by email: it is public).
     school = ok(
         lead(
             "--json", "init", "--name", "Priya Shah", "--initials", "PS", "--school",
-            "Oak Hill Academy", "--role", "lead",
+            "Oak Hill Academy", "--role", "lead", "--keychain",
         )
     )  # fmt: skip
     card = ok(lead("--json", "school-card", "--out", str(tmp_path / "email" / ""), "--contact",
@@ -49,7 +64,7 @@ def test_a_teachers_capture_goes_through_the_lead_to_the_officer(
     # The teacher sets up her laptop and joins, with the fingerprint the lead read out by phone.
     teacher_id = ok(
         teacher("--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school",
-                "Oak Hill Academy")
+                "Oak Hill Academy", "--keychain")
     )  # fmt: skip
     said_by_phone = card["short_fingerprint"]
     joined = ok(teacher("--json", "join", card["card"], "--fingerprint", said_by_phone))
