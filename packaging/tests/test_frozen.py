@@ -9,6 +9,8 @@ runs the frozen program from there, never this checkout's code:
 - a teacher's whole path: ``init``, ``incident new``, ``capture`` of a real Xvfb screen, ``add``,
   ``export``, then the officer's checks (``verify-bundle`` of the frozen program, ``pdfsig``,
   ``sha256sum -c``, the ``openssl`` lines of VERIFY.txt);
+- a handover: the lead's school card, joining, an encrypted package (age, through pyrage)
+  received by the lead;
 - the keychain through keyring's Secret Service back-end (a frozen program without keyring's
   metadata finds no back-end);
 - the desktop program's setup wizard on a screen, saved as test-artifacts/frozen-setup-wizard.png;
@@ -163,6 +165,28 @@ def test_a_teacher_captures_and_exports_and_the_officer_checks_with_the_frozen_p
     assert image.size == (region.width, region.height)
     assert image.getpixel((10, 10)) == pattern_colour(region.left + 10, region.top + 10)
     assert "Łukasz showed me the video" in found.report_text
+
+
+def test_a_handover_reaches_the_lead_through_the_frozen_program(
+    built: Built, tmp_path: Path
+) -> None:
+    """The age encryption (pyrage) and the lead's side work in the build."""
+    lead = Cli(tmp_path / "lead", private_env(tmp_path / "lead-home"), program=built.program)
+    teacher = Cli(tmp_path / "staff", private_env(tmp_path / "staff-home"), program=built.program)
+    ok(lead("--json", "init", "--name", "Priya Shah", "--initials", "PS", "--school", "Oak Hill",
+            "--role", "lead"))  # fmt: skip
+    card = ok(lead("--json", "school-card", "--out", str(tmp_path / "card" / "")))
+    staff = ok(teacher("--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school",
+                       "Oak Hill"))  # fmt: skip
+    ok(teacher("--json", "join", card["card"], "--fingerprint", card["short_fingerprint"]))
+    incident = ok(teacher("--json", "incident", "new", "--title", "Messages"))["id"]
+    ok(teacher("--json", "note", incident, "Three messages after the match."))
+    package = ok(teacher("--json", "handover", incident, "--out", str(tmp_path / "usb" / "")))
+    received = ok(
+        lead("--json", "receive", package["package"], "--accept-staff", staff["fingerprint"])
+    )
+    assert received["staff_reference"] == incident
+    assert ok(lead("--json", "verify"))["ok"] is True
 
 
 def test_the_frozen_program_keeps_its_key_in_the_keychain(built: Built, tmp_path: Path) -> None:
