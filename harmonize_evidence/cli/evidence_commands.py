@@ -144,8 +144,13 @@ def incident_show(command: Invocation) -> int:
 
 
 def add(command: Invocation) -> int:
-    """Import a file as an evidence item (or, with ``--no-image-reason``, record it unread)."""
+    """Import a file as an evidence item (or, with ``--no-image-reason``, record it unread).
+
+    A file the incident already keeps is added again, and a sentence on stderr names the
+    earlier exhibit (``already_exhibit`` in the JSON).
+    """
     from harmonize_evidence.domain.model import ExhibitKind
+    from harmonize_evidence.services.same_file import add_file, added_again
 
     args = command.args
     kind = ExhibitKind(args.kind) if args.kind else None
@@ -153,7 +158,8 @@ def add(command: Invocation) -> int:
     if args.no_image_reason is not None:
         return _record_only(command, source_file_name=path.name)
     with command.open_store() as store:
-        exhibit = store.add_file(
+        added = add_file(
+            store,
             args.id,
             path,
             url=args.url,
@@ -161,11 +167,16 @@ def add(command: Invocation) -> int:
             kind=kind,
             posted_at=args.posted_at,
         )
+        zone = store.clock.zone
+    exhibit, earlier = added.exhibit, added.earlier
+    if earlier is not None:  # kept all the same: a script may add a file again on purpose
+        command.out.warn(added_again(earlier, exhibit, zone))
     command.out.result(
         {
             "exhibit": exhibit.ref,
             "sha256": exhibit.sha256,
             "incident": exhibit.incident_id,
+            "already_exhibit": earlier.ref if earlier is not None else None,
             **_posted_json(exhibit),
         },
         f"Stored {path.name} as exhibit {exhibit.ref} in {exhibit.incident_id}.\n"

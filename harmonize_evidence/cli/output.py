@@ -43,6 +43,10 @@ class Output:
                 + (f" {if_unprinted}" if if_unprinted else "")
             )
 
+    def warn(self, sentence: str) -> None:
+        """Say something the user should know on stderr (JSON or not): the command goes on."""
+        self._say(sentence)
+
     def error(self, message: str, code: int) -> None:
         """Print an error: JSON on stdout with ``--json``, else a sentence on stderr."""
         message = printable(message)

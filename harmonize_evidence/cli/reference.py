@@ -70,6 +70,8 @@ JSON_KEYS: dict[str, dict[str, str]] = {
         "exhibit": "the exhibit reference (`ZL/3`)",
         "sha256": "the SHA-256 of the bytes kept",
         "incident": "the incident",
+        "already_exhibit": "the incident's earlier exhibit with the same SHA-256 (`ZL/3`) when "
+        "the file was already kept (it is added again, and standard error says so), else null",
         **_POSTED_AT,
         **_RECORDED,
     },
