@@ -4,10 +4,16 @@ One question for the batch: the web address of what they show, where they came f
 "screenshot on my phone, emailed to my school address") and the time shown on the post, read
 back as it is typed (``PostTimeField``). Each file is then added with those details, its bytes
 unchanged. Nothing is added until Add; Cancel adds nothing.
+
+Meanwhile the files are checked, off the GUI thread, against the incident's exhibits
+(``services.same_file.files_already_kept``): a file the incident already keeps (or one chosen
+twice) is named with its exhibit, and the user chooses to skip it (the default) or add it again.
+Add waits for that check, so nothing is added before the user has been told.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -15,9 +21,11 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,10 +35,15 @@ from harmonize_evidence.domain.model import Incident
 from harmonize_evidence.domain.post_time import BEFORE_NOW
 from harmonize_evidence.domain.text import NOTE_MAX, check_text
 from harmonize_evidence.domain.urls import validate_url
+from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.same_file import SameFile, files_already_kept
 from harmonize_evidence.ui.capture_details import platform_hint
 from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.post_time_field import PostTimeField
 from harmonize_evidence.ui.session import Session
+from harmonize_evidence.ui.tasks import Task, TaskCancelled
+
+log = logging.getLogger(__name__)
 
 SHOWN_NAMES = 4
 """How many file names the dialog lists before "and N more"."""
@@ -46,6 +59,8 @@ class AddFilesDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.paths = paths
+        self.incident_id = incident.id
+        self._zone = session.clock.zone
         count = len(paths)
         title = f"Add {count} file{'s' if count != 1 else ''} to {incident.id}"
         self.setWindowTitle(title)
@@ -82,6 +97,7 @@ class AddFilesDialog(QDialog):
             relative_hint="If the screenshot was taken earlier, type the day and time instead.",
         )
         self.problem = problem_label()
+        self._build_already()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -103,6 +119,7 @@ class AddFilesDialog(QDialog):
         form.addRow(posted_label, self.posted_at)
         layout = QVBoxLayout(self)
         layout.addWidget(what)
+        layout.addWidget(self.already)
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
@@ -111,6 +128,110 @@ class AddFilesDialog(QDialog):
         self.url.textChanged.connect(self._check_url)
         self._check_url("")
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
+        self._start_check(session, incident.id)
+
+    # -- files the incident already keeps ---------------------------------------------------------
+
+    def _build_already(self) -> None:
+        """The box naming files already kept, with the choice to skip them or add them again."""
+        self.same: list[SameFile] | None = None
+        """The chosen files the incident already keeps (or chosen twice); None while checking."""
+        self._waiting = False  # Add was pressed before the check was done
+        self.already = QFrame()
+        self.already.setFrameShape(QFrame.Shape.StyledPanel)
+        self.already.setAccessibleName("Files already in the incident")
+        self.already_text = QLabel()
+        self.already_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.already_text.setWordWrap(True)
+        font = self.already_text.font()
+        font.setBold(True)
+        self.already_text.setFont(font)
+        self.already_list = QLabel()
+        self.already_list.setTextFormat(Qt.TextFormat.PlainText)
+        self.already_list.setWordWrap(True)
+        self.already_list.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.skip_again = QRadioButton("&Skip them: add only the others")
+        self.add_again = QRadioButton("Add them a&gain as new exhibits")
+        self.skip_again.setChecked(True)  # a second copy of the same bytes is rarely wanted
+        box = QVBoxLayout(self.already)
+        box.addWidget(self.already_text)
+        box.addWidget(self.already_list)
+        box.addWidget(self.skip_again)
+        box.addWidget(self.add_again)
+        self.skip_again.toggled.connect(self._update_add_button)
+        self.already.hide()
+
+    def _start_check(self, session: Session, incident_id: str) -> None:
+        paths = list(self.paths)
+
+        def check(store: EvidenceStore, task: Task[list[SameFile]]) -> list[SameFile]:
+            return files_already_kept(
+                store, incident_id, paths, check_cancelled=task.check_cancelled
+            )
+
+        self._check_task = session.run(check, self._checked, self._check_failed)
+
+    def _check_failed(self, error: BaseException) -> None:
+        if isinstance(error, TaskCancelled):  # the dialog was closed
+            return
+        # Adding reports what is wrong with a file (or the incident) in its own words.
+        log.warning("could not check the files against the incident: %r", error)
+        self._checked([])
+
+    def _checked(self, same: list[SameFile]) -> None:
+        self.same = same
+        if same:
+            self._show_already(same)
+        if self._waiting:
+            self._waiting = False
+            self.add_button.setText("&Add")
+            self._update_add_button()
+            if not same:
+                self.submit()
+            else:  # the user has not seen these yet: they choose, then press Add again
+                self.problem.hide()
+
+    def _show_already(self, same: list[SameFile]) -> None:
+        incident = self.incident_id
+        everything = len(same) == len(self.paths)
+        if len(same) == 1:
+            heading = (
+                f"This file is already in {incident}:"
+                if len(self.paths) == 1
+                else (f"One of these files is already in {incident}:")
+            )
+            self.skip_again.setText(
+                "&Skip it: nothing is added" if everything else "&Skip it: add only the others"
+            )
+            self.add_again.setText("Add it a&gain as a new exhibit")
+        else:
+            heading = (
+                f"All {len(same)} files are already in {incident}:"
+                if everything
+                else f"{len(same)} of these files are already in {incident}:"
+            )
+            self.skip_again.setText(
+                "&Skip them: nothing is added" if everything else "&Skip them: add only the others"
+            )
+        self.already_text.setText(heading)
+        self.already_list.setText("\n".join(f"• {s.sentence(self._zone)}." for s in same))
+        self.already.show()
+        self._update_add_button()
+        self.adjustSize()
+
+    def _update_add_button(self, _checked: bool = False) -> None:
+        self.add_button.setEnabled(not self._waiting and bool(self.files_to_add()))
+
+    def files_to_add(self) -> list[Path]:
+        """The files to add: all of them, or those not already kept when the user skips those."""
+        if not self.same or self.add_again.isChecked():
+            return list(self.paths)
+        skipped = {same.path for same in self.same}
+        return [path for path in self.paths if path not in skipped]
+
+    def done(self, result: int) -> None:
+        self._check_task.cancel()
+        super().done(result)
 
     def _check_url(self, text: str) -> None:
         platform, problem = platform_hint(text)
@@ -134,5 +255,12 @@ class AddFilesDialog(QDialog):
             self.problem.show()
             return
         posted_at = self.posted_at.text().strip() or None
+        if self.same is None:  # still checking the files: Add goes on once that is done
+            self._waiting = True
+            self.add_button.setText("Checking the files…")
+            self.add_button.setEnabled(False)
+            return
+        if not self.files_to_add():
+            return
         self.accept()
         self.chosen.emit(url, note, posted_at)

@@ -314,7 +314,7 @@ class MainWindow(QMainWindow):
         self._keep_dialog(dialog)
         dialog.chosen.connect(
             lambda url, note, posted_at: self.add_files(
-                incident.id, dialog.paths, url=url, note=note, posted_at=posted_at
+                incident.id, dialog.files_to_add(), url=url, note=note, posted_at=posted_at
             )
         )
         dialog.open()
