@@ -43,6 +43,7 @@ from harmonize_evidence.ui.case_models import (
     CaseFilterProxy,
     CaseTableModel,
 )
+from harmonize_evidence.ui.heap import keep_long_lived
 from harmonize_evidence.ui.incident_list import StatusBadgeDelegate
 from harmonize_evidence.ui.listed_cases import ListedCase, ListedCases
 from harmonize_evidence.ui.wording import CATEGORY_NAMES, STATUS_NAMES
@@ -311,6 +312,7 @@ class CaseListPane(QWidget):
         if not kept and select_id is None and self.proxy.rowCount():
             self.table.setCurrentIndex(self.proxy.index(0, 0))
         self.update_count()
+        keep_long_lived()  # the rows stay until the next reading: out of the collector's walks
 
     def clear(self) -> None:
         """Forget every case (the store was locked)."""

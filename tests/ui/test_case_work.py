@@ -9,7 +9,9 @@ Real lead's stores (one case received from a member of staff through a real hand
 
 from __future__ import annotations
 
+import gc
 import shutil
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +26,7 @@ from harmonize_evidence.domain.model import Action, Category, Producer, Role, St
 from harmonize_evidence.services.casework import record_step
 from harmonize_evidence.services.store import StoreLocation, open_store
 from harmonize_evidence.ui.case_list import OVERDUE_COLOUR, CaseTableModel
-from harmonize_evidence.ui.listed_cases import folded
+from harmonize_evidence.ui.listed_cases import ListedCases, folded
 from harmonize_evidence.ui.step_dialogs import StepDialog
 from tests.conftest import PASSPHRASE, StoreTemplates
 from tests.ui.helpers import main, png_file, unlock_through_window
@@ -504,3 +506,18 @@ def test_a_window_built_after_the_unlock_still_shows_the_cases(
     desk = window.casework.desk
     qtbot.waitUntil(lambda: desk.list.cases.rowCount() == CASES + 1, timeout=10_000)
     session.lock()
+
+
+def test_a_shown_list_is_left_out_of_the_collectors_walks_and_freed_when_replaced(
+    qtbot, lead_window
+) -> None:
+    desk = _desk(lead_window)
+    listed = desk.list.cases.listed
+    assert listed.cases
+    walked = {id(thing) for generation in range(3) for thing in gc.get_objects(generation)}
+    assert id(listed) not in walked and id(listed.cases[0]) not in walked
+
+    gone = weakref.ref(listed)
+    del listed
+    desk.list.set_rows(ListedCases())
+    assert gone() is None  # frozen, and still freed once nothing refers to it
