@@ -36,6 +36,7 @@ from harmonize_evidence.ui.case_work import CaseWork
 from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.file_drop import FileDrop
 from harmonize_evidence.ui.handover_flow import HandoverFlows
+from harmonize_evidence.ui.heap import keep_long_lived
 from harmonize_evidence.ui.incident_list import IncidentListPane
 from harmonize_evidence.ui.incident_view import IncidentView
 from harmonize_evidence.ui.main_actions import (
@@ -209,6 +210,7 @@ class MainWindow(QMainWindow):
     def _loaded(self, incidents: list[Incident], select_id: str | None) -> None:
         self._load_task = None
         self.incidents.set_rows(incidents)
+        keep_long_lived()  # the incidents stay until the next reading: out of the collector's walks
         log.info("main window lists %d incidents", len(incidents))
         self._update_count()
         if not incidents:
