@@ -37,6 +37,7 @@ from harmonize_evidence.services.clock import SystemClock
 from harmonize_evidence.services.logfile import APP_NAME
 from harmonize_evidence.services.store import StoreLocation, unlock_key
 from harmonize_evidence.ui.capture_key import CaptureKey
+from harmonize_evidence.ui.clipboard_watch import watch_clipboard
 from harmonize_evidence.ui.errors import (
     install_exception_hooks,
     message_box,
@@ -84,6 +85,9 @@ class DesktopApp(QObject):
         capture_key: CaptureKey | None = None,
     ) -> None:
         super().__init__()
+        # From now on the clipboard's changes are noted: an address copied before the program
+        # started is not filled into a capture's details as if just copied.
+        watch_clipboard()
         self.location = location
         self.preferences = preferences
         self.session = Session(location, clock)

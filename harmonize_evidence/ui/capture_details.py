@@ -1,15 +1,15 @@
 """The capture's details dialog: where it came from, a note, and which incident keeps it.
 
-The web address is prefilled from the clipboard when it holds one, and checked as it is typed
-(its platform shown); the time on the post is read back as it is typed (``PostTimeField``); the
-incident is one in the list or a new one, opened with the capture in one transaction
-(``services.capturing.store_capture_in``). Nothing is saved until Save.
+The web address is prefilled from the clipboard when one was copied in the last minutes, and
+marked as taken from there (:mod:`~harmonize_evidence.ui.clipboard_watch`); it is checked as it is
+typed (its platform shown); the time on the post is read back as it is typed
+(``PostTimeField``); the incident is one in the list or a new one, opened with the capture in one
+transaction (``services.capturing.store_capture_in``). Nothing is saved until Save.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -29,23 +29,12 @@ from harmonize_evidence.domain.text import NOTE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.domain.urls import detect_platform, validate_url
 from harmonize_evidence.services.capturing import IncidentChoice, ScreenCapture, store_capture_in
 from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.ui.clipboard_watch import fill_from_clipboard
 from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.post_time_field import PostTimeField
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
-
-
-def url_from_clipboard() -> str:
-    """The clipboard's text if it is an http(s) web address, else an empty string."""
-    clipboard = QGuiApplication.clipboard()
-    text = clipboard.text().strip() if clipboard is not None else ""
-    if not text or len(text) > 4096:
-        return ""
-    try:
-        return validate_url(text)
-    except BadInput:
-        return ""
 
 
 def platform_hint(text: str) -> tuple[str, str]:
@@ -126,9 +115,10 @@ class CaptureDetailsDialog(QDialog):
             + ". Nothing is saved until you choose Save."
         )
         what.setWordWrap(True)
-        self.url = QLineEdit(url_from_clipboard())
+        self.url = QLineEdit()
         self.url.setAccessibleName("Web address")
         self.url.setPlaceholderText("https://… (copy it from the browser's address bar)")
+        self.from_clipboard = fill_from_clipboard(self.url)
         self.platform = QLabel()
         self.platform.setTextFormat(Qt.TextFormat.PlainText)
         self.platform.setAccessibleName("Platform")
@@ -151,6 +141,7 @@ class CaptureDetailsDialog(QDialog):
         self.discard_button.setText("&Discard")
         url_box = QVBoxLayout()
         url_box.addWidget(self.url)
+        url_box.addWidget(self.from_clipboard)
         url_row = QHBoxLayout()
         url_row.addWidget(self.platform)
         url_row.addStretch()

@@ -28,7 +28,8 @@ from harmonize_evidence.domain.text import NOTE_MAX, check_text
 from harmonize_evidence.domain.urls import validate_url
 from harmonize_evidence.services.capturing import record_without_image_in
 from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.ui.capture_details import IncidentChooser, url_from_clipboard
+from harmonize_evidence.ui.capture_details import IncidentChooser
+from harmonize_evidence.ui.clipboard_watch import fill_from_clipboard
 from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.post_time_field import PostTimeField
@@ -109,9 +110,17 @@ class RecordOnlyDialog(QDialog):
         font.setBold(True)
         guidance.setFont(font)
         guidance.setAccessibleName("What to do now")
-        self.url = QLineEdit(url_from_clipboard())
+        self.url = QLineEdit()
         self.url.setAccessibleName("Web address")
         self.url.setPlaceholderText("https://…")
+        # Only an address copied in the last minutes, marked so: an old one from another post
+        # must not slip into this record.
+        self.from_clipboard = fill_from_clipboard(self.url)
+        url_box = QVBoxLayout()
+        url_box.addWidget(self.url)
+        url_box.addWidget(self.from_clipboard)
+        url_label = QLabel("&Web address:")
+        url_label.setBuddy(self.url)
         self.description = QPlainTextEdit()
         self.description.setAccessibleName("Description")
         self.description.setTabChangesFocus(True)
@@ -128,7 +137,7 @@ class RecordOnlyDialog(QDialog):
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText("&Save the record")
         form = QFormLayout()
-        form.addRow("&Web address:", self.url)
+        form.addRow(url_label, url_box)
         form.addRow("&Description:", self.description)
         form.addRow("&Time on the post:", self.posted_at)
         form.addRow("&Incident:", self.incident)

@@ -54,6 +54,8 @@ def test_a_dragged_region_of_the_frozen_screen_is_stored_pixel_for_pixel(
     dialog = flow.details_dialog
     assert window.isVisible()
     assert dialog.url.text() == "https://www.tiktok.com/@someone/video/7"  # from the clipboard
+    assert dialog.from_clipboard.isVisible()  # copied just now, and marked so until edited
+    assert dialog.from_clipboard.text().startswith("Filled in from the clipboard (copied just now)")
     assert dialog.platform.text() == "Platform: TikTok"
     dialog.url.setText("javascript:alert(1)")
     assert dialog.url_problem.isVisible()
@@ -116,7 +118,7 @@ def test_enter_captures_every_monitor_into_a_new_incident(
     qtbot.keyClick(flow.overlays[0], Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: flow.details_dialog is not None, timeout=10_000)
     dialog = flow.details_dialog
-    assert dialog.url.text() == ""
+    assert dialog.url.text() == "" and not dialog.from_clipboard.isVisible()
     dialog.incident.combo.setCurrentIndex(dialog.incident.combo.findData(NEW_INCIDENT))
     dialog.submit()
     assert dialog.problem.text() == "The title is empty; please type something."
