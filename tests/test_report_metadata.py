@@ -249,6 +249,18 @@ def test_every_field_of_a_capture_has_a_label_written_for_readers(
     assert "Device pixel ratio" in labels
 
 
+def test_the_windows_show_a_capture_in_words_with_its_time_once(
+    store: EvidenceStore, captured: str
+) -> None:
+    (exhibit,) = store.exhibits(captured)
+    rows = metadata_rows(exhibit, file_rows=False, zone=store.clock.zone)
+    labels = [label for label, _ in rows]
+    assert set(labels) <= set(METADATA_LABELS.values()), set(labels) - set(METADATA_LABELS.values())
+    assert "Recorded (UTC)" not in labels and "Recorded (local time)" not in labels
+    assert dict(rows)["Recorded at"] == "Sat 21 Nov 2026 21:40:05 GMT (21:40:05 UTC)"
+    assert not any("device_pixel_ratio" in value or "area:" in value for _label, value in rows)
+
+
 def test_a_long_unknown_metadata_field_wraps_in_its_label_column(
     store: EvidenceStore, tmp_path: Path
 ) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from harmonize_evidence.domain.model import Action, Category, ExhibitKind, Status
 from harmonize_evidence.domain.wording import (
     ACTION_NAMES,
@@ -9,7 +12,11 @@ from harmonize_evidence.domain.wording import (
     KIND_NAMES,
     STATUS_NAMES,
     action_name,
+    day_time_text,
+    moment_text,
 )
+
+LONDON = ZoneInfo("Europe/London")
 
 
 def test_every_category_kind_status_and_action_has_a_name() -> None:
@@ -39,3 +46,14 @@ def test_every_step_has_words_for_a_next_step() -> None:
     assert next_step_name("takedown-requested or isp-contacted") == (
         "Ask for the takedown again or contact the internet provider"
     )
+
+
+def test_a_time_reads_local_with_its_zone_and_utc_beside_it() -> None:
+    assert moment_text(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC), LONDON) == (
+        "Sat 21 Nov 2026 21:40:05 GMT (21:40:05 UTC)"
+    )
+    # In summer the local day can be the next one: UTC then names its own day.
+    assert moment_text(datetime(2026, 7, 21, 23, 40, tzinfo=UTC), LONDON) == (
+        "Wed 22 Jul 2026 00:40 BST (Tue 21 Jul 23:40 UTC)"
+    )
+    assert day_time_text(datetime(2026, 7, 21, 23, 40, tzinfo=UTC), LONDON) == "Wed 22 Jul 00:40"

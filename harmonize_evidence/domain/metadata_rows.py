@@ -7,17 +7,23 @@ metadata as stored (see :mod:`harmonize_evidence.domain.metadata` for the stored
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, tzinfo
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from harmonize_evidence.domain.clock import parse_utc
 from harmonize_evidence.domain.model import Exhibit
 from harmonize_evidence.domain.post_time import stored_reading
 from harmonize_evidence.domain.wording import (
     CAPTURE_AREA_NAMES,
     FLAG_WORDS,
     METADATA_LABELS,
+    moment_text,
     printed_utc,
 )
 
@@ -137,7 +143,63 @@ def _capture_rows(capture: Mapping[str, Any], rows: list[tuple[str, str]]) -> No
             _unlabelled_rows(["capture", str(key)], capture[key], rows)
 
 
-def metadata_rows(exhibit: Exhibit, *, file_rows: bool = True) -> list[tuple[str, str]]:
+def _time_rows(
+    utc: Any, local: Any, zone: Any, offset: Any, add: Callable[[str, Any], None]
+) -> None:
+    """The rows of the capture's time as the report prints them: UTC, then local with zone."""
+    add("utc", printed_utc(_text(utc)))
+    local_text = _text(local)
+    if local_text is not None:
+        if _LOCAL_TIME.match(local_text):
+            local_text = local_text[:19].replace("T", " ")
+        add("local_time", f"{local_text} ({_text(zone) or ''}, UTC{_text(offset) or ''})")
+    else:
+        add("time_zone", zone)
+        add("utc_offset", offset)
+
+
+def _utc_or_none(value: Any) -> datetime | None:
+    """A stored UTC time, or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_utc(value)
+    except ValueError:
+        return None
+
+
+def recorded_utc(exhibit: Exhibit) -> datetime:
+    """When the exhibit was captured or recorded: its metadata's ``utc``, else when it was
+    stored."""
+    return _utc_or_none(exhibit.metadata.get("utc")) or exhibit.created_utc
+
+
+def recorded_zone(exhibit: Exhibit, fallback: tzinfo) -> tzinfo:
+    """The time zone the exhibit was recorded in (its ``time_zone``), else ``fallback``."""
+    name = exhibit.metadata.get("time_zone")
+    if isinstance(name, str) and name:
+        # A zone this computer does not know, or not a zone: the fallback stands.
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError, OSError):
+            return ZoneInfo(name)
+    return fallback
+
+
+def source_name(exhibit: Exhibit) -> str | None:
+    """Where an exhibit came from in a word or two: the site of its address (``instagram.com``),
+    else the name of its original file; None when it has neither."""
+    url = exhibit.metadata.get("url")
+    if isinstance(url, str) and url:
+        with contextlib.suppress(ValueError):
+            host = (urlsplit(url).hostname or "").rstrip(".")
+            if host:
+                return host.removeprefix("www.")
+    name = exhibit.metadata.get("source_file_name")
+    return name if isinstance(name, str) and name else None
+
+
+def metadata_rows(
+    exhibit: Exhibit, *, file_rows: bool = True, zone: tzinfo | None = None
+) -> list[tuple[str, str]]:
     """The rows of an exhibit's metadata table, in reading order (plain text).
 
     Every field prints: the program's own under their labels (:data:`METADATA_LABELS`), shaped
@@ -149,6 +211,9 @@ def metadata_rows(exhibit: Exhibit, *, file_rows: bool = True) -> list[tuple[str
         exhibit: The exhibit, its metadata as stored.
         file_rows: Include the rows of the exhibit's own file (kind and media type, size, the
             SHA-256 it was derived from).
+        zone: When given, the time of the capture or record prints as one row, local in the
+            zone it was recorded in (else this one) with UTC beside it (:func:`moment_text`),
+            instead of a row each for the UTC time, the local time and its zone.
     """
     meta = exhibit.metadata
     rows: list[tuple[str, str]] = []
@@ -167,17 +232,13 @@ def metadata_rows(exhibit: Exhibit, *, file_rows: bool = True) -> list[tuple[str
     add("platform", take("platform"))
     add("window_title", take("window_title"))
     add("window_title_source", take("window_title_source"))
-    utc = take("utc")
-    add("utc", printed_utc(_text(utc)))
-    local, zone, offset = take("local_time"), take("time_zone"), take("utc_offset")
-    local_text = _text(local)
-    if local_text is not None:
-        if _LOCAL_TIME.match(local_text):
-            local_text = local_text[:19].replace("T", " ")
-        add("local_time", f"{local_text} ({_text(zone) or ''}, UTC{_text(offset) or ''})")
+    moment = _utc_or_none(meta.get("utc")) if zone is not None else None
+    if zone is not None and moment is not None:
+        for key in ("utc", "local_time", "time_zone", "utc_offset"):
+            take(key)
+        add("recorded", moment_text(moment, recorded_zone(exhibit, zone)))
     else:
-        add("time_zone", zone)
-        add("utc_offset", offset)
+        _time_rows(take("utc"), take("local_time"), take("time_zone"), take("utc_offset"), add)
     add("posted_at", take("posted_at") if meta.get("posted_at") not in _EMPTY else "not recorded")
     reading = stored_reading(meta)
     if reading is not None:

@@ -10,6 +10,8 @@ Pure: no I/O, nothing but the domain's own values.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
+
 from harmonize_evidence.domain.model import (
     URGENT_SAFEGUARDING,
     Action,
@@ -17,6 +19,7 @@ from harmonize_evidence.domain.model import (
     ExhibitKind,
     Status,
 )
+from harmonize_evidence.domain.post_time import format_post_time
 
 CATEGORY_NAMES: dict[Category, str] = {
     Category.STAFF_CYBERBULLYING: "Cyberbullying of a member of staff",
@@ -129,6 +132,7 @@ METADATA_LABELS: dict[str, str] = {
     "platform": "Platform",
     "window_title": "Window or page title",
     "window_title_source": "Title read from",
+    "recorded": "Recorded at",
     "utc": "Recorded (UTC)",
     "local_time": "Recorded (local time)",
     "time_zone": "Time zone",
@@ -171,6 +175,21 @@ CAPTURE_AREA_NAMES: dict[str, str] = {
     "region": "a region chosen on the screen",
 }
 """What part of the screen a capture holds, by the name its metadata records."""
+
+
+def moment_text(moment: datetime, zone: tzinfo) -> str:
+    """A moment as the windows show it: local with its zone and UTC beside it,
+    ``Sat 21 Nov 2026 21:40:05 GMT (21:40:05 UTC)`` (the UTC day too when it is another day)."""
+    local = moment.astimezone(zone)
+    utc = moment.astimezone(UTC)
+    clock = utc.strftime("%H:%M:%S" if utc.second else "%H:%M")
+    day = "" if utc.date() == local.date() else utc.strftime("%a %d %b ")
+    return f"{format_post_time(local)} ({day}{clock} UTC)"
+
+
+def day_time_text(moment: datetime, zone: tzinfo) -> str:
+    """A moment in a few characters, for a caption: ``Sat 21 Nov 21:40`` in ``zone``."""
+    return moment.astimezone(zone).strftime("%a %d %b %H:%M")
 
 
 def printed_utc(utc_text: str | None) -> str:
