@@ -1,7 +1,9 @@
 """An incident's exhibits as a grid of thumbnails, blurred until the user chooses to see one.
 
-A click (or Space) shows a picture unblurred, Enter or a double click opens it full size. The grid
-tells its owner which rows are on screen, so that only their thumbnails are decrypted.
+Choosing an exhibit (a click, the arrow keys) shows its details and leaves its picture blurred;
+seeing the picture is its own act: the Show button drawn on the picture, or Space. Enter or a
+double click opens it full size. The grid tells its owner which rows are on screen, so that only
+their thumbnails are decrypted.
 """
 
 from __future__ import annotations
@@ -9,13 +11,25 @@ from __future__ import annotations
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QIcon, QKeyEvent, QMouseEvent, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -26,8 +40,41 @@ from PySide6.QtWidgets import (
 )
 
 from harmonize_evidence.domain.model import Exhibit
-from harmonize_evidence.ui.models import EXHIBIT_ROLE, ExhibitListModel
+from harmonize_evidence.ui.models import CAPTION_ROLE, EXHIBIT_ROLE, REVEALED_ROLE, ExhibitListModel
 from harmonize_evidence.ui.thumbnails import THUMBNAIL_SIZE
+
+SHOW_TEXT = "Show"
+"""The button on a blurred picture."""
+BLUR_TEXT = "Blur"
+"""The button on a picture that is shown."""
+CAPTION_LINES = 3
+
+
+def picture_box(cell: QRect) -> QRect:
+    """The square a cell's picture is drawn in (``cell``: the item's rectangle)."""
+    inner = cell.adjusted(2, 2, -2, -2)
+    side = THUMBNAIL_SIZE
+    return QRect(inner.left() + (inner.width() - side) // 2, inner.top() + 4, side, side)
+
+
+def reveal_button(cell: QRect, metrics: QFontMetrics) -> QRect:
+    """Where a picture's Show (or Blur) button is drawn: in the middle of the picture."""
+    box = picture_box(cell)
+    width = max(metrics.horizontalAdvance(SHOW_TEXT), metrics.horizontalAdvance(BLUR_TEXT))
+    width += 3 * metrics.averageCharWidth()
+    height = metrics.height() + 8
+    return QRect(
+        box.left() + (box.width() - width) // 2,
+        box.top() + (box.height() - height) // 2,
+        width,
+        height,
+    )
+
+
+def cell_size(metrics: QFontMetrics) -> QSize:
+    """The size of one grid cell: the picture and three lines of caption under it."""
+    line = metrics.height()
+    return QSize(THUMBNAIL_SIZE + line * 3, THUMBNAIL_SIZE + 14 + line * CAPTION_LINES)
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
@@ -53,9 +100,11 @@ class ThumbnailDelegate(QStyledItemDelegate):
                 else palette.highlight().color().darker(150)
             )
             painter.drawRoundedRect(cell, 6, 6)
-        side = THUMBNAIL_SIZE
-        box = QRect(cell.left() + (cell.width() - side) // 2, cell.top() + 4, side, side)
+        box = picture_box(option.rect)
+        side = box.width()
         decoration = index.data(Qt.ItemDataRole.DecorationRole)
+        exhibit = index.data(EXHIBIT_ROLE)
+        picture = isinstance(exhibit, Exhibit) and exhibit.is_picture
         if isinstance(decoration, QPixmap) and not decoration.isNull():
             size = decoration.deviceIndependentSize().toSize()
             size.scale(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
@@ -67,33 +116,58 @@ class ThumbnailDelegate(QStyledItemDelegate):
             )
             painter.drawPixmap(target, decoration)
         elif isinstance(decoration, QIcon):
-            exhibit = index.data(EXHIBIT_ROLE)
-            placeholder = isinstance(exhibit, Exhibit) and exhibit.is_picture
-            inset = 0 if placeholder else side // 4  # a kind icon is drawn smaller
+            inset = 0 if picture else side // 4  # a kind icon is drawn smaller
             decoration.paint(painter, box.adjusted(inset, inset, -inset, -inset))
-        text_rect = QRect(
-            cell.left() + 2, box.bottom() + 4, cell.width() - 4, cell.bottom() - box.bottom() - 4
-        )
-        role = QPalette.ColorRole.Text
-        painter.setPen(palette.color(role))
-        painter.drawText(
-            text_rect,
-            int(
-                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
-            ),
-            str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
-        )
+        if picture:
+            self._paint_reveal_button(painter, option, bool(index.data(REVEALED_ROLE)))
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        lines = index.data(CAPTION_ROLE)
+        if not isinstance(lines, tuple):
+            lines = (str(index.data(Qt.ItemDataRole.DisplayRole) or ""),)
+        metrics = option.fontMetrics
+        top = box.bottom() + 6
+        width = cell.width() - 8
+        for number, line in enumerate(lines[:CAPTION_LINES]):
+            font = QFont(option.font)
+            font.setBold(number == 0)
+            painter.setFont(font)
+            line_metrics = QFontMetrics(font)
+            text = line_metrics.elidedText(
+                str(line),
+                Qt.TextElideMode.ElideMiddle if number == 2 else Qt.TextElideMode.ElideRight,
+                width,
+            )
+            rect = QRect(cell.left() + 4, top + number * metrics.height(), width, metrics.height())
+            painter.drawText(
+                rect, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop), text
+            )
+        painter.setFont(option.font)
         if focused and not selected:
             painter.setPen(QPen(palette.highlight().color(), 1, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(cell, 6, 6)
         painter.restore()
 
+    def _paint_reveal_button(
+        self, painter: QPainter, option: QStyleOptionViewItem, revealed: bool
+    ) -> None:
+        button = reveal_button(option.rect, option.fontMetrics)
+        painter.setPen(QPen(QColor(255, 255, 255, 200), 1))
+        painter.setBrush(QColor(0, 0, 0, 190))
+        painter.drawRoundedRect(button, button.height() / 2, button.height() / 2)
+        painter.setPen(QColor("#ffffff"))
+        font = QFont(option.font)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(
+            button, int(Qt.AlignmentFlag.AlignCenter), BLUR_TEXT if revealed else SHOW_TEXT
+        )
+        painter.setFont(option.font)
+
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
-        line = option.fontMetrics.height()
-        return QSize(THUMBNAIL_SIZE + line * 2, THUMBNAIL_SIZE + round(line * 2.8))
+        return cell_size(option.fontMetrics)
 
 
 def _dark(palette: QPalette) -> bool:
@@ -101,7 +175,8 @@ def _dark(palette: QPalette) -> bool:
 
 
 class ExhibitGrid(QListView):
-    """Thumbnails in a grid. A click shows a picture unblurred, Space toggles, Enter opens."""
+    """Thumbnails in a grid. A click chooses an exhibit; its Show button or Space shows the
+    picture unblurred (and blurs it again); Enter opens it."""
 
     open_requested = Signal(QModelIndex)
     visible_changed = Signal()
@@ -119,12 +194,13 @@ class ExhibitGrid(QListView):
         self.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
         self.setItemDelegate(ThumbnailDelegate(self))
         line = self.fontMetrics().height()
-        self.setGridSize(QSize(THUMBNAIL_SIZE + line * 2, THUMBNAIL_SIZE + round(line * 2.8)))
+        self.setGridSize(cell_size(self.fontMetrics()))
         self.setSpacing(line // 2)
+        self.setMouseTracking(True)  # the hand over a Show button
         self.setAccessibleName("Exhibits")
         self.setAccessibleDescription(
-            "Pictures are blurred. Click a picture or press Space to show it; press Enter to "
-            "open it full size."
+            "Pictures are blurred. Click Show on a picture or press Space to show it; press "
+            "Enter to open it full size."
         )
         self.doubleClicked.connect(self.open_requested)
         self._visible_timer = QTimer(self)
@@ -142,11 +218,40 @@ class ExhibitGrid(QListView):
                 rows.append(row)
         return rows
 
+    def reveal_button_at(self, row: int) -> QRect | None:
+        """Where the Show button of the picture in ``row`` is (viewport coordinates), if it
+        has one."""
+        if not self._model.exhibit_at(row).is_picture:
+            return None
+        return reveal_button(self.visualRect(self._model.index(row)), self.fontMetrics())
+
+    def _on_reveal_button(self, index: QModelIndex, point: QPoint) -> bool:
+        if not index.isValid():
+            return False
+        button = self.reveal_button_at(index.row())
+        return button is not None and button.contains(point)
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        index = self.indexAt(event.position().toPoint())
+        point = event.position().toPoint()
+        index = self.indexAt(point)
         super().mouseReleaseEvent(event)
-        if index.isValid() and event.button() == Qt.MouseButton.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton and self._on_reveal_button(index, point):
             self._toggle(index.row())
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        point = event.position().toPoint()
+        if self._on_reveal_button(self.indexAt(point), point):
+            event.accept()  # a quick second click on Show is not a request to open
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        point = event.position().toPoint()
+        if self._on_reveal_button(self.indexAt(point), point):
+            self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            self.viewport().unsetCursor()
+        super().mouseMoveEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         index = self.currentIndex()

@@ -25,8 +25,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -37,11 +35,11 @@ from harmonize_evidence.domain.clock import parse_utc
 from harmonize_evidence.domain.model import Exhibit, Incident, Role
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.handover_state import handover_lines
+from harmonize_evidence.ui.exhibit_details import MetadataPanel
 from harmonize_evidence.ui.exhibit_grid import ExhibitGrid
 from harmonize_evidence.ui.models import (
     CustodyTableModel,
     ExhibitListModel,
-    metadata_rows,
     written_accounts,
 )
 from harmonize_evidence.ui.session import Session
@@ -75,35 +73,6 @@ def read_details(store: EvidenceStore, incident_id: str) -> IncidentDetails:
         entries,
         tuple(handover_lines(store, incident.id, entries)),
     )
-
-
-class MetadataPanel(QTableWidget):
-    """The selected exhibit's record: reference, hash, source, times, who kept it."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(0, 2, parent)
-        self.setHorizontalHeaderLabels(["Field", "Value"])
-        self.verticalHeader().hide()
-        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setWordWrap(True)
-        self.setAccessibleName("Exhibit details")
-        self.setTabKeyNavigation(False)
-
-    def show_exhibit(self, exhibit: Exhibit | None, session: Session) -> None:
-        """Fill the panel for ``exhibit`` (or empty it)."""
-        self.setRowCount(0)
-        if exhibit is None:
-            return
-        rows = metadata_rows(exhibit, session.clock.zone)
-        self.setRowCount(len(rows))
-        for row, (label, value) in enumerate(rows):
-            self.setItem(row, 0, QTableWidgetItem(label))
-            item = QTableWidgetItem(value)
-            item.setToolTip(value if len(value) < 300 else value[:300] + "…")
-            self.setItem(row, 1, item)
-        self.resizeRowsToContents()
 
 
 class IncidentView(QWidget):
@@ -177,7 +146,7 @@ class IncidentView(QWidget):
         self.receipt_button.clicked.connect(self.receipt_requested)
 
         # Exhibits tab: grid beside metadata.
-        self.exhibits = ExhibitListModel(thumbnails, self)
+        self.exhibits = ExhibitListModel(thumbnails, session.clock.zone, self)
         self.grid = ExhibitGrid(self.exhibits)
         self.grid.open_requested.connect(self.open_exhibit)
         self.grid.visible_changed.connect(self._retain_visible)

@@ -24,11 +24,13 @@ from PySide6.QtCore import (
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import parse_utc
 from harmonize_evidence.domain.metadata_rows import metadata_rows as exhibit_metadata_rows
+from harmonize_evidence.domain.metadata_rows import recorded_utc, source_name
 from harmonize_evidence.domain.model import (
     Action,
     Exhibit,
     ExhibitKind,
 )
+from harmonize_evidence.domain.wording import day_time_text, moment_text
 from harmonize_evidence.ui.wording import (
     KIND_NAMES,
     action_name,
@@ -68,6 +70,8 @@ EXHIBIT_ROLE = _USER + 10
 """The row's :class:`Exhibit`."""
 REVEALED_ROLE = _USER + 11
 """Whether the user chose to see this exhibit's picture unblurred."""
+CAPTION_ROLE = _USER + 12
+"""The lines under a thumbnail: reference and kind, time, where it came from (a tuple)."""
 ENTRY_ROLE = _USER + 20
 """The row's :class:`CustodyEntry`."""
 
@@ -88,9 +92,10 @@ class ExhibitListModel(QAbstractListModel):
     unless the user revealed that exhibit.
     """
 
-    def __init__(self, thumbnails: ThumbnailCache, parent: Any = None) -> None:
+    def __init__(self, thumbnails: ThumbnailCache, zone: tzinfo, parent: Any = None) -> None:
         super().__init__(parent)
         self._thumbnails = thumbnails
+        self._zone = zone
         self._rows: list[Exhibit] = []
         self._revealed: set[str] = set()
         thumbnails.ready.connect(self._thumbnail_ready)
@@ -173,10 +178,13 @@ class ExhibitListModel(QAbstractListModel):
         exhibit = self._rows[index.row()]
         revealed = exhibit.ref in self._revealed
         if role == _DISPLAY:
-            return f"{exhibit.ref}\n{exhibit_caption(exhibit, revealed)}"
+            return " · ".join(part for part in exhibit_caption(exhibit, self._zone) if part)
+        if role == CAPTION_ROLE:
+            return exhibit_caption(exhibit, self._zone)
         if role == _ACCESSIBLE:
             state = "" if not exhibit.is_picture else (", shown" if revealed else ", blurred")
-            return f"Exhibit {exhibit.ref}, {KIND_NAMES[exhibit.kind]}{state}"
+            caption = ", ".join(part for part in exhibit_caption(exhibit, self._zone) if part)
+            return f"Exhibit {caption.replace(' · ', ', ')}{state}"
         if role == _DECORATION:
             return self._thumbnails.decoration(exhibit, revealed)
         if role == _TOOLTIP:
@@ -189,15 +197,14 @@ class ExhibitListModel(QAbstractListModel):
         return None
 
 
-def exhibit_caption(exhibit: Exhibit, revealed: bool) -> str:
-    """The second line under a thumbnail."""
+def exhibit_caption(exhibit: Exhibit, zone: tzinfo) -> tuple[str, str, str]:
+    """The lines under a thumbnail: ``LN/3 · Screenshot``, when it was captured or recorded
+    (``Sat 21 Nov 21:40``) and where it came from (``instagram.com``, or its file's name)."""
+    kind = "Record only" if exhibit.kind == ExhibitKind.RECORD_ONLY else KIND_NAMES[exhibit.kind]
     if exhibit.purged:
-        return "Purged"
-    if exhibit.kind == ExhibitKind.RECORD_ONLY:
-        return "Record only"
-    if exhibit.is_picture:
-        return "Shown" if revealed else "Blurred: click to show"
-    return KIND_NAMES[exhibit.kind]
+        kind += " (purged)"
+    when = day_time_text(recorded_utc(exhibit), zone)
+    return f"{exhibit.ref} · {kind}", when, source_name(exhibit) or ""
 
 
 # -- custody timeline ---------------------------------------------------------------------------
@@ -283,11 +290,9 @@ def written_accounts(entries: Iterable[CustodyEntry]) -> list[CustodyEntry]:
 def metadata_rows(exhibit: Exhibit, zone: tzinfo) -> list[tuple[str, str]]:
     """(label, value) pairs describing an exhibit, for the metadata panel: the exhibit and its
     file in the window's words, then its metadata in the rows the report prints."""
-    rows: list[tuple[str, str]] = [
-        ("Exhibit", exhibit.ref),
-        ("Kind", KIND_NAMES[exhibit.kind]),
-        ("Added", local_text(exhibit.created_utc, zone)),
-    ]
+    rows: list[tuple[str, str]] = [("Exhibit", exhibit.ref), ("Kind", KIND_NAMES[exhibit.kind])]
+    if recorded_utc(exhibit) is exhibit.created_utc:  # else the metadata says when, once
+        rows.append(("Added", moment_text(exhibit.created_utc, zone)))
     if exhibit.sha256 is not None:
         rows += [
             ("File type", exhibit.media_type),
@@ -296,5 +301,5 @@ def metadata_rows(exhibit: Exhibit, zone: tzinfo) -> list[tuple[str, str]]:
         ]
     if exhibit.purged:
         rows.append(("Bytes", "Purged; only the hash and this record remain"))
-    rows += exhibit_metadata_rows(exhibit, file_rows=False)
+    rows += exhibit_metadata_rows(exhibit, file_rows=False, zone=zone)
     return rows

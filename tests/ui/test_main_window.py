@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFontInfo
 from PySide6.QtWidgets import QApplication
 
 from harmonize_evidence.domain.chain import Problem
@@ -31,7 +31,7 @@ def test_main_window_shows_the_newest_incident_with_its_exhibits(
     assert seeded.photo in view.summary.text() and "TikTok" in view.summary.text()
     assert view.exhibits.rowCount() == 3
     assert view.custody.rowCount() == 4
-    assert view.metadata.item(0, 1).text() == "ZL/1"  # the first exhibit is chosen
+    assert view.metadata.value("Exhibit") == "ZL/1"  # the first exhibit is chosen
     assert window.count_label.text() == "3 incidents"
     # Only the pictures on screen were decrypted, and they are blurred.
     qtbot.waitUntil(lambda: window.thumbnails.held >= 3)
@@ -53,18 +53,67 @@ def test_choosing_another_incident_shows_its_written_accounts(
     assert not view.accounts.item(0).flags() & Qt.ItemFlag.ItemIsEditable
 
 
-def test_clicking_a_thumbnail_shows_it_and_space_blurs_it_again(qtbot, desktop: DesktopApp) -> None:
+def test_choosing_a_thumbnail_shows_its_details_and_keeps_it_blurred(
+    qtbot, desktop: DesktopApp
+) -> None:
     view = main(desktop).incident_view
     grid = view.grid
     rect = grid.visualRect(view.exhibits.index(1))
-    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert view.exhibits.is_revealed("ZL/2")
-    assert view.metadata.item(0, 1).text() == "ZL/2"
-    qtbot.keyClick(grid, Qt.Key.Key_Space)
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.topLeft() + QPoint(8, 8))
+    assert view.metadata.value("Exhibit") == "ZL/2"
+    assert not view.exhibits.is_revealed("ZL/2")  # seeing the details is not seeing the picture
+    caption = rect.center()
+    caption.setY(rect.bottom() - grid.fontMetrics().height())
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=caption)
     assert not view.exhibits.is_revealed("ZL/2")
     qtbot.keyClick(grid, Qt.Key.Key_Right)  # keyboard moves choose without revealing
     assert grid.currentIndex().row() == 2
+    assert view.metadata.value("Exhibit") == "ZL/3"
     assert not view.exhibits.is_revealed("ZL/3")
+
+
+def test_show_on_a_picture_or_space_unblurs_it_and_blurs_it_again(
+    qtbot, desktop: DesktopApp
+) -> None:
+    view = main(desktop).incident_view
+    grid = view.grid
+    button = grid.reveal_button_at(1)
+    assert button is not None
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=button.center())
+    assert view.exhibits.is_revealed("ZL/2")
+    assert view.metadata.value("Exhibit") == "ZL/2"
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=button.center())
+    assert not view.exhibits.is_revealed("ZL/2")  # Blur, on the same place
+    qtbot.keyClick(grid, Qt.Key.Key_Space)
+    assert view.exhibits.is_revealed("ZL/2")
+    qtbot.keyClick(grid, Qt.Key.Key_Space)
+    assert not view.exhibits.is_revealed("ZL/2")
+
+
+def test_the_details_show_the_whole_hash_to_copy_and_one_time_format(
+    qtbot, desktop: DesktopApp, seeded: SeededStore
+) -> None:
+    view = main(desktop).incident_view
+    exhibit = view.exhibits.exhibit_at(0)
+    assert exhibit.sha256 is not None
+    panel = view.metadata
+    hash_text = panel.value_widget("SHA-256")
+    assert hash_text is not None and hash_text.text == exhibit.sha256
+    assert QFontInfo(hash_text.font()).fixedPitch()  # monospace, to read it out
+    assert hash_text.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+    hash_text.selectAll()
+    hash_text.copy()
+    assert QApplication.clipboard().text() == exhibit.sha256
+    # Narrow, the hash wraps onto more lines instead of being cut off.
+    line = hash_text.fontMetrics().height()
+    panel.resize(hash_text.fontMetrics().horizontalAdvance("0") * 24, panel.height())
+    qtbot.waitUntil(lambda: hash_text.height() >= 2 * line)
+    assert hash_text.width() < hash_text.fontMetrics().horizontalAdvance(exhibit.sha256)
+    # One time, local with its zone and UTC beside it; no row for each.
+    labels = [label for label, _value in panel.rows]
+    assert panel.value("Recorded at") == "Sat 21 Nov 2026 20:00 GMT (20:00 UTC)"
+    assert "Recorded (UTC)" not in labels and "Recorded (local time)" not in labels
+    assert "Added" not in labels
 
 
 def test_an_exhibit_opens_full_size_and_zooms(qtbot, desktop: DesktopApp) -> None:

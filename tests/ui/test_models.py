@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -13,6 +14,7 @@ from harmonize_evidence.domain.model import Category, Exhibit, Incident, Status
 from harmonize_evidence.services.store import unlock_key
 from harmonize_evidence.ui.incident_models import IncidentFilterProxy, IncidentTableModel
 from harmonize_evidence.ui.models import (
+    CAPTION_ROLE,
     CATEGORY_ROLE,
     EXHIBIT_ROLE,
     INCIDENT_ROLE,
@@ -28,6 +30,7 @@ from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.thumbnails import ThumbnailCache
 from tests.conftest import PASSPHRASE
 from tests.ui.conftest import SeededStore
+from tests.ui.helpers import png_file
 
 M = IncidentTableModel
 
@@ -151,22 +154,21 @@ def test_exhibits_model_blurs_pictures_until_revealed(
     qtbot, session: Session, seeded: SeededStore
 ) -> None:
     thumbnails = ThumbnailCache(session)
-    model = ExhibitListModel(thumbnails)
+    model = ExhibitListModel(thumbnails, session.clock.zone)
     model.set_rows(session.store.exhibits(seeded.photo))
     assert model.rowCount() == 3
     index = model.index(0)
     exhibit = index.data(EXHIBIT_ROLE)
     assert isinstance(exhibit, Exhibit) and exhibit.ref == "ZL/1"
-    assert index.data() == "ZL/1\nBlurred: click to show"
     assert index.data(REVEALED_ROLE) is False
-    assert index.data(Qt.ItemDataRole.AccessibleTextRole) == "Exhibit ZL/1, Image, blurred"
+    assert index.data(Qt.ItemDataRole.AccessibleTextRole).endswith(", blurred")
 
     assert isinstance(index.data(Qt.ItemDataRole.DecorationRole), QIcon)  # being made
     qtbot.waitUntil(lambda: isinstance(index.data(Qt.ItemDataRole.DecorationRole), QPixmap))
     blurred = index.data(Qt.ItemDataRole.DecorationRole).toImage()
     model.set_revealed(0, True)
     assert index.data(REVEALED_ROLE) is True
-    assert index.data() == "ZL/1\nShown"
+    assert index.data(Qt.ItemDataRole.AccessibleTextRole).endswith(", shown")
     clear = index.data(Qt.ItemDataRole.DecorationRole).toImage()
     assert clear.size() == blurred.size()
     # The white band across the picture is sharp when shown and smeared when blurred.
@@ -178,11 +180,28 @@ def test_exhibits_model_blurs_pictures_until_revealed(
     assert index.data(REVEALED_ROLE) is False
 
 
+def test_a_thumbnail_caption_says_kind_time_and_where_it_came_from(
+    qtbot, session: Session, seeded: SeededStore, tmp_path: Path
+) -> None:
+    exhibits = session.store.exhibits(seeded.photo)
+    path = png_file(tmp_path / "IMG_2043 from my phone.png")
+    exhibits.append(session.store.add_file(seeded.photo, path, url=None, note=""))
+    model = ExhibitListModel(ThumbnailCache(session), session.clock.zone)
+    model.set_rows(exhibits)
+    # Added on Sat 21 Nov 2026 at 20:00 UTC (seeded) and 21:40 (the clock), GMT.
+    assert model.index(0).data() == "ZL/1 · Image · Sat 21 Nov 20:00 · tiktok.com"
+    assert model.index(0).data(CAPTION_ROLE) == ("ZL/1 · Image", "Sat 21 Nov 20:00", "tiktok.com")
+    assert model.index(3).data() == "ZL/4 · Image · Sat 21 Nov 21:40 · IMG_2043 from my phone.png"
+    assert model.index(0).data(Qt.ItemDataRole.AccessibleTextRole) == (
+        "Exhibit ZL/1, Image, Sat 21 Nov 20:00, tiktok.com, blurred"
+    )
+
+
 def test_clearing_the_thumbnails_holds_no_pixmaps(
     qtbot, session: Session, seeded: SeededStore
 ) -> None:
     thumbnails = ThumbnailCache(session)
-    model = ExhibitListModel(thumbnails)
+    model = ExhibitListModel(thumbnails, session.clock.zone)
     model.set_rows(session.store.exhibits(seeded.photo))
     for row in range(3):
         model.index(row).data(Qt.ItemDataRole.DecorationRole)
