@@ -5,11 +5,19 @@ marked as taken from there (:mod:`~harmonize_evidence.ui.clipboard_watch`); it i
 typed (its platform shown); the time on the post is read back as it is typed
 (``PostTimeField``); the incident is one in the list or a new one, opened with the capture in one
 transaction (``services.capturing.store_capture_in``). Nothing is saved until Save.
+
+A preview of what was grabbed heads the dialog: the PNG about to be kept, decoded and shrunk off
+the GUI thread to fit :data:`PREVIEW_BOX` in proportion (never enlarged), and not blurred: the
+user has just chosen to capture it.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -34,7 +42,41 @@ from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.post_time_field import PostTimeField
 from harmonize_evidence.ui.session import Session
-from harmonize_evidence.ui.tasks import Task
+from harmonize_evidence.ui.tasks import Task, TaskCancelled, run_task
+
+log = logging.getLogger(__name__)
+
+PREVIEW_BOX = (320, 200)
+"""The largest preview of a capture, in device-independent pixels (width, height)."""
+
+
+def preview_size(width: int, height: int, ratio: float = 1.0) -> tuple[int, int]:
+    """The preview of a ``width`` x ``height`` pixel capture, in device pixels.
+
+    Shrunk in proportion to fit :data:`PREVIEW_BOX` on a screen of this device pixel ratio, and
+    never enlarged: a small capture is shown pixel for pixel.
+    """
+    ratio = max(1.0, ratio)
+    box_width, box_height = PREVIEW_BOX[0] * ratio, PREVIEW_BOX[1] * ratio
+    factor = min(1.0, box_width / width, box_height / height)
+    return max(1, round(width * factor)), max(1, round(height * factor))
+
+
+def preview_image(png: bytes, ratio: float = 1.0) -> QImage:
+    """The capture's PNG shrunk to :func:`preview_size` (any thread); null if it cannot be read."""
+    image = QImage()
+    if not image.loadFromData(png, "PNG"):
+        return QImage()
+    width, height = preview_size(image.width(), image.height(), ratio)
+    if (width, height) != (image.width(), image.height()):
+        image = image.scaled(
+            width,
+            height,
+            Qt.AspectRatioMode.IgnoreAspectRatio,  # preview_size kept the proportion
+            Qt.TransformationMode.SmoothTransformation,
+        )
+    image.setDevicePixelRatio(max(1.0, ratio))
+    return image
 
 
 def platform_hint(text: str) -> tuple[str, str]:
@@ -115,6 +157,8 @@ class CaptureDetailsDialog(QDialog):
             + ". Nothing is saved until you choose Save."
         )
         what.setWordWrap(True)
+        what.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.preview = self._preview_label(capture)
         self.url = QLineEdit()
         self.url.setAccessibleName("Web address")
         self.url.setPlaceholderText("https://… (copy it from the browser's address bar)")
@@ -156,8 +200,11 @@ class CaptureDetailsDialog(QDialog):
         form.addRow("&Note:", self.note)
         form.addRow(posted_label, self.posted_at)
         form.addRow("&Incident:", self.incident)
+        heading = QHBoxLayout()
+        heading.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
+        heading.addWidget(what, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(what)
+        layout.addLayout(heading)
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
@@ -166,6 +213,36 @@ class CaptureDetailsDialog(QDialog):
         self.url.textChanged.connect(self._check_url)
         self._check_url(self.url.text())
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
+
+    def _preview_label(self, capture: ScreenCapture) -> QLabel:
+        """A label the size of the preview, filled once the PNG is decoded off the GUI thread."""
+        ratio = max(1.0, self.devicePixelRatioF())
+        details = capture.details
+        width, height = preview_size(details.width, details.height, ratio)
+        label = QLabel()
+        label.setAccessibleName("Preview of the capture")
+        label.setToolTip("What will be saved (shown smaller)")
+        label.setFixedSize(math.ceil(width / ratio), math.ceil(height / ratio))
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        png = capture.png
+
+        def shrink(_task: Task[QImage]) -> QImage:
+            return preview_image(png, ratio)
+
+        self._preview_task = run_task(shrink, self._show_preview, self._preview_failed)
+        return label
+
+    def _show_preview(self, image: QImage) -> None:
+        if not image.isNull():
+            self.preview.setPixmap(QPixmap.fromImage(image))
+
+    def _preview_failed(self, error: BaseException) -> None:
+        if not isinstance(error, TaskCancelled):  # the dialog closed first
+            log.warning("could not show a preview of the capture: %r", error)
+
+    def done(self, result: int) -> None:
+        self._preview_task.cancel()
+        super().done(result)
 
     def _check_url(self, text: str) -> None:
         platform, problem = platform_hint(text)

@@ -55,6 +55,10 @@ def test_a_dragged_region_of_the_frozen_screen_is_stored_pixel_for_pixel(
     assert window.isVisible()
     assert dialog.url.text() == "https://www.tiktok.com/@someone/video/7"  # from the clipboard
     assert dialog.from_clipboard.isVisible()  # copied just now, and marked so until edited
+    # A preview of what was grabbed (320 x 260 pixels), shrunk in proportion to fit 320 x 200.
+    qtbot.waitUntil(lambda: not dialog.preview.pixmap().isNull(), timeout=10_000)
+    assert dialog.preview.pixmap().size().toTuple() == (246, 200)
+    assert dialog.preview.size().toTuple() == (246, 200)
     assert dialog.from_clipboard.text().startswith("Filled in from the clipboard (copied just now)")
     assert dialog.platform.text() == "Platform: TikTok"
     dialog.url.setText("javascript:alert(1)")
