@@ -92,8 +92,7 @@ def test_the_files_chosen_are_checked_before_anything_is_added(
     ]
     zone = store.clock.zone
     assert found[0].sentence(zone) == (
-        f"IMG_1 copy.PNG is already exhibit {kept.ref} of {incident.id} "
-        "(added 21 Nov 2026 21:40 GMT)"
+        f"IMG_1 copy.PNG is already exhibit {kept.ref}, added 21 Nov 2026 21:40 GMT"
     )
     assert found[1].sentence(zone) == "IMG_2 (1).PNG is the same file as IMG_2.PNG, chosen too"
     assert len(store.exhibits(incident.id)) == 1

@@ -83,10 +83,15 @@ class SameFile:
     """An earlier file of the same batch with the same bytes (when the incident has none)."""
 
     def sentence(self, zone: tzinfo) -> str:
-        """``photo.png is already exhibit ZL/3 of INC-2026-0001 (added 21 Nov 2026 21:40 GMT)``."""
+        """``photo.png is already exhibit ZL/3, added 21 Nov 2026 21:40 GMT`` (in the incident
+        that a heading names)."""
         if self.earlier is not None:
-            verb = "was" if self.earlier.purged else "is already"
-            return f"{self.path.name} {verb} {already_kept(self.earlier, zone)}"
+            earlier = self.earlier
+            if earlier.purged:
+                return f"{self.path.name} was exhibit {earlier.ref}, since purged"
+            return (
+                f"{self.path.name} is already exhibit {earlier.ref}, added {_when(earlier, zone)}"
+            )
         name = self.earlier_file.name if self.earlier_file is not None else "another file"
         return f"{self.path.name} is the same file as {name}, chosen too"
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -217,7 +217,22 @@ class AddFilesDialog(QDialog):
         self.already_list.setText("\n".join(f"• {s.sentence(self._zone)}." for s in same))
         self.already.show()
         self._update_add_button()
-        self.adjustSize()
+        QTimer.singleShot(0, self._fit_height)
+
+    def _fit_height(self) -> None:
+        """Grow to show every wrapped line of the box (a dialog does not by itself)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        width = self.width()
+        needed = (
+            layout.totalHeightForWidth(width)
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if needed > self.height():
+            self.resize(width, needed)
 
     def _update_add_button(self, _checked: bool = False) -> None:
         self.add_button.setEnabled(not self._waiting and bool(self.files_to_add()))

@@ -54,7 +54,7 @@ def test_a_dropped_file_already_kept_is_named_and_skipped_by_default(
     qtbot.waitUntil(dialog.already.isVisible, timeout=10_000)
     assert dialog.already_text.text() == f"One of these files is already in {seeded.photo}:"
     assert dialog.already_list.text() == (
-        f"• IMG_0001.PNG is already exhibit ZL/2 of {seeded.photo} (added 21 Nov 2026 20:00 GMT)."
+        "• IMG_0001.PNG is already exhibit ZL/2, added 21 Nov 2026 20:00 GMT."
     )
     assert dialog.skip_again.isChecked() and not dialog.add_again.isChecked()
     assert dialog.skip_again.text() == "&Skip it: add only the others"
