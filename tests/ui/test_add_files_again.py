@@ -110,3 +110,19 @@ def test_a_new_file_is_added_as_before(
     dialog.submit()  # before the check is done: it goes on once nothing is found
     qtbot.waitUntil(lambda: len(store.exhibits(seeded.photo)) == 4, timeout=10_000)
     assert main(desktop).dialogs == []  # closed: nothing to ask
+
+
+def test_every_wrapped_line_of_the_list_is_shown(
+    qtbot, desktop: DesktopApp, seeded: SeededStore, tmp_path: Path
+) -> None:
+    store = desktop.session.store
+    name = "Screenshot from the group chat the parents forwarded on Saturday evening " * 2
+    paths = [
+        _copy_of_exhibit(desktop, seeded.photo, ref, tmp_path / f"{name.strip()} {n}.png")
+        for n, ref in enumerate(("ZL/1", "ZL/2", "ZL/3"))
+    ]
+    dialog = main(desktop).describe_files(store.incident(seeded.photo), paths)
+    qtbot.waitUntil(dialog.already.isVisible, timeout=10_000)
+    listed = dialog.already_list
+    qtbot.waitUntil(lambda: listed.height() >= listed.heightForWidth(listed.width()))
+    assert listed.heightForWidth(listed.width()) > 6 * listed.fontMetrics().lineSpacing()
