@@ -10,13 +10,14 @@ import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlcipher3
 from PIL import Image
 
-from harmonize_evidence.domain.clock import FixedClock
+from harmonize_evidence.domain.clock import FixedClock, parse_utc
 from harmonize_evidence.domain.errors import (
     BadInput,
     DiskFull,
@@ -101,6 +102,24 @@ def test_exhibits_are_numbered_per_producer_across_incidents(
     ]
     assert refs == ["ZL/1", "ZL/2", "ZL/3"]
     assert [i.id for i in store.incidents()] == ["INC-2026-0002", "INC-2026-0001"]
+
+
+def test_an_incident_says_when_it_last_had_a_custody_entry(made_store: MadeStore) -> None:
+    opened_at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    noted_at = datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC)
+    with open_store(made_store.location, lambda: PASSPHRASE, FixedClock(opened_at)) as store:
+        incident = store.new_incident("Fake account in my name")
+        assert store.incident(incident.id).last_activity_utc == opened_at
+        store.clock = FixedClock(noted_at)
+        store.add_note(incident.id, "A parent sent another screenshot.")
+        assert store.incident(incident.id).last_activity_utc == noted_at
+        (listed,) = [i for i in store.incidents() if i.id == incident.id]
+        assert listed.last_activity_utc == noted_at
+    # The list reads it from an index of the chain (schema version 5), not from every entry.
+    plan = raw_connection(made_store.location).execute(
+        "EXPLAIN QUERY PLAN SELECT MAX(c.utc) FROM custody c WHERE c.incident_id = ?", ("x",)
+    )
+    assert "COVERING INDEX custody_by_incident_time" in str(plan.fetchall())
 
 
 def test_media_type_comes_from_the_content_not_the_name(
@@ -496,6 +515,7 @@ def test_store_made_by_schema_version_2_is_migrated_with_every_chain_and_exhibit
         assert [e.action for e in store.log(first.id)][-2:] == ["status_changed", "exported"]
         assert [e.action for e in store.log(second.id)][-1] == "purged"
         assert {e.actor for e in store.log(first.id)} == {"Version Two (VT)"}
+        assert first.last_activity_utc == parse_utc(store.log(first.id)[-1].utc)
         source = tmp_path / "after.png"
         source.write_bytes(_png())
         added = store.add_file(first.id, source)

@@ -133,6 +133,7 @@ class _IncidentRows:
             item_count=int(row[9]),
             sender_producer_id=row[10],
             sender_id=row[11],
+            last_activity_utc=None if row[12] is None else parse_utc(row[12]),
         )
 
 
@@ -422,7 +423,9 @@ class Vault:
     _INCIDENT_COLUMNS = (
         "i.id, i.title, i.category, i.platforms, i.people, i.reported_by, i.created_utc, "
         "i.status, i.urgent, (SELECT COUNT(*) FROM exhibits e WHERE e.incident_id = i.id), "
-        "i.sender_producer_id, i.sender_id"
+        "i.sender_producer_id, i.sender_id, "
+        # From the index custody_by_incident_time alone (schema version 5).
+        "(SELECT MAX(c.utc) FROM custody c WHERE c.incident_id = i.id)"
     )
 
     @staticmethod

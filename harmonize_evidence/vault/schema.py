@@ -26,6 +26,10 @@ Handover (version 4). A safeguarding lead's store holds its age X25519 identity
 already sent to it must stay readable). A member of staff's store keeps every school card it
 joined (``school_cards``), each with how its fingerprint was confirmed; the newest is the one
 handovers go to, and the older ones stay as the record of who the lead was.
+
+Last activity (version 5). An index of custody entries by incident and time, so that the
+incidents list reads when each incident last had an entry (``MAX(utc)``) from the index alone:
+reading each incident's latest entry from the table took longer than the rest of the list.
 """
 
 from __future__ import annotations
@@ -244,6 +248,10 @@ CREATE TRIGGER school_cards_no_delete BEFORE DELETE ON school_cards
 BEGIN SELECT RAISE(ABORT, 'a joined school card is kept as it was'); END;
 """
 
+SCHEMA_V5 = """
+CREATE INDEX custody_by_incident_time ON custody (incident_id, utc);
+"""
+
 # MIGRATIONS[i] takes the schema from version i to version i + 1.
-MIGRATIONS: Sequence[str] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4)
+MIGRATIONS: Sequence[str] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5)
 CURRENT_VERSION = len(MIGRATIONS)
