@@ -1,5 +1,10 @@
 """The incidents list: the table of incidents with its search box, filters and count.
 
+Each row says what kind of incident it is (its category) and when it last had a custody entry
+(last activity, read with the list in one query); the most recently active come first. A row's
+tooltip holds whatever its cells cut short (the whole title) and the columns shown only on
+request (platforms, items, when it was opened). "Urgent" shows only the incidents flagged urgent.
+
 The search matches an incident's id, title, people and reporter at once. The words of their
 notes join once the note index is built (:func:`harmonize_evidence.services.search.note_index`,
 off the GUI thread), which starts when someone first searches; a written account saved after
@@ -10,16 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -45,6 +52,13 @@ from harmonize_evidence.ui.wording import (
 )
 
 _STATUS_VALUES = frozenset(status.value for status in Status)
+HIDDEN_COLUMNS = (
+    IncidentTableModel.COLUMN_PLATFORMS,
+    IncidentTableModel.COLUMN_ITEMS,
+    IncidentTableModel.COLUMN_CREATED,
+)
+"""Columns shown only when chosen from the header's menu (a row's tooltip gives them too), so
+that the title keeps room beside the category and the last activity."""
 ANY = ""
 """Item data of a filter's "any" choice. Not None: PySide6 6.12 loses a reference to None each
 time Python reads an empty QVariant (a combo's currentData(), an index's data())."""
@@ -106,8 +120,8 @@ class StatusBadgeDelegate(QStyledItemDelegate):
 
 
 class IncidentListPane(QWidget):
-    """The incidents, newest first, with a search box, filters by status, category and platform,
-    and how many are shown."""
+    """The incidents, newest first, with a search box, filters by status, category, platform and
+    urgency, and how many are shown."""
 
     notice = Signal(str, int)
     """A message for the status bar, and for how many milliseconds (0: until the next)."""
@@ -127,7 +141,7 @@ class IncidentListPane(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(IncidentTableModel.COLUMN_CREATED, Qt.SortOrder.DescendingOrder)
+        self.table.sortByColumn(IncidentTableModel.COLUMN_ACTIVITY, Qt.SortOrder.DescendingOrder)
         self.table.setTabKeyNavigation(False)
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
@@ -146,13 +160,18 @@ class IncidentListPane(QWidget):
         for column, sample in (
             (IncidentTableModel.COLUMN_ID, "INC-2026-0000"),
             (IncidentTableModel.COLUMN_STATUS, "Referred to police"),
-            (IncidentTableModel.COLUMN_CATEGORY, max(CATEGORY_NAMES.values(), key=len)),
+            (IncidentTableModel.COLUMN_CATEGORY, "Cyberbullying of a pupil"),
             (IncidentTableModel.COLUMN_PLATFORMS, "Instagram"),
             (IncidentTableModel.COLUMN_ITEMS, "Items"),
             (IncidentTableModel.COLUMN_CREATED, "21 Nov 2026, 20:00"),
+            (IncidentTableModel.COLUMN_ACTIVITY, "21 Nov 2026, 20:00"),
         ):
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 3 * char)
-        self.table.setColumnHidden(IncidentTableModel.COLUMN_CATEGORY, True)
+        for column in HIDDEN_COLUMNS:
+            self.table.setColumnHidden(column, True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        header.setToolTip("Right-click to choose the columns")
 
         # Filters.
         self.search = QLineEdit()
@@ -192,12 +211,16 @@ class IncidentListPane(QWidget):
                 lambda value: self.proxy.set_platform(value or None), self.platform_filter
             )
         )
+        self.urgent_filter = QCheckBox("&Urgent")
+        self.urgent_filter.setToolTip("Only the incidents flagged urgent (tell the lead at once)")
+        self.urgent_filter.toggled.connect(self._urgent_changed)
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Incidents shown")
         filters = QHBoxLayout()
         filters.addWidget(self.status_filter)
         filters.addWidget(self.category_filter)
         filters.addWidget(self.platform_filter)
+        filters.addWidget(self.urgent_filter)
         left_layout = QVBoxLayout(self)
         left_layout.setContentsMargins(0, 0, 0, 0)
         search_label = QLabel("&Find:")
@@ -209,6 +232,19 @@ class IncidentListPane(QWidget):
         left_layout.addLayout(filters)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.count_label)
+
+    def _column_menu(self, position: QPoint) -> None:
+        menu = QMenu(self)
+        for column, name in enumerate(IncidentTableModel.HEADERS):
+            if column == IncidentTableModel.COLUMN_TITLE:
+                continue
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(column))
+            action.toggled.connect(
+                lambda shown, column=column: self.table.setColumnHidden(column, not shown)
+            )
+        menu.exec(self.table.horizontalHeader().mapToGlobal(position))
 
     def select_incident(self, incident_id: str) -> bool:
         """Choose ``incident_id`` in the list (clearing filters if they hide it)."""
@@ -245,10 +281,15 @@ class IncidentListPane(QWidget):
         setter(str(combo.currentData()))
         self.update_count()
 
+    def _urgent_changed(self, urgent: bool) -> None:
+        self.proxy.set_urgent(urgent)
+        self.update_count()
+
     def clear_filters(self) -> None:
         """Show every incident."""
         for combo in (self.status_filter, self.category_filter, self.platform_filter):
             combo.setCurrentIndex(0)
+        self.urgent_filter.setChecked(False)
         self.search.clear()
 
     def _search_changed(self, text: str) -> None:

@@ -8,7 +8,7 @@ they answer are in :mod:`.models`, with the models of one incident's contents.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
@@ -56,7 +56,17 @@ class IncidentTableModel(QAbstractTableModel):
     COLUMN_PLATFORMS = 4
     COLUMN_ITEMS = 5
     COLUMN_CREATED = 6
-    HEADERS = ("Incident", "Title", "Status", "Category", "Platforms", "Items", "Opened")
+    COLUMN_ACTIVITY = 7
+    HEADERS = (
+        "Incident",
+        "Title",
+        "Status",
+        "Category",
+        "Platforms",
+        "Items",
+        "Opened",
+        "Last activity",
+    )
 
     def __init__(self, zone: tzinfo, parent: Any = None) -> None:
         super().__init__(parent)
@@ -120,6 +130,7 @@ class IncidentTableModel(QAbstractTableModel):
             self.COLUMN_PLATFORMS: lambda i: (", ".join(i.platforms).casefold(), by_created(i)),
             self.COLUMN_ITEMS: lambda i: (i.item_count, by_created(i)),
             self.COLUMN_CREATED: by_created,
+            self.COLUMN_ACTIVITY: lambda i: (last_activity(i), _id_order(i.id)),
         }
         return keys.get(column, by_created)
 
@@ -189,8 +200,8 @@ class IncidentTableModel(QAbstractTableModel):
         column = index.column()
         if role in (_DISPLAY, _ACCESSIBLE):
             return self._text(incident, column, accessible=role == _ACCESSIBLE)
-        if role == _TOOLTIP and column == self.COLUMN_TITLE:
-            return plain_tooltip(f"{incident.title}\nPeople involved: {incident.people or '-'}")
+        if role == _TOOLTIP:
+            return self._tooltip(incident)
         if role == _ALIGN and column == self.COLUMN_ITEMS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == INCIDENT_ROLE:
@@ -227,7 +238,28 @@ class IncidentTableModel(QAbstractTableModel):
             return str(incident.item_count)
         if column == self.COLUMN_CREATED:
             return local_text(incident.created_utc, self._zone)
+        if column == self.COLUMN_ACTIVITY:
+            return local_text(last_activity(incident), self._zone)
         return ""
+
+    def _tooltip(self, incident: Incident) -> str:
+        """The whole of what a row may cut short or hide: title, category, people, platforms,
+        items, when it was opened and last active."""
+        status = STATUS_NAMES[incident.status] + (", urgent" if incident.urgent else "")
+        return plain_tooltip(
+            f"{incident.title}\n"
+            f"{incident.id} · {status} · {CATEGORY_NAMES[incident.category]}\n"
+            f"People involved: {incident.people or '-'}\n"
+            f"Platforms: {', '.join(incident.platforms) or '-'}\n"
+            f"Items: {incident.item_count}\n"
+            f"Opened: {local_text(incident.created_utc, self._zone)}\n"
+            f"Last activity: {local_text(last_activity(incident), self._zone)}"
+        )
+
+
+def last_activity(incident: Incident) -> datetime:
+    """When the incident last had a custody entry (when it was opened, if that is unknown)."""
+    return incident.last_activity_utc or incident.created_utc
 
 
 def searchable(text: str) -> str:
@@ -239,7 +271,8 @@ def searchable(text: str) -> str:
 
 
 class IncidentFilterProxy(QSortFilterProxyModel):
-    """Filters incidents by status, category, platform and search text (title, people, notes).
+    """Filters incidents by status, category, platform, urgency and search text (title, people,
+    notes).
 
     Sorting is passed to the source model, which sorts its Python records directly.
     """
@@ -249,6 +282,7 @@ class IncidentFilterProxy(QSortFilterProxyModel):
         self._status: Status | None = None
         self._category: Category | None = None
         self._platform: str | None = None
+        self._urgent = False
         self._words: tuple[str, ...] = ()
         self._notes: Mapping[str, str] = {}
         self._filtering = False
@@ -275,6 +309,13 @@ class IncidentFilterProxy(QSortFilterProxyModel):
         self._update_filtering()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    def set_urgent(self, urgent: bool) -> None:
+        """Show only incidents flagged urgent (True), or any (False)."""
+        self.beginFilterChange()
+        self._urgent = urgent
+        self._update_filtering()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
     def set_search(self, text: str) -> None:
         """Show only incidents whose id, title, people, reporter or notes hold every word."""
         self.beginFilterChange()
@@ -287,6 +328,7 @@ class IncidentFilterProxy(QSortFilterProxyModel):
             self._status is not None
             or self._category is not None
             or self._platform is not None
+            or self._urgent
             or self._words
         )
 
@@ -313,6 +355,8 @@ class IncidentFilterProxy(QSortFilterProxyModel):
         if self._category is not None and incident.category != self._category:
             return False
         if self._platform is not None and self._platform not in incident.platforms:
+            return False
+        if self._urgent and not incident.urgent:
             return False
         if self._words:
             text = searchable(

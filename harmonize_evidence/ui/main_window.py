@@ -108,9 +108,9 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(pane)
         splitter.addWidget(self.right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([4500, 5500])
+        splitter.setStretchFactor(0, 1)  # the list's title keeps room beside its other columns
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([5000, 5000])
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
         self.splitter = splitter
@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
             self.status_filter,
             self.category_filter,
             self.platform_filter,
+            self.incident_list.urgent_filter,
             self.table,
             view.add_files_button,
             view.account_button,

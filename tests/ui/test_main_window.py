@@ -6,9 +6,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFontInfo
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 
 from harmonize_evidence.domain.chain import Problem
 from harmonize_evidence.domain.model import Category
@@ -308,10 +308,55 @@ def test_tab_moves_through_the_filters_to_the_list_and_the_incident(
         window.status_filter,
         window.category_filter,
         window.platform_filter,
+        window.incident_list.urgent_filter,
         window.table,
         window.incident_view.add_files_button,
-        window.incident_view.account_button,
     ]
+
+
+def test_the_list_shows_category_and_last_activity_and_filters_urgent_incidents(
+    qtbot, desktop: DesktopApp, seeded: SeededStore
+) -> None:
+    window = main(desktop)
+    pane = window.incident_list
+    for number in (IncidentTableModel.COLUMN_CATEGORY, IncidentTableModel.COLUMN_ACTIVITY):
+        assert not window.table.isColumnHidden(number)
+        assert window.table.columnWidth(number) > 0
+    assert (
+        window.incidents.sort_column == IncidentTableModel.COLUMN_ACTIVITY
+    )  # most recently active first
+    assert desktop.session.store is not None
+    desktop.session.store.flag_urgent(seeded.closed, "A parent sent a picture of a pupil.")
+    window.load()
+    qtbot.waitUntil(lambda: window.incidents.incident_at(0).id == seeded.closed)
+    assert (
+        window.table.model().index(0, IncidentTableModel.COLUMN_ACTIVITY).data()
+        == "21 Nov 2026, 21:40"
+    )
+    pane.urgent_filter.click()
+    assert [window.proxy.index(row, 0).data() for row in range(window.proxy.rowCount())] == [
+        seeded.closed
+    ]
+    assert window.count_label.text() == "1 of 3 incidents"
+    pane.clear_filters()
+    assert not pane.urgent_filter.isChecked() and window.proxy.rowCount() == 3
+
+
+def test_the_list_header_offers_the_columns_it_hides(qtbot, desktop: DesktopApp) -> None:
+    window = main(desktop)
+    assert window.table.isColumnHidden(IncidentTableModel.COLUMN_CREATED)
+
+    def choose_opened() -> None:
+        menu = QApplication.activePopupWidget()
+        assert isinstance(menu, QMenu)
+        (action,) = [a for a in menu.actions() if a.text() == "Opened"]
+        assert not action.isChecked()
+        action.trigger()
+        menu.close()
+
+    QTimer.singleShot(200, choose_opened)
+    window.table.horizontalHeader().customContextMenuRequested.emit(QPoint(5, 5))
+    assert not window.table.isColumnHidden(IncidentTableModel.COLUMN_CREATED)
 
 
 def test_the_windows_and_the_command_line_say_what_verification_found_alike() -> None:

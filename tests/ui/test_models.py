@@ -61,7 +61,7 @@ def test_incidents_model_has_a_row_per_incident_newest_first(
 ) -> None:
     model, proxy = incidents
     assert model.rowCount() == 3
-    assert model.columnCount() == len(M.HEADERS) == 7
+    assert model.columnCount() == len(M.HEADERS) == 8
     assert column(proxy, M.COLUMN_ID) == [seeded.photo, seeded.fake_account, seeded.closed]
     first = model.index(0, M.COLUMN_TITLE)
     assert first.data() == "Comments under a class photo"
@@ -120,6 +120,58 @@ def test_filters_by_status_category_and_platform(
     proxy.set_platform("Instagram")
     assert column(proxy, M.COLUMN_ID) == [seeded.closed]
     proxy.set_platform(None)
+    assert proxy.rowCount() == 3
+
+
+def test_each_incident_says_its_category_and_last_activity(
+    session: Session, seeded: SeededStore
+) -> None:
+    # The closed incident was opened on 19 Nov; its newest entry is an account written today.
+    session.store.add_note(seeded.closed, "Spoke to the parents again.")  # 21 Nov 21:40
+    model = IncidentTableModel(session.clock.zone)
+    model.set_rows(session.store.incidents())
+    row = model.row_of(seeded.closed)
+    assert row is not None
+    assert model.index(row, M.COLUMN_CATEGORY).data() == "Cyberbullying of a member of staff"
+    assert model.index(row, M.COLUMN_CREATED).data() == "19 Nov 2026, 20:00"
+    assert model.index(row, M.COLUMN_ACTIVITY).data() == "21 Nov 2026, 21:40"
+    photo = model.row_of(seeded.photo)
+    assert photo is not None
+    assert model.index(photo, M.COLUMN_ACTIVITY).data() == "21 Nov 2026, 20:00"
+    assert model.headerData(M.COLUMN_ACTIVITY, Qt.Orientation.Horizontal) == "Last activity"
+    model.sort(M.COLUMN_ACTIVITY, Qt.SortOrder.DescendingOrder)  # most recently active first
+    assert [incident.id for incident in model.incidents] == [
+        seeded.closed,
+        seeded.photo,
+        seeded.fake_account,
+    ]
+
+
+def test_a_row_tooltip_holds_the_whole_title_and_what_the_row_cuts_short(
+    session: Session,
+) -> None:
+    title = "Comments under the Year 9 class photo on Instagram, and the replies that followed"
+    incident = session.store.new_incident(title, category=Category.PUPIL_CYBERBULLYING)
+    model = IncidentTableModel(session.clock.zone)
+    model.set_rows([session.store.incident(incident.id)])
+    for number in (M.COLUMN_ID, M.COLUMN_TITLE, M.COLUMN_CATEGORY, M.COLUMN_ACTIVITY):
+        tooltip = model.index(0, number).data(Qt.ItemDataRole.ToolTipRole)
+        assert title in tooltip
+        assert "Cyberbullying of a pupil" in tooltip
+        assert "Last activity: 21 Nov 2026, 21:40" in tooltip
+
+
+def test_the_urgent_filter_shows_only_incidents_flagged_urgent(
+    session: Session, seeded: SeededStore
+) -> None:
+    session.store.flag_urgent(seeded.fake_account, "It may show a pupil.")
+    model = IncidentTableModel(session.clock.zone)
+    model.set_rows(session.store.incidents())
+    proxy = IncidentFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_urgent(True)
+    assert column(proxy, M.COLUMN_ID) == [seeded.fake_account]
+    proxy.set_urgent(False)
     assert proxy.rowCount() == 3
 
 
