@@ -236,8 +236,8 @@ class IncidentListPane(QWidget):
     def _column_menu(self, position: QPoint) -> None:
         menu = QMenu(self)
         for column, name in enumerate(IncidentTableModel.HEADERS):
-            if column == IncidentTableModel.COLUMN_TITLE:
-                continue
+            if column in (IncidentTableModel.COLUMN_ID, IncidentTableModel.COLUMN_TITLE):
+                continue  # what names the row stays
             action = menu.addAction(name)
             action.setCheckable(True)
             action.setChecked(not self.table.isColumnHidden(column))
