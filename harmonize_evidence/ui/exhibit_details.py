@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFontDatabase, QResizeEvent, QTextOption
+from PySide6.QtGui import QColor, QFontDatabase, QPalette, QResizeEvent, QTextOption
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -35,31 +35,37 @@ class DetailText(QTextEdit):
     """A value of the details panel: plain text, wrapped to the panel's width, selectable, as
     tall as its text (it never scrolls on its own)."""
 
-    def __init__(self, text: str, *, fixed_width: bool = False) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.setReadOnly(True)
         self.setAcceptRichText(False)
-        self.setPlainText(text)  # user text: never markup
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setWordWrapMode(
-            QTextOption.WrapMode.WrapAnywhere
-            if fixed_width
-            else QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere
-        )
         self.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         self.setTabChangesFocus(True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.viewport().setAutoFillBackground(False)
-        self.setStyleSheet("QTextEdit { background: transparent; }")
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Base, QColor(0, 0, 0, 0))  # the panel shows through
+        self.setPalette(palette)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.document().setDocumentMargin(0)
-        if fixed_width:
-            self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self._plain_font = self.font()
+        self._fixed_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+    def set_text(self, text: str, *, fixed_width: bool = False) -> None:
+        """Show ``text`` (user text: never markup); ``fixed_width`` for a hash, which wraps
+        anywhere, in a fixed-width font."""
+        self.setFont(self._fixed_font if fixed_width else self._plain_font)
+        self.setWordWrapMode(
+            QTextOption.WrapMode.WrapAnywhere
+            if fixed_width
+            else QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere
+        )
+        self.setPlainText(text)
         self._fit()
 
     @property
@@ -82,7 +88,12 @@ class DetailText(QTextEdit):
 
 
 class MetadataPanel(QScrollArea):
-    """The selected exhibit's record: reference, kind, hash, source, times, who kept it."""
+    """The selected exhibit's record: reference, kind, hash, source, times, who kept it.
+
+    Its rows' widgets are made once and kept (choosing another exhibit changes their text and
+    hides those it does not need), so that moving through the exhibits with the arrow keys keeps
+    up.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,41 +101,45 @@ class MetadataPanel(QScrollArea):
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._rows: list[tuple[str, str]] = []
-        self._values: dict[str, DetailText] = {}
-        self._body: QWidget | None = None
-        self._layout: QVBoxLayout | None = None
-        self._new_body()
-
-    def _new_body(self) -> None:
+        self._widgets: list[tuple[QLabel, DetailText]] = []
         body = QWidget()
-        layout = QVBoxLayout(body)
-        spacing = self.fontMetrics().height() // 3
-        layout.setSpacing(spacing)
-        layout.addStretch(1)
-        self._body, self._layout = body, layout
-        self.setWidget(body)  # the old body, and every row on it, goes
+        self._layout = QVBoxLayout(body)
+        self._layout.setSpacing(self.fontMetrics().height() // 3)
+        self._layout.addStretch(1)
+        self.setWidget(body)
+
+    def _add_row(self) -> tuple[QLabel, DetailText]:
+        caption = QLabel()
+        caption.setTextFormat(Qt.TextFormat.PlainText)
+        caption.setWordWrap(True)
+        font = caption.font()
+        font.setBold(True)
+        caption.setFont(font)
+        value = DetailText()
+        block = QVBoxLayout()
+        block.setSpacing(0)
+        block.addWidget(caption)
+        block.addWidget(value)
+        self._layout.insertLayout(self._layout.count() - 1, block)
+        self._widgets.append((caption, value))
+        return caption, value
 
     def show_exhibit(self, exhibit: Exhibit | None, session: Session) -> None:
         """Fill the panel for ``exhibit`` (or empty it)."""
         self._rows = [] if exhibit is None else metadata_rows(exhibit, session.clock.zone)
-        self._values = {}
-        self._new_body()
-        assert self._layout is not None
-        for label, value in self._rows:
-            caption = QLabel(label)
-            caption.setTextFormat(Qt.TextFormat.PlainText)
-            caption.setWordWrap(True)
-            font = caption.font()
-            font.setBold(True)
-            caption.setFont(font)
-            text = DetailText(value, fixed_width=label == HASH_LABEL)
-            text.setAccessibleName(label)
-            self._values.setdefault(label, text)
-            block = QVBoxLayout()
-            block.setSpacing(0)
-            block.addWidget(caption)
-            block.addWidget(text)
-            self._layout.insertLayout(self._layout.count() - 1, block)
+        while len(self._widgets) < len(self._rows):
+            self._add_row()
+        for number, (caption, value) in enumerate(self._widgets):
+            if number < len(self._rows):
+                label, text = self._rows[number]
+                caption.setText(label)
+                value.setAccessibleName(label)
+                value.set_text(text, fixed_width=label == HASH_LABEL)
+            else:
+                caption.clear()
+                value.set_text("")  # nothing of an exhibit stays in a hidden row
+            caption.setVisible(number < len(self._rows))
+            value.setVisible(number < len(self._rows))
         self.verticalScrollBar().setValue(0)
 
     def rowCount(self) -> int:
@@ -138,9 +153,12 @@ class MetadataPanel(QScrollArea):
 
     def value(self, label: str) -> str | None:
         """The value shown under ``label`` (the first such row), if any."""
-        widget = self._values.get(label)
+        widget = self.value_widget(label)
         return None if widget is None else widget.text
 
     def value_widget(self, label: str) -> DetailText | None:
-        """The widget that shows the value under ``label``, if any."""
-        return self._values.get(label)
+        """The widget that shows the value under ``label`` (the first such row), if any."""
+        for (row_label, _text), (_caption, value) in zip(self._rows, self._widgets, strict=False):
+            if row_label == label:
+                return value
+        return None

@@ -15,6 +15,7 @@ from harmonize_evidence.domain.model import Category
 from harmonize_evidence.services.evidence import VerificationReport, verification_text
 from harmonize_evidence.ui.add_files_dialog import AddFilesDialog
 from harmonize_evidence.ui.app import DesktopApp
+from harmonize_evidence.ui.exhibit_details import DetailText
 from harmonize_evidence.ui.incident_models import IncidentTableModel
 from harmonize_evidence.ui.verifying import verification_text as window_text
 from tests.ui.conftest import SeededStore
@@ -114,6 +115,23 @@ def test_the_details_show_the_whole_hash_to_copy_and_one_time_format(
     assert panel.value("Recorded at") == "Sat 21 Nov 2026 20:00 GMT (20:00 UTC)"
     assert "Recorded (UTC)" not in labels and "Recorded (local time)" not in labels
     assert "Added" not in labels
+
+
+def test_moving_through_the_exhibits_reuses_the_details_rows_and_empties_them_after(
+    qtbot, desktop: DesktopApp
+) -> None:
+    view = main(desktop).incident_view
+    panel = view.metadata
+    first = panel.value_widget("Exhibit")
+    made = len(panel.findChildren(DetailText))
+    for row in (1, 2, 0, 1):
+        view.grid.setCurrentIndex(view.exhibits.index(row))
+        assert panel.value("Exhibit") == f"ZL/{row + 1}"
+        assert panel.value_widget("Exhibit") is first  # its text changed; no new widgets
+    assert len(panel.findChildren(DetailText)) == made
+    view.clear()
+    assert panel.rowCount() == 0
+    assert all(text.text == "" for text in panel.findChildren(DetailText))
 
 
 def test_an_exhibit_opens_full_size_and_zooms(qtbot, desktop: DesktopApp) -> None:
