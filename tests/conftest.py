@@ -16,14 +16,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, settings
+# Compiled bytecode of the program's modules, outside the checkout and shared by every test
+# process, every child process it starts and every run (Python writes each file atomically and
+# checks it against its source): a process starts as an installed program does, from .pyc files,
+# even where the shell sets PYTHONDONTWRITEBYTECODE (each one would otherwise compile every module
+# it imports again: collecting the tests took 5.0-5.7 s that way here, 3.0 s from .pyc files).
+CHILD_PYCACHE = Path(tempfile.gettempdir()) / f"harmonize-evidence-tests-pycache-{os.getuid()}"
+sys.pycache_prefix = str(CHILD_PYCACHE)
+sys.dont_write_bytecode = False
 
-from harmonize_evidence.domain.clock import FixedClock
-from harmonize_evidence.domain.model import Producer, Role
-from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.services.store import StoreLocation, create_store, open_store
-from harmonize_evidence.vault.keys import PassphraseCost
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from harmonize_evidence.domain.clock import FixedClock  # noqa: E402
+from harmonize_evidence.domain.model import Producer, Role  # noqa: E402
+from harmonize_evidence.services.evidence import EvidenceStore  # noqa: E402
+from harmonize_evidence.services.store import StoreLocation, create_store, open_store  # noqa: E402
+from harmonize_evidence.vault.keys import PassphraseCost  # noqa: E402
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -45,21 +54,30 @@ TESTS = Path(__file__).resolve().parent
 LONGEST_FIRST = (
     "test_export.py",
     "test_cli.py",
+    "test_report_metadata.py",
     "test_capture.py",
     "journeys/test_export_interrupted.py",
-    "test_report_metadata.py",
-    "test_handover.py",
+    "ui/test_capture_and_export.py",
     "test_cli_input.py",
-    "journeys/test_staff_to_lead_to_officer.py",
-    "journeys/test_store_faults.py",
-    "test_store.py",
     "test_bundle_forgery.py",
     "journeys/test_teacher_to_officer.py",
     "test_init_race.py",
-    "ui/test_capture_and_export.py",
+    "journeys/test_staff_to_lead_to_officer.py",
     "ui/test_frozen_capture.py",
+    "journeys/test_store_faults.py",
+    "test_store.py",
+    "test_cli_terminal.py",
+    "journeys/test_lead_runs_a_case.py",
+    "test_report_casework.py",
+    "ui/test_application_process.py",
+    "ui/test_handover_windows.py",
+    "test_handover.py",
     "test_cli_extract.py",
+    "ui/test_setup_and_unlock.py",
+    "test_post_time.py",
     "test_lead_bundle.py",
+    "ui/test_capture_key.py",
+    "ui/test_capture_preview.py",
 )
 
 
@@ -192,13 +210,6 @@ class Cli:
             check=False,
         )
         return CliResult(completed.returncode, completed.stdout, completed.stderr)
-
-
-# Compiled bytecode of the program's modules for the child processes, outside the checkout and
-# shared by every test and run (Python writes each file atomically and checks it against its
-# source): a child starts as an installed program does, from .pyc files, even where the shell sets
-# PYTHONDONTWRITEBYTECODE (each child would otherwise compile every module it imports again).
-CHILD_PYCACHE = Path(tempfile.gettempdir()) / f"harmonize-evidence-tests-pycache-{os.getuid()}"
 
 
 def private_env(home: Path) -> dict[str, str]:
