@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from harmonize_evidence.domain.model import Action, Category, ExhibitKind, Status
 from harmonize_evidence.domain.wording import (
     ACTION_NAMES,
@@ -12,6 +15,7 @@ from harmonize_evidence.domain.wording import (
     KIND_NAMES,
     STATUS_NAMES,
     action_name,
+    counted,
     day_time_text,
     moment_text,
 )
@@ -57,3 +61,12 @@ def test_a_time_reads_local_with_its_zone_and_utc_beside_it() -> None:
         "Wed 22 Jul 2026 00:40 BST (Tue 21 Jul 23:40 UTC)"
     )
     assert day_time_text(datetime(2026, 7, 21, 23, 40, tzinfo=UTC), LONDON) == "Wed 22 Jul 00:40"
+
+
+@given(st.integers(min_value=0, max_value=10**7))
+def test_a_count_is_said_as_a_sentence_says_it_never_as_incident_s(number: int) -> None:
+    said = counted(number, "incident")
+    assert "(s)" not in said
+    assert said == ("1 incident" if number == 1 else f"{number:,} incidents")
+    entries = counted(number, "custody entry")
+    assert entries == ("1 custody entry" if number == 1 else f"{number:,} custody entries")

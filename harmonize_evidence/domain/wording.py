@@ -88,6 +88,16 @@ FLAG_WORDS: dict[str, str] = {
 """An incident's flag in words (the stored value is a code)."""
 
 
+_PLURALS = {"entry": "entries", "custody entry": "custody entries"}
+
+
+def counted(number: int, noun: str) -> str:
+    """``number`` and ``noun`` as a sentence says them: "1 incident", "2 incidents", "1,204
+    custody entries" (never "incident(s)")."""
+    word = noun if number == 1 else _PLURALS.get(noun, noun + "s")
+    return f"{number:,} {word}"
+
+
 def action_name(action: str) -> str:
     """Plain words for a custody action; its name made readable when it is new to this version."""
     try:

@@ -26,6 +26,7 @@ from harmonize_evidence.domain.model import (
     Exhibit,
     normalise_incident_id,
 )
+from harmonize_evidence.domain.wording import counted
 from harmonize_evidence.signing.identity import SignatureChecker
 from harmonize_evidence.vault.database import OWN_PRODUCER_ID, Vault
 
@@ -54,12 +55,16 @@ def verification_text(report: VerificationReport) -> str:
     """What verification found, in the words the command line and the GUI both show."""
     if report.ok:
         return (
-            f"Verified {len(report.incidents)} incident(s): {report.entries_checked} custody "
-            f"entries and {report.exhibits_checked} exhibits; everything is intact."
+            f"Verified {counted(len(report.incidents), 'incident')}: "
+            f"{counted(report.entries_checked, 'custody entry')} and "
+            f"{counted(report.exhibits_checked, 'exhibit')}; everything is intact."
         )
     problems = [str(problem) for problem in report.problems]
     return "\n".join(
-        [f"Verification found {len(problems)} problem(s):", *(f"  - {p}" for p in problems)]
+        [
+            f"Verification found {counted(len(problems), 'problem')}:",
+            *(f"  - {p}" for p in problems),
+        ]
     )
 
 

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.model import Category, Incident, Status
 from harmonize_evidence.domain.urls import PLATFORMS
+from harmonize_evidence.domain.wording import counted
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.search import add_notes, note_index
 from harmonize_evidence.ui.incident_models import IncidentFilterProxy, IncidentTableModel
@@ -272,7 +273,11 @@ class IncidentListPane(QWidget):
         if not self.table.currentIndex().isValid() and self.proxy.rowCount():
             self.table.setCurrentIndex(self.proxy.index(0, 0))  # the best match
         shown, total = self.proxy.rowCount(), self.incidents.rowCount()
-        text = f"{total:,} incidents" if shown == total else f"{shown:,} of {total:,} incidents"
+        text = (
+            counted(total, "incident")
+            if shown == total
+            else f"{shown:,} of {counted(total, 'incident')}"
+        )
         self.count_label.setText(text)
 
     # -- filters and search ----------------------------------------------------------------------

@@ -283,7 +283,7 @@ def test_verifying_an_incident_reports_in_plain_words(qtbot, desktop: DesktopApp
     window.verify_action.trigger()
     box = wait_for_message(qtbot)
     assert box.text() == (
-        "Verified 1 incident(s): 4 custody entries and 3 exhibits; everything is intact."
+        "Verified 1 incident: 4 custody entries and 3 exhibits; everything is intact."
     )
     box.close()
 
@@ -380,7 +380,7 @@ def test_the_list_header_offers_the_columns_it_hides(qtbot, desktop: DesktopApp)
 def test_the_windows_and_the_command_line_say_what_verification_found_alike() -> None:
     intact = VerificationReport(("INC-2026-0001",), 4, 2)
     assert verification_text(intact) == (
-        "Verified 1 incident(s): 4 custody entries and 2 exhibits; everything is intact."
+        "Verified 1 incident: 4 custody entries and 2 exhibits; everything is intact."
     )
     assert window_text(intact) == ("Everything is intact", verification_text(intact))
     found = VerificationReport(("INC-2026-0001",), 4, 2, (Problem("ZL/1", "bytes differ"),))
