@@ -250,7 +250,7 @@ class CaseListPane(QWidget):
         self.mine = QCheckBox("&Mine")
         self.mine.setToolTip("Only the cases assigned to you at triage")
         self.overdue = QCheckBox("O&verdue")
-        self.urgent = QCheckBox("&Urgent")
+        self.urgent = QCheckBox("Ur&gent")
         self.urgent.setToolTip("Only the cases flagged urgent (a possible image of a child)")
         for box, name in ((self.mine, "mine"), (self.overdue, "overdue"), (self.urgent, "urgent")):
             box.toggled.connect(functools.partial(self._flag_changed, name))
@@ -274,7 +274,7 @@ class CaseListPane(QWidget):
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Cases shown")
 
-        search_label = QLabel("&Find:")
+        search_label = QLabel("Fin&d:")
         search_label.setBuddy(self.search)
         search_row = QHBoxLayout()
         search_row.addWidget(search_label)

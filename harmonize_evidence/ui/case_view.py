@@ -54,15 +54,15 @@ place is for correcting a step)."""
 
 BUTTON_TEXT: dict[Step, str] = {
     Step.TRIAGE: "&Triage…",
-    Step.TAKEDOWN_REQUESTED: "Take&down asked…",
+    Step.TAKEDOWN_REQUESTED: "Takedo&wn asked…",
     Step.REMOVAL_CHECKED: "Removal chec&ked…",
     Step.ISP_CONTACTED: "&ISP contacted…",
-    Step.CONSENT: "C&onsent…",
-    Step.POLICE_REFERRED: "&Police referral…",
+    Step.CONSENT: "Co&nsent…",
+    Step.POLICE_REFERRED: "Po&lice referral…",
     Step.SUPPORT_OFFERED: "Su&pport offered…",
     Step.PUPIL_ACTION: "Pupil &behaviour…",
-    Step.STATUS: "&Status…",
-    Step.CLOSE: "&Close the case…",
+    Step.STATUS: "Stat&us…",
+    Step.CLOSE: "Close the c&ase…",
     Step.REOPEN: "&Reopen…",
 }
 """Short, so that the bar fits beside the list on a small or scaled screen; each button's tooltip
@@ -149,7 +149,7 @@ class CaseView(QWidget):
                 button.clicked.connect(functools.partial(self.open_step, step))
                 grid.addWidget(button, row_number, column)
                 self.buttons[step] = button
-        self.correct_button = QPushButton("Co&rrect…")
+        self.correct_button = QPushButton("Correct an entr&y…")
         self.correct_button.setAccessibleName("Correct the step chosen in the chronology")
         self.correct_button.setToolTip(
             "Choose one of your steps in the chronology: its correction is a new entry"

@@ -71,7 +71,7 @@ class HandoverFlows(QObject):
         self.join_dialog: JoinSchoolDialog | None = None
         self.card_dialog: ShareCardDialog | None = None
 
-        menu = QMenu("&Handover", window)
+        menu = QMenu("Hand&over", window)
         window.menuBar().insertMenu(menu_before, menu)
         self.menu = menu
 

@@ -224,7 +224,7 @@ class IncidentListPane(QWidget):
         filters.addWidget(self.urgent_filter)
         left_layout = QVBoxLayout(self)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        search_label = QLabel("&Find:")
+        search_label = QLabel("Fin&d:")
         search_label.setBuddy(self.search)
         search_row = QHBoxLayout()
         search_row.addWidget(search_label)

@@ -115,11 +115,11 @@ class IncidentView(QWidget):
         self.handover_state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.handover_state.hide()
 
-        self.add_files_button = QPushButton("Add &files…")
+        self.add_files_button = QPushButton("&Add files…")
         self.account_button = QPushButton("&Written account…")
         self.verify_button = QPushButton("&Verify")
         self.verify_button.setToolTip("Re-check every hash, signature and stored file")
-        self.handover_button = QPushButton("&Hand over to the lead…")
+        self.handover_button = QPushButton("Hand over to &the lead…")
         self.handover_button.setToolTip(
             "Write the incident, encrypted for your safeguarding lead, to a USB stick"
         )
@@ -152,7 +152,7 @@ class IncidentView(QWidget):
         self.grid.visible_changed.connect(self._retain_visible)
         self.grid.selectionModel().selectionChanged.connect(self._exhibit_selected)
         self.metadata = MetadataPanel()
-        self.open_button = QPushButton("&Open full size")
+        self.open_button = QPushButton("Open full si&ze")
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(lambda: self.open_exhibit(self.grid.currentIndex()))
         self.blur_button = QPushButton("&Blur all")
@@ -201,7 +201,7 @@ class IncidentView(QWidget):
         accounts_layout = QVBoxLayout(accounts_tab)
         accounts_layout.addWidget(accounts_note)
         accounts_layout.addWidget(self.accounts, 1)
-        add_account = QPushButton("&Add written account…")
+        add_account = QPushButton("Add a written account…")  # Alt+W is the bar's button
         add_account.clicked.connect(self.account_requested)
         accounts_row = QHBoxLayout()
         accounts_row.addWidget(add_account)
@@ -225,7 +225,7 @@ class IncidentView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Incident sections")
         self.tabs.addTab(exhibits_tab, "E&xhibits")
-        self.tabs.addTab(accounts_tab, "Written a&ccounts")
+        self.tabs.addTab(accounts_tab, "Written accou&nts")
         self.tabs.addTab(self.timeline, "Custody &log")
 
         layout = QVBoxLayout(self)

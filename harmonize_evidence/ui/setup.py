@@ -94,7 +94,7 @@ class AboutYouPage(QWizardPage):
         self.error = problem_label()
 
         form = QFormLayout()
-        form.addRow("Full &name:", self.name)
+        form.addRow("&Full name:", self.name)
         form.addRow("&Initials:", self.initials)
         form.addRow("&School:", self.school)
         form.addRow("Role:", role_row)

@@ -113,3 +113,44 @@ def paint(display: str, rect: Rect, *extra: str) -> subprocess.Popen[str]:
     assert painter.stdout is not None
     assert painter.stdout.readline().strip() == "ready"
     return painter
+
+
+def mnemonic_clashes(window) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The Alt+letter keys that more than one thing shown in ``window`` claims at once.
+
+    Looks at what a user can reach with Alt+letter together: the menu bar's menus, and the
+    buttons, check boxes, group boxes, tabs and labels (with a buddy) that are showing.
+    """
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QMenuBar, QTabBar
+
+    def key(text: str) -> str | None:
+        found = re.search(r"(?<!&)&([^&\s])", text.replace("&&", ""))
+        return found.group(1).lower() if found else None
+
+    claimed: dict[str, list[str]] = {}
+
+    def claim(text: str) -> None:
+        letter = key(text)
+        if letter is not None:
+            claimed.setdefault(letter, []).append(text)
+
+    for bar in window.findChildren(QMenuBar):
+        for action in bar.actions():
+            if action.isVisible():
+                claim(action.text())
+    for widget in window.findChildren(QAbstractButton):
+        if widget.isVisibleTo(window):  # enabled or not: it claims the key once enabled
+            claim(widget.text())
+    for box in window.findChildren(QGroupBox):
+        if box.isVisibleTo(window):
+            claim(box.title())
+    for label in window.findChildren(QLabel):
+        if label.isVisibleTo(window) and label.buddy() is not None:
+            claim(label.text())
+    for tabs in window.findChildren(QTabBar):
+        if tabs.isVisibleTo(window):
+            for index in range(tabs.count()):
+                claim(tabs.tabText(index))
+    return {letter: texts for letter, texts in claimed.items() if len(texts) > 1}
