@@ -83,7 +83,39 @@ class _CellLook:
         return None
 
 
-class CaseTableModel(QAbstractTableModel):
+class _ListedRows(QAbstractTableModel):
+    """A table of listed cases, one row each in ``_rows``, every cell from :class:`_CellLook`:
+    what the case list's model and its filter share."""
+
+    HEADERS = listed.HEADERS
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._look = _CellLook()
+        self._rows: list[ListedCase] = []
+        """The cases, row by row, as this table shows them."""
+
+    # -- Qt --------------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        row = index.row()
+        if not 0 <= row < len(self._rows):
+            return None
+        return self._look.data(self._rows[row], index.column(), role)
+
+
+class CaseTableModel(_ListedRows):
     """The lead's cases, one row each; by what is due unless the user sorts otherwise."""
 
     COLUMN_CASE = listed.COLUMN_CASE
@@ -94,7 +126,6 @@ class CaseTableModel(QAbstractTableModel):
     COLUMN_STATUS = listed.COLUMN_STATUS
     COLUMN_CATEGORY = listed.COLUMN_CATEGORY
     COLUMN_FROM = listed.COLUMN_FROM
-    HEADERS = listed.HEADERS
 
     RED_COLUMNS = frozenset((COLUMN_CASE, COLUMN_DUE, COLUMN_NEXT))
     """The columns drawn red for an overdue case (the due column says "Overdue" too)."""
@@ -102,12 +133,10 @@ class CaseTableModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._look = _CellLook()
         self._listed = ListedCases()
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._order: Sequence[int] = ()
         """Row by row, the position of its case in ``self._listed.cases``."""
-        self._rows: list[ListedCase] = []
         self._row_of_case: dict[str, int] | None = None
 
     def set_rows(self, cases: ListedCases) -> None:
@@ -177,27 +206,8 @@ class CaseTableModel(QAbstractTableModel):
             )
         self.layoutChanged.emit()
 
-    # -- Qt --------------------------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        row = index.row()
-        if not 0 <= row < len(self._rows):
-            return None
-        return self._look.data(self._rows[row], index.column(), role)
-
-
-class CaseFilterProxy(QAbstractTableModel):
+class CaseFilterProxy(_ListedRows):
     """The cases that pass the filters (mine, overdue, urgent, status, category, search words), in
     the order of the :class:`CaseTableModel` it shows.
 
@@ -214,13 +224,10 @@ class CaseFilterProxy(QAbstractTableModel):
         self.category: Category | None = None
         self._words: tuple[str, ...] = ()
         self._source: CaseTableModel | None = None
-        self._look = _CellLook()
         self._shown: list[int] = []
         """Row by row, the row of the source model it shows."""
         self._proxy_row: list[int] = []
         """Source row by source row, the row that shows it (-1: filtered out)."""
-        self._rows: list[ListedCase] = []
-        """The cases shown, row by row."""
         self._moving: list[tuple[QModelIndex, int]] = []
 
     def setSourceModel(self, model: CaseTableModel) -> None:
@@ -337,22 +344,3 @@ class CaseFilterProxy(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if self._source is not None:
             self._source.sort(column, order)
-
-    # -- Qt --------------------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._shown)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(CaseTableModel.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY:
-            return CaseTableModel.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        row = index.row()
-        if not 0 <= row < len(self._rows):
-            return None
-        return self._look.data(self._rows[row], index.column(), role)
