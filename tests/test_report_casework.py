@@ -427,11 +427,6 @@ def test_a_long_address_reads_back_whole(lead: EvidenceStore, tmp_path: Path) ->
     assert _unspaced(f"Posted at {address} twice") in values
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the report's layout reverses a right-to-left word together with the punctuation "
-    "joined to it, so the bracket is drawn before the word instead of after it",
-)
 def test_an_arabic_word_followed_by_a_bracket_reads_back_as_typed(
     lead: EvidenceStore, tmp_path: Path
 ) -> None:

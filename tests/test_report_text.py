@@ -8,8 +8,9 @@ note in its metadata table or the incident's title.
 What poppler does on its own, and is normalised away before comparing (measured with poppler
 22.12): it writes each right-to-left section of a line in logical order between U+202B and
 U+202C, and such a section runs on over the spaces and punctuation that follow it up to the next
-left-to-right letter or digit, so the space after an Arabic run comes out at the start of the run
-instead; and it ends each printed line with a line break where the report wrapped the text.
+left-to-right letter or digit, so the space or bracket after an Arabic run comes out at the start
+of the run instead, in reverse order; and it ends each printed line with a line break where the
+report wrapped the text.
 """
 
 from __future__ import annotations
@@ -39,9 +40,13 @@ ARABIC = "قال محمد الأحمد لا بأس عليك يا صديقي"
 MIXED = "Spoke to محمد الأحمد after the Instagram post at 09:10."
 EMOJI = "Zoë posted 😀 first😀then 👍🏽 and 🇬🇧 flags near the post"
 HARAKAT = "Named مُحَمَّد in the post"
-SAMPLES = (LATIN, POLISH, ARABIC, MIXED, EMOJI, HARAKAT)
+BRACKETS = "Spoke to (محمد) and [سارة] about {الأحمد} at 09:10"
+SAMPLES = (LATIN, POLISH, ARABIC, MIXED, EMOJI, HARAKAT, BRACKETS)
 
 _RTL_SECTION = re.compile("\u202b([^\u202c]*)\u202c")
+# What a section swept up after its last right-to-left letter: spaces and punctuation, which
+# poppler writes reversed at the section's start.
+_SWEPT = re.compile(r"[^\w\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]+")
 # Ligatures and Arabic presentation forms: glyphs that stand for other characters.
 _STAND_INS = re.compile("[\ufb00-\ufb06\ufb50-\ufdff\ufe70-\ufeff]")
 
@@ -58,8 +63,9 @@ def poppler_normalised(text: str) -> str:
 
     def section(match: re.Match[str]) -> str:
         run = match.group(1)
-        core = run.lstrip()
-        return core + run[: len(run) - len(core)]
+        swept = _SWEPT.match(run)
+        taken = swept.group(0) if swept else ""
+        return run[len(taken) :] + taken[::-1]
 
     return " ".join(_RTL_SECTION.sub(section, text).split())
 
@@ -118,7 +124,7 @@ def test_searching_the_report_finds_the_words_as_typed(report: Report) -> None:
 
 
 @pytest.mark.parametrize(
-    "sample", SAMPLES, ids=["latin", "polish", "arabic", "mixed", "emoji", "harakat"]
+    "sample", SAMPLES, ids=["latin", "polish", "arabic", "mixed", "emoji", "harakat", "brackets"]
 )
 def test_written_account_and_exhibit_note_extract_exactly_as_typed(
     report: Report, sample: str

@@ -221,7 +221,9 @@ def _report_font_class() -> type:
             chars = []
             data = []
             for info, position, glyph_text in zip(infos, positions, texts, strict=True):
-                stands_for = glyph_text[::-1] if right_to_left else glyph_text
+                stands_for = glyph_text
+                if right_to_left:
+                    stands_for = self._mirror(info.codepoint, glyph_text) or glyph_text[::-1]
                 code = self._code(info.codepoint, stands_for)
                 chars.append(chr(code))
                 data.append(
@@ -235,6 +237,23 @@ def _report_font_class() -> type:
                     )
                 )
             return ShapedStr("".join(chars), shapeData=data)
+
+        def _mirror(self, glyph: int, text: str) -> str | None:
+            """The character a mirrored bracket is drawn as in a right-to-left run, or None.
+
+            HarfBuzz draws "(" in a right-to-left run with the glyph of ")", as the Unicode
+            bidi algorithm asks. The glyph reads back as the character it shows: a reader that
+            puts the run back in logical order then mirrors it again, and gets the bracket
+            that was typed, on the side it was typed.
+            """
+            if len(text) != 1 or not unicodedata.mirrored(text):
+                return None
+            shown = [
+                code
+                for code in self.face.glyphToChar.get(glyph, ())
+                if code != ord(text) and unicodedata.mirrored(chr(code))
+            ]
+            return chr(min(shown)) if shown else None
 
         def _code(self, glyph: int, text: str) -> int:
             """The character code to draw ``glyph`` with, standing for ``text``."""
