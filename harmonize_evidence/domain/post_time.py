@@ -26,7 +26,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from harmonize_evidence.domain.clock import parse_utc
@@ -104,15 +105,32 @@ _DATE = (
     r"|(?P<dayword>today|yesterday))"
 )
 _JOIN = r"(?:,? at |, | · | - | )"
-_DATE_FIRST = re.compile(rf"(?:{_WEEKDAY} )?(?:{_DATE}{_JOIN})?{_TIME}", re.ASCII)
-_TIME_FIRST = re.compile(rf"{_TIME}{_JOIN}(?:{_WEEKDAY} )?(?:on )?{_DATE}", re.ASCII)
-_DAY_ALONE = re.compile(rf"(?:{_WEEKDAY} ?)?(?:{_DATE})?", re.ASCII)
-_RELATIVE = re.compile(
-    r"(?:about |around |posted )?(?P<count>[0-9]{1,6}|an?|one) ?(?P<unit>[a-z]+)(?: ago)?",
-    re.ASCII,
-)
+
+
+class _Patterns(NamedTuple):
+    date_first: re.Pattern[str]
+    time_first: re.Pattern[str]
+    day_alone: re.Pattern[str]
+    relative: re.Pattern[str]
+    iso: re.Pattern[str]
+
+
+@cache
+def _patterns() -> _Patterns:
+    """The patterns, compiled when a time is first read (not by every program that imports us)."""
+    return _Patterns(
+        date_first=re.compile(rf"(?:{_WEEKDAY} )?(?:{_DATE}{_JOIN})?{_TIME}", re.ASCII),
+        time_first=re.compile(rf"{_TIME}{_JOIN}(?:{_WEEKDAY} )?(?:on )?{_DATE}", re.ASCII),
+        day_alone=re.compile(rf"(?:{_WEEKDAY} ?)?(?:{_DATE})?", re.ASCII),
+        relative=re.compile(
+            r"(?:about |around |posted )?(?P<count>[0-9]{1,6}|an?|one) ?(?P<unit>[a-z]+)(?: ago)?",
+            re.ASCII,
+        ),
+        iso=re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[t ][0-9]", re.ASCII | re.IGNORECASE),
+    )
+
+
 _NOW = ("now", "just now", "a moment ago", "moments ago", "a few seconds ago", "few seconds ago")
-_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[t ][0-9]", re.ASCII | re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -306,7 +324,8 @@ def read_wall_clock(typed: str, now: datetime, zone: tzinfo) -> tuple[datetime, 
     cleaned = " ".join(typed.split()).lower()
     if cleaned in _NOW:
         return now.astimezone(zone), True
-    relative = _RELATIVE.fullmatch(cleaned)
+    patterns = _patterns()
+    relative = patterns.relative.fullmatch(cleaned)
     if relative is not None and relative["unit"] in _UNITS:
         count_text = relative["count"]
         if count_text.isdigit():
@@ -317,12 +336,12 @@ def read_wall_clock(typed: str, now: datetime, zone: tzinfo) -> tuple[datetime, 
             return None
         # Counted in real time (UTC), not on the wall clock: 3h across a clock change is 3 hours.
         return (now.astimezone(UTC) - _UNITS[relative["unit"]] * count).astimezone(zone), True
-    if _ISO.match(typed.strip()):
+    if patterns.iso.match(typed.strip()):
         moment = _iso(typed.strip(), zone)
         return None if moment is None else (moment, False)
-    match = _DATE_FIRST.fullmatch(cleaned) or _TIME_FIRST.fullmatch(cleaned)
+    match = patterns.date_first.fullmatch(cleaned) or patterns.time_first.fullmatch(cleaned)
     if match is None:
-        if _DAY_ALONE.fullmatch(cleaned):
+        if patterns.day_alone.fullmatch(cleaned):
             raise BadInput(
                 f"{_quoted(typed)} gives no time of day; type the time the post shows too, like "
                 "yesterday 21:40 or 20/11/2026 9.40pm."
