@@ -48,6 +48,7 @@ from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.join_school import JoinDone, JoinFailed, JoinSchoolPanel
 from harmonize_evidence.ui.passphrase_strength import passphrase_strength
 from harmonize_evidence.ui.recovery_sheet import RecoverySheet, draw_sheet, save_sheet_pdf
+from harmonize_evidence.ui.strength_meter import StrengthMeter
 from harmonize_evidence.ui.tasks import Task, run_task
 from harmonize_evidence.ui.wording import local_text
 
@@ -156,14 +157,7 @@ class UnlockingPage(QWizardPage):
         self.again = QLineEdit()
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
         self.again.setAccessibleName("Passphrase again")
-        self.strength_bar = QProgressBar()
-        self.strength_bar.setRange(0, 4)
-        self.strength_bar.setTextVisible(False)
-        self.strength_bar.setAccessibleName("Passphrase strength")
-        self.strength = QLabel()
-        self.strength.setTextFormat(Qt.TextFormat.PlainText)
-        self.strength.setWordWrap(True)
-        self.strength.setAccessibleName("Passphrase strength hint")
+        self.strength = StrengthMeter()
         self.keychain = QRadioButton(
             "Unlock with my computer login (the key is also kept in this computer's keychain)"
         )
@@ -181,34 +175,34 @@ class UnlockingPage(QWizardPage):
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setAccessibleName("Creating the evidence store")
+        self.busy_label = QLabel(
+            "Creating your encrypted store and your signing key. This takes a few seconds; "
+            "please wait."
+        )
+        self.busy_label.setWordWrap(True)
         self.busy.hide()
+        self.busy_label.hide()
 
         form = QFormLayout()
         form.addRow("&Passphrase:", self.passphrase)
         form.addRow("&Again:", self.again)
-        form.addRow("Strength:", self.strength_bar)
-        form.addRow("", self.strength)
+        form.addRow("Strength:", self.strength)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.keychain)
         layout.addWidget(self.type_it)
         layout.addWidget(note)
         layout.addWidget(self.error)
+        layout.addWidget(self.busy_label)
         layout.addWidget(self.busy)
         layout.addStretch()
-        self.passphrase.textChanged.connect(self._update_strength)
+        self.passphrase.textChanged.connect(self.strength.show_for)
         self.passphrase.textChanged.connect(self.completeChanged)
         self.again.textChanged.connect(self.completeChanged)
-        self._update_strength("")
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Create store")
         self._created: CreatedStore | None = None
         self._working = False
-
-    def _update_strength(self, text: str) -> None:
-        strength = passphrase_strength(text)
-        self.strength_bar.setValue(strength.score)
-        self.strength.setText(strength.hint if text else "")
 
     def isComplete(self) -> bool:
         return (
@@ -247,27 +241,35 @@ class UnlockingPage(QWizardPage):
             key = unlock_key(location, lambda: passphrase)
             return CreatedStore(key, recovery_key, fingerprint)
 
-        self._working = True
         self.error.hide()
-        self.busy.show()
-        for widget in (self.passphrase, self.again, self.keychain, self.type_it):
-            widget.setEnabled(False)
-        self.completeChanged.emit()
+        self._set_working(True)
         run_task(create, self._created_ok, self._created_failed)
+
+    def _set_working(self, working: bool) -> None:
+        """While the store is made: say so, and nothing can be changed, gone back to or
+        cancelled (the store is half made until it is done)."""
+        self._working = working
+        self.busy.setVisible(working)
+        self.busy_label.setVisible(working)
+        for widget in (self.passphrase, self.again, self.keychain, self.type_it):
+            widget.setEnabled(not working)
+        self.completeChanged.emit()  # the wizard sets its buttons again: Back and Cancel after
+        for button in (QWizard.WizardButton.BackButton, QWizard.WizardButton.CancelButton):
+            self._wizard.button(button).setEnabled(not working)
+
+    @property
+    def working(self) -> bool:
+        """Whether the store is being made now."""
+        return self._working
 
     def _created_ok(self, created: CreatedStore) -> None:
         self._created = created
-        self._working = False
-        self.busy.hide()
+        self._set_working(False)
         self._wizard.store_created(created)
         self._wizard.next()
 
     def _created_failed(self, error: BaseException) -> None:
-        self._working = False
-        self.busy.hide()
-        for widget in (self.passphrase, self.again, self.keychain, self.type_it):
-            widget.setEnabled(True)
-        self.completeChanged.emit()
+        self._set_working(False)
         if isinstance(error, HarmonizeError):
             self._show_error(error.message)
         else:
@@ -471,6 +473,11 @@ class SetupWizard(QWizard):
         if self.currentPage() is self.join:
             self.accept()  # closing the last page skips joining
             return
-        if self.created is not None:
-            return  # the store exists: the user must confirm the recovery key first
+        if self.created is not None or self.unlocking.working:
+            return  # being made, or made: the user must confirm the recovery key first
         super().reject()
+
+    def back(self) -> None:
+        if self.unlocking.working:
+            return  # Alt+B while the store is being made
+        super().back()

@@ -10,7 +10,7 @@ asks for the passphrase.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QFontDatabase, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -28,7 +28,7 @@ from harmonize_evidence.domain.errors import HarmonizeError, StoreLocked
 from harmonize_evidence.services.store import StoreLocation, recover_store, unlock_key
 from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
-from harmonize_evidence.ui.passphrase_strength import passphrase_strength
+from harmonize_evidence.ui.strength_meter import StrengthMeter
 from harmonize_evidence.ui.tasks import Task, run_task
 
 RECOVERED = "A new passphrase is set; use it from now on. The recovery key is unchanged."
@@ -215,15 +215,19 @@ class RecoveryDialog(QDialog):
         self.recovery_key = QLineEdit()
         self.recovery_key.setAccessibleName("Recovery key")
         self.recovery_key.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
+        key_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.recovery_key.setFont(key_font)
+        # The whole key fits, placeholder and all: 39 characters in a fixed-width font.
+        self.recovery_key.setMinimumWidth(
+            QFontMetrics(key_font).horizontalAdvance(self.recovery_key.placeholderText() + "MM")
+        )
         self.new_passphrase = QLineEdit()
         self.new_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.new_passphrase.setAccessibleName("New passphrase")
         self.again = QLineEdit()
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
         self.again.setAccessibleName("New passphrase again")
-        self.strength = QLabel()
-        self.strength.setTextFormat(Qt.TextFormat.PlainText)
-        self.strength.setAccessibleName("Passphrase strength hint")
+        self.strength = StrengthMeter()
         self.message = problem_label("Message")
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
@@ -246,9 +250,8 @@ class RecoveryDialog(QDialog):
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
-        self.new_passphrase.textChanged.connect(
-            lambda text: self.strength.setText(passphrase_strength(text).hint if text else "")
-        )
+        self.new_passphrase.textChanged.connect(self.strength.show_for)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 72)
         self._task: Task[bytes] | None = None
 
     def submit(self) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QWizard
 
 from harmonize_evidence.domain.clock import FixedClock
@@ -23,6 +24,8 @@ from harmonize_evidence.services.store import (
 )
 from harmonize_evidence.ui.passphrase_strength import passphrase_strength
 from harmonize_evidence.ui.setup import suggested_initials
+from harmonize_evidence.ui.strength_meter import SCORE_COLOURS, SEGMENTS, StrengthMeter
+from harmonize_evidence.ui.unlock import RecoveryDialog
 from harmonize_evidence.vault import keychain
 from tests.conftest import (
     PASSPHRASE,
@@ -85,6 +88,30 @@ def store_id(made: MadeStore) -> str:
     return str(json.loads(made.location.key_file.read_text(encoding="utf-8"))["store_id"])
 
 
+def test_the_strength_meter_fills_and_colours_as_the_passphrase_grows(qtbot) -> None:  # type: ignore[no-untyped-def]
+    meter = StrengthMeter()
+    qtbot.addWidget(meter)
+    meter.show()
+    shown = []
+    for typed in ("", "short", "password123", "tulip kettle orbit saxophone"):
+        meter.show_for(typed)
+        image = meter.segments.grab().toImage()
+        middle = image.height() // 2
+        filled = [
+            image.pixelColor(int(image.width() * (i + 0.5) / SEGMENTS), middle).name()
+            for i in range(SEGMENTS)
+        ]
+        shown.append((meter.segments.score, filled, meter.hint.text()))
+    empty = shown[0][1][0]
+    assert shown[0] == (0, [empty] * SEGMENTS, "")  # nothing typed: nothing said
+    assert shown[1][0] == 0 and shown[1][2].startswith("Too short")
+    weak, strong = shown[2], shown[3]
+    assert weak[0] == 1 and weak[1][0] == SCORE_COLOURS[1].name() and weak[1][1:] == [empty] * 3
+    assert strong[0] >= 3
+    assert strong[1][: strong[0]] == [SCORE_COLOURS[strong[0]].name()] * strong[0]
+    assert SCORE_COLOURS[1] != SCORE_COLOURS[strong[0]]
+
+
 def test_passphrase_hint_grows_with_strength() -> None:
     assert passphrase_strength("short").score == 0
     assert passphrase_strength("password123").score == 1
@@ -118,7 +145,8 @@ def test_first_run_shows_the_recovery_key_which_must_be_kept_before_the_main_win
 
     page = wizard.unlocking
     qtbot.keyClicks(page.passphrase, "abc")
-    assert page.strength.text().startswith("Too short")
+    assert page.strength.hint.text().startswith("Too short")
+    assert page.strength.segments.score == 0
     assert not wizard.button(QWizard.WizardButton.CommitButton).isEnabled()
     page.passphrase.setText(PASSPHRASE)
     page.again.setText(PASSPHRASE + "x")
@@ -128,6 +156,13 @@ def test_first_run_shows_the_recovery_key_which_must_be_kept_before_the_main_win
     assert not location.exists()
     page.again.setText(PASSPHRASE)
     wizard.button(QWizard.WizardButton.CommitButton).click()
+    # While the store is made: it says so, and Back and Cancel do nothing (the store is half made).
+    assert page.busy_label.isVisible() and "Creating your encrypted store" in page.busy_label.text()
+    for button in (QWizard.WizardButton.BackButton, QWizard.WizardButton.CancelButton):
+        assert not wizard.button(button).isEnabled()
+    wizard.back()
+    wizard.reject()
+    assert wizard.isVisible() and wizard.currentPage() is page
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.recovery, timeout=20_000)
 
     recovery = wizard.recovery
@@ -333,3 +368,15 @@ def test_a_damaged_key_file_on_start_gives_a_clear_dialog(
     )
     box.close()
     qtbot.waitUntil(lambda: desktop.exit_code == 4)
+
+
+def test_the_forgot_passphrase_window_shows_the_whole_recovery_key(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = RecoveryDialog(StoreLocation(tmp_path / "store"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    field = dialog.recovery_key
+    shown = field.width() - field.textMargins().left() - field.textMargins().right()
+    whole_key = field.fontMetrics().horizontalAdvance("ABCD-" * 7 + "ABCD")
+    assert shown > whole_key, "the recovery key does not fit its field"
+    assert QFontInfo(field.font()).fixedPitch(), "the recovery key is not in a fixed-width font"
