@@ -276,6 +276,14 @@ class UnlockingPage(QWizardPage):
             show_error(self, error)
 
 
+def key_in_two_lines(recovery_key: str) -> str:
+    """The recovery key as the page shows it: four groups on each line, so that it never wraps
+    inside a group (``ABCD-EFGH-IJKL-MNOP-`` above ``QRST-UVWX-YZ23-4567``)."""
+    groups = recovery_key.split("-")
+    half = (len(groups) + 1) // 2
+    return "-".join(groups[:half]) + "-\n" + "-".join(groups[half:])
+
+
 class RecoveryKeyPage(QWizardPage):
     """The recovery key, large, with Print and Save as PDF; the user confirms they kept it."""
 
@@ -291,7 +299,6 @@ class RecoveryKeyPage(QWizardPage):
         self.key.setTextFormat(Qt.TextFormat.PlainText)
         self.key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.key.setWordWrap(True)
         self.key.setAccessibleName("Recovery key")
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setPointSizeF(QFont().pointSizeF() * 2.2)
@@ -326,7 +333,7 @@ class RecoveryKeyPage(QWizardPage):
 
     def initializePage(self) -> None:
         created = self._wizard.created
-        self.key.setText(created.recovery_key if created else "")
+        self.key.setText(key_in_two_lines(created.recovery_key) if created else "")
 
     def isComplete(self) -> bool:
         return self.kept.isChecked()
@@ -461,6 +468,9 @@ class SetupWizard(QWizard):
     def store_created(self, created: CreatedStore) -> None:
         """Called by the passphrase page once the store exists."""
         self.created = created
+        # From here the wizard cannot be left before the recovery key is kept: no Cancel that
+        # would do nothing.
+        self.setOption(QWizard.WizardOption.NoCancelButton, True)
 
     def accept(self) -> None:
         if self.created is None:

@@ -166,12 +166,16 @@ def test_first_run_shows_the_recovery_key_which_must_be_kept_before_the_main_win
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.recovery, timeout=20_000)
 
     recovery = wizard.recovery
-    shown_key = recovery.key.text()
+    first, second = recovery.key.text().split("\n")  # four groups a line, never cut in a group
+    assert first.count("-") == 4 and first.endswith("-") and second.count("-") == 3
+    assert not recovery.key.wordWrap()
+    shown_key = first + second
     assert RECOVERY_KEY_RE.match(shown_key)
     assert recovery.key.font().pointSizeF() > wizard.font().pointSizeF() * 2
     next_button = wizard.button(QWizard.WizardButton.NextButton)
     assert not next_button.isEnabled()
     assert not wizard.button(QWizard.WizardButton.BackButton).isEnabled()
+    assert not wizard.button(QWizard.WizardButton.CancelButton).isVisible()
     wizard.reject()  # closing the wizard now is refused: the key is shown only once
     assert wizard.isVisible()
 
