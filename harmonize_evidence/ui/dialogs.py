@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
@@ -41,6 +41,9 @@ def problem_label(accessible_name: str = "Problem") -> QLabel:
     return label
 
 
+_PLATFORM_COLUMNS = 3
+
+
 class NewIncidentDialog(QDialog):
     """Opens an incident: title, category, platforms, people involved, who reported it."""
 
@@ -58,19 +61,24 @@ class NewIncidentDialog(QDialog):
         self.title = QLineEdit()
         self.title.setAccessibleName("Title")
         self.title.setPlaceholderText("e.g. Abusive comments about Ms Lane on TikTok")
+        self.title.setMinimumWidth(  # the example is read whole
+            self.title.fontMetrics().horizontalAdvance(self.title.placeholderText() + "MMM")
+        )
         self.category = QComboBox()
         self.category.setAccessibleName("Category")
         for category in Category:
             self.category.addItem(CATEGORY_NAMES[category], category)
-        self.platforms = QListWidget()
+        # A box for each platform, ticked by clicking its name too, all in view at once.
+        self.platforms = QWidget()
         self.platforms.setAccessibleName("Platforms")
-        for platform in PLATFORMS:
-            item = QListWidgetItem("Other" if platform == "other" else platform)
-            item.setData(Qt.ItemDataRole.UserRole, platform)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            self.platforms.addItem(item)
-        self.platforms.setMaximumHeight(self.fontMetrics().height() * 7)
+        grid = QGridLayout(self.platforms)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.platform_boxes: dict[str, QCheckBox] = {}
+        rows = (len(PLATFORMS) + _PLATFORM_COLUMNS - 1) // _PLATFORM_COLUMNS
+        for index, platform in enumerate(PLATFORMS):
+            box = QCheckBox("Other" if platform == "other" else platform)
+            self.platform_boxes[platform] = box
+            grid.addWidget(box, index % rows, index // rows)
         self.people = QPlainTextEdit()
         self.people.setAccessibleName("People involved")
         self.people.setTabChangesFocus(True)
@@ -85,7 +93,9 @@ class NewIncidentDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Title:", self.title)
         form.addRow("&Category:", self.category)
-        form.addRow("&Platforms:", self.platforms)
+        platforms_label = QLabel("&Platforms:")
+        platforms_label.setBuddy(self.platform_boxes[PLATFORMS[0]])
+        form.addRow(platforms_label, self.platforms)
         form.addRow("P&eople involved:", self.people)
         form.addRow("&Reported by:", self.reported_by)
         layout = QVBoxLayout(self)
@@ -98,11 +108,7 @@ class NewIncidentDialog(QDialog):
 
     def checked_platforms(self) -> list[str]:
         """The platforms ticked."""
-        return [
-            str(self.platforms.item(row).data(Qt.ItemDataRole.UserRole))
-            for row in range(self.platforms.count())
-            if self.platforms.item(row).checkState() == Qt.CheckState.Checked
-        ]
+        return [platform for platform, box in self.platform_boxes.items() if box.isChecked()]
 
     def submit(self) -> None:
         """Open the incident; problems are shown in the dialog."""

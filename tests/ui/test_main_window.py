@@ -162,7 +162,10 @@ def test_new_incident_dialog_explains_problems_inline_and_opens_the_incident(
     assert dialog.problem.text() == "The title is empty; please type something."
     type_text(dialog.title, "Voicemail from a withheld number")
     dialog.category.setCurrentIndex(dialog.category.findData(Category.OTHER))
-    dialog.platforms.item(0).setCheckState(Qt.CheckState.Checked)
+    facebook = dialog.platform_boxes["Facebook"]
+    name_at = QPoint(facebook.width() - facebook.fontMetrics().horizontalAdvance("ook"), 5)
+    qtbot.mouseClick(facebook, Qt.MouseButton.LeftButton, pos=name_at)  # on its name, not the box
+    assert dialog.checked_platforms() == ["Facebook"]
     dialog.submit()
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert window.incidents.rowCount() == 4
