@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFontInfo
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QStyle, QStyleOptionButton
 
 from harmonize_evidence.domain.chain import Problem
 from harmonize_evidence.domain.model import Category
@@ -163,7 +163,12 @@ def test_new_incident_dialog_explains_problems_inline_and_opens_the_incident(
     type_text(dialog.title, "Voicemail from a withheld number")
     dialog.category.setCurrentIndex(dialog.category.findData(Category.OTHER))
     facebook = dialog.platform_boxes["Facebook"]
-    name_at = QPoint(facebook.width() - facebook.fontMetrics().horizontalAdvance("ook"), 5)
+    option = QStyleOptionButton()
+    facebook.initStyleOption(option)
+    name = facebook.style().subElementRect(QStyle.SubElement.SE_CheckBoxContents, option, facebook)
+    name_at = QPoint(
+        name.left() + facebook.fontMetrics().horizontalAdvance("Face"), name.center().y()
+    )
     qtbot.mouseClick(facebook, Qt.MouseButton.LeftButton, pos=name_at)  # on its name, not the box
     assert dialog.checked_platforms() == ["Facebook"]
     dialog.submit()
