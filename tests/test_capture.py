@@ -661,12 +661,15 @@ def test_record_stores_a_description_only_and_flags_the_incident(
 
     entries = shared_cli("--json", "log", incident).json["entries"]
     actions = [entry["action"] for entry in entries]
-    assert actions[-2:] == ["flagged_urgent", "evidence_recorded"]
-    recorded = entries[-1]
+    # Content that could show a child files the incident as a safeguarding concern.
+    assert actions[-3:] == ["flagged_urgent", "evidence_recorded", "category_changed"]
+    recorded = entries[-2]
     assert recorded["evidence_sha256"] is None
     assert "safeguarding" in recorded["details"]["no_image_reason"]
     assert recorded["details"]["incident_flag"] == "urgent-safeguarding"
-    assert entries[-2]["utc"] <= recorded["utc"]
+    assert entries[-3]["utc"] <= recorded["utc"]
+    assert entries[-1]["details"]["to"] == "safeguarding-concern"
+    assert shown["incident"]["category"] == "safeguarding-concern"
 
     refused = shared_cli("--json", "extract", incident, exhibit, "--out", str(tmp_path))
     assert refused.code == 2

@@ -68,6 +68,34 @@ def incident_new(command: Invocation) -> int:
     return 0
 
 
+def incident_edit(command: Invocation) -> int:
+    """Change the category or status of an incident of one's own, with a reason."""
+    from harmonize_evidence.domain.model import Category, Status
+    from harmonize_evidence.domain.wording import action_name, change_text
+    from harmonize_evidence.services.incident_changes import change_incident
+
+    args = command.args
+    with command.open_store() as store:
+        changed = change_incident(
+            store,
+            args.id,
+            category=None if args.category is None else Category(args.category),
+            status=None if args.status is None else Status(args.status),
+            reason=args.reason or "",
+        )
+    incident = changed.incident
+    lines = [
+        f"{incident.id}: {action_name(entry.action)} (custody entry {entry.seq}). "
+        f"{change_text(entry.action, entry.details)}".replace("\n", "\n    ")
+        for entry in changed.entries
+    ]
+    command.out.result(
+        {"incident": _incident_json(incident), "entries": [e.seq for e in changed.entries]},
+        "\n".join(lines),
+    )
+    return 0
+
+
 def _local(moment: Any, zone: Any) -> str:
     """A moment as people read it on this computer: ``2026-11-21 21:40:05 GMT``."""
     local = moment.astimezone(zone)
@@ -264,6 +292,8 @@ def _record_only(
     command: Invocation, description: str | None = None, source_file_name: str | None = None
 ) -> int:
     """The record-only path of ``record``, ``capture --no-image-reason`` and ``add``."""
+    from harmonize_evidence.domain.model import URGENT_SAFEGUARDING
+    from harmonize_evidence.domain.wording import CATEGORY_NAMES, FLAG_WORDS
     from harmonize_evidence.services.capturing import record_without_image
 
     args = command.args
@@ -283,6 +313,7 @@ def _record_only(
             reason=args.no_image_reason,
             source_file_name=source_file_name,
         )
+        category = store.incident(exhibit.incident_id).category
     not_read = (
         f"\nThe file {source_file_name} was not read or stored. Do not open, copy or share "
         "it; the safeguarding lead decides what happens to it."
@@ -297,8 +328,9 @@ def _record_only(
             **_posted_json(exhibit),
         },
         f"Recorded exhibit {exhibit.ref} in {exhibit.incident_id} as a description only, "
-        "with no image.\nThe incident is flagged urgent-safeguarding: tell the safeguarding "
-        f"lead now.{not_read}{_posted_line(exhibit)}",
+        f'with no image.\nThe incident is marked "{FLAG_WORDS[URGENT_SAFEGUARDING]}" and '
+        f'filed as "{CATEGORY_NAMES[category]}".\nTell the safeguarding lead now.'
+        f"{not_read}{_posted_line(exhibit)}",
     )
     return 0
 
@@ -329,6 +361,7 @@ def extract(command: Invocation) -> int:
 def log(command: Invocation) -> int:
     """Print the custody chain."""
     from harmonize_evidence.domain.clock import parse_utc
+    from harmonize_evidence.domain.wording import CHANGE_ACTIONS, change_text
 
     with command.open_store() as store:
         entries = store.log(command.args.id)
@@ -344,6 +377,9 @@ def log(command: Invocation) -> int:
         text = entry.details.get("text")
         if isinstance(text, str) and text:  # a written account or note: what it says
             lines.extend(f"{'':6}{line}" for line in text.splitlines())
+        elif entry.action in CHANGE_ACTIONS and "at_utc" not in entry.details:
+            said = change_text(entry.action, entry.details)  # a change: from, to and why
+            lines.extend(f"{'':6}{line}" for line in said.splitlines())
     command.out.result({"entries": [_entry_json(e) for e in entries]}, "\n".join(lines))
     return 0
 

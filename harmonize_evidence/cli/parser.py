@@ -61,6 +61,7 @@ POSTED_AT_HELP = (
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
+    from harmonize_evidence.domain.incident_changes import STAFF_STATUSES
     from harmonize_evidence.domain.model import Category, ExhibitKind, Role
 
     common = _Parser(add_help=False)
@@ -99,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     incident = command("incident", "open, list and show incidents")
     incident_commands = incident.add_subparsers(
-        dest="incident_command", metavar="new|list|show", parser_class=_Parser, required=True
+        dest="incident_command", metavar="new|list|show|edit", parser_class=_Parser, required=True
     )
     p = incident_commands.add_parser("new", help="open an incident", parents=[common])
     p.add_argument("--title", required=True, help="a short title for the incident")
@@ -118,6 +119,32 @@ def build_parser() -> argparse.ArgumentParser:
     p = incident_commands.add_parser("show", help="one incident with its items", parents=[common])
     p.add_argument("id", help="the incident, e.g. INC-2026-0007")
     p.set_defaults(run=evidence_commands.incident_show)
+    p = incident_commands.add_parser(
+        "edit",
+        help="(staff) change the category or status of your own open incident, with a reason",
+        description="Change the category, the status or both of an incident of your own that "
+        "is not closed or handed over. Each change is a custody entry holding the old value, "
+        "the new one and the reason. On the safeguarding lead's store use 'action triage' and "
+        "'action status' instead.",
+        parents=[common],
+    )
+    p.add_argument("id", help="the incident, e.g. INC-2026-0007")
+    p.add_argument(
+        "--category",
+        choices=[c.value for c in Category],
+        help="its new category",
+    )
+    p.add_argument(
+        "--status",
+        choices=[s.value for s in STAFF_STATUSES],
+        help="its new status (closed is final: a closed incident cannot be changed again)",
+    )
+    p.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="why (required); kept on the custody log with the old and the new value",
+    )
+    p.set_defaults(run=evidence_commands.incident_edit)
 
     p = command("add", "import a file as an evidence item")
     p.add_argument("id", help="the incident, e.g. INC-2026-0007")

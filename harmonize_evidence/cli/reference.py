@@ -66,6 +66,11 @@ JSON_KEYS: dict[str, dict[str, str]] = {
         "items": "its exhibits: `exhibit`, `kind`, `media_type`, `size`, `sha256`, "
         "`created_utc`, `purged`, `metadata`",
     },
+    "incident edit": {
+        "incident": "the incident as it now stands, as `incident new` shows it",
+        "entries": "the sequence numbers of the custody entries that record the change (the "
+        "category's first, then the status's)",
+    },
     "add": {
         "exhibit": "the exhibit reference (`ZL/3`)",
         "sha256": "the SHA-256 of the bytes kept",

@@ -95,6 +95,7 @@ class Action(StrEnum):
     NOTE_ADDED = "note_added"
     EVIDENCE_DERIVED = "evidence_derived"
     STATUS_CHANGED = "status_changed"
+    CATEGORY_CHANGED = "category_changed"
     EXPORTED = "exported"
     HANDED_OVER = "handed_over"
     RECEIVED = "received"

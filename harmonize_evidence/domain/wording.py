@@ -10,7 +10,9 @@ Pure: no I/O, nothing but the domain's own values.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 from harmonize_evidence.domain.model import (
     URGENT_SAFEGUARDING,
@@ -61,6 +63,7 @@ ACTION_NAMES: dict[Action, str] = {
     Action.NOTE_ADDED: "Written account added",
     Action.EVIDENCE_DERIVED: "Derived exhibit added",
     Action.STATUS_CHANGED: "Status changed",
+    Action.CATEGORY_CHANGED: "Category changed",
     Action.EXPORTED: "Exported",
     Action.HANDED_OVER: "Handed over",
     Action.RECEIVED: "Received from a member of staff",
@@ -104,6 +107,38 @@ def action_name(action: str) -> str:
         return ACTION_NAMES[Action(action)]
     except ValueError:
         return action.replace("_", " ").capitalize()
+
+
+CHANGE_ACTIONS = frozenset({Action.CATEGORY_CHANGED.value, Action.STATUS_CHANGED.value})
+"""The custody actions whose details are a change (``from``, ``to``, ``reason``) that
+:func:`change_text` says in words (a lead's ``status`` step also holds its step's fields)."""
+
+
+def changed_value_name(action: str, value: object) -> str:
+    """The name of a category or status that a ``category_changed`` or ``status_changed`` entry
+    records (the value itself when it has none)."""
+    names: dict[str, str]
+    if action == Action.CATEGORY_CHANGED:
+        names = {category.value: name for category, name in CATEGORY_NAMES.items()}
+    else:
+        names = {status.value: name for status, name in STATUS_NAMES.items()}
+    return names.get(str(value), str(value))
+
+
+def change_text(action: str, details: Mapping[str, Any]) -> str:
+    """A change of category or status in words, as the custody log, the chronology and the
+    report say it: ``From Open to Closed. Reason: Resolved with the parents.``"""
+    parts = []
+    if details.get("to") not in (None, ""):
+        new = changed_value_name(action, details["to"])
+        if details.get("from") not in (None, ""):
+            parts.append(f"From {changed_value_name(action, details['from'])} to {new}.")
+        else:
+            parts.append(f"To {new}.")
+    reason = str(details.get("reason") or "").strip()
+    if reason:
+        parts.append(f"Reason: {reason}")
+    return " ".join(parts)
 
 
 NEXT_STEP_NAMES: dict[str, str] = {

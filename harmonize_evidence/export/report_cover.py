@@ -10,7 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from harmonize_evidence.domain.wording import CATEGORY_NAMES, printed_utc
+from harmonize_evidence.domain.model import URGENT_SAFEGUARDING
+from harmonize_evidence.domain.wording import (
+    CATEGORY_NAMES,
+    FLAG_WORDS,
+    STATUS_NAMES,
+    action_name,
+    printed_utc,
+)
 from harmonize_evidence.export.report_blocks import (
     Mono,
     Paragraphs,
@@ -96,7 +103,9 @@ def summary_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     incident = content.incident
     entries = content.entries
     recorded = [item.exhibit.created_utc for item in content.exhibits]
-    status = incident.status.value + (" (marked urgent)" if incident.urgent else "")
+    status = STATUS_NAMES[incident.status]
+    if incident.urgent:
+        status += ". " + FLAG_WORDS[URGENT_SAFEGUARDING]
     rows: list[tuple[str, Any]] = [
         ("Category", CATEGORY_NAMES[incident.category]),
         ("Platforms", ", ".join(incident.platforms) or "none recorded"),
@@ -110,9 +119,7 @@ def summary_section(content: ReportContent, p: Paragraphs) -> list[Any]:
         rows.append(("Last exhibit recorded", printed_utc(_iso(max(recorded)))))
     if entries:
         last = entries[-1]
-        rows.append(
-            ("Last custody entry", f"{printed_utc(last.utc)} ({last.action.replace('_', ' ')})")
-        )
+        rows.append(("Last custody entry", f"{printed_utc(last.utc)} ({action_name(last.action)})"))
     return [Spacer(1, 16), p.fixed("Summary", "h1"), key_value_table(rows, p)]
 
 

@@ -10,7 +10,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harmonize_evidence.domain.chain import CustodyEntry
-from harmonize_evidence.domain.wording import printed_utc
+from harmonize_evidence.domain.wording import (
+    CHANGE_ACTIONS,
+    FLAG_WORDS,
+    action_name,
+    change_text,
+    printed_utc,
+)
 from harmonize_evidence.export.report_blocks import Paragraphs, cell_font, grid_table
 from harmonize_evidence.export.report_content import ReportContent
 from harmonize_evidence.export.report_pages import portrait_area
@@ -42,7 +48,16 @@ def entry_summary(entry: CustodyEntry, here: Mapping[str, str] | None = None) ->
     if entry.action == "note_added":
         text = str(details.get("text", ""))
         parts.append(text if len(text) <= 160 else text[:157] + "... (in full under Notes)")
+    said: tuple[str, ...] = ()
+    if entry.action in CHANGE_ACTIONS and "at_utc" not in details:
+        parts.append(change_text(entry.action, details))  # from, to and why, in words
+        said = ("to", "reason")
+    flag = details.get("flag", details.get("incident_flag"))
+    if isinstance(flag, str) and flag in FLAG_WORDS:
+        parts.append(FLAG_WORDS[flag])
     for key in ("title", "to", "reason", "file_name", "bundle", "media_type"):
+        if key in said:
+            continue
         if key in details and details[key] not in ("", None):
             parts.append(f"{key.replace('_', ' ')}: {details[key]}")
     for key, label in _HANDOVER_DETAILS.get(entry.action, ()):
@@ -93,7 +108,7 @@ def _log_table(
                 str(entry.seq),
                 printed_utc(entry.utc)[:19].replace(" ", "\n", 1) + " UTC",
                 p.cell(entry.actor, "cell_small", widths[2]),
-                p.cell(entry.action.replace("_", " "), "cell_small", widths[3]),
+                p.cell(action_name(entry.action), "cell_small", widths[3]),
                 p.cell(entry_summary(entry, here), "cell_small", widths[4]),
                 entry.hash[:16],
             ]

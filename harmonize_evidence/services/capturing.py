@@ -55,6 +55,7 @@ from harmonize_evidence.domain.model import (
 )
 from harmonize_evidence.domain.text import NOTE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.services.evidence import EvidenceStore, check_source
+from harmonize_evidence.services.incident_changes import change_incident, refusal
 from harmonize_evidence.vault.database import CHUNK_SIZE
 
 __all__ = [
@@ -345,7 +346,10 @@ def record_without_image(
     """Store a description-only exhibit (no image) and flag the incident urgent-safeguarding.
 
     Everything is checked first. The flag and the record are two signed custody entries written
-    in one transaction: both are kept, or neither is.
+    in one transaction: both are kept, or neither is. An incident of a member of staff's own that
+    is filed under another category is filed as a safeguarding concern in the same transaction
+    (a third entry, ``category_changed``, that names the exhibit): content that could show a
+    child is one, whoever the incident was first about.
 
     Args:
         store: The open store (owned by the calling thread).
@@ -379,7 +383,7 @@ def record_without_image(
             "Evidence that must not be copied is being recorded as a description only: " + why,
             utc=now,
         )
-        return store.store_exhibit(
+        exhibit = store.store_exhibit(
             incident.id,
             kind=ExhibitKind.RECORD_ONLY,
             media_type=RECORD_ONLY_MEDIA_TYPE,
@@ -391,6 +395,18 @@ def record_without_image(
             now=now,
             entry_details={"no_image_reason": why, "incident_flag": URGENT_SAFEGUARDING},
         )
+        if incident.category is not Category.SAFEGUARDING and refusal(store, incident) is None:
+            # Content that could show a child is a safeguarding concern, whoever the incident
+            # was first about; an incident already with the lead is theirs to triage.
+            change_incident(
+                store,
+                incident.id,
+                category=Category.SAFEGUARDING,
+                reason=f"Exhibit {exhibit.ref} records content that could show a nude or "
+                "semi-nude image of someone under 18: a safeguarding concern, whoever the "
+                "incident was first about.",
+            )
+        return exhibit
 
 
 def record_without_image_in(

@@ -18,7 +18,14 @@ from harmonize_evidence.domain.casework import ACTION_STEPS, STEPS, Due, Step, n
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import parse_utc
 from harmonize_evidence.domain.model import Action, Exhibit, ExhibitKind, Incident, Status
-from harmonize_evidence.domain.wording import CATEGORY_NAMES, KIND_NAMES, STATUS_NAMES, action_name
+from harmonize_evidence.domain.wording import (
+    CATEGORY_NAMES,
+    CHANGE_ACTIONS,
+    KIND_NAMES,
+    STATUS_NAMES,
+    action_name,
+    change_text,
+)
 from harmonize_evidence.services.casework import periods, state_of
 from harmonize_evidence.services.evidence import EvidenceStore
 
@@ -116,10 +123,8 @@ def _other_details(entry: CustodyEntry) -> str:
         )
     if action == Action.HANDED_OVER.value:
         return f"To {details.get('lead')} (handover {details.get('number')})"
-    if action == Action.STATUS_CHANGED.value and "to" in details:
-        reason = str(details.get("reason") or "")
-        to = choice_text(Step.STATUS.value, "to", str(details["to"]))
-        return f"New status: {to}" + (f"; Reason: {reason}" if reason else "")
+    if action in CHANGE_ACTIONS and "to" in details:
+        return change_text(action, details)
     if action == Action.STAFF_CONFIRMED.value:
         return f"{details.get('staff')}: {details.get('how')}"
     if action == Action.FLAGGED_URGENT.value:

@@ -35,6 +35,7 @@ from harmonize_evidence.domain.clock import parse_utc
 from harmonize_evidence.domain.model import Exhibit, Incident, Role
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.handover_state import handover_lines
+from harmonize_evidence.services.incident_changes import refusal
 from harmonize_evidence.ui.exhibit_details import MetadataPanel
 from harmonize_evidence.ui.exhibit_grid import ExhibitGrid
 from harmonize_evidence.ui.models import (
@@ -84,6 +85,8 @@ class IncidentView(QWidget):
     verify_requested = Signal()
     handover_requested = Signal()
     """(staff) Hand the incident over to the lead."""
+    change_requested = Signal()
+    """(staff) Change the incident's category or status, with a reason."""
     receipt_requested = Signal()
     """(lead) Write a receipt for the received case."""
 
@@ -124,6 +127,9 @@ class IncidentView(QWidget):
             "Write the incident, encrypted for your safeguarding lead, to a USB stick"
         )
         self.handover_button.hide()
+        self.change_button = QPushButton("Chan&ge category or status…")
+        self.change_button.setAccessibleName("Change category or status")
+        self.change_button.hide()
         self.receipt_button = QPushButton("Write a &receipt…")
         self.receipt_button.setToolTip(
             "Write a signed receipt for this handover, to give back to the member of staff"
@@ -134,6 +140,7 @@ class IncidentView(QWidget):
             self.add_files_button,
             self.account_button,
             self.verify_button,
+            self.change_button,
             self.handover_button,
             self.receipt_button,
         ):
@@ -143,6 +150,7 @@ class IncidentView(QWidget):
         self.account_button.clicked.connect(self.account_requested)
         self.verify_button.clicked.connect(self.verify_requested)
         self.handover_button.clicked.connect(self.handover_requested)
+        self.change_button.clicked.connect(self.change_requested)
         self.receipt_button.clicked.connect(self.receipt_requested)
 
         # Exhibits tab: grid beside metadata.
@@ -298,6 +306,13 @@ class IncidentView(QWidget):
     def _show_handover(self, details: IncidentDetails) -> None:
         lead = self._session.store.producer.role is Role.LEAD
         self.handover_button.setVisible(not lead)
+        # The lead sets category and status through the case's steps (triage, status).
+        self.change_button.setVisible(not lead)
+        why_not = refusal(self._session.store, details.incident)
+        self.change_button.setEnabled(why_not is None)
+        self.change_button.setToolTip(
+            why_not or "Change what kind of incident this is, or its status, and say why"
+        )
         self.receipt_button.setVisible(lead and details.incident.sender_id is not None)
         self.handover_state.setText("\n".join(details.handover))
         self.handover_state.setVisible(bool(details.handover))

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from harmonize_evidence.ui.capture_flow import CaptureFlow
     from harmonize_evidence.ui.dialogs import NewIncidentDialog, WrittenAccountDialog
     from harmonize_evidence.ui.export_flow import BundleCheckJob, ExportJob
+    from harmonize_evidence.ui.incident_change import IncidentChangeDialog
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.incident_view.changed.connect(self._incident_refreshed)
         self.incident_view.add_files_requested.connect(self.choose_files)
         self.incident_view.account_requested.connect(self.write_account)
+        self.incident_view.change_requested.connect(self.change_incident)
         self.incident_view.verify_requested.connect(self.verify_current)
         self.empty = QLabel()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -398,6 +400,39 @@ class MainWindow(QMainWindow):
             self.incident_list.add_notes(incident.id, [entry])
             self.statusBar().showMessage(
                 f"Written account saved as custody entry {entry.seq} of {incident.id}.", 8000
+            )
+            self._refresh(incident.id)
+
+        dialog.accepted.connect(saved)
+        dialog.open()
+        return dialog
+
+    def change_incident(self) -> IncidentChangeDialog | None:
+        """Ask for a new category or status of the chosen incident, and the reason."""
+        incident = self._incident_or_explain()
+        if incident is None:
+            return None
+        from harmonize_evidence.services.incident_changes import change_incident
+        from harmonize_evidence.ui.incident_change import IncidentChangeDialog
+
+        store = self.session.store
+        dialog = IncidentChangeDialog(
+            incident,
+            lambda category, status, reason: change_incident(
+                store, incident.id, category=category, status=status, reason=reason
+            ),
+            self,
+        )
+        self._keep_dialog(dialog)
+
+        def saved() -> None:
+            changed = dialog.changed
+            if changed is None:
+                return
+            seqs = [str(entry.seq) for entry in changed.entries]
+            entries = f"entry {seqs[0]}" if len(seqs) == 1 else f"entries {' and '.join(seqs)}"
+            self.statusBar().showMessage(
+                f"The change is on the custody log of {incident.id} as {entries}.", 8000
             )
             self._refresh(incident.id)
 

@@ -30,7 +30,13 @@ from harmonize_evidence.domain.model import (
     Exhibit,
     ExhibitKind,
 )
-from harmonize_evidence.domain.wording import day_time_text, moment_text
+from harmonize_evidence.domain.wording import (
+    CHANGE_ACTIONS,
+    change_text,
+    changed_value_name,
+    day_time_text,
+    moment_text,
+)
 from harmonize_evidence.ui.wording import (
     KIND_NAMES,
     action_name,
@@ -263,6 +269,9 @@ class CustodyTableModel(QAbstractTableModel):
             if column == self.COLUMN_TIME:
                 return local_text(parse_utc(entry.utc), self._zone)
             if column == self.COLUMN_ACTION:
+                if _is_change(entry):  # "Status changed to Closed"
+                    new = changed_value_name(entry.action, entry.details["to"])
+                    return f"{action_name(entry.action)} to {new}"
                 return action_name(entry.action)
             if column == self.COLUMN_SUBJECT:
                 return str(entry.details.get("exhibit") or "")
@@ -272,11 +281,21 @@ class CustodyTableModel(QAbstractTableModel):
                 return entry.short_hash
         if role == _TOOLTIP and column == self.COLUMN_HASH:
             return f"SHA-256 of this entry: {entry.hash}"
+        if role == _TOOLTIP and column == self.COLUMN_ACTION and _is_change(entry):
+            return change_text(entry.action, entry.details)  # with the reason
         if role == SORT_ROLE:
             return entry.seq
         if role == ENTRY_ROLE:
             return entry
         return None
+
+
+def _is_change(entry: CustodyEntry) -> bool:
+    """Whether the entry is a change of category or status made by a member of staff (a lead's
+    ``status`` step keeps its fields otherwise)."""
+    return (
+        entry.action in CHANGE_ACTIONS and "to" in entry.details and "at_utc" not in entry.details
+    )
 
 
 def written_accounts(entries: Iterable[CustodyEntry]) -> list[CustodyEntry]:
