@@ -7,11 +7,12 @@ grabbed: the record-only dialog stores a description through
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -24,10 +25,12 @@ from PySide6.QtWidgets import (
 from harmonize_evidence.domain.errors import BadInput, HarmonizeError
 from harmonize_evidence.domain.model import Exhibit, Incident
 from harmonize_evidence.domain.post_time import BEFORE_NOW
+from harmonize_evidence.domain.school_card import SchoolCard
 from harmonize_evidence.domain.text import NOTE_MAX, check_text
 from harmonize_evidence.domain.urls import validate_url
 from harmonize_evidence.services.capturing import record_without_image_in
 from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.school import joined_card
 from harmonize_evidence.ui.capture_details import IncidentChooser
 from harmonize_evidence.ui.clipboard_watch import fill_from_clipboard
 from harmonize_evidence.ui.dialogs import problem_label
@@ -37,12 +40,53 @@ from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
 
 UNDER_18_QUESTION = "Could this show a nude or semi-nude image of someone under 18?"
-UNDER_18_GUIDANCE = (
-    "Do not take a screenshot, and do not save, forward or show it to anyone: the law and the "
-    "school's safeguarding policy forbid copying it, even as evidence. Tell the safeguarding "
-    "lead now, in person or by phone. Below, describe what you saw and where, in words; it is "
-    "kept as a record without an image and the incident is marked urgent for the lead."
+DO_NOT_COPY = "Do not take a screenshot, and do not save, forward or show it to anyone."
+WHY_NOT = (
+    "The law and the school's safeguarding policy forbid copying it, even as evidence, and even "
+    "to show the safeguarding lead."
 )
+DESCRIBE_IT = (
+    "Below, describe what you saw and where, in words. It is kept as a record without an image, "
+    "and the incident is marked urgent for the lead."
+)
+
+
+def tell_the_lead(card: SchoolCard | None) -> str:
+    """Who to tell now: the lead named on the school card this store joined, with their contact
+    as the card gives it; without a card, the school's safeguarding lead."""
+    if card is None:
+        return "Tell your school's safeguarding lead now, in person or by phone."
+    contact = "; ".join(
+        " ".join(line.split()) for line in card.contact.splitlines() if line.strip()
+    )
+    reach = f" ({contact})" if contact else ""
+    return (
+        f"Tell {card.lead}, the safeguarding lead at {card.school}, now, in person or by "
+        f"phone{reach}."
+    )
+
+
+def _guidance(card: SchoolCard | None) -> QWidget:
+    """What to do now: the one rule in bold, why, then the two steps, numbered."""
+    box = QWidget()
+    box.setAccessibleName("What to do now")
+    layout = QGridLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    rule = QLabel(DO_NOT_COPY)
+    font = rule.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.1)
+    rule.setFont(font)
+    layout.addWidget(rule, 0, 0, 1, 2)
+    rows: list[tuple[str, str]] = [("", WHY_NOT), ("1.", tell_the_lead(card)), ("2.", DESCRIBE_IT)]
+    for row, (number, text) in enumerate(rows, start=1):
+        label = QLabel(text)
+        label.setTextFormat(Qt.TextFormat.PlainText)  # the card's names are shown as typed
+        label.setWordWrap(True)
+        layout.addWidget(QLabel(number), row, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(label, row, 1)
+    layout.setColumnStretch(1, 1)
+    return box
 
 
 class CaptureQuestion(QDialog):
@@ -104,12 +148,8 @@ class RecordOnlyDialog(QDialog):
         self._session = session
         self.setWindowTitle("Record without an image")
         self.setAccessibleName("Record without an image")
-        guidance = QLabel(UNDER_18_GUIDANCE)
-        guidance.setWordWrap(True)
-        font = guidance.font()
-        font.setBold(True)
-        guidance.setFont(font)
-        guidance.setAccessibleName("What to do now")
+        joined = joined_card(session.store)
+        self.guidance = _guidance(joined.card if joined else None)
         self.url = QLineEdit()
         self.url.setAccessibleName("Web address")
         self.url.setPlaceholderText("https://…")
@@ -142,7 +182,8 @@ class RecordOnlyDialog(QDialog):
         form.addRow("&Time on the post:", self.posted_at)
         form.addRow("&Incident:", self.incident)
         layout = QVBoxLayout(self)
-        layout.addWidget(guidance)
+        layout.addWidget(self.guidance)
+        layout.addSpacing(self.fontMetrics().height())
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)

@@ -15,15 +15,17 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QWizard
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QWizard
 
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.handover import short_fingerprint
 from harmonize_evidence.domain.model import Action, Producer, Role, Status
+from harmonize_evidence.domain.school_card import SchoolCard
 from harmonize_evidence.services.handing_over import hand_over
 from harmonize_evidence.services.school import join_school, joined_card, make_school_card
-from harmonize_evidence.services.store import StoreLocation, open_store
+from harmonize_evidence.services.store import StoreLocation, open_store, unlock_key
 from harmonize_evidence.ui.app import DesktopApp
+from harmonize_evidence.ui.capture_question import DO_NOT_COPY, RecordOnlyDialog, tell_the_lead
 from harmonize_evidence.ui.handover_flow import JOIN_FIRST
 from harmonize_evidence.ui.main_window import MainWindow
 from harmonize_evidence.ui.school_dialogs import ConfirmStaffDialog
@@ -440,3 +442,42 @@ def test_the_lead_saves_the_school_card_and_sees_the_fingerprint_to_read_to_staf
     dialog.save(target)
     qtbot.waitUntil(dialog.problem.isVisible, timeout=10_000)
     assert dialog.problem.text() == f"{saved} already exists; choose a new file name."
+
+
+def _guidance_text(dialog: RecordOnlyDialog) -> str:
+    return "\n".join(label.text() for label in dialog.guidance.findChildren(QLabel))
+
+
+def test_the_record_without_an_image_names_the_lead_to_tell_once_joined(
+    qtbot, desktop_factory, school: School, clock: FixedClock
+) -> None:  # type: ignore[no-untyped-def]
+    desktop = _open(qtbot, desktop_factory, school.staff)
+    before = RecordOnlyDialog(desktop.session, [], school.incident, None)
+    qtbot.addWidget(before)
+    assert "Tell your school's safeguarding lead now" in _guidance_text(before)
+    desktop.session.lock()
+    _join(school, clock)
+    desktop.session.open(unlock_key(school.staff, lambda: PASSPHRASE))
+    dialog = RecordOnlyDialog(desktop.session, [], school.incident, None)
+    qtbot.addWidget(dialog)
+    text = _guidance_text(dialog)
+    assert f"Tell {LEAD.name}, the safeguarding lead at {LEAD.school}, now" in text
+    assert f"({CONTACT})" in text
+    # The rule stands alone in bold; the rest is plain, in numbered steps.
+    bold = [label.text() for label in dialog.guidance.findChildren(QLabel) if label.font().bold()]
+    assert bold == [DO_NOT_COPY]
+    assert [
+        label.text()
+        for label in dialog.guidance.findChildren(QLabel)
+        if label.text() in ("1.", "2.")
+    ] == ["1.", "2."]
+
+
+def test_a_contact_over_several_lines_is_told_on_one() -> None:
+    card = SchoolCard(
+        "Oak Hill Academy", "Priya Shah", "PS", " 01234 567890 \n\n dsl@x.example\n", "", b"", b""
+    )
+    assert tell_the_lead(card) == (
+        "Tell Priya Shah, the safeguarding lead at Oak Hill Academy, now, in person or by phone "
+        "(01234 567890; dsl@x.example)."
+    )
