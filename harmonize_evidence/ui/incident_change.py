@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -57,12 +58,16 @@ class IncidentChangeDialog(QDialog):
         self.changed: IncidentChanged | None = None
         self.setWindowTitle(f"Change the category or status of {incident.id}")
         self.setAccessibleName("Change category or status")
+        title = QLabel(f"{incident.id}: {incident.title}")
+        title.setTextFormat(Qt.TextFormat.PlainText)
+        title.setWordWrap(True)
+        bold = title.font()
+        bold.setBold(True)
+        title.setFont(bold)
         intro = QLabel(
-            f"{incident.title}\n\nChoose a new category, a new status, or both, and say why. "
-            "The custody log keeps the old value, the new one and your reason; nothing "
-            "earlier is changed."
+            "Choose a new category, a new status, or both, and say why. The custody log keeps "
+            "the old value, the new one and your reason; nothing earlier is changed."
         )
-        intro.setTextFormat(Qt.TextFormat.PlainText)
         intro.setWordWrap(True)
         self.category = QComboBox()
         self.category.setAccessibleName("Category")
@@ -104,17 +109,24 @@ class IncidentChangeDialog(QDialog):
         form.addRow("", self.closing_note)
         form.addRow(reason_label, self.reason)
         layout = QVBoxLayout(self)
+        layout.addWidget(title)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
+        # The dialog grows when the note on closing or a problem appears, never hiding either.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
         self.status.currentIndexChanged.connect(self._status_chosen)
+        self.category.currentIndexChanged.connect(self.problem.hide)
+        self.reason.textChanged.connect(self.problem.hide)
         metrics = self.fontMetrics()
-        self.resize(metrics.averageCharWidth() * 72, metrics.height() * 20)
+        self.reason.setMinimumHeight(metrics.lineSpacing() * 5)
+        self.reason.setMinimumWidth(metrics.averageCharWidth() * 64)
 
     def _status_chosen(self, _index: int) -> None:
+        self.problem.hide()
         self.closing_note.setVisible(self.status.currentData() == Status.CLOSED)
 
     def submit(self) -> None:
