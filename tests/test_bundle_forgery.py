@@ -570,3 +570,49 @@ def test_expect_fingerprint_on_the_command_line(
     assert malformed.code == 2, malformed.stdout + malformed.stderr
     assert malformed.json["code"] == 2
     assert "fingerprint" in malformed.json["error"]
+
+
+# -- the manifest as a person reads it (version 4), and bundles of the versions before ------------
+
+
+def test_the_manifest_reads_in_a_plain_text_editor(school: SchoolBundle) -> None:
+    """Names as written, indented, each custody entry an object beside its exact signed text."""
+    data = _members(school.bundle)["manifest.json"]
+    text = data.decode("utf-8")
+    manifest = json.loads(data)
+    assert manifest["version"] == 4
+    assert "Zoë Lane" in text and "\\u00eb" not in text
+    entries = manifest["custody"]["entries"]
+    assert entries and all(entry["entry"] == json.loads(entry["body"]) for entry in entries)
+    first = entries[0]["entry"]
+    assert first["action"] == "incident_created" and first["actor"] == "Zoë Lane (ZL)"
+    # Each field of an entry on a line of its own, not one long string.
+    assert f'"actor": "{first["actor"]}"' in text
+    assert len(text.splitlines()) > 12 * len(entries)
+
+
+def test_an_entry_that_reads_differently_from_its_signed_text_is_named(
+    school: SchoolBundle, tmp_path: Path
+) -> None:
+    """Only a forger holding the key could re-sign it; the check still names the entry."""
+    members = _members(school.bundle)
+    manifest = json.loads(members["manifest.json"])
+    manifest["custody"]["entries"][1]["entry"]["actor"] = "Someone Else (SE)"
+    members["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+    _reseal(members, school.identity.signer_key_pem, custody=False)
+    problems = _problems(verify_bundle(_zip(members, tmp_path / "readable.zip")))
+    assert problems == [
+        "manifest.json: custody entry 2 reads differently from the text its signature covers "
+        "(its entry is not its body)"
+    ], problems
+
+
+@pytest.mark.parametrize(("name", "version"), [("bundle-v2.zip", 2), ("bundle-v3.zip", 3)])
+def test_a_bundle_written_before_version_4_still_verifies(name: str, version: int) -> None:
+    """Real bundles of the earlier versions (tests/data/make_bundles_v2_v3.py made them)."""
+    bundle = Path(__file__).parent / "data" / name
+    assert json.loads(_members(bundle)["manifest.json"])["version"] == version
+    check = verify_bundle(bundle)
+    assert _problems(check) == []
+    assert check.exhibits_checked == 2 and check.entries_checked > 0
+    assert len(check.staff) == (0 if version == 2 else 1)

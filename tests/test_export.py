@@ -433,7 +433,7 @@ def test_bundle_holds_originals_manifest_signature_certificates_and_instructions
     assert exported.member("exhibits/ZL-3.jpg") == exported.jpeg
     manifest = json.loads(exported.member("manifest.json"))
     assert manifest["format"] == "harmonize-evidence/bundle-manifest"
-    assert manifest["version"] == 2
+    assert manifest["version"] == 4
     items = {item["exhibit"]: item for item in manifest["items"]}
     for ref, sha256 in exported.hashes.items():
         assert items[ref]["sha256"] == sha256

@@ -111,8 +111,23 @@ is checked with that chain's signer certificate, which its ca certificate issued
 must end at. The staff certificates are vouched for by the lead's signature over the manifest,
 so the one fingerprint to compare stays ca.pem's.
 
-A bundle that carries no received chain is written as version 2, byte for byte as before, so
-an earlier ``verify-bundle`` still reads every bundle a member of staff exports.
+Version 4: custody entries a person can read
+============================================
+
+Every bundle is now written as version 4: version 2, or version 3 when it carries received
+chains (``received_chains`` is then present; without it, none), with each custody entry, in
+``custody`` and in every received chain, carrying its body a second time as a JSON object, so
+that the manifest reads in a plain text editor::
+
+      "entries": [{"seq": 1,
+                   "entry": {"action": "incident_created", "actor": "Zoë Lane (ZL)", ...},
+                   "hash": "<hex>", "signature": "<base64 DER>",
+                   "body": "<the entry's canonical JSON, as a string>"}, ...]
+
+``body`` stays the exact text that was hashed and signed; ``entry`` is only a copy to read, and
+``verify-bundle`` reports a manifest whose ``entry`` says anything else than its ``body``. The
+manifest is UTF-8 with names as written (``Łukasz``, not ``\\u0141ukasz``), indented. Bundles of
+versions 1 to 3 are still read (below, and the sections above), as their recipients kept them.
 
 Version 1 (bundles exported before VERIFY.txt was hashed) is the same without ``instructions``,
 and its SHA256SUMS does not list VERIFY.txt. ``verify-bundle`` still reads it and makes every
@@ -138,11 +153,22 @@ from harmonize_evidence.export.bundle_writer import BundleWriter, FileEntry
 __all__ = ["BundleWriter", "FileEntry"]  # the zip's writer lives in bundle_writer
 
 MANIFEST_FORMAT = "harmonize-evidence/bundle-manifest"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 4
+"""The version every bundle is written in: custody entries readable as objects (the docstring)."""
 RECEIVED_CHAINS_VERSION = 3
-"""The version of a manifest that carries received chains (see the module docstring)."""
-READABLE_VERSIONS = (1, 2, 3)
+"""The first version whose manifest can carry received chains (always, in version 3)."""
+READABLE_VERSIONS = (1, 2, 3, 4)
 """Manifest versions that ``verify-bundle`` reads (see the module docstring for version 1)."""
+
+
+def carries_received_chains(manifest: Mapping[str, Any]) -> bool:
+    """Whether a manifest is of a version that lists the chains received from staff: version 3
+    always, version 4 when it has ``received_chains``."""
+    version = manifest.get("version")
+    return version == RECEIVED_CHAINS_VERSION or (
+        version == MANIFEST_VERSION and "received_chains" in manifest
+    )
+
 
 REPORT_NAME = "report.pdf"
 MANIFEST_NAME = "manifest.json"
@@ -257,6 +283,7 @@ def _custody(entries: Sequence[CustodyEntry]) -> dict[str, Any]:
         "entries": [
             {
                 "seq": entry.seq,
+                "entry": json.loads(entry.body),
                 "hash": entry.hash,
                 "signature": base64.b64encode(entry.signature).decode("ascii"),
                 "body": entry.body.decode("utf-8"),
@@ -295,13 +322,13 @@ def _received_chain(chain: SenderChain) -> dict[str, Any]:
 
 
 def manifest_bytes(content: ManifestContent) -> bytes:
-    """``manifest.json``, UTF-8: version 3 when it carries received chains, else version 2."""
+    """``manifest.json``: UTF-8 (names as written, not escaped), indented, version 4."""
     incident = content.incident
     exported = content.exported
     received = bool(content.received)
     document: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
-        "version": RECEIVED_CHAINS_VERSION if received else MANIFEST_VERSION,
+        "version": MANIFEST_VERSION,
         "tool": content.tool,
         "exported": {
             "utc": exported.utc_iso,

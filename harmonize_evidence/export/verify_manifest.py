@@ -63,8 +63,8 @@ def manifest_items(manifest: Mapping[str, Any] | None) -> list[Mapping[str, Any]
 
 
 def received_chains(manifest: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
-    """The chains received from staff that a manifest of version 3 carries."""
-    if not manifest or manifest.get("version") != names.RECEIVED_CHAINS_VERSION:
+    """The chains received from staff that a manifest of version 3 or 4 carries."""
+    if not manifest or not names.carries_received_chains(manifest):
         return []
     chains = manifest.get("received_chains")
     if not isinstance(chains, list):
@@ -156,6 +156,12 @@ def custody_rows(custody: Mapping[str, Any], subject: str, found: Findings) -> l
                 parsed = json.loads(body)
             except ValueError:
                 parsed = None  # verify_chain names the entry that cannot be read
+            if "entry" in raw_entry and raw_entry["entry"] != parsed:
+                found.add(
+                    subject,
+                    f"custody entry {raw_entry.get('seq')} reads differently from the text its "
+                    "signature covers (its entry is not its body)",
+                )
             rows.append(
                 StoredEntry(
                     seq=int(raw_entry["seq"]),

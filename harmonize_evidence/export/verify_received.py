@@ -101,8 +101,8 @@ def check_received(
     if manifest is None:
         return ()
     chains = received_chains(manifest)
-    if manifest.get("version") == names.RECEIVED_CHAINS_VERSION and not chains:
-        found.add(names.MANIFEST_NAME, "it is of version 3 but carries no received chain")
+    if names.carries_received_chains(manifest) and not chains:
+        found.add(names.MANIFEST_NAME, "its list of chains received from staff is empty")
     producer = manifest.get("producer")
     own_prefix = str(producer.get("initials")) if isinstance(producer, Mapping) else None
     items = manifest_items(manifest)
