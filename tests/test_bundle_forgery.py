@@ -37,7 +37,7 @@ from PIL import Image
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Producer, Role
-from harmonize_evidence.services.bundle_check import BundleCheck, verify_bundle
+from harmonize_evidence.services.bundle_check import BundleCheck, bundle_check_text, verify_bundle
 from harmonize_evidence.services.exporting import export_bundle
 from harmonize_evidence.services.store import StoreLocation, create_store
 from harmonize_evidence.vault.database import IdentityRecord
@@ -615,4 +615,9 @@ def test_a_bundle_written_before_version_4_still_verifies(name: str, version: in
     check = verify_bundle(bundle)
     assert _problems(check) == []
     assert check.exhibits_checked == 2 and check.entries_checked > 0
+    said = bundle_check_text(check)
+    assert (
+        said.startswith("The bundle is intact: 2 exhibit files, the signed report")
+        and "(s)" not in said
+    )
     assert len(check.staff) == (0 if version == 2 else 1)

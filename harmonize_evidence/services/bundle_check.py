@@ -11,6 +11,7 @@ from pathlib import Path
 
 from harmonize_evidence.domain.chain import Problem
 from harmonize_evidence.domain.errors import BadInput
+from harmonize_evidence.domain.wording import counted
 from harmonize_evidence.services.evidence import Progress
 
 
@@ -167,13 +168,17 @@ def bundle_check_text(check: BundleCheck, *, fingerprint_lines: int = 1) -> str:
     """
     if check.ok:
         lines = [
-            f"The bundle is intact: {check.exhibits_checked} exhibit file(s), the signed report "
-            f"({check.report_signature}) and {check.entries_checked} custody entries of "
-            f"{check.incident_id} all check out."
+            f"The bundle is intact: {counted(check.exhibits_checked, 'exhibit file')}, the "
+            f"signed report ({check.report_signature}) and "
+            f"{counted(check.entries_checked, 'custody entry')} of {check.incident_id} all check "
+            "out."
         ]
     else:
         problems = [str(problem) for problem in check.problems]
-        lines = [f"The bundle failed {len(problems)} check(s):", *(f"  - {p}" for p in problems)]
+        lines = [
+            f"The bundle failed {counted(len(problems), 'check')}:",
+            *(f"  - {p}" for p in problems),
+        ]
     fingerprint = check.ca_fingerprint
     if fingerprint is None:
         return "\n".join(lines)

@@ -37,6 +37,7 @@ from harmonize_evidence.domain.handover import (
 from harmonize_evidence.domain.model import Action, Producer, Role, normalise_incident_id
 from harmonize_evidence.domain.receipt import RECEIPT_MAX_BYTES, is_receipt
 from harmonize_evidence.domain.text import NAME_MAX, check_text
+from harmonize_evidence.domain.wording import counted
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.producers import (
     ReceivedExhibit,
@@ -88,8 +89,9 @@ def received_text(result: PackageReceived) -> str:
         )
     return (
         f"Received {result.staff_reference} from {result.staff} as case {result.case}: "
-        f"{result.exhibits} exhibit(s) and {result.entries} custody entries, every hash and "
-        f"signature checked. Staff fingerprint {short_fingerprint(result.staff_fingerprint)}."
+        f"{counted(result.exhibits, 'exhibit')} and {counted(result.entries, 'custody entry')}, "
+        "every hash and signature checked. "
+        f"Staff fingerprint {short_fingerprint(result.staff_fingerprint)}."
     )
 
 

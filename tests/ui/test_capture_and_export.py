@@ -257,7 +257,7 @@ def test_export_writes_a_bundle_that_checks_out_and_offers_show_in_folder(
 
     check = window.check_bundle(bundle)
     qtbot.waitUntil(lambda: check.box is not None, timeout=60_000)
-    assert check.box.text().startswith("The bundle is intact: 3 exhibit file(s)")
+    assert check.box.text().startswith("The bundle is intact: 3 exhibit files")
     check.box.close()
 
     tampered = tmp_path / "tampered.zip"
