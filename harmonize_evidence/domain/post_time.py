@@ -165,14 +165,15 @@ class PostTime:
         )
 
 
-def format_post_time(local: datetime, *, seconds: bool = True) -> str:
+def format_post_time(local: datetime, *, seconds: bool = True, always_seconds: bool = False) -> str:
     """``Sat 21 Nov 2026 21:40 GMT``: a moment as the reading shows it (and reads it back).
 
-    Seconds are shown when there are any and ``seconds`` is true. The zone is the moment's own
-    abbreviation when it has a short one (``GMT``, ``BST``), else its offset (``+02:00``).
+    Seconds are shown when there are any and ``seconds`` is true, or always with
+    ``always_seconds`` (a log, whose times line up). The zone is the moment's own abbreviation
+    when it has a short one (``GMT``, ``BST``), else its offset (``+02:00``).
     """
     shown = local.strftime("%a %d %b %Y %H:%M")
-    if seconds and local.second:
+    if always_seconds or (seconds and local.second):
         shown += f":{local.second:02d}"
     name = local.tzname() or ""
     if not re.fullmatch(r"[A-Z]{2,5}", name):

@@ -30,6 +30,7 @@ from harmonize_evidence.domain.model import (
     Exhibit,
     ExhibitKind,
 )
+from harmonize_evidence.domain.post_time import format_post_time
 from harmonize_evidence.domain.wording import (
     CHANGE_ACTIONS,
     change_text,
@@ -40,7 +41,6 @@ from harmonize_evidence.domain.wording import (
 from harmonize_evidence.ui.wording import (
     KIND_NAMES,
     action_name,
-    local_text,
     size_text,
 )
 
@@ -266,8 +266,9 @@ class CustodyTableModel(QAbstractTableModel):
         if role in (_DISPLAY, _ACCESSIBLE):
             if column == self.COLUMN_SEQ:
                 return str(entry.seq)
-            if column == self.COLUMN_TIME:
-                return local_text(parse_utc(entry.utc), self._zone)
+            if column == self.COLUMN_TIME:  # to the second, with the zone (UTC on hover)
+                local = parse_utc(entry.utc).astimezone(self._zone)
+                return format_post_time(local, always_seconds=True)
             if column == self.COLUMN_ACTION:
                 if _is_change(entry):  # "Status changed to Closed"
                     new = changed_value_name(entry.action, entry.details["to"])
@@ -281,6 +282,8 @@ class CustodyTableModel(QAbstractTableModel):
                 return entry.short_hash
         if role == _TOOLTIP and column == self.COLUMN_HASH:
             return f"SHA-256 of this entry: {entry.hash}"
+        if role == _TOOLTIP and column == self.COLUMN_TIME:
+            return moment_text(parse_utc(entry.utc), self._zone)
         if role == _TOOLTIP and column == self.COLUMN_ACTION and _is_change(entry):
             return change_text(entry.action, entry.details)  # with the reason
         if role == SORT_ROLE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from harmonize_evidence.ui.add_files_dialog import AddFilesDialog
 from harmonize_evidence.ui.app import DesktopApp
 from harmonize_evidence.ui.exhibit_details import DetailText
 from harmonize_evidence.ui.incident_models import IncidentTableModel
+from harmonize_evidence.ui.models import CustodyTableModel
 from harmonize_evidence.ui.verifying import verification_text as window_text
 from tests.ui.conftest import SeededStore
 from tests.ui.helpers import main, png_file, type_text, wait_for_message
@@ -32,6 +34,10 @@ def test_main_window_shows_the_newest_incident_with_its_exhibits(
     assert seeded.photo in view.summary.text() and "TikTok" in view.summary.text()
     assert view.exhibits.rowCount() == 3
     assert view.custody.rowCount() == 4
+    # The custody log's times to the second, with the zone; UTC on hover.
+    when = view.custody.index(0, CustodyTableModel.COLUMN_TIME)
+    assert re.fullmatch(r"\w{3} \d\d \w{3} \d{4} \d\d:\d\d:\d\d (GMT|BST)", when.data())
+    assert "UTC" in when.data(Qt.ItemDataRole.ToolTipRole)
     assert view.metadata.value("Exhibit") == "ZL/1"  # the first exhibit is chosen
     assert window.count_label.text() == "3 incidents"
     # Only the pictures on screen were decrypted, and they are blurred.
