@@ -30,14 +30,21 @@ def verify(command: Invocation) -> int:
 
 def export(command: Invocation) -> int:
     """Write the signed bundle (.zip) of an incident."""
+    from harmonize_evidence.domain.handover import short_fingerprint
+    from harmonize_evidence.domain.model import Recipient
     from harmonize_evidence.services.exporting import (
         ExportOptions,
         export_bundle,
+        export_result_details,
         export_result_text,
     )
 
     args, out = command.args, command.out
-    options = ExportOptions(timestamp_url=args.timestamp_url)
+    options = ExportOptions(
+        timestamp_url=args.timestamp_url,
+        recipient=None if args.recipient is None else Recipient(args.recipient),
+        recipient_name=args.for_whom,
+    )
     with command.open_store() as store:
         result = export_bundle(
             store,
@@ -55,8 +62,31 @@ def export(command: Invocation) -> int:
             "signature": result.signature_level,
             "entry": None if result.entry is None else result.entry.seq,
             "recorded": result.entry is not None,
+            "recipient": options.recipient.value if options.recipient else None,
+            "recipient_name": " ".join(options.recipient_name.split()) or None,
+            "fingerprint": result.ca_fingerprint,
+            "short_fingerprint": short_fingerprint(result.ca_fingerprint),
         },
-        export_result_text(result),
+        export_result_text(result) + "\n\n" + export_result_details(result),
+    )
+    return 0
+
+
+def key_sheet(command: Invocation) -> int:
+    """Write the one-page "our evidence key" sheet, safe to share with recipients."""
+    from harmonize_evidence.services.key_sheet import key_sheet_text, write_key_sheet
+
+    args, out = command.args, command.out
+    with command.open_store() as store:
+        written = write_key_sheet(store, args.out)
+    out.result(
+        {
+            "sheet": str(written.path),
+            "fingerprint": written.fingerprint,
+            "short_fingerprint": written.short_fingerprint,
+            "contact": written.contact or None,
+        },
+        key_sheet_text(written),
     )
     return 0
 

@@ -220,7 +220,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="an RFC 3161 timestamp authority, for a PAdES B-T signature",
     )
+    p.add_argument(
+        "--for",
+        dest="recipient",
+        choices=["police", "senior-manager", "other"],
+        help="who the bundle is for: recorded in the export's custody entry and printed on the "
+        "report's cover and in VERIFY.txt",
+    )
+    p.add_argument(
+        "--for-whom",
+        metavar="TEXT",
+        default="",
+        help="who exactly, in your words (an officer and force, a role); needed with --for other",
+    )
     p.set_defaults(run=export_commands.export)
+
+    p = command("key-sheet", "write the one-page 'our evidence key' sheet (PDF), safe to share")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="PATH",
+        help="the sheet's name ending in .pdf, or a folder to put it in",
+    )
+    p.set_defaults(run=export_commands.key_sheet)
 
     json_only = _Parser(add_help=False)  # verify-bundle needs no store, so offers no --store
     json_only.add_argument(

@@ -125,6 +125,16 @@ JSON_KEYS: dict[str, dict[str, str]] = {
         "signature": "the report's signature level (`PAdES B-B`, or `PAdES B-T` with a timestamp)",
         "entry": "the `exported` custody entry's sequence number, or null",
         "recorded": "false when a read-only store could not record the export on the chain",
+        "recipient": "who it is for (`police`, `senior-manager`, `other`), or null",
+        "recipient_name": "who exactly, as `--for-whom` gave it, or null",
+        "fingerprint": "the Evidence CA fingerprint that signed it, for the recipient to compare",
+        "short_fingerprint": "the same, in the short form people read aloud",
+    },
+    "key-sheet": {
+        "sheet": "the sheet written (.pdf)",
+        "fingerprint": "the Evidence CA fingerprint it prints",
+        "short_fingerprint": "the same, in the short form people read aloud",
+        "contact": "whom it names to confirm it, or null when the store knows nobody",
     },
     "verify-bundle": {
         "ok": "true when every check passed",

@@ -71,6 +71,14 @@ class Role(StrEnum):
     LEAD = "lead"
 
 
+class Recipient(StrEnum):
+    """Who an exported bundle is for (asked at export, recorded in its custody entry)."""
+
+    SENIOR_MANAGER = "senior-manager"
+    POLICE = "police"
+    OTHER = "other"
+
+
 class ExhibitKind(StrEnum):
     """What an evidence item is."""
 

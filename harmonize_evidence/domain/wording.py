@@ -19,6 +19,7 @@ from harmonize_evidence.domain.model import (
     Action,
     Category,
     ExhibitKind,
+    Recipient,
     Status,
 )
 from harmonize_evidence.domain.post_time import format_post_time
@@ -83,6 +84,29 @@ ACTION_NAMES: dict[Action, str] = {
     Action.CASE_REOPENED: "Case reopened",
 }
 """What a custody entry records, in plain words."""
+
+
+RECIPIENT_NAMES: dict[Recipient, str] = {
+    Recipient.SENIOR_MANAGER: "a senior manager at the school",
+    Recipient.POLICE: "the police",
+    Recipient.OTHER: "someone else",
+}
+"""Who an export is for, as the export dialog offers it and the bundle says it."""
+
+
+def recipient_text(recipient: str | None, who: str = "") -> str:
+    """Who a bundle is for, as a sentence ends with it: ``the police (PC Ann Reid, Thames Valley
+    Police)``; ``who`` alone for someone else; empty when nobody was named."""
+    who = " ".join(who.split())
+    try:
+        named = RECIPIENT_NAMES[Recipient(recipient)] if recipient else ""
+    except ValueError:
+        named = str(recipient).replace("-", " ")
+    if recipient == Recipient.OTHER and who:
+        return who
+    if named and who:
+        return f"{named} ({who})"
+    return named or who
 
 
 FLAG_WORDS: dict[str, str] = {

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harmonize_evidence.domain.handover import short_fingerprint
+
 PUBLIC_KEY_COMMAND = "openssl x509 -in signer.pem -pubkey -noout -out signer-key.pem"
 MANIFEST_COMMAND = (
     "openssl dgst -sha256 -verify signer-key.pem -signature manifest.sig manifest.json"
@@ -56,6 +58,11 @@ class BundleFacts:
     bundle_name: str
     received: tuple[StaffFiles, ...] = ()
     """The staff chains the bundle carries (a case the lead received from staff)."""
+    recipient: str = ""
+    """Who the bundle is for, in words (``the police``); empty when the exporter did not say."""
+    contact: str = ""
+    """Whom to ask for the fingerprint (the safeguarding lead, with a phone or an email);
+    empty when the store knows nobody to name."""
 
 
 def _and_staff_certificates(facts: BundleFacts) -> str:
@@ -90,6 +97,22 @@ def _staff_step(facts: BundleFacts) -> list[Step]:
     ]
 
 
+def confirm_text(facts: BundleFacts) -> str:
+    """Whom to ask for the fingerprint, and how far to trust what the bundle says of them."""
+    if not facts.contact:
+        return (
+            f"Ask the school that sent you this bundle ({facts.school}) for this fingerprint by "
+            "a second channel: telephone the school on a number you find yourself (its website, "
+            "a directory), or use an email from a known school address, and compare."
+        )
+    return (
+        f"To confirm it, contact {facts.contact}. These contact details come with the bundle, so "
+        "whoever could change the bundle could change them too: if in any doubt, telephone the "
+        "school on a number you find yourself (its website, a directory). The school may also "
+        'have given you a one-page "our evidence key" sheet with the same fingerprint.'
+    )
+
+
 def verification_steps(facts: BundleFacts) -> list[Step]:
     """The steps, in the order a recipient should take them."""
     return [
@@ -97,8 +120,8 @@ def verification_steps(facts: BundleFacts) -> list[Step]:
             "1. Who signed it",
             "The report and the manifest are signed with a certificate issued by the school's "
             f'"Evidence CA" ({facts.school}). Its SHA-256 fingerprint is '
-            f"{facts.ca_fingerprint}. Ask the school for this fingerprint by a second channel "
-            "(telephone, or an email from a known school address) and compare. Print the "
+            f"{facts.ca_fingerprint}; read aloud, it begins "
+            f"{short_fingerprint(facts.ca_fingerprint)}. {confirm_text(facts)} Print the "
             "fingerprint of ca.pem, and check that signer.pem was issued by it (it prints "
             '"signer.pem: OK"):',
             (FINGERPRINT_COMMAND, CHAIN_COMMAND),
@@ -159,7 +182,11 @@ def verify_text(facts: BundleFacts) -> str:
     lines = [
         f"HOW TO CHECK THIS EVIDENCE BUNDLE ({facts.incident_id})",
         "",
-        f"Exported {facts.exported} by {facts.producer}, {facts.school}.",
+        *_wrap(
+            f"Exported {facts.exported} by {facts.producer}, {facts.school}"
+            + (f", for {facts.recipient}." if facts.recipient else "."),
+            78,
+        ),
         "It was made with Harmonize Evidence, but you can check it without that program,",
         "using standard tools: openssl, sha256sum and a PDF reader.",
         "",

@@ -46,6 +46,8 @@ class ReportContent:
     """Whether the export is recorded in the custody log (not when the store was read-only)."""
     received: Sequence[SenderChain] = ()
     """For a case received from a member of staff: their chain as received, and who they are."""
+    recipient: str = ""
+    """Who the bundle is for, in words (``the police``); empty when the exporter did not say."""
 
     def sender_of(self, exhibit: Exhibit) -> SenderChain | None:
         """The chain an exhibit was received with; None for one of this store's own."""

@@ -59,6 +59,7 @@ def cover_section(content: ReportContent, p: Paragraphs) -> list[Any]:
             f"({exported.local.strftime('%Y-%m-%d %H:%M:%S')} {exported.zone_name}, "
             f"UTC{exported.utc_offset})",
         ),
+        *([("Exported for", content.recipient)] if content.recipient else []),
         (
             "Exhibits",
             f"{len(content.exhibits)} ({with_files} with original files, "

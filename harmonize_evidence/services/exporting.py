@@ -39,9 +39,12 @@ from typing import TYPE_CHECKING, Any
 from harmonize_evidence import TOOL_NAME, __version__
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import local_time
-from harmonize_evidence.domain.errors import StoreDamaged
-from harmonize_evidence.domain.model import Exhibit, ExhibitKind, Incident
+from harmonize_evidence.domain.errors import BadInput, StoreDamaged
+from harmonize_evidence.domain.handover import short_fingerprint
+from harmonize_evidence.domain.model import Exhibit, ExhibitKind, Incident, Recipient
+from harmonize_evidence.domain.text import NAME_MAX, check_text
 from harmonize_evidence.domain.urls import validate_url
+from harmonize_evidence.domain.wording import counted, recipient_text
 from harmonize_evidence.services.evidence import EvidenceStore, Progress
 from harmonize_evidence.services.out_paths import target_path
 from harmonize_evidence.services.producers import kept_chain
@@ -69,6 +72,31 @@ class ExportOptions:
     """An RFC 3161 timestamp authority's URL: the report is then signed at PAdES B-T."""
     timestamper: Any = None
     """A pyHanko ``TimeStamper`` to use instead of ``timestamp_url`` (a local one in tests)."""
+    recipient: Recipient | None = None
+    """Who the bundle is for; recorded in the export's custody entry and printed on the cover
+    and in VERIFY.txt. None: the exporter did not say."""
+    recipient_name: str = ""
+    """Who exactly, in the exporter's words (an officer, a force, a role); required for
+    :attr:`Recipient.OTHER`."""
+
+    def checked(self) -> ExportOptions:
+        """These options, refused (:class:`BadInput`) when who the bundle is for cannot be used."""
+        name = " ".join(self.recipient_name.split())
+        if self.recipient is Recipient.OTHER and not name:
+            raise BadInput(
+                "Say who the bundle is for when it is for someone other than a senior manager or "
+                "the police."
+            )
+        if self.recipient_name:
+            check_text(self.recipient_name, "name of who the bundle is for", max_length=NAME_MAX)
+        if self.timestamp_url:
+            validate_url(self.timestamp_url)
+        return self
+
+    @property
+    def recipient_words(self) -> str:
+        """Who the bundle is for, in words; empty when the exporter did not say."""
+        return recipient_text(self.recipient, self.recipient_name)
 
 
 @dataclass(frozen=True)
@@ -83,20 +111,76 @@ class ExportResult:
     signature_level: str
     entry: CustodyEntry | None
     """The export's custody entry; ``None`` when the store is read-only and could not record it."""
+    ca_fingerprint: str = ""
+    """The SHA-256 fingerprint of the Evidence CA that signed it (the one to read out)."""
+    recipient: str = ""
+    """Who the bundle is for, in words; empty when the exporter did not say."""
 
 
 def export_result_text(result: ExportResult) -> str:
-    """What the user reads once the bundle is written, in the CLI and the GUI alike."""
-    written = (
-        f"Wrote {result.bundle} ({result.exhibits} exhibit file(s), report signed "
-        f"{result.signature_level}).\nSHA-256 {result.sha256}\n"
-    )
+    """What the user reads once the bundle is written, in the CLI and the GUI alike: what to
+    send, how, the fingerprint to read out and what the recipient does with it."""
+    to = result.recipient or "the person it is for"
+    size = _size_text(result.size)
+    lines = [
+        f"Send this file: {result.bundle.name} ({size}), in the folder {result.bundle.parent}.",
+        "",
+        f"It is not encrypted, so do not attach it to an ordinary email. Give it to {to} by a "
+        "secure route: a secure upload link or secure email they give you, or an encrypted USB "
+        "stick handed over in person.",
+    ]
+    if result.ca_fingerprint:
+        lines += [
+            "",
+            "Then telephone them and read out the fingerprint of your evidence key:",
+            f"    {short_fingerprint(result.ca_fingerprint)}",
+            "They check that the fingerprint the bundle gives (in VERIFY.txt, inside it) begins "
+            "with these characters. Only then can they trust that it came from you unchanged.",
+        ]
     if result.entry is None:
-        return written + (
-            f"The evidence store is read-only, so this export is not recorded in the custody log "
-            f"of {result.incident_id}; the report and the manifest say so."
-        )
-    return written + f"The export is custody entry {result.entry.seq} of {result.incident_id}."
+        lines += [
+            "",
+            f"The evidence store is read-only, so this export is not recorded in the custody "
+            f"log of {result.incident_id}; the report and the manifest say so.",
+        ]
+    return "\n".join(lines)
+
+
+def export_result_details(result: ExportResult) -> str:
+    """The export's technical record, for whoever asks later (the GUI's details, the CLI's tail)."""
+    lines = [
+        f"Bundle: {result.bundle}",
+        f"SHA-256 of the bundle: {result.sha256}",
+        f"{counted(result.exhibits, 'exhibit file')}; report signed {result.signature_level}",
+    ]
+    if result.ca_fingerprint:
+        lines.append(f"Evidence CA fingerprint (SHA-256): {result.ca_fingerprint}")
+    if result.entry is not None:
+        lines.append(f"Recorded as custody entry {result.entry.seq} of {result.incident_id}")
+    return "\n".join(lines)
+
+
+TIMESTAMP_SETTING = "timestamp_url"
+
+
+def remembered_timestamp_url(store: EvidenceStore) -> str:
+    """The time-stamp server last used for an export from the desktop program (empty if none)."""
+    return store.vault.setting(TIMESTAMP_SETTING) or ""
+
+
+def remember_timestamp_url(store: EvidenceStore, url: str) -> None:
+    """Keep ``url`` as the time-stamp server to offer at the next export (not on a read-only
+    store, which keeps nothing)."""
+    if store.read_only or url == remembered_timestamp_url(store):
+        return
+    with store.atomic():
+        store.vault.set_setting(TIMESTAMP_SETTING, url)
+
+
+def _size_text(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _checked_chain(store: EvidenceStore, incident_id: str) -> list[CustodyEntry]:
@@ -174,8 +258,10 @@ def _export_bundle(
 ) -> ExportResult:
     from harmonize_evidence.export import bundle, instructions, pades, report
     from harmonize_evidence.export.images import ImageFeeder, image_feeder
+    from harmonize_evidence.services.school import fingerprint_contact  # age: only here
     from harmonize_evidence.signing.identity import fingerprint
 
+    options = options.checked()
     timestamper = options.timestamper
     if timestamper is None and options.timestamp_url:
         timestamper = pades.timestamper_for_url(validate_url(options.timestamp_url))
@@ -213,6 +299,8 @@ def _export_bundle(
         chain_head_seq=head[0],
         chain_head_hash=head[1],
         bundle_name=target.name,
+        recipient=options.recipient_words,
+        contact=fingerprint_contact(store),
         received=tuple(
             instructions.StaffFiles(c.producer.actor, c.exhibit_prefix, c.ca_file, c.signer_file)
             for c in received
@@ -282,6 +370,7 @@ def _export_bundle(
                 keychain=store.opens_with_keychain,
                 export_recorded=recorded,
                 received=received,
+                recipient=options.recipient_words,
             )
             report.build_report(content, spool, pdf)
             spool.close()
@@ -359,7 +448,15 @@ def _export_bundle(
         unfinished.finish_unrecorded()
         advance()
         return ExportResult(
-            incident.id, target, bundle_sha, bundle_size, len(with_bytes), level, None
+            incident.id,
+            target,
+            bundle_sha,
+            bundle_size,
+            len(with_bytes),
+            level,
+            None,
+            store.fingerprint,
+            options.recipient_words,
         )
     entry = unfinished.commit(
         store,
@@ -374,12 +471,34 @@ def _export_bundle(
                 "manifest_sha256": manifest_sha,
                 "signature": level,
                 "chain_head": {"seq": head[0], "hash": head[1]},
+                **_recipient_details(options),
             },
         ),
         bundle_sha,
     )
     advance()
-    return ExportResult(incident.id, target, bundle_sha, bundle_size, len(with_bytes), level, entry)
+    return ExportResult(
+        incident.id,
+        target,
+        bundle_sha,
+        bundle_size,
+        len(with_bytes),
+        level,
+        entry,
+        store.fingerprint,
+        options.recipient_words,
+    )
+
+
+def _recipient_details(options: ExportOptions) -> dict[str, str]:
+    """What the export's custody entry records of who the bundle is for (nothing if unsaid)."""
+    details = {}
+    if options.recipient is not None:
+        details["recipient"] = options.recipient.value
+    name = " ".join(options.recipient_name.split())
+    if name:
+        details["recipient_name"] = name
+    return details
 
 
 def _check_bytes(exhibit: Exhibit, sha256: str) -> None:

@@ -183,3 +183,51 @@ def join_school(store: EvidenceStore, data: bytes, confirmed_fingerprint: str, h
     with store.atomic():
         store.vault.add_school_card(data, card_fingerprint, how, store.clock.now())
     return Joined(card, card_fingerprint, how, replaced=None if current is None else current.card)
+
+
+@dataclass(frozen=True)
+class SchoolContact:
+    """Whom a recipient of this store's evidence asks to confirm its fingerprint."""
+
+    school: str
+    lead: str
+    """The safeguarding lead's name."""
+    contact: str
+    """How to reach them (phone, email) on one line; empty when none was given."""
+
+    def sentence(self) -> str:
+        """``Ann Reid, the safeguarding lead at Oak Hill Academy: 01632 960 123``."""
+        who = f"{self.lead}, the safeguarding lead at {self.school}"
+        return f"{who}: {self.contact}" if self.contact else who
+
+
+def school_contact(store: EvidenceStore) -> SchoolContact | None:
+    """The safeguarding lead to confirm a fingerprint with: the lead's own store names its keeper
+    and the contact in its settings; a member of staff's store, the lead of the school card it
+    joined. None for a member of staff who has not joined a school."""
+    if store.producer.role is Role.LEAD:
+        return SchoolContact(
+            store.producer.school, store.producer.name, _one_line(lead_contact(store))
+        )
+    joined = joined_card(store)
+    if joined is None:
+        return None
+    card = joined.card
+    return SchoolContact(card.school, card.lead, _one_line(card.contact))
+
+
+def fingerprint_contact(store: EvidenceStore) -> str:
+    """Whom a recipient asks to confirm this store's fingerprint, as a sentence names them: the
+    lead (with their contact), and on a member of staff's store that person first. Empty for a
+    member of staff who has not joined a school (the school that sent the evidence is asked)."""
+    contact = school_contact(store)
+    if contact is None:
+        return ""
+    if store.producer.role is Role.STAFF:
+        return f"{store.producer.name}, or {contact.sentence()}"
+    return contact.sentence()
+
+
+def _one_line(text: str) -> str:
+    """A contact typed over several lines, on one line (lines joined by semicolons)."""
+    return "; ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())

@@ -14,6 +14,7 @@ normally ending the program. A timer lets Python see a signal while Qt waits for
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from pathlib import Path
@@ -23,14 +24,24 @@ from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
+from harmonize_evidence.domain.errors import HarmonizeError
 from harmonize_evidence.services.bundle_check import BundleCheck, bundle_check_text, verify_bundle
 from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.services.exporting import ExportResult, export_bundle, export_result_text
-from harmonize_evidence.services.logfile import APP_NAME
+from harmonize_evidence.services.exporting import (
+    ExportOptions,
+    ExportResult,
+    export_bundle,
+    export_result_details,
+    export_result_text,
+    remember_timestamp_url,
+)
+from harmonize_evidence.services.key_sheet import KeySheetWritten, key_sheet_text, write_key_sheet
 from harmonize_evidence.services.unfinished_exports import abandon_unfinished_exports
 from harmonize_evidence.ui.errors import message_box, show_error
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task, TaskCancelled, run_task
+
+log = logging.getLogger(__name__)
 
 
 def export_done_text(result: ExportResult) -> str:
@@ -101,11 +112,18 @@ class ExportJob(QObject):
     finished = Signal(object)
 
     def __init__(
-        self, session: Session, incident_id: str, folder: Path, parent: QWidget | None
+        self,
+        session: Session,
+        incident_id: str,
+        folder: Path,
+        parent: QWidget | None,
+        options: ExportOptions | None = None,
     ) -> None:
         super().__init__()
         self.incident_id = incident_id
         self.folder = folder
+        self.options = options or ExportOptions()
+        self._session = session
         self.result: ExportResult | None = None
         self.done_box: QMessageBox | None = None
         self.progress = QProgressDialog(
@@ -126,7 +144,9 @@ class ExportJob(QObject):
                     task.check_cancelled()
                 task.report(done, total)
 
-            return export_bundle(store, incident_id, folder, progress=progress)
+            return export_bundle(
+                store, incident_id, folder, options=self.options, progress=progress
+            )
 
         self.progress.show()
         _ending_signals.export_started()
@@ -167,9 +187,18 @@ class ExportJob(QObject):
         self._ended()
         self.result = result
         self.progress.close()
+        if self.options.timestamp_url and self._session.is_unlocked:
+            try:
+                remember_timestamp_url(self._session.store, self.options.timestamp_url)
+            except HarmonizeError as exc:  # only a convenience for the next export
+                log.info("the time-stamp server was not remembered: %s", exc.message)
         box = message_box(
-            self._parent, QMessageBox.Icon.Information, APP_NAME, export_done_text(result)
+            self._parent,
+            QMessageBox.Icon.Information,
+            "The bundle is ready",
+            export_done_text(result),
         )
+        box.setDetailedText(export_result_details(result))
         show = box.addButton("Show in &folder", QMessageBox.ButtonRole.ActionRole)
         show.clicked.connect(lambda: show_in_folder(result.bundle))
         self.done_box = box
@@ -217,5 +246,35 @@ class BundleCheckJob(QObject):
 
     def _failed(self, error: BaseException) -> None:
         self.progress.close()
+        show_error(self._parent, error)
+        self.finished.emit(None)
+
+
+class KeySheetJob(QObject):
+    """Writes the "our evidence key" sheet off the GUI thread and says what to do with it."""
+
+    finished = Signal(object)  # the KeySheetWritten, or None
+
+    def __init__(self, session: Session, path: Path, parent: QWidget | None) -> None:
+        super().__init__()
+        self._parent = parent
+        self.box: QMessageBox | None = None
+        self.written: KeySheetWritten | None = None
+
+        def work(store: EvidenceStore, _task: Task[KeySheetWritten]) -> KeySheetWritten:
+            return write_key_sheet(store, path)
+
+        self.task = session.run(work, self._done, self._failed)
+
+    def _done(self, written: KeySheetWritten) -> None:
+        self.written = written
+        self.box = message_box(
+            self._parent, QMessageBox.Icon.Information, "Our evidence key", key_sheet_text(written)
+        )
+        show = self.box.addButton("Show in &folder", QMessageBox.ButtonRole.ActionRole)
+        show.clicked.connect(lambda: show_in_folder(written.path))
+        self.finished.emit(written)
+
+    def _failed(self, error: BaseException) -> None:
         show_error(self._parent, error)
         self.finished.emit(None)

@@ -37,6 +37,8 @@ class MainCommands:
     export: Callable[[], object]
     """Export the chosen incident."""
     check_bundle: Callable[[], object]
+    save_key_sheet: Callable[[], object]
+    """Save the one-page "our evidence key" sheet, to give to recipients."""
     lock: Callable[[], object]
     quit: Callable[[], object]
     find: Callable[[], object]
@@ -176,6 +178,13 @@ class MainActions:
             idle_menu.addAction(item)
             self.idle[minutes] = item
         help_menu = menus.addMenu("&Help")
+        self.key_sheet = help_menu.addAction(
+            "Save our evidence &key sheet…", commands.save_key_sheet
+        )
+        self.key_sheet.setStatusTip(
+            "A one-page PDF with your evidence key's fingerprint, safe to give to recipients"
+        )
+        help_menu.addSeparator()
         help_menu.addAction("&Where is the log?", commands.show_log_location)
         help_menu.addAction("&About Harmonize Evidence", commands.about)
 

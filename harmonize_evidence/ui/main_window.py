@@ -53,10 +53,12 @@ from harmonize_evidence.ui.verifying import start_verification
 
 if TYPE_CHECKING:
     # Imported where they are used: the first window shows none of them.
+    from harmonize_evidence.services.exporting import ExportOptions
     from harmonize_evidence.ui.add_files_dialog import AddFilesDialog
     from harmonize_evidence.ui.capture_flow import CaptureFlow
     from harmonize_evidence.ui.dialogs import NewIncidentDialog, WrittenAccountDialog
-    from harmonize_evidence.ui.export_flow import BundleCheckJob, ExportJob
+    from harmonize_evidence.ui.export_dialog import ExportDialog
+    from harmonize_evidence.ui.export_flow import BundleCheckJob, ExportJob, KeySheetJob
     from harmonize_evidence.ui.incident_change import IncidentChangeDialog
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,7 @@ class MainWindow(QMainWindow):
         """The X display to capture (None: the one in ``DISPLAY``)."""
         self.export_job: ExportJob | None = None
         self.bundle_jobs: list[BundleCheckJob] = []
+        self.key_sheet_job: KeySheetJob | None = None
         commands = MainCommands(
             new_incident=self.new_incident,
             add_files=self.choose_files,
@@ -133,6 +136,7 @@ class MainWindow(QMainWindow):
             capture=self.start_capture,
             export=self.export_current,
             check_bundle=self.choose_bundle,
+            save_key_sheet=self.save_key_sheet,
             lock=self.lock_requested.emit,
             quit=self.quit_requested.emit,
             find=pane.focus_search,
@@ -496,24 +500,38 @@ class MainWindow(QMainWindow):
             ):
                 self.incident_view.reload()
 
-    def export_current(self) -> None:
-        """Ask for a folder and export the chosen incident into it."""
+    def export_current(self) -> ExportDialog | None:
+        """Ask who the bundle is for (and warn that it is not encrypted), then for a folder, and
+        export the chosen incident into it."""
         incident = self._incident_or_explain()
         if incident is None:
-            return
-        folder = QFileDialog.getExistingDirectory(
-            self, f"Choose a folder for the bundle of {incident.id}", str(Path.home())
-        )
-        if folder:
-            self.start_export(incident.id, Path(folder))
+            return None
+        from harmonize_evidence.services.exporting import remembered_timestamp_url
+        from harmonize_evidence.ui.export_dialog import ExportDialog
 
-    def start_export(self, incident_id: str, folder: Path) -> ExportJob | None:
+        dialog = ExportDialog(incident.id, remembered_timestamp_url(self.session.store), self)
+        self._keep_dialog(dialog)
+
+        def answered() -> None:
+            folder = QFileDialog.getExistingDirectory(
+                self, f"Choose a folder for the bundle of {incident.id}", str(Path.home())
+            )
+            if folder:
+                self.start_export(incident.id, Path(folder), dialog.options)
+
+        dialog.accepted.connect(answered)
+        dialog.open()
+        return dialog
+
+    def start_export(
+        self, incident_id: str, folder: Path, options: ExportOptions | None = None
+    ) -> ExportJob | None:
         """Export ``incident_id`` into ``folder`` with a cancellable progress dialog."""
         if self.export_job is not None:
             return None
         from harmonize_evidence.ui.export_flow import ExportJob
 
-        job = ExportJob(self.session, incident_id, folder, self)
+        job = ExportJob(self.session, incident_id, folder, self, options)
         job.finished.connect(lambda result: self._export_finished(incident_id, result))
         self.export_job = job
         return job
@@ -525,6 +543,28 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Exported {incident_id}.", 8000)
         self._refresh(incident_id)
+
+    def save_key_sheet(self) -> KeySheetJob | None:
+        """Ask where to save the "our evidence key" sheet, and save it."""
+        if not self.session.is_unlocked:
+            return None
+        from harmonize_evidence.services.key_sheet import key_sheet_name
+
+        name, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save our evidence key sheet",
+            str(Path.home() / key_sheet_name(self.session.store)),
+            "PDF files (*.pdf)",
+        )
+        return self.write_key_sheet(Path(name)) if name else None
+
+    def write_key_sheet(self, path: Path) -> KeySheetJob:
+        """Write the key sheet to ``path`` off the GUI thread and say what to do with it."""
+        from harmonize_evidence.ui.export_flow import KeySheetJob
+
+        job = KeySheetJob(self.session, path, self)
+        self.key_sheet_job = job
+        return job
 
     def choose_bundle(self) -> None:
         """Ask for a bundle and check it."""

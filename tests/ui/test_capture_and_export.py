@@ -249,7 +249,8 @@ def test_export_writes_a_bundle_that_checks_out_and_offers_show_in_folder(
     bundle = job.result.bundle
     assert bundle.parent == out and bundle.suffix == ".zip"
     assert [p.name for p in out.iterdir()] == [bundle.name]
-    assert job.done_box.text().startswith(f"Wrote {bundle} (3 exhibit file(s), report signed")
+    assert job.done_box.text().startswith(f"Send this file: {bundle.name} (")
+    assert "3 exhibit files; report signed PAdES B-B" in job.done_box.detailedText()
     assert any(b.text() == "Show in &folder" for b in job.done_box.buttons())
     job.done_box.close()
     assert not job.progress.isVisible()
