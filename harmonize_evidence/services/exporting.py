@@ -123,7 +123,8 @@ def export_result_text(result: ExportResult) -> str:
     to = result.recipient or "the person it is for"
     size = _size_text(result.size)
     lines = [
-        f"Send this file: {result.bundle.name} ({size}), in the folder {result.bundle.parent}.",
+        f"Send this file: {result.bundle.name} ({size})",
+        f"It is in the folder {result.bundle.parent}.",
         "",
         f"It is not encrypted, so do not attach it to an ordinary email. Give it to {to} by a "
         "secure route: a secure upload link or secure email they give you, or an encrypted USB "
@@ -132,7 +133,7 @@ def export_result_text(result: ExportResult) -> str:
     if result.ca_fingerprint:
         lines += [
             "",
-            "Then telephone them and read out the fingerprint of your evidence key:",
+            "Then telephone them and read out your evidence key's fingerprint:",
             f"    {short_fingerprint(result.ca_fingerprint)}",
             "They check that the fingerprint the bundle gives (in VERIFY.txt, inside it) begins "
             "with these characters. Only then can they trust that it came from you unchanged.",

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QRadioButton,
     QStyle,
@@ -136,7 +137,10 @@ class ExportDialog(QDialog):
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
 
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
+        # The dialog is never smaller than what it shows: a problem appearing makes it taller
+        # instead of squeezing the choices.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(intro)
         layout.addWidget(who_box)
         layout.addWidget(warning)
@@ -191,3 +195,17 @@ class ExportDialog(QDialog):
     def _show_problem(self, text: str) -> None:
         self.problem.setText(text)
         self.problem.show()
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to show everything at the present width (wrapped text needs more height than
+        the layout's minimum says)."""
+        layout = self._layout
+        layout.activate()
+        needed = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if needed > self.height():
+            self.resize(self.width(), needed)

@@ -32,6 +32,8 @@ def test_export_asks_who_it_is_for_warns_it_is_not_encrypted_and_offers_a_time_s
 
     dialog.submit()  # nobody chosen yet
     assert dialog.isVisible() and dialog.problem.text() == "Choose who the bundle is for."
+    # The dialog grows to show the problem instead of squeezing the choices above it.
+    assert dialog.height() >= dialog.layout().totalHeightForWidth(dialog.width())
     dialog.choice_buttons[Recipient.OTHER].setChecked(True)
     assert "needed" in dialog.who.placeholderText()
     dialog.submit()  # someone else, not named
