@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QSizePolicy, QStyle, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QSizePolicy, QWidget
 
 from harmonize_evidence import __version__
 from harmonize_evidence.domain.handover import short_fingerprint
@@ -20,6 +20,7 @@ from harmonize_evidence.services.capture_key import CAPTURE_KEYS
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.logfile import log_file_path
 from harmonize_evidence.ui.errors import message_box
+from harmonize_evidence.ui.icons import drawn_icon
 from harmonize_evidence.ui.locking import IDLE_CHOICES
 
 
@@ -122,14 +123,16 @@ class MainActions:
         toolbar.setAccessibleName("Main toolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        style = window.style()
-        self.new_incident.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder))
-        self.add_files.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogOpenButton))
-        self.account.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
-        self.verify.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton))
-        self.capture.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_ComputerIcon))
-        self.export.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
-        self.lock.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_BrowserStop))
+        for item, name in (
+            (self.new_incident, "new-incident"),
+            (self.add_files, "add-files"),
+            (self.account, "account"),
+            (self.verify, "verify"),
+            (self.capture, "capture"),
+            (self.export, "export"),
+            (self.lock, "lock"),
+        ):
+            item.setIcon(drawn_icon(name))
         self.toolbar = toolbar
         for item in (
             self.capture,
@@ -187,6 +190,21 @@ class MainActions:
         help_menu.addSeparator()
         help_menu.addAction("&Where is the log?", commands.show_log_location)
         help_menu.addAction("&About Harmonize Evidence", commands.about)
+        self._tips = {item: item.toolTip() for item in self.for_an_incident}
+        self.set_incident_chosen(False)
+
+    @property
+    def for_an_incident(self) -> tuple[QAction, ...]:
+        """The actions that work on the incident chosen in the list."""
+        return (self.add_files, self.account, self.verify, self.export)
+
+    def set_incident_chosen(self, chosen: bool) -> None:
+        """Offer the incident's actions only while one is chosen; without one their tooltips
+        say what to do first (instead of a warning after the click)."""
+        for item in self.for_an_incident:
+            item.setEnabled(chosen)
+            tip = self._tips[item]
+            item.setToolTip(tip if chosen else f"{tip}: choose an incident first")
 
 
 def show_log_location(parent: QWidget) -> None:

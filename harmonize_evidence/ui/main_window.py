@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
 
     def _incident_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
         incident = current.data(INCIDENT_ROLE) if current.isValid() else None
+        self.main_actions.set_incident_chosen(isinstance(incident, Incident))
         if not isinstance(incident, Incident):
             self.incident_view.show_incident(None)
             if self.incidents.rowCount():

@@ -21,7 +21,7 @@ from harmonize_evidence.ui.incident_models import IncidentTableModel
 from harmonize_evidence.ui.models import CustodyTableModel
 from harmonize_evidence.ui.verifying import verification_text as window_text
 from tests.ui.conftest import SeededStore
-from tests.ui.helpers import main, png_file, type_text, wait_for_message
+from tests.ui.helpers import main, png_file, type_text, unlock_through_window, wait_for_message
 
 
 def test_main_window_shows_the_newest_incident_with_its_exhibits(
@@ -401,3 +401,48 @@ def test_the_windows_and_the_command_line_say_what_verification_found_alike() ->
     title, text = window_text(found)
     assert title == "Verification found problems"
     assert text.startswith(verification_text(found) + "\n\nDo not rely on the items named above")
+
+
+def test_the_incidents_actions_wait_for_an_incident_to_be_chosen(
+    qtbot, desktop_factory, made_store
+) -> None:  # type: ignore[no-untyped-def]
+    """On an empty store nothing answers a click with a warning: the actions are off, and say
+    why; once an incident exists and is chosen, they are on."""
+    desktop = desktop_factory(made_store.location)
+    desktop.start()
+    unlock_through_window(qtbot, desktop)
+    window = main(desktop)
+    actions = window.main_actions
+    offered = (window.add_files_action, window.account_action, window.verify_action)
+    for action in (*offered, window.export_action):
+        assert not action.isEnabled()
+        assert action.toolTip().endswith("choose an incident first")
+    assert window.new_incident_action.isEnabled() and window.capture_action.isEnabled()
+    dialog = window.new_incident()
+    type_text(dialog.title, "Messages on a class group chat")
+    dialog.submit()
+    qtbot.waitUntil(lambda: window.current_incident() is not None)
+    assert all(action.isEnabled() for action in actions.for_an_incident)
+    assert not any("choose an incident" in a.toolTip() for a in actions.for_an_incident)
+
+
+def test_the_toolbar_icons_are_drawn_in_the_text_colour(qtbot, desktop: DesktopApp) -> None:
+    """No stock icons: in particular Lock is a padlock, not a red cross that reads as an error."""
+    window = main(desktop)
+    text = window.palette().color(window.foregroundRole())
+    for action in window.main_actions.toolbar.actions():
+        if action.icon().isNull():
+            continue  # the spacer
+        image = action.icon().pixmap(32, 32).toImage()
+        inked = [
+            image.pixelColor(x, y)
+            for x in range(image.width())
+            for y in range(image.height())
+            if image.pixelColor(x, y).alpha() > 200
+        ]
+        assert inked, f"{action.text()} has an empty icon"
+        assert all(
+            abs(c.red() - text.red()) + abs(c.green() - text.green()) + abs(c.blue() - text.blue())
+            < 40
+            for c in inked
+        ), f"{action.text()} is not drawn in the text colour"
