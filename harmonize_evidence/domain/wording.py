@@ -18,6 +18,7 @@ from harmonize_evidence.domain.model import (
     URGENT_SAFEGUARDING,
     Action,
     Category,
+    Exhibit,
     ExhibitKind,
     Recipient,
     Status,
@@ -298,3 +299,15 @@ them beside the field's label."""
 def step_choice_name(step: str, key: str, value: str) -> str:
     """Plain words for the value of a step's choice field; the value itself when it has none."""
     return STEP_CHOICE_NAMES.get((step, key), {}).get(value, value)
+
+
+def saved_text(exhibit: Exhibit) -> str:
+    """What the window says once a capture is kept: ``Saved exhibit ZL/4, a screenshot, in
+    INC-2026-0003.`` (or, for a record without an image, that it was recorded)."""
+    if not exhibit.has_bytes:
+        return (
+            f"Recorded exhibit {exhibit.ref} in {exhibit.incident_id}: a description, with no "
+            "image. Tell the safeguarding lead now."
+        )
+    kind = KIND_NAMES.get(exhibit.kind, "file").lower()
+    return f"Saved exhibit {exhibit.ref}, a {kind}, in {exhibit.incident_id}."

@@ -239,7 +239,14 @@ class DesktopApp(QObject):
         window.setWindowIcon(app_icon())
         window.idle_minutes_chosen.connect(self.set_idle_minutes)
         window.casework.overdue.connect(lambda text: self.tray.icon.showMessage(APP_NAME, text))
+        window.capture_saved.connect(self._capture_saved)
         self._prepared = window
+
+    def _capture_saved(self, text: str) -> None:
+        """Say so from the tray too when the user is in another program (the capture key)."""
+        window = self.main_window
+        if self.tray.icon.isVisible() and (window is None or not window.isActiveWindow()):
+            self.tray.icon.showMessage(APP_NAME, text)
 
     def show_main(self) -> None:
         """Show the main window and read the incidents."""

@@ -13,8 +13,10 @@ from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -236,7 +238,26 @@ class IncidentView(QWidget):
         self.tabs.addTab(accounts_tab, "Written accou&nts")
         self.tabs.addTab(self.timeline, "Custody &log")
 
+        # What was just saved into this incident (a capture), said where the user looks.
+        self.banner = QLabel()
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Just saved")
+        self.banner.setFrameShape(QLabel.Shape.StyledPanel)
+        self.banner.setMargin(6)
+        self.banner.setAutoFillBackground(True)
+        banner_palette = self.banner.palette()
+        banner_palette.setColor(QPalette.ColorRole.Window, QColor("#e6f4ea"))
+        banner_palette.setColor(QPalette.ColorRole.WindowText, QColor("#14532d"))
+        self.banner.setPalette(banner_palette)
+        self.banner.hide()
+        self._banner_timer = QTimer(self)
+        self._banner_timer.setSingleShot(True)
+        self._banner_timer.timeout.connect(self.banner.hide)
+        self._choose_ref: str | None = None
+
         layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
         layout.addWidget(self.handover_state)
@@ -282,7 +303,27 @@ class IncidentView(QWidget):
         self._show_accounts(written_accounts(details.entries))
         if not same and details.exhibits:
             self.grid.setCurrentIndex(self.exhibits.index(0))
+        if self._choose_ref is not None:
+            self.choose_exhibit(self._choose_ref)
         self.changed.emit(details.incident)
+
+    def announce(self, text: str, milliseconds: int = 20_000) -> None:
+        """Say ``text`` in a green band above the incident for a while (a capture was saved)."""
+        self.banner.setText(text)
+        self.banner.show()
+        self._banner_timer.start(milliseconds)
+
+    def choose_exhibit(self, ref: str) -> None:
+        """Choose exhibit ``ref`` in the grid and bring it into view; if the incident is still
+        being read, once it is."""
+        for row, exhibit in enumerate(self.exhibits.exhibits):
+            if exhibit.ref == ref:
+                self._choose_ref = None
+                index = self.exhibits.index(row)
+                self.grid.setCurrentIndex(index)
+                self.grid.scrollTo(index)
+                return
+        self._choose_ref = ref if self._task is not None else None
 
     def _show_header(self, incident: Incident) -> None:
         zone = self._session.clock.zone

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Exhibit, Incident
+from harmonize_evidence.domain.wording import saved_text
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.logfile import APP_NAME
 from harmonize_evidence.ui.case_work import CaseWork
@@ -71,6 +72,8 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()
     close_requested = Signal()
     idle_minutes_chosen = Signal(int)
+    capture_saved = Signal(str)
+    """A capture was kept: the sentence that says so (the tray repeats it)."""
 
     def __init__(self, session: Session, idle_minutes: int = 5) -> None:
         super().__init__()
@@ -490,16 +493,17 @@ class MainWindow(QMainWindow):
         if exhibit is None:
             self.statusBar().showMessage("Nothing was saved.", 6000)
             return
-        what = "Recorded" if not exhibit.has_bytes else "Saved"
-        self.statusBar().showMessage(
-            f"{what} exhibit {exhibit.ref} in {exhibit.incident_id}.", 10_000
-        )
+        said = saved_text(exhibit)
+        self.statusBar().showMessage(said, 10_000)
         if self.session.is_unlocked:
             self.load(exhibit.incident_id)  # a new incident, a platform or an urgent flag
             if self.incident_view.incident is not None and (
                 self.incident_view.incident.id == exhibit.incident_id
             ):
                 self.incident_view.reload()
+            self.incident_view.choose_exhibit(exhibit.ref)
+            self.incident_view.announce(said)
+        self.capture_saved.emit(said)
 
     def export_current(self) -> ExportDialog | None:
         """Ask who the bundle is for (and warn that it is not encrypted), then for a folder, and

@@ -27,7 +27,7 @@ from harmonize_evidence.ui.main_window import MainWindow
 from tests.conftest import PASSPHRASE, XDisplay, start_xvfb, stop_xvfb
 from tests.screen_painter import pattern_colour
 from tests.ui.conftest import SeededStore
-from tests.ui.helpers import main, unlock_through_window, wait_for_message
+from tests.ui.helpers import ARTIFACTS, main, unlock_through_window, wait_for_message
 
 
 def answer_no(qtbot, window: MainWindow) -> CaptureFlow:  # type: ignore[no-untyped-def]
@@ -111,6 +111,14 @@ def test_a_dragged_region_of_the_frozen_screen_is_stored_pixel_for_pixel(
     assert stored["capture"]["geometry"] == {"left": 100, "top": 120, "width": 320, "height": 260}
     view = window.incident_view
     qtbot.waitUntil(lambda: view.exhibits.rowCount() == 4, timeout=10_000)
+    # Said where the user looks, and the new exhibit chosen (not only the status bar).
+    said = f"Saved exhibit {exhibit.ref}, a screenshot, in {seeded.photo}."
+    assert view.banner.isVisible() and view.banner.text() == said
+    qtbot.waitUntil(lambda: view.grid.currentIndex().row() == 3, timeout=10_000)
+    assert view.exhibits.exhibits[3].ref == exhibit.ref
+    ARTIFACTS.mkdir(exist_ok=True)
+    qtbot.wait(300)
+    window.grab().save(str(ARTIFACTS / "capture-saved.png"))
 
 
 def test_enter_captures_every_monitor_into_a_new_incident(
@@ -140,6 +148,10 @@ def test_enter_captures_every_monitor_into_a_new_incident(
     incident = desktop.session.store.incident(exhibit.incident_id)
     assert incident.title == "Whole screen of the group chat"
     qtbot.waitUntil(lambda: window.incidents.rowCount() == 4, timeout=10_000)
+    view = window.incident_view  # the new incident, with its one exhibit chosen
+    qtbot.waitUntil(lambda: view.grid.currentIndex().isValid(), timeout=10_000)
+    assert view.incident is not None and view.incident.id == exhibit.incident_id
+    assert view.banner.text() == f"Saved exhibit {exhibit.ref}, a screenshot, in {incident.id}."
 
 
 def test_escape_on_the_frozen_screen_stores_nothing(
