@@ -272,3 +272,12 @@ def test_any_damaged_pdf_is_read_without_error_or_raw_controls(data: bytes) -> N
     reading = read_pdf(data)
     assert _shown_raw(reading.text) == []
     assert reading.passages or reading.notes
+
+
+def test_text_in_windows_1252_or_utf16_is_added_as_text_and_binary_is_not() -> None:
+    from harmonize_evidence.services.importing import sniff_media_type
+
+    assert sniff_media_type("Dear Ms Lane, “finished” — £5".encode("cp1252")) == "text/plain"
+    assert sniff_media_type("Dear Ms Lane".encode("utf-16")) == "text/plain"
+    assert sniff_media_type(bytes(range(256)) * 4) == "application/octet-stream"
+    assert sniff_media_type(b"\x01\x02\xff not text") == "application/octet-stream"

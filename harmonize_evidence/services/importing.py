@@ -52,14 +52,23 @@ def sniff_media_type(head: bytes) -> str:
     return "application/octet-stream"
 
 
+_TEXT_BOMS = (b"\xff\xfe", b"\xfe\xff")
+"""UTF-16 (and UTF-32) text says so at its start; it is full of zero bytes."""
+_BINARY_BYTES = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1A, 0x1B}
+"""Bytes that text in an 8-bit code page (Windows-1252 and the like) does not hold."""
+
+
 def _looks_like_text(head: bytes) -> bool:
+    if head.startswith(_TEXT_BOMS):
+        return True
     if b"\x00" in head:
         return False
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the sample is still text.
-        return exc.start >= len(head) - 3
+        # A multi-byte character cut at the end of the sample is still text; so is text in an
+        # older code page (Windows-1252), which has no control bytes.
+        return exc.start >= len(head) - 3 or not _BINARY_BYTES.intersection(head)
     return True
 
 
