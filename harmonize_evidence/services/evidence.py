@@ -62,7 +62,7 @@ from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, PEOPLE_MAX, TITLE
 from harmonize_evidence.domain.urls import OTHER_PLATFORM, detect_platform, validate_url
 from harmonize_evidence.services import custody, environment
 from harmonize_evidence.services import producers as held
-from harmonize_evidence.services.extracting import no_bytes_message, write_copy
+from harmonize_evidence.services.extracting import CopyProgress, no_bytes_message, write_copy
 from harmonize_evidence.services.importing import (
     DEFAULT_MAX_BYTES,
     kind_for,
@@ -556,14 +556,17 @@ class EvidenceStore:
         """The exhibit's whole original bytes."""
         return b"".join(self.read_exhibit(incident_id, ref))
 
-    def extract(self, incident_id: str, ref: str, out: Path) -> tuple[Path, str]:
+    def extract(
+        self, incident_id: str, ref: str, out: Path, progress: CopyProgress | None = None
+    ) -> tuple[Path, str]:
         """Write a copy of an exhibit's original bytes to ``out``; logged on the chain.
 
         An existing file is never overwritten. If ``out`` is a folder the copy is named after the
-        exhibit. The copy is checked against the recorded SHA-256 before it is kept.
+        exhibit. The copy is checked against the recorded SHA-256 before it is kept. ``progress``
+        hears how far it has gone, and may stop it (then nothing is kept or recorded).
         """
         exhibit = self.exhibit(incident_id, ref)
-        target, digest = write_copy(self._vault, exhibit, out)
+        target, digest = write_copy(self._vault, exhibit, out, progress)
         try:
             with self._vault.transaction():
                 self._append(

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 from harmonize_evidence.domain.errors import BadInput, DiskFull, StoreDamaged
@@ -23,11 +25,51 @@ def no_bytes_message(exhibit: Exhibit) -> str:
     return f"Exhibit {exhibit.ref} is a written record with no file."
 
 
-def write_copy(vault: Vault, exhibit: Exhibit, out: Path) -> tuple[Path, str]:
+CopyProgress = Callable[[int, int], None]
+"""Told (bytes written, bytes in all) after each part of a copy; it may raise
+:class:`~harmonize_evidence.domain.errors.Cancelled` to stop, and then nothing is kept."""
+
+_NOT_IN_NAMES = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u202a-\u202e\u2066-\u2069]')
+NAME_MAX = 120
+
+
+def copy_name(exhibit: Exhibit) -> str:
+    """The name a saved copy is offered under: the exhibit's reference, then the name of the
+    file it was imported from (``ZL-4 message from a parent.eml``), else ``ZL-4.eml``.
+
+    Characters that a Windows or Linux folder refuses, and text-direction controls that would
+    disguise the name's end, become ``_``.
+    """
+    reference = exhibit.ref.replace("/", "-")
+    original = exhibit.metadata.get("source_file_name")
+    if not isinstance(original, str):
+        return exhibit.file_name
+    original = _NOT_IN_NAMES.sub("_", original).strip(" .")
+    if not original:
+        return exhibit.file_name
+    stem, dot, suffix = original.rpartition(".")
+    if not dot or not stem or len(suffix) > 10:
+        stem, suffix = original, exhibit.file_extension.lstrip(".")
+    stem = stem[: NAME_MAX - len(reference) - len(suffix) - 2].rstrip(" .")
+    return f"{reference} {stem}.{suffix}" if stem else f"{reference}.{suffix}"
+
+
+def copy_saved_text(exhibit: Exhibit, path: Path) -> str:
+    """What a saved copy is, in one sentence, for the person who saved it."""
+    return (
+        f"A copy of exhibit {exhibit.ref} was saved as {path}; it matches the exhibit's "
+        "SHA-256, and the custody log records that it was saved."
+    )
+
+
+def write_copy(
+    vault: Vault, exhibit: Exhibit, out: Path, progress: CopyProgress | None = None
+) -> tuple[Path, str]:
     """Write a copy of the exhibit's original bytes to ``out``; (the file, its SHA-256).
 
     An existing file is never overwritten. If ``out`` is a folder the copy is named after the
-    exhibit. The copy is checked against the recorded SHA-256 before it is kept.
+    exhibit. The copy is checked against the recorded SHA-256 before it is kept. ``progress``
+    is told how far the copy has gone after each part.
     """
     if not exhibit.has_bytes:
         raise BadInput(no_bytes_message(exhibit))
@@ -39,9 +81,13 @@ def write_copy(vault: Vault, exhibit: Exhibit, out: Path) -> tuple[Path, str]:
     digest = hashlib.sha256()
     try:
         with write_atomically(target) as handle:
+            written = 0
             for chunk in vault.exhibit_chunks(exhibit.ref):
                 digest.update(chunk)
                 handle.write(chunk)
+                written += len(chunk)
+                if progress is not None:
+                    progress(written, exhibit.size)
             if digest.hexdigest() != exhibit.sha256:
                 raise StoreDamaged(
                     f"The stored bytes of exhibit {exhibit.ref} no longer match its SHA-256; "

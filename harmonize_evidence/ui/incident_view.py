@@ -45,14 +45,20 @@ from harmonize_evidence.ui.models import (
     ExhibitListModel,
     written_accounts,
 )
+from harmonize_evidence.ui.save_copy import SAVE_COPY_TEXT, SAVE_COPY_TIP, SaveCopyJob
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
 from harmonize_evidence.ui.thumbnails import ThumbnailCache
 from harmonize_evidence.ui.wording import CATEGORY_NAMES, STATUS_NAMES, local_text
 
 if TYPE_CHECKING:
-    # Imported when an exhibit is first opened full size.
+    # Imported when an exhibit is first opened full size, read or saved.
+    from harmonize_evidence.ui.reader import ExhibitReader
     from harmonize_evidence.ui.viewer import ExhibitViewer
+
+OPEN_PICTURE_TEXT = "Open full s&ize"
+OPEN_TEXT_TEXT = "Read &it"
+"""The open button's text for a picture, and for an email, a text file or a PDF (Alt+I both)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,8 @@ class IncidentView(QWidget):
         self._session = session
         self._thumbnails = thumbnails
         self.incident: Incident | None = None
-        self._viewers: list[ExhibitViewer] = []
+        self._viewers: list[ExhibitViewer | ExhibitReader] = []
+        self.save_job: SaveCopyJob | None = None
         self._task: Task[IncidentDetails] | None = None
 
         self.title = QLabel()
@@ -162,9 +169,13 @@ class IncidentView(QWidget):
         self.grid.visible_changed.connect(self._retain_visible)
         self.grid.selectionModel().selectionChanged.connect(self._exhibit_selected)
         self.metadata = MetadataPanel()
-        self.open_button = QPushButton("Open full si&ze")
+        self.open_button = QPushButton(OPEN_PICTURE_TEXT)
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(lambda: self.open_exhibit(self.grid.currentIndex()))
+        self.save_button = QPushButton(SAVE_COPY_TEXT)
+        self.save_button.setEnabled(False)
+        self.save_button.setToolTip(SAVE_COPY_TIP)
+        self.save_button.clicked.connect(self.save_copy)
         self.blur_button = QPushButton("&Blur all")
         self.blur_button.setToolTip("Blur every picture again")
         self.blur_button.clicked.connect(self.exhibits.blur_all)
@@ -174,6 +185,7 @@ class IncidentView(QWidget):
         side_layout.addWidget(self.metadata, 1)
         side_buttons = QHBoxLayout()
         side_buttons.addWidget(self.open_button)
+        side_buttons.addWidget(self.save_button)
         side_buttons.addWidget(self.blur_button)
         side_buttons.addStretch()
         side_layout.addLayout(side_buttons)
@@ -386,7 +398,7 @@ class IncidentView(QWidget):
         self.custody.clear()
         self.accounts.clear()
         self.metadata.show_exhibit(None, self._session)
-        self.open_button.setEnabled(False)
+        self._show_exhibit_buttons(None)
         self._thumbnails.clear()
         self.close_viewers()
 
@@ -396,33 +408,64 @@ class IncidentView(QWidget):
         indexes = selected.indexes()
         exhibit = self.exhibits.exhibit_at(indexes[0].row()) if indexes else None
         self.metadata.show_exhibit(exhibit, self._session)
-        self.open_button.setEnabled(exhibit is not None and exhibit.is_picture)
+        self._show_exhibit_buttons(exhibit)
+
+    def _show_exhibit_buttons(self, exhibit: Exhibit | None) -> None:
+        from harmonize_evidence.services.reading import reading_form
+
+        readable = exhibit is not None and reading_form(exhibit) is not None
+        self.open_button.setText(OPEN_TEXT_TEXT if readable else OPEN_PICTURE_TEXT)
+        self.open_button.setEnabled(exhibit is not None and (exhibit.is_picture or readable))
+        self.save_button.setEnabled(exhibit is not None and exhibit.has_bytes)
 
     def _retain_visible(self) -> None:
         rows = self.grid.visible_rows()
         self._thumbnails.retain(self.exhibits.exhibit_at(row).ref for row in rows)
 
-    def open_exhibit(self, index: QModelIndex) -> ExhibitViewer | None:
-        """Open the exhibit at ``index`` full size in its own window."""
+    def open_exhibit(self, index: QModelIndex) -> ExhibitViewer | ExhibitReader | None:
+        """Open the exhibit at ``index`` in its own window: a picture full size; an email, a
+        text file or a PDF as text to read."""
         if not index.isValid():
             return None
         exhibit = self.exhibits.exhibit_at(index.row())
-        if not exhibit.is_picture:
-            return None
-        from harmonize_evidence.ui.viewer import ExhibitViewer
+        from harmonize_evidence.ui.reader import ExhibitReader, can_be_read
 
-        viewer = ExhibitViewer(self._session, exhibit, self.window())
+        viewer: ExhibitViewer | ExhibitReader
+        if can_be_read(exhibit):
+            viewer = ExhibitReader(self._session, exhibit, self.window())
+            viewer.copy_saved.connect(self.reload)
+        elif exhibit.is_picture:
+            from harmonize_evidence.ui.viewer import ExhibitViewer
+
+            viewer = ExhibitViewer(self._session, exhibit, self.window())
+            viewer.copy_saved.connect(self.reload)
+        else:
+            return None
         self._viewers.append(viewer)
         viewer.destroyed.connect(lambda _obj=None, v=viewer: self._forget_viewer(v))
         viewer.show()
         return viewer
 
-    def _forget_viewer(self, viewer: ExhibitViewer) -> None:
+    def save_copy(self) -> SaveCopyJob | None:
+        """Ask where to save a copy of the chosen exhibit, and save it (the custody log
+        records it)."""
+        index = self.grid.currentIndex()
+        if not index.isValid():
+            return None
+        exhibit = self.exhibits.exhibit_at(index.row())
+        if not exhibit.has_bytes:
+            return None
+        from harmonize_evidence.ui.save_copy import ask_and_save_copy
+
+        self.save_job = ask_and_save_copy(self, self._session, exhibit, self.reload)
+        return self.save_job
+
+    def _forget_viewer(self, viewer: ExhibitViewer | ExhibitReader) -> None:
         if viewer in self._viewers:
             self._viewers.remove(viewer)
 
     @property
-    def viewers(self) -> list[ExhibitViewer]:
+    def viewers(self) -> list[ExhibitViewer | ExhibitReader]:
         """The exhibit windows open now."""
         return list(self._viewers)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtGui import (
     QImage,
     QImageReader,
@@ -26,6 +26,12 @@ from harmonize_evidence.domain.errors import FileRejected, HarmonizeError
 from harmonize_evidence.domain.model import Exhibit
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.ui.errors import show_error
+from harmonize_evidence.ui.save_copy import (
+    SAVE_COPY_KEY_TIP,
+    SAVE_COPY_TEXT,
+    SaveCopyJob,
+    ask_and_save_copy,
+)
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
 from harmonize_evidence.ui.wording import KIND_NAMES
@@ -113,9 +119,14 @@ class ZoomingView(QGraphicsView):
 class ExhibitViewer(QWidget):
     """A window showing one exhibit's picture at full size."""
 
+    copy_saved = Signal()
+    """A copy was saved (and recorded on the custody log)."""
+
     def __init__(self, session: Session, exhibit: Exhibit, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.exhibit = exhibit
+        self._session = session
+        self.save_job: SaveCopyJob | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(f"Exhibit {exhibit.ref} ({exhibit.incident_id})")
         self.setAccessibleName(f"Exhibit {exhibit.ref}")
@@ -137,6 +148,10 @@ class ExhibitViewer(QWidget):
         actual = toolbar.addAction("&Actual size", lambda: self.view.set_zoom(1.0))
         for action, key in ((zoom_in, "+"), (zoom_out, "-"), (fit, "0"), (actual, "1")):
             action.setToolTip(f"{action.text().replace('&', '')} (key {key})")
+        toolbar.addSeparator()
+        save = toolbar.addAction(SAVE_COPY_TEXT, self.save_copy)
+        save.setToolTip(SAVE_COPY_KEY_TIP)
+        save.setShortcut(QKeySequence(QKeySequence.StandardKey.Save))
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -172,6 +187,10 @@ class ExhibitViewer(QWidget):
         else:
             self.status.setText("This exhibit cannot be shown.")
             show_error(self, error)
+
+    def save_copy(self) -> None:
+        """Ask where to save a copy of the exhibit, and save it (logged)."""
+        self.save_job = ask_and_save_copy(self, self._session, self.exhibit, self.copy_saved.emit)
 
     def drop_picture(self) -> None:
         """Forget the decoded picture (on lock) and close."""
