@@ -163,6 +163,7 @@ def test_a_record_with_every_field_prints_every_field_under_its_label() -> None:
         {
             **full.to_json(),
             "source_file_name": "offered.jpg",
+            "came_from": "AirDropped from my phone",
             "source_file_read": False,
             "description": "What was seen",
             "no_image_reason": "Must not be copied",
@@ -186,6 +187,7 @@ def test_a_record_with_every_field_prints_every_field_under_its_label() -> None:
     rows = metadata_rows(exhibit)
     labels = [label for label, _ in rows]
     assert set(labels) <= set(METADATA_LABELS.values()), set(labels) - set(METADATA_LABELS.values())
+    assert ("How it reached this computer", "AirDropped from my phone") in rows
     # The time on the post: as typed, and what it was understood as, beside it.
     assert ("Time shown on the post", "2026-11-21T20:15") in rows
     assert (

@@ -194,6 +194,7 @@ def add(command: Invocation) -> int:
             note=args.note or "",
             kind=kind,
             posted_at=args.posted_at,
+            came_from=args.came_from,
         )
         zone = store.clock.zone
     exhibit, earlier = added.exhibit, added.earlier

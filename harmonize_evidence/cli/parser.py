@@ -90,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--school", required=True, help="your school's name")
     p.add_argument(
+        "--job-title",
+        metavar="TEXT",
+        help="your job title (Head of Year 9), which the report's statement gives after your name",
+    )
+    p.add_argument(
         "--role",
         choices=[r.value for r in Role],
         default=Role.STAFF.value,
@@ -150,7 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="the incident, e.g. INC-2026-0007")
     p.add_argument("file", help="the file to keep, its bytes unchanged")
     p.add_argument("--url", help="the web address it came from")
-    p.add_argument("--note", help="where it came from and anything else to record")
+    p.add_argument("--note", help="anything to record about it")
+    p.add_argument(
+        "--came-from",
+        metavar="TEXT",
+        help="how the file reached this computer (screenshot on my phone, emailed to my school "
+        "address); the report's statement gives it",
+    )
     p.add_argument(
         "--kind", choices=[k.value for k in ExhibitKind], help="what it is (default: guessed)"
     )

@@ -31,9 +31,18 @@ def init(command: Invocation) -> int:
             "choose another folder with --store."
         )
     producer = Producer(args.name, args.initials, args.school, Role(args.role))
+    if args.job_title is not None:  # refused before the passphrase is asked for
+        from harmonize_evidence.services.job_title import checked_job_title
+
+        checked_job_title(args.job_title)
     passphrase = new_passphrase([PASSPHRASE_VARIABLE])
     store, recovery_key = create_store(
-        location, producer, passphrase, command.clock(), keychain_cache=args.keychain
+        location,
+        producer,
+        passphrase,
+        command.clock(),
+        keychain_cache=args.keychain,
+        job_title=args.job_title,
     )
     with store:
         fingerprint = store.fingerprint

@@ -19,7 +19,9 @@ records change nothing that is stored, hashed or exported. Version 1 (the only o
 - a screen capture: ``window_title``, ``window_title_source``, ``image`` (``{width, height}``)
   and ``capture`` (``area``, ``geometry``, ``monitor``, ``virtual_screen``, ``monitors``,
   ``device_pixel_ratio``, ``device_pixel_ratio_source``, ``display_server``, ``encoding``);
-- an imported file: ``source_file_name``, and ``image`` when it is a picture;
+- an imported file: ``source_file_name``, ``came_from`` when whoever added it said how it
+  reached the computer (added later in version 1; absent before), and ``image`` when it is a
+  picture;
 - a record without an image: ``description``, ``no_image_reason``, ``incident_flag``, and
   ``source_file_name`` with ``source_file_read: false`` when a file was offered but not read.
 
@@ -252,6 +254,9 @@ class ExhibitMetadata:
     """A screen capture: how it was made."""
     source_file_name: str | None = None
     """An imported file, or one offered for a record without an image: its name."""
+    came_from: str | None = None
+    """An imported file: how it reached this computer, in the words of whoever added it
+    ("screenshot on my phone, emailed to my school address"); None: not said."""
     source_file_read: bool | None = None
     """A record without an image made from an offered file: whether the file was opened
     (always False: it never is)."""
@@ -279,6 +284,7 @@ class ExhibitMetadata:
             data["capture"] = self.capture.to_json()
         for key in (
             "source_file_name",
+            "came_from",
             "source_file_read",
             "description",
             "no_image_reason",
@@ -319,6 +325,7 @@ _TEXT_FIELDS = (
     "window_title",
     "window_title_source",
     "source_file_name",
+    "came_from",
     "description",
     "no_image_reason",
     "incident_flag",

@@ -279,6 +279,7 @@ def metadata_rows(
     flag = take("incident_flag")
     add("incident_flag", FLAG_WORDS.get(flag, flag) if isinstance(flag, str) else flag)
     add("note", take("note"))
+    add("came_from", take("came_from"))
     for key in sorted(meta, key=str):
         if key not in used:
             _unlabelled_rows([str(key)], meta[key], rows)

@@ -228,6 +228,7 @@ METADATA_LABELS: dict[str, str] = {
     "source_file_name": "Original file name",
     "source_file_read": "Offered file opened",
     "kind": "Type",
+    "came_from": "How it reached this computer",
     "size": "Size",
     "parent_sha256": "Derived from (SHA-256)",
     "description": "Description (no copy kept)",

@@ -160,6 +160,35 @@ class TextFlow(TextBlock):
         return super().split(available_width, available_height)
 
 
+PAGE_COUNT_TEXT = (
+    "This report, this statement included, has {total} pages, each numbered at its foot."
+)
+"""The sentence :class:`PageCountLine` prints once the number of pages is known."""
+
+
+class PageCountLine(Flowable):  # type: ignore[misc]
+    """One line saying how many pages the report has (:data:`PAGE_COUNT_TEXT`).
+
+    The number is known only when the last page is laid out, so the line takes its place now and
+    is drawn when the document is saved: the canvas (``report_pages``) keeps where it goes in its
+    ``late_lines`` and draws it on that page with the total.
+    """
+
+    def __init__(self, font: Font) -> None:
+        super().__init__()
+        self.font = font
+
+    def wrap(self, available_width: float, _available_height: float) -> tuple[float, float]:
+        return available_width, self.font.leading
+
+    def draw(self) -> None:
+        baseline = (self.font.leading - self.font.size) / 2 + self.font.size * 0.22
+        x, y = self.canv.absolutePosition(0, baseline)
+        self.canv.late_lines.append(
+            (self.canv.getPageNumber(), x, y, self.font.name, self.font.size)
+        )
+
+
 @dataclass(frozen=True)
 class _Row:
     label: Lines

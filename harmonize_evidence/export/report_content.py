@@ -47,6 +47,9 @@ class ReportContent:
     received: Sequence[SenderChain] = ()
     """For a case received from a member of staff: their chain as received, and who they are."""
     recipient: str = ""
+    producer_title: str = ""
+    """What the statement gives after the producer's name: their job title, else their role in
+    words (``services.job_title.statement_title``); empty: the role's code."""
     """Who the bundle is for, in words (``the police``); empty when the exporter did not say."""
 
     def sender_of(self, exhibit: Exhibit) -> SenderChain | None:

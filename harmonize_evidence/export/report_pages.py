@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from harmonize_evidence.export import fonts
+from harmonize_evidence.export.layout import PAGE_COUNT_TEXT
 from harmonize_evidence.export.report_content import ReportContent
 from harmonize_evidence.export.report_index import INDEX_KEY
 
@@ -89,6 +90,8 @@ def canvas_maker(facts: PageFacts, timestamp: float) -> Callable[..., Any]:
             self._doc.info = info
             self._doc._timeStamp = _timestamp(timestamp)
             self._saved_pages: list[dict[str, Any]] = []
+            self.late_lines: list[tuple[int, float, float, str, float]] = []
+            """Lines drawn once the page count is known (``layout.PageCountLine``)."""
 
         def showPage(self) -> None:
             self._saved_pages.append(dict(self.__dict__))
@@ -114,6 +117,10 @@ def canvas_maker(facts: PageFacts, timestamp: float) -> Callable[..., Any]:
                 self.drawRightString(
                     width - _PAGE_MARGIN, 7 * _MM, f"Page {self._pageNumber} of {total}"
                 )
+                for page, x, y, font, size in self.late_lines:
+                    if page == self._pageNumber:
+                        self.setFont(font, size)
+                        self.drawString(x, y, PAGE_COUNT_TEXT.format(total=total))
                 self.restoreState()
                 Canvas.showPage(self)
             Canvas.save(self)

@@ -12,12 +12,31 @@ from collections.abc import Sequence
 from typing import Any
 
 from harmonize_evidence.domain.model import ExhibitKind
+from harmonize_evidence.export.layout import PageCountLine
 from harmonize_evidence.export.report_blocks import Paragraphs, key_value_table
 from harmonize_evidence.export.report_content import ReportContent, ReportExhibit
 
 
 def _refs(items: Sequence[ReportExhibit]) -> str:
     return ", ".join(item.exhibit.ref for item in items)
+
+
+def _imported(items: Sequence[ReportExhibit]) -> str:
+    """Each imported exhibit with the file it was and how it reached the computer, as the member
+    of staff said when adding it (or that they did not say)."""
+    parts = []
+    for item in items:
+        metadata = item.exhibit.metadata
+        name = metadata.get("source_file_name")
+        came = metadata.get("came_from")
+        what = f"the file {name}" if isinstance(name, str) and name else "a file"
+        how = (
+            f"how it reached this computer: {' '.join(came.split())}"
+            if isinstance(came, str) and came.strip()
+            else "how it reached this computer was not recorded"
+        )
+        parts.append(f"{item.exhibit.ref} ({what}; {how})")
+    return "; ".join(parts)
 
 
 def continuity_section(content: ReportContent, p: Paragraphs) -> list[Any]:
@@ -33,22 +52,24 @@ def continuity_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     described = [i for i in exhibits if i.exhibit.kind == ExhibitKind.RECORD_ONLY]
     imported = [i for i in exhibits if i not in captured and i not in described]
     story: list[Any] = [p.fixed("Statement of production and continuity", "h1")]
+    title = content.producer_title or producer.role.value
     story.append(
         p.text(
-            f"I, {producer.name}, {producer.role.value} at {producer.school}, produce the "
-            f"exhibits listed in this report, which relate to incident {content.incident.id}.",
+            f"I, {producer.name}, {title} at {producer.school}, produce the exhibits listed in "
+            f"this report, which relate to incident {content.incident.id}.",
             "body",
         )
     )
+    story.append(PageCountLine(p.fonts["body"]))
     story.append(Spacer(1, 6))
     story += path_paragraphs(content, p)
-    for items, how in (
-        (captured, "I captured as screenshots of my screen"),
-        (imported, "I imported from files, unchanged"),
-        (described, "I described in writing, without copying the content"),
+    for items, how, listed in (
+        (captured, "I captured as screenshots of my screen", _refs),
+        (imported, "I imported from files, unchanged", _imported),
+        (described, "I described in writing, without copying the content", _refs),
     ):
         if items:
-            story.append(p.text(f"Exhibits that {how}: {_refs(items)}.", "body"))
+            story.append(p.text(f"Exhibits that {how}: {listed(items)}.", "body"))
     story.append(Spacer(1, 6))
     if content.received:
         story += steps_since(content, p)

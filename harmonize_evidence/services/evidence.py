@@ -488,17 +488,26 @@ class EvidenceStore:
         note: str = "",
         kind: ExhibitKind | None = None,
         posted_at: str | None = None,
+        came_from: str | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> Exhibit:
-        """Import a file as an exhibit, its bytes unchanged."""
+        """Import a file as an exhibit, its bytes unchanged.
+
+        ``came_from`` says how the file reached this computer, in the user's words (the report's
+        statement gives it); empty or None: not said.
+        """
         incident = self.incident(incident_id)
         now = self.clock.now()
         metadata = self.describe_source(url=url, note=note, posted_at=posted_at, now=now)
+        came_from = (came_from or "").strip() or None
+        if came_from is not None:
+            check_text(came_from, "where the file came from", max_length=NOTE_MAX, multiline=True)
         read = read_import(path, max_bytes)
         media_type, image_size = read.media_type, read.image_size
         metadata = replace(
             metadata,
             source_file_name=path.name,
+            came_from=came_from,
             image=None if image_size is None else ImageSize(*image_size),
         )
         return self.store_exhibit(

@@ -46,6 +46,7 @@ from harmonize_evidence.domain.text import NAME_MAX, check_text
 from harmonize_evidence.domain.urls import validate_url
 from harmonize_evidence.domain.wording import counted, recipient_text
 from harmonize_evidence.services.evidence import EvidenceStore, Progress
+from harmonize_evidence.services.job_title import statement_title
 from harmonize_evidence.services.out_paths import target_path
 from harmonize_evidence.services.producers import kept_chain
 from harmonize_evidence.services.unfinished_exports import (
@@ -372,6 +373,7 @@ def _export_bundle(
                 export_recorded=recorded,
                 received=received,
                 recipient=options.recipient_words,
+                producer_title=statement_title(store),
             )
             report.build_report(content, spool, pdf)
             spool.close()

@@ -65,10 +65,19 @@ def add_file(
     note: str = "",
     kind: ExhibitKind | None = None,
     posted_at: str | None = None,
+    came_from: str | None = None,
 ) -> AddedFile:
     """Keep a file as an exhibit (:meth:`EvidenceStore.add_file`), saying if it was kept before."""
     before = store.exhibits(incident_id)
-    exhibit = store.add_file(incident_id, path, url=url, note=note, kind=kind, posted_at=posted_at)
+    exhibit = store.add_file(
+        incident_id,
+        path,
+        url=url,
+        note=note,
+        kind=kind,
+        posted_at=posted_at,
+        came_from=came_from,
+    )
     return AddedFile(exhibit, earlier_exhibit(before, exhibit.sha256))
 
 

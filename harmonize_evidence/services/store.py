@@ -106,8 +106,11 @@ def create_store(
     *,
     keychain_cache: bool = False,
     passphrase_cost: PassphraseCost = STANDARD_COST,
+    job_title: str | None = None,
 ) -> tuple[EvidenceStore, str]:
     """Create a store with its signing identity; returns it open, and the recovery key.
+
+    ``job_title`` is the producer's, for the report's statement (none: the role in words).
 
     Nothing is left behind if any step fails, including a keychain that cannot be used.
     ``passphrase_cost`` exists for the test suite's template stores; the command line and the
@@ -124,6 +127,10 @@ def create_store(
         school=check_text(producer.school, "school name", max_length=NAME_MAX),
         role=producer.role,
     )
+    if job_title is not None:
+        from harmonize_evidence.services.job_title import checked_job_title
+
+        job_title = checked_job_title(job_title)
     check_new_passphrase(passphrase)
     previous_umask = os.umask(0o077)  # the folder, the database, its WAL and journal: owner only
     try:
@@ -136,6 +143,7 @@ def create_store(
                 clock,
                 keychain_cache=keychain_cache,
                 passphrase_cost=passphrase_cost,
+                job_title=job_title,
             )
         except BaseException:
             lock.release()
@@ -186,6 +194,7 @@ def _create_in_locked_folder(
     *,
     keychain_cache: bool,
     passphrase_cost: PassphraseCost,
+    job_title: str | None,
 ) -> tuple[EvidenceStore, str]:
     """The set-up itself, run while holding the folder's set-up lock."""
     from harmonize_evidence.services.evidence import EvidenceStore
@@ -226,6 +235,10 @@ def _create_in_locked_folder(
                         created_utc=clock.now(),
                     )
                 )
+                if job_title is not None:
+                    from harmonize_evidence.services.job_title import JOB_TITLE_SETTING
+
+                    vault.set_setting(JOB_TITLE_SETTING, job_title)
             # The key file goes last: a store without one is not a store.
             key_file.save(location.key_file)
         except BaseException:

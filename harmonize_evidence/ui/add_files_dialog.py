@@ -52,7 +52,8 @@ SHOWN_NAMES = 4
 class AddFilesDialog(QDialog):
     """Where the files came from, asked once for the batch; ``chosen`` carries the answers."""
 
-    chosen = Signal(object, str, object)  # url (or None), note, time on the post (or None)
+    chosen = Signal(object, str, str, object)
+    """url (or None), where they came from, note, time on the post (or None)."""
 
     def __init__(
         self, session: Session, incident: Incident, paths: list[Path], parent: QWidget | None
@@ -81,13 +82,18 @@ class AddFilesDialog(QDialog):
         self.platform.setTextFormat(Qt.TextFormat.PlainText)
         self.platform.setAccessibleName("Platform")
         self.url_problem = problem_label()
-        self.note = QPlainTextEdit()
-        self.note.setAccessibleName("Where it came from")
-        self.note.setTabChangesFocus(True)
-        self.note.setPlaceholderText(
+        self.came_from = QPlainTextEdit()
+        self.came_from.setAccessibleName("Where it came from")
+        self.came_from.setTabChangesFocus(True)
+        self.came_from.setPlaceholderText(
             "For example: screenshot on my phone, emailed to my school address"
         )
-        self.note.setMaximumHeight(self.fontMetrics().height() * 5)
+        self.came_from.setMaximumHeight(self.fontMetrics().height() * 4)
+        self.note = QPlainTextEdit()
+        self.note.setAccessibleName("Note")
+        self.note.setTabChangesFocus(True)
+        self.note.setPlaceholderText("Anything else to record about it")
+        self.note.setMaximumHeight(self.fontMetrics().height() * 4)
         # Files are stamped when they are added, so days and "ago" count from now. A phone
         # screenshot taken earlier than that is better described by the date and time it shows.
         self.posted_at = PostTimeField(
@@ -109,14 +115,17 @@ class AddFilesDialog(QDialog):
         url_box.addWidget(self.url_problem)
         url_label = QLabel("&Web address:")
         url_label.setBuddy(self.url)
-        note_label = QLabel("Where it came &from:")
+        came_label = QLabel("Where it came &from:")
+        came_label.setBuddy(self.came_from)
+        note_label = QLabel("N&ote:")
         note_label.setBuddy(self.note)
         posted_label = QLabel("&Time on the post:")
         posted_label.setBuddy(self.posted_at)
         form = QFormLayout()
         form.addRow(url_label, url_box)
-        form.addRow(note_label, self.note)
+        form.addRow(came_label, self.came_from)
         form.addRow(posted_label, self.posted_at)
+        form.addRow(note_label, self.note)
         layout = QVBoxLayout(self)
         layout.addWidget(what)
         layout.addWidget(self.already)
@@ -262,6 +271,13 @@ class AddFilesDialog(QDialog):
             return
         try:
             url = validate_url(self.url.text()) if self.url.text().strip() else None
+            came_from = check_text(
+                self.came_from.toPlainText(),
+                "where it came from",
+                max_length=NOTE_MAX,
+                multiline=True,
+                required=False,
+            )
             note = check_text(
                 self.note.toPlainText(), "note", max_length=NOTE_MAX, multiline=True, required=False
             )
@@ -278,4 +294,4 @@ class AddFilesDialog(QDialog):
         if not self.files_to_add():
             return
         self.accept()
-        self.chosen.emit(url, note, posted_at)
+        self.chosen.emit(url, came_from, note, posted_at)

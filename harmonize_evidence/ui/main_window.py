@@ -326,8 +326,13 @@ class MainWindow(QMainWindow):
         dialog = AddFilesDialog(self.session, incident, list(paths), self)
         self._keep_dialog(dialog)
         dialog.chosen.connect(
-            lambda url, note, posted_at: self.add_files(
-                incident.id, dialog.files_to_add(), url=url, note=note, posted_at=posted_at
+            lambda url, came_from, note, posted_at: self.add_files(
+                incident.id,
+                dialog.files_to_add(),
+                url=url,
+                came_from=came_from,
+                note=note,
+                posted_at=posted_at,
             )
         )
         dialog.open()
@@ -339,11 +344,12 @@ class MainWindow(QMainWindow):
         paths: Sequence[Path],
         *,
         url: str | None = None,
+        came_from: str = "",
         note: str = "",
         posted_at: str | None = None,
     ) -> Task[list[Exhibit]]:
         """Import ``paths`` into the incident off the GUI thread, each unchanged, each with
-        the same web address, note and time on the post."""
+        the same web address, way it came, note and time on the post."""
         files = list(paths)
 
         def add(store: EvidenceStore, task: Task[list[Exhibit]]) -> list[Exhibit]:
@@ -352,7 +358,14 @@ class MainWindow(QMainWindow):
                 task.check_cancelled()
                 task.report(number, len(files), path.name)
                 added.append(
-                    store.add_file(incident_id, path, url=url, note=note, posted_at=posted_at)
+                    store.add_file(
+                        incident_id,
+                        path,
+                        url=url,
+                        note=note,
+                        posted_at=posted_at,
+                        came_from=came_from,
+                    )
                 )
             return added
 

@@ -37,6 +37,7 @@ from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.errors import BadInput, HarmonizeError
 from harmonize_evidence.domain.model import Producer, Role, suggested_initials, validate_initials
 from harmonize_evidence.domain.text import NAME_MAX, check_text
+from harmonize_evidence.services.job_title import checked_job_title
 from harmonize_evidence.services.store import (
     StoreLocation,
     create_store,
@@ -82,6 +83,13 @@ class AboutYouPage(QWizardPage):
         self.initials.setMaxLength(4)
         self.school = QLineEdit()
         self.school.setAccessibleName("School")
+        self.job_title = QLineEdit()
+        self.job_title.setAccessibleName("Your job title")
+        self.job_title.setPlaceholderText("e.g. Head of Year 9, Teacher of English")
+        self.job_title.setToolTip(
+            "The report's statement of continuity gives it after your name, as a witness "
+            "statement does. You may leave it empty."
+        )
         self.staff = QRadioButton("Member of staff")
         self.lead = QRadioButton("Safeguarding lead")
         self.staff.setChecked(True)
@@ -98,6 +106,7 @@ class AboutYouPage(QWizardPage):
         form.addRow("&Full name:", self.name)
         form.addRow("&Initials:", self.initials)
         form.addRow("&School:", self.school)
+        form.addRow("&Job title:", self.job_title)
         form.addRow("Role:", role_row)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -123,12 +132,18 @@ class AboutYouPage(QWizardPage):
     def validatePage(self) -> bool:
         try:
             self.producer()
+            self.typed_job_title()
         except BadInput as exc:
             self.error.setText(exc.message)
             self.error.show()
             return False
         self.error.hide()
         return True
+
+    def typed_job_title(self) -> str | None:
+        """The job title as typed (None when left empty); :class:`BadInput` if not acceptable."""
+        typed = self.job_title.text().strip()
+        return checked_job_title(typed) if typed else None
 
     def producer(self) -> Producer:
         """The producer as typed; :class:`BadInput` if a field is not acceptable."""
@@ -226,6 +241,7 @@ class UnlockingPage(QWizardPage):
 
     def _start_creating(self) -> None:
         producer = self._wizard.about.producer()
+        job_title = self._wizard.about.typed_job_title()
         passphrase = self.passphrase.text()
         keychain = self.keychain.isChecked()
         location = self._wizard.location
@@ -233,7 +249,7 @@ class UnlockingPage(QWizardPage):
 
         def create(_task: Task[CreatedStore]) -> CreatedStore:
             store, recovery_key = create_store(
-                location, producer, passphrase, clock, keychain_cache=keychain
+                location, producer, passphrase, clock, keychain_cache=keychain, job_title=job_title
             )
             with store:
                 fingerprint = store.fingerprint

@@ -244,7 +244,8 @@ def test_dropping_a_file_on_the_window_adds_it_unchanged(
     dialog = window.dialogs[-1]
     assert isinstance(dialog, AddFilesDialog) and dialog.isVisible()
     assert dialog.windowTitle().startswith("Add 1 file to INC-")
-    dialog.note.setPlainText("Screenshot on my phone, emailed to my school address")
+    dialog.came_from.setPlainText("Screenshot on my phone, emailed to my school address")
+    dialog.note.setPlainText("The second of three messages")
     dialog.posted_at.setText("3h")
     assert dialog.posted_at.reading.text() == (
         "Understood as: about Sat 21 Nov 2026 18:40 GMT (3 hours ago, as the platform counts). "
@@ -260,7 +261,8 @@ def test_dropping_a_file_on_the_window_adds_it_unchanged(
     added = view.exhibits.exhibit_at(3)
     assert added.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert added.metadata["source_file_name"] == "phone screenshot.png"
-    assert added.metadata["note"] == "Screenshot on my phone, emailed to my school address"
+    assert added.metadata["came_from"] == "Screenshot on my phone, emailed to my school address"
+    assert added.metadata["note"] == "The second of three messages"
     assert added.metadata["posted_at"] == "yesterday 9.30pm"
     assert added.metadata["posted_at_understood"] == "2026-11-20T21:30:00+00:00"
     assert window.incidents.index(0, IncidentTableModel.COLUMN_ITEMS).data() == "4"

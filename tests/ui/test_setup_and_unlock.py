@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QWizard
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.errors import StoreLocked
 from harmonize_evidence.domain.model import Producer
+from harmonize_evidence.services.job_title import job_title
 from harmonize_evidence.services.store import (
     StoreLocation,
     create_store,
@@ -140,6 +141,10 @@ def test_first_run_shows_the_recovery_key_which_must_be_kept_before_the_main_win
     type_text(about.name, "Zoë Lane")
     assert about.initials.text() == "ZL"
     qtbot.keyClicks(about.school, "Oak Hill Academy")
+    about.job_title.setText("\u202eHead of Year 9")  # a hidden direction change is refused
+    wizard.button(QWizard.WizardButton.NextButton).click()
+    assert wizard.currentPage() is about and "job title" in about.error.text()
+    about.job_title.setText("Head of  Year 9")
     wizard.button(QWizard.WizardButton.NextButton).click()
     assert wizard.currentPage() is wizard.unlocking
 
@@ -196,6 +201,7 @@ def test_first_run_shows_the_recovery_key_which_must_be_kept_before_the_main_win
     wizard.button(QWizard.WizardButton.FinishButton).click()  # or later
     qtbot.waitUntil(lambda: desktop.main_window is not None and desktop.main_window.isVisible())
     assert desktop.session.store.producer.initials == "ZL"
+    assert job_title(desktop.session.store) == "Head of Year 9"  # for the report's statement
     assert desktop.main_window.incidents.rowCount() == 0
     # The key shown is the one that opens the store.
     recover_store(location, shown_key, "a brand new passphrase")
