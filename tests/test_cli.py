@@ -102,7 +102,7 @@ def test_a_full_case_from_the_command_line(initialised_cli: Cli, tmp_path: Path)
         "problems": [],
     }
     text = cli("log", incident)
-    assert "evidence_imported" in text.stdout and text.code == 0
+    assert "File added" in text.stdout and text.code == 0
     # Every time in the JSON is UTC written one way, the custody log's (and the manifest's).
     utc = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
     times = [shown["incident"]["created_utc"], item["created_utc"], listed[0]["created_utc"]]
@@ -362,14 +362,17 @@ def test_human_output_shows_local_times_with_their_zone_and_log_what_a_note_says
     shown = initialised_cli("log", incident, env={"TZ": "Europe/London"})
     assert shown.code == 0, shown.stderr
     lines = shown.stdout.splitlines()
-    assert re.match(r"\s+1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d (GMT|BST) incident_created", lines[0])
+    assert re.match(r"\s+1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d (GMT|BST) Incident opened", lines[0])
     assert "      He posted at 21:40." in lines and "      Three accounts replied." in lines
     as_json = initialised_cli("--json", "log", incident, env={"TZ": "Europe/London"}).json
     assert as_json["entries"][1]["utc"].endswith("Z")  # JSON keeps UTC
     listed = initialised_cli("incident", "list", env={"TZ": "Europe/London"}).stdout
-    assert re.search(rf"{incident} .* \d\d:\d\d (GMT|BST) +Posts", listed), listed
+    assert re.search(rf"{incident} +Open +0 .* \d\d:\d\d (GMT|BST) +Posts", listed), listed
     shown = initialised_cli("incident", "show", incident, env={"TZ": "Europe/London"})
     assert re.search(r"created: +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (GMT|BST)", shown.stdout)
+    # Words, not the codes that JSON keeps.
+    assert "category:    Cyberbullying of a member of staff" in shown.stdout
+    assert "status:      Open" in shown.stdout
 
 
 def test_recover_reads_the_recovery_key_from_standard_input_not_only_the_arguments(

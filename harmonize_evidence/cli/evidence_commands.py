@@ -107,13 +107,15 @@ def incident_list(command: Invocation) -> int:
     with command.open_store() as store:
         incidents = store.incidents()
         zone = store.clock.zone
-    lines = [f"{'ID':<14} {'STATUS':<18} {'ITEMS':>5}  {'CREATED':<21} TITLE"]
+    from harmonize_evidence.domain.wording import STATUS_NAMES
+
+    lines = [f"{'ID':<14} {'STATUS':<24} {'ITEMS':>5}  {'CREATED':<21} TITLE"]
     for incident in incidents:
         local = incident.created_utc.astimezone(zone)
         created = f"{local:%Y-%m-%d %H:%M} {local:%Z}"
         flag = " [URGENT]" if incident.urgent else ""
         lines.append(
-            f"{incident.id:<14} {incident.status.value:<18} {incident.item_count:>5}  "
+            f"{incident.id:<14} {STATUS_NAMES[incident.status]:<24} {incident.item_count:>5}  "
             f"{created:<21} {incident.title}{flag}"
         )
     if not incidents:
@@ -124,6 +126,7 @@ def incident_list(command: Invocation) -> int:
 
 def incident_show(command: Invocation) -> int:
     """One incident with its items and chain head."""
+    from harmonize_evidence.domain.wording import CATEGORY_NAMES, KIND_NAMES, STATUS_NAMES
     from harmonize_evidence.services.handover_state import handover_lines
 
     with command.open_store() as store:
@@ -134,8 +137,8 @@ def incident_show(command: Invocation) -> int:
         zone = store.clock.zone
     lines = [
         f"{incident.id}: {incident.title}",
-        f"  category:    {incident.category.value}",
-        f"  status:      {incident.status.value}{'  URGENT' if incident.urgent else ''}",
+        f"  category:    {CATEGORY_NAMES[incident.category]}",
+        f"  status:      {STATUS_NAMES[incident.status]}{'  URGENT' if incident.urgent else ''}",
         f"  platforms:   {', '.join(incident.platforms) or '-'}",
         f"  people:      {incident.people or '-'}",
         f"  reported by: {incident.reported_by}",
@@ -148,7 +151,8 @@ def incident_show(command: Invocation) -> int:
     for item in items:
         url = item.metadata.get("url") or item.metadata.get("source_file_name") or ""
         lines.append(
-            f"  {item.ref:<8} {item.kind.value:<15} {item.media_type:<24} {item.size:>10,} B  {url}"
+            f"  {item.ref:<8} {KIND_NAMES[item.kind]:<22} {item.media_type:<24} "
+            f"{item.size:>10,} B  {url}"
         )
         if item.sender_ref:
             lines.append(f"           the member of staff's reference {item.sender_ref}")
@@ -362,7 +366,7 @@ def extract(command: Invocation) -> int:
 def log(command: Invocation) -> int:
     """Print the custody chain."""
     from harmonize_evidence.domain.clock import parse_utc
-    from harmonize_evidence.domain.wording import CHANGE_ACTIONS, change_text
+    from harmonize_evidence.domain.wording import CHANGE_ACTIONS, action_name, change_text
 
     with command.open_store() as store:
         entries = store.log(command.args.id)
@@ -372,7 +376,8 @@ def log(command: Invocation) -> int:
         subject = entry.details.get("exhibit") or ""
         when = _local(parse_utc(entry.utc), zone)
         lines.append(
-            f"{entry.seq:>4}  {when:<23} {entry.action:<20} {subject:<8} {entry.actor}  "
+            f"{entry.seq:>4}  {when:<23} {action_name(entry.action):<28} {subject:<8} "
+            f"{entry.actor}  "
             f"{entry.short_hash}"
         )
         text = entry.details.get("text")
