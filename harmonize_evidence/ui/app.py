@@ -106,6 +106,7 @@ class DesktopApp(QObject):
         self._lock_message = ""
         self._selected: str | None = None
         self._quiet_task: Task[bytes] | None = None
+        self._capture_key_waiting = False
         self._closing = False
         self.tray = TrayMenu()
         self.tray.capture_requested.connect(self.capture)
@@ -131,7 +132,7 @@ class DesktopApp(QObject):
         """Show the first window: setup, or unlock (quietly through the keychain if possible)."""
         self.tray.show()
         if self.capture_key is not None:
-            QTimer.singleShot(CAPTURE_KEY_DELAY_MS, self.take_capture_key)
+            QTimer.singleShot(CAPTURE_KEY_DELAY_MS, self._take_capture_key_when_ready)
         location = self.location
         if not location.exists():
             if location.database.exists():
@@ -156,6 +157,8 @@ class DesktopApp(QObject):
                 self.show_unlock()
             else:
                 self.fatal(error)
+            if self._capture_key_waiting:
+                QTimer.singleShot(CAPTURE_KEY_DELAY_MS, self._take_capture_key_when_ready)
 
         def unlocked(key: bytes) -> None:
             self._quiet_task = None
@@ -240,6 +243,7 @@ class DesktopApp(QObject):
         window.idle_minutes_chosen.connect(self.set_idle_minutes)
         window.casework.overdue.connect(lambda text: self.tray.icon.showMessage(APP_NAME, text))
         window.capture_saved.connect(self._capture_saved)
+        window.listed.connect(self._first_list_shown)
         self._prepared = window
 
     def _capture_saved(self, text: str) -> None:
@@ -285,8 +289,28 @@ class DesktopApp(QObject):
 
     def take_capture_key(self) -> None:
         """Take the capture key for the whole desktop, where the platform allows it."""
+        self._capture_key_waiting = False
         if self.capture_key is not None and not self._closing:
             self.capture_key.start()
+
+    def _take_capture_key_when_ready(self) -> None:
+        """Take the capture key once the first window has what it shows.
+
+        Not while that window is still being made (the store opening through the keychain, the
+        main window reading its list): loading the key's code and asking the display for it
+        would only delay the window. It is taken as soon as the list shows.
+        """
+        if self.capture_key is None or self.capture_key.held:
+            return
+        window = self.main_window or self._prepared
+        if self._quiet_task is not None or (window is not None and window.loading):
+            self._capture_key_waiting = True
+            return
+        self.take_capture_key()
+
+    def _first_list_shown(self) -> None:
+        if self._capture_key_waiting:
+            QTimer.singleShot(0, self._take_capture_key_when_ready)
 
     def capture_key_pressed(self) -> None:
         """The capture key, pressed in front of any program: come forward and capture."""

@@ -83,6 +83,11 @@ class CaptureKey(QObject):
         """Whether another program holds the key, so that it does not reach this one either."""
 
     @property
+    def held(self) -> bool:
+        """Whether the key has been taken (by :meth:`start`) and not given back."""
+        return self._key is not None
+
+    @property
     def system_wide(self) -> bool:
         """Whether the key works whichever program is in front."""
         return not self.reason

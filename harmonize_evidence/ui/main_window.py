@@ -73,6 +73,8 @@ class MainWindow(QMainWindow):
     close_requested = Signal()
     idle_minutes_chosen = Signal(int)
     capture_saved = Signal(str)
+    listed = Signal()
+    """The incidents were read and shown (each time the list is read)."""
     """A capture was kept: the sentence that says so (the tray repeats it)."""
 
     def __init__(self, session: Session, idle_minutes: int = 5) -> None:
@@ -208,6 +210,11 @@ class MainWindow(QMainWindow):
 
     # -- loading ---------------------------------------------------------------------------------
 
+    @property
+    def loading(self) -> bool:
+        """Whether the incidents are being read now."""
+        return self._load_task is not None
+
     def load(self, select_id: str | None = None) -> None:
         """Read the incidents (off the GUI thread) and show them, choosing ``select_id``."""
         if self._load_task is not None:
@@ -222,6 +229,7 @@ class MainWindow(QMainWindow):
         self.incidents.set_rows(incidents)
         keep_long_lived()  # the incidents stay until the next reading: out of the collector's walks
         log.info("main window lists %d incidents", len(incidents))
+        self.listed.emit()
         self._update_count()
         if not incidents:
             self._show_empty(

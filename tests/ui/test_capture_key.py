@@ -335,3 +335,18 @@ def test_the_windows_message_filter_lets_x11_events_pass(qtbot, qapp: object) ->
         application.removeNativeEventFilter(watching)
         widget.close()
     assert seen and set(seen) == {b"xcb_generic_event_t"}
+
+
+def test_the_program_takes_the_key_once_its_first_window_lists_the_incidents(
+    qtbot, capture_key: CaptureKey, desktop_factory, seeded: SeededStore
+) -> None:
+    """Taking the key (its code, the display's answer) waits until the first window has what it
+    shows, then happens without anyone asking."""
+    desktop: DesktopApp = desktop_factory(seeded.location, capture_key=capture_key)
+    desktop.start()
+    unlock_through_window(qtbot, desktop)
+    window = desktop.main_window
+    assert window is not None
+    qtbot.waitUntil(lambda: capture_key.held, timeout=10_000)
+    assert not window.loading and window.incidents.rowCount() == 3
+    assert capture_key.system_wide
