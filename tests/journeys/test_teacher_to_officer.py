@@ -37,8 +37,11 @@ def test_a_teachers_capture_reaches_the_officer_intact_and_checkable(
 ) -> None:
     # The teacher sets the program up (the real key derivation, the real identity).
     made = ok(
-        cli("--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak Hill")
-    )
+        cli(
+            "--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak Hill",
+            "--job-title", "Teacher of English",
+        )
+    )  # fmt: skip
     fingerprint = made["fingerprint"]
     incident = ok(
         cli(
@@ -65,7 +68,7 @@ def test_a_teachers_capture_reaches_the_officer_intact_and_checkable(
     added = ok(
         cli(
             "--json", "add", incident, str(phone), "--url", POST_URL,
-            "--note", "Screenshot on my phone, emailed to my school address",
+            "--came-from", "Screenshot on my phone, emailed to my school address",
             "--posted-at", "21/11/26 9.30pm",
             env={"TZ": "Europe/London"},  # her laptop's clock, in the UK
         )
@@ -77,7 +80,7 @@ def test_a_teachers_capture_reaches_the_officer_intact_and_checkable(
 
     out = tmp_path / "for the police"
     out.mkdir()
-    exported = ok(cli("--json", "export", incident, "--out", str(out)))
+    exported = ok(cli("--json", "export", incident, "--out", str(out), "--for", "police"))
     bundle = Path(exported["bundle"])
     assert bundle.parent == out and bundle.suffix == ".zip"
     assert exported["sha256"] == hashlib.sha256(bundle.read_bytes()).hexdigest()
@@ -116,6 +119,14 @@ def test_a_teachers_capture_reaches_the_officer_intact_and_checkable(
     ):
         assert words in flowing, words
     assert fingerprint in text.replace("\n", " ") or fingerprint[:47] in text
+    # Her statement: who she is, and how the phone's screenshot reached the laptop.
+    assert "I, Zoë Lane, Teacher of English at Oak Hill, produce the exhibits" in flowing
+    assert (
+        f"{added['exhibit']} (the file IMG_2041.PNG; how it reached this computer: Screenshot on "
+        "my phone, emailed to my school address)" in flowing
+    )
+    pages = flowing.split("This report, this statement included, has ")[1].split(" pages")[0]
+    assert int(pages) == text.count("\f") + (0 if text.endswith("\f") else 1)
 
     # A copy altered on the way is caught, and the altered file is named.
     altered = tampered_copy(bundle, screenshot["file"], tmp_path / "altered.zip")
