@@ -24,6 +24,12 @@ Temporary files (the image spool, the report before it goes into the zip) are an
 the bundle's own folder, where the bundle's plaintext goes anyway; they vanish when closed.
 
 Checking a bundle is :mod:`harmonize_evidence.services.bundle_check`.
+
+Why this module is over 500 lines: the export is one transaction-like sequence (the bundle's
+name reserved, the files written and synced, the report laid out and signed, the entry committed
+before the name appears, and every way of stopping cleaned up) whose steps must be read together
+to see that a killed export leaves no bundle that the chain does not record. The report, the
+bundle's format and the signature live in ``export``.
 """
 
 from __future__ import annotations

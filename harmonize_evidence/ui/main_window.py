@@ -5,6 +5,12 @@ Its parts have modules of their own: the list with its search and filters
 (:mod:`~harmonize_evidence.ui.main_actions`), files dropped on it
 (:mod:`~harmonize_evidence.ui.file_drop`) and the Handover menu with what it starts
 (:mod:`~harmonize_evidence.ui.handover_flow`).
+
+Why this module is over 500 lines: what stays here is the window's commands, each a few lines
+that open a dialog or start a job kept in another module (new incident, add files, written
+account, change of category or status, verify, capture, export, key sheet, check a bundle), and
+how they refresh the list and the incident afterwards. They share the window's state (the chosen
+incident, its open dialogs, the session); split further, each part would reach back into it.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ hint, and the keychain option) -> the recovery key (large, Print, Save as PDF, a
 must tick before continuing) -> (staff only) join your school, which can be skipped: staff can
 capture before they join. The store is created by ``services.store.create_store`` on a worker
 thread when the user leaves the second page; there is no way back after that.
+
+Why this module is over 500 lines: it is the wizard's four pages, each small, and the wizard that
+joins them; they share the wizard's state (the store being made, its key) and are read in order.
 """
 
 from __future__ import annotations
