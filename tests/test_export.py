@@ -332,10 +332,25 @@ def test_png_and_jpeg_data_go_into_the_pdf_unchanged(report_pdf: Path, exported:
     assert exported.jpeg in streams
 
 
-def test_exhibit_page_is_mostly_the_screenshot(report_pdf: Path, tmp_path: Path) -> None:
+def test_a_screenshot_beside_its_details_is_drawn_at_a_legible_scale(
+    report_pdf: Path, tmp_path: Path
+) -> None:
+    from harmonize_evidence.export.report_tiles import LEGIBLE_SCALE
+
     pages = _render(report_pdf, tmp_path)
     shares = [_share(page, SCREEN_BLUE) for page in pages]
-    assert max(shares) > 0.5, shares
+    page = pages[shares.index(max(shares))]
+    assert max(shares) > 0.25, shares
+    # Its key details share the page, but it is not shrunk below a legible scale: at 20 dpi a
+    # point is 20/72 pixels, so 1920 pixels at LEGIBLE_SCALE span 1920 * 0.3 * 20/72 of them.
+    with Image.open(page) as image:
+        row = _pixels(
+            image.convert("RGB").crop(
+                (0, image.height * 3 // 4, image.width, image.height * 3 // 4 + 1)
+            )
+        )
+    blue = [x for x, pixel in enumerate(row) if _close(pixel, SCREEN_BLUE)]
+    assert blue[-1] - blue[0] >= 1920 * LEGIBLE_SCALE * 20 / 72 - 2
 
 
 def test_tall_capture_spans_several_pages_at_a_legible_scale(
@@ -382,6 +397,95 @@ def test_record_only_and_purged_exhibits_say_why_there_is_no_image(report_text: 
     assert "An indecent image of a pupil was posted; not copied." in flat
     assert "written record only" in flat
     assert "was purged from the evidence store" in flat
+
+
+def _pages(pdf: Path) -> list[str]:
+    """Each page's text, in page order (pdftotext ends each page with a form feed)."""
+    result = _run(_tool("pdftotext"), "-layout", str(pdf), "-")
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split("\f")[:-1]
+
+
+def _image_pages(pdf: Path, width: int, height: int) -> list[int]:
+    """The pages (from 1) that draw an image of ``width`` x ``height`` pixels."""
+    listing = _run(_tool("pdfimages"), "-list", str(pdf)).stdout.splitlines()[2:]
+    return sorted(
+        {
+            int(columns[0])
+            for columns in (line.split() for line in listing)
+            if columns[3:5] == [str(width), str(height)]
+        }
+    )
+
+
+def test_the_written_account_comes_before_the_first_exhibit(report_pdf: Path) -> None:
+    pages = _pages(report_pdf)
+    account = next(n for n, text in enumerate(pages) if "Spoke to" in text and "Łukasz" in text)
+    first_exhibit = next(n for n, text in enumerate(pages) if "Exhibit ZL/1: " in text)
+    assert "Written accounts and notes" in pages[account]
+    assert account < first_exhibit
+    # The exhibits come before the custody log, the statement and how to verify.
+    assert first_exhibit < next(n for n, text in enumerate(pages) if "Custody log" in text)
+
+
+def test_a_screenshot_shares_its_page_with_its_key_details_and_sha256(
+    report_pdf: Path, exported: Exported
+) -> None:
+    (page,) = _image_pages(report_pdf, 1920, 1080)[:1]
+    flat = " ".join(_pages(report_pdf)[page - 1].split())
+    assert "Exhibit ZL/1: Image" in flat
+    for label in ("Recorded at", "Address (URL)", "Platform", "Time shown on the post"):
+        assert label in flat, label
+    assert "Recorded by Zoë Lane" in flat
+    assert "Sat 21 Nov 2026 21:40:05 GMT (21:40:05 UTC)" in flat
+    assert exported.hashes["ZL/1"] in flat
+    # The full table follows, on the exhibit's next page.
+    following = " ".join(_pages(report_pdf)[page].split())
+    assert "Everything recorded about exhibit ZL/1" in following
+    assert "Area captured" not in flat and "Size " in following
+
+
+def test_every_page_of_a_tall_capture_prints_its_sha256(
+    report_pdf: Path, exported: Exported
+) -> None:
+    pages = _pages(report_pdf)
+    tall = _image_pages(report_pdf, 1080, 4000)
+    assert len(tall) >= 3
+    sha = exported.hashes["ZL/2"]
+    for page in tall:
+        assert sha in pages[page - 1], page
+    # Its first part is on the page of its key details; its table after its last part.
+    assert "Exhibit ZL/2: Image" in pages[tall[0] - 1]
+    assert "Recorded at" in pages[tall[0] - 1]
+    table = next(
+        n for n, text in enumerate(pages) if "Everything recorded about exhibit ZL/2" in text
+    )
+    assert table + 1 >= tall[-1]
+    assert sha in pages[table]
+
+
+def test_kinds_and_statuses_print_in_words_and_times_to_the_second(report_pdf: Path) -> None:
+    text = "\n".join(_pages(report_pdf))
+    # The statement is another section's; everything before it is checked here.
+    checked = " ".join(text[: text.index("Statement of production and continuity")].split())
+    assert "record-only" not in checked
+    assert re.search(r"ZL/\d+ (image|screenshot|record-only)\b", checked) is None
+    assert re.search(r"Type (image|screenshot|record-only),", checked) is None
+    assert "Type Image, image/png" in checked
+    assert "Record only (no image)" in checked
+    assert "Status Open" in checked and re.search(r"\bopen\b", checked) is None
+    assert re.search(r"\d\d:\d\d:\d\d\.\d", text) is None  # no fractions of a second
+    # Every time the report records is local with its zone, with UTC beside it, to the second;
+    # only a time read from a post, which was typed to the minute, has none.
+    for match in re.finditer(r"\d\d:\d\d(:\d\d)? (GMT|BST|UTC)\)?", checked):
+        before = checked[max(0, match.start() - 60) : match.start()]
+        if (
+            "before the capture" in checked[match.end() : match.end() + 40]
+            or "on the post" in before
+        ):
+            continue
+        assert match.group(1), (before, match.group(0))
+    assert "Time (UTC)" not in checked and "Recorded (UTC)" not in checked
 
 
 _rendered: dict[Path, list[Path]] = {}

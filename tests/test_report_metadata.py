@@ -374,6 +374,52 @@ def test_anything_staff_type_that_the_store_keeps_exports_and_verifies(
     _exported_and_verified(store, incident.id)
 
 
+def _report_pages(bundle: Path, tmp_path: Path) -> list[str]:
+    """Each page's text, whitespace as one space (pdftotext ends each page with a form feed)."""
+    return [" ".join(page.split()) for page in _report_text(bundle, tmp_path).split("\f")[:-1]]
+
+
+@settings(max_examples=10)
+@given(
+    typed=st.fixed_dictionaries(
+        {
+            "url": urls(),
+            "note": user_text(NOTE_MAX, lines=True),
+            "posted_at": st.sampled_from((None, "2026-11-21T20:15", "21:10", "2 hours ago")),
+            "account": user_text(NOTE_MAX, lines=True),
+        }
+    )
+)
+def test_whatever_staff_type_the_account_leads_and_every_exhibit_page_gives_its_sha256(
+    store: EvidenceStore, typed: dict[str, Any]
+) -> None:
+    incident = store.new_incident("Posts under a photo")
+    folder = Path(tempfile.mkdtemp(dir=store.directory.parent))
+    shot = folder / "screenshot.png"
+    shot.write_bytes(_png(1600, 900))
+    try:
+        exhibit = store.add_file(
+            incident.id, shot, url=typed["url"], note=typed["note"], posted_at=typed["posted_at"]
+        )
+        store.add_note(incident.id, typed["account"])
+    except BadInput:
+        assume(False)
+        raise
+    bundle = _exported_and_verified(store, incident.id)
+    pages = _report_pages(bundle, folder)
+    accounts = next(n for n, page in enumerate(pages) if "Written accounts and notes" in page)
+    heading = f"Exhibit {exhibit.ref}: Image"
+    first = next(n for n, page in enumerate(pages) if heading in page)
+    after = next(n for n, page in enumerate(pages) if "Custody log" in page)
+    assert accounts < first < after
+    for page in pages[first:after]:  # the one exhibit's pages: its image, its table
+        assert str(exhibit.sha256) in page
+    assert str(exhibit.sha256) not in pages[after]
+    assert "Recorded at Sat 21 Nov 2026 21:40:05 GMT (21:40:05 UTC)" in " ".join(pages)
+    text = " ".join(pages)
+    assert ".000000" not in text and "Recorded (UTC)" not in text
+
+
 @settings(max_examples=20)
 @given(fields=st.lists(metadata(), min_size=1, max_size=3))
 def test_any_metadata_the_store_accepts_prints_and_the_bundle_verifies(

@@ -70,3 +70,18 @@ def test_a_count_is_said_as_a_sentence_says_it_never_as_incident_s(number: int) 
     assert said == ("1 incident" if number == 1 else f"{number:,} incidents")
     entries = counted(number, "custody entry")
     assert entries == ("1 custody entry" if number == 1 else f"{number:,} custody entries")
+
+
+def test_the_report_prints_every_time_to_the_second_local_and_utc_without_fractions() -> None:
+    from harmonize_evidence.domain.wording import printed_moment, printed_utc
+
+    # Custody entries are stamped to the microsecond; the report prints whole seconds.
+    assert printed_utc("2026-11-21T21:40:05.472226Z") == "2026-11-21 21:40:05 UTC"
+    assert printed_moment("2026-11-21T21:40:05.472226Z", LONDON) == (
+        "Sat 21 Nov 2026 21:40:05 GMT (21:40:05 UTC)"
+    )
+    # To the second even on the minute, and the UTC day when it is another day.
+    assert printed_moment(datetime(2026, 7, 21, 23, 40, tzinfo=UTC), LONDON) == (
+        "Wed 22 Jul 2026 00:40:00 BST (Tue 21 Jul 23:40:00 UTC)"
+    )
+    assert printed_moment(None, LONDON) == "-"

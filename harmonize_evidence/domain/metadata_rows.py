@@ -22,6 +22,7 @@ from harmonize_evidence.domain.post_time import stored_reading
 from harmonize_evidence.domain.wording import (
     CAPTURE_AREA_NAMES,
     FLAG_WORDS,
+    KIND_NAMES,
     METADATA_LABELS,
     moment_text,
     printed_utc,
@@ -198,7 +199,11 @@ def source_name(exhibit: Exhibit) -> str | None:
 
 
 def metadata_rows(
-    exhibit: Exhibit, *, file_rows: bool = True, zone: tzinfo | None = None
+    exhibit: Exhibit,
+    *,
+    file_rows: bool = True,
+    zone: tzinfo | None = None,
+    always_seconds: bool = False,
 ) -> list[tuple[str, str]]:
     """The rows of an exhibit's metadata table, in reading order (plain text).
 
@@ -214,6 +219,8 @@ def metadata_rows(
         zone: When given, the time of the capture or record prints as one row, local in the
             zone it was recorded in (else this one) with UTC beside it (:func:`moment_text`),
             instead of a row each for the UTC time, the local time and its zone.
+        always_seconds: With ``zone``, that time shows its seconds even when they are none
+            (the report prints every time to the second).
     """
     meta = exhibit.metadata
     rows: list[tuple[str, str]] = []
@@ -236,7 +243,10 @@ def metadata_rows(
     if zone is not None and moment is not None:
         for key in ("utc", "local_time", "time_zone", "utc_offset"):
             take(key)
-        add("recorded", moment_text(moment, recorded_zone(exhibit, zone)))
+        add(
+            "recorded",
+            moment_text(moment, recorded_zone(exhibit, zone), always_seconds=always_seconds),
+        )
     else:
         _time_rows(take("utc"), take("local_time"), take("time_zone"), take("utc_offset"), add)
     add("posted_at", take("posted_at") if meta.get("posted_at") not in _EMPTY else "not recorded")
@@ -271,7 +281,7 @@ def metadata_rows(
     add("source_file_name", take("source_file_name"))
     add("source_file_read", take("source_file_read"))
     if file_rows:
-        add("kind", f"{exhibit.kind.value}, {exhibit.media_type}")
+        add("kind", f"{KIND_NAMES.get(exhibit.kind, exhibit.kind.value)}, {exhibit.media_type}")
         add("size", _human_size(exhibit.size) if exhibit.sha256 else "no file")
         add("parent_sha256", exhibit.parent_sha256)
     add("description", take("description"))

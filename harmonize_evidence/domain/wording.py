@@ -10,10 +10,12 @@ Pure: no I/O, nothing but the domain's own values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from harmonize_evidence.domain.clock import parse_utc
 from harmonize_evidence.domain.model import (
     URGENT_SAFEGUARDING,
     Action,
@@ -248,14 +250,37 @@ CAPTURE_AREA_NAMES: dict[str, str] = {
 """What part of the screen a capture holds, by the name its metadata records."""
 
 
-def moment_text(moment: datetime, zone: tzinfo) -> str:
+def moment_text(moment: datetime, zone: tzinfo, *, always_seconds: bool = False) -> str:
     """A moment as the windows show it: local with its zone and UTC beside it,
-    ``Sat 21 Nov 2026 21:40:05 GMT (21:40:05 UTC)`` (the UTC day too when it is another day)."""
+    ``Sat 21 Nov 2026 21:40:05 GMT (21:40:05 UTC)`` (the UTC day too when it is another day).
+
+    Seconds show when there are any, or always with ``always_seconds`` (the report, whose times
+    are all to the second); fractions of a second never show.
+    """
     local = moment.astimezone(zone)
     utc = moment.astimezone(UTC)
-    clock = utc.strftime("%H:%M:%S" if utc.second else "%H:%M")
+    clock = utc.strftime("%H:%M:%S" if utc.second or always_seconds else "%H:%M")
     day = "" if utc.date() == local.date() else utc.strftime("%a %d %b ")
-    return f"{format_post_time(local)} ({day}{clock} UTC)"
+    return f"{format_post_time(local, always_seconds=always_seconds)} ({day}{clock} UTC)"
+
+
+def printed_moment(moment: datetime | str | None, zone: tzinfo) -> str:
+    """A time as the report prints it: local in ``zone`` with its zone, and UTC beside it, to
+    the second (``Sat 21 Nov 2026 21:40:00 GMT (21:40:00 UTC)``); ``-`` when there is none.
+
+    ``moment`` may be a stored UTC time (``2026-11-21T21:40:05.123456Z``); a text that is not
+    one prints as :func:`printed_utc` prints it.
+    """
+    if moment is None or moment == "":
+        return "-"
+    if isinstance(moment, str):
+        try:
+            instant = parse_utc(moment)
+        except ValueError:
+            return printed_utc(moment)
+    else:
+        instant = moment
+    return moment_text(instant, zone, always_seconds=True)
 
 
 def day_time_text(moment: datetime, zone: tzinfo) -> str:
@@ -263,11 +288,16 @@ def day_time_text(moment: datetime, zone: tzinfo) -> str:
     return moment.astimezone(zone).strftime("%a %d %b %H:%M")
 
 
+_FRACTION = re.compile(r"(?<=:\d\d)\.\d+(?=Z|$| )")
+
+
 def printed_utc(utc_text: str | None) -> str:
-    """A UTC time as the report prints it (``2026-11-21 21:40:05 UTC``), or ``-``."""
+    """A UTC time as the report prints it, to the second (``2026-11-21 21:40:05 UTC``), or
+    ``-``."""
     if not utc_text:
         return "-"
-    return utc_text.replace("T", " ").replace(".000000Z", " UTC").replace("Z", " UTC")
+    text = _FRACTION.sub("", utc_text)
+    return text.replace("T", " ").replace("Z", " UTC")
 
 
 ROUTE_NAMES: dict[str, str] = {

@@ -188,14 +188,24 @@ def grid_table(
 _LABEL_WIDTH = 130.0
 
 
-def key_value_table(rows: Iterable[tuple[str, Any]], p: Paragraphs) -> Any:
-    """A two-column table of labels and values; values are text, :class:`Mono` or flowables."""
+def key_value_table(
+    rows: Iterable[tuple[str, Any]],
+    p: Paragraphs,
+    *,
+    width: float | None = None,
+    label_width: float = _LABEL_WIDTH,
+) -> Any:
+    """A two-column table of labels and values; values are text, :class:`Mono` or flowables.
+
+    It is as wide as a portrait page's text unless ``width`` says otherwise.
+    """
     from reportlab.lib import colors
 
     from harmonize_evidence.export.layout import KeyValueTable, Lines, TableStyle
 
-    width, _ = portrait_area()
-    value_width = width - _LABEL_WIDTH
+    if width is None:
+        width, _ = portrait_area()
+    value_width = width - label_width
     cells: list[tuple[Lines, Any]] = []
     for label, value in rows:
         if isinstance(value, Mono):
@@ -206,7 +216,7 @@ def key_value_table(rows: Iterable[tuple[str, Any]], p: Paragraphs) -> Any:
             cell = value
         # A label wraps like a value: a field this version has no words for is labelled by
         # its name, which may be long.
-        cells.append((p.key_value_cell(label, "label", _LABEL_WIDTH), cell))
+        cells.append((p.key_value_cell(label, "label", label_width), cell))
     style = TableStyle(
         grid=colors.HexColor("#9a9a9a"),
         grid_width=0.4,
@@ -216,4 +226,37 @@ def key_value_table(rows: Iterable[tuple[str, Any]], p: Paragraphs) -> Any:
         top_padding=2.5,
         bottom_padding=3,
     )
-    return KeyValueTable(cells, (_LABEL_WIDTH, value_width), style)
+    return KeyValueTable(cells, (label_width, value_width), style)
+
+
+def side_by_side_class() -> type:
+    """A flowable that sets two flowables side by side (never split: for a few short rows)."""
+    from reportlab.platypus.flowables import Flowable
+
+    class SideBySide(Flowable):  # type: ignore[misc]
+        """Two flowables side by side, ``gap`` points apart, top-aligned."""
+
+        def __init__(self, left: Any, right: Any, gap: float) -> None:
+            super().__init__()
+            self.left, self.right, self.gap = left, right, gap
+            self.width = self.height = 0.0
+            self._sizes: tuple[tuple[float, float], tuple[float, float]] | None = None
+
+        def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+            half = (available_width - self.gap) / 2
+            left = self.left.wrap(half, available_height)
+            right = self.right.wrap(half, available_height)
+            self._sizes = (left, right)
+            self.width = available_width
+            self.height = max(left[1], right[1])
+            return self.width, self.height
+
+        def draw(self) -> None:
+            if self._sizes is None:
+                self.wrap(self.width, 1e9)
+            assert self._sizes is not None
+            (left_w, left_h), (_, right_h) = self._sizes
+            self.left.drawOn(self.canv, 0, self.height - left_h)
+            self.right.drawOn(self.canv, left_w + self.gap, self.height - right_h)
+
+    return SideBySide

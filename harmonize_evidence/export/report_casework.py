@@ -227,7 +227,7 @@ def casework_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     steps = step_entries(content)
     if not steps:
         return []
-    from reportlab.platypus import CondPageBreak, Spacer
+    from reportlab.platypus import KeepTogether, Spacer
 
     by_seq = {entry.seq: entry for entry in content.entries}
     corrected_by = _corrected_by(steps)
@@ -245,11 +245,15 @@ def casework_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     ]
     for entry in steps:
         step = ACTION_STEPS[entry.action]
-        story += [
-            CondPageBreak(72),
-            p.text(_heading(entry, step, corrected_by), "h2"),
-            key_value_table(_step_rows(entry, step, corrected_by, by_seq), p),
-        ]
+        # A step is kept on one page when it fits one: a reader never turns over mid-step.
+        story.append(
+            KeepTogether(
+                [
+                    p.text(_heading(entry, step, corrected_by), "h2"),
+                    key_value_table(_step_rows(entry, step, corrected_by, by_seq), p),
+                ]
+            )
+        )
     story.append(Spacer(1, 12))
     return story
 

@@ -7,16 +7,17 @@ The cover names the incident, school, producer, the police referral and outcome 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC
 from typing import Any
 
 from harmonize_evidence.domain.model import URGENT_SAFEGUARDING
 from harmonize_evidence.domain.wording import (
     CATEGORY_NAMES,
     FLAG_WORDS,
+    KIND_NAMES,
     STATUS_NAMES,
     action_name,
-    printed_utc,
+    printed_moment,
 )
 from harmonize_evidence.export.report_blocks import (
     Mono,
@@ -55,9 +56,8 @@ def cover_section(content: ReportContent, p: Paragraphs) -> list[Any]:
         *cover_case_rows(content),
         (
             "Exported",
-            f"{exported.utc.strftime('%Y-%m-%d %H:%M:%S')} UTC "
-            f"({exported.local.strftime('%Y-%m-%d %H:%M:%S')} {exported.zone_name}, "
-            f"UTC{exported.utc_offset})",
+            f"{printed_moment(exported.utc, exported.local.tzinfo or UTC)}; local time in "
+            f"{exported.zone_name} (UTC{exported.utc_offset})",
         ),
         *([("Exported for", content.recipient)] if content.recipient else []),
         (
@@ -104,6 +104,7 @@ def summary_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     incident = content.incident
     entries = content.entries
     recorded = [item.exhibit.created_utc for item in content.exhibits]
+    zone = content.exported.local.tzinfo or UTC
     status = STATUS_NAMES[incident.status]
     if incident.urgent:
         status += ". " + FLAG_WORDS[URGENT_SAFEGUARDING]
@@ -113,19 +114,20 @@ def summary_section(content: ReportContent, p: Paragraphs) -> list[Any]:
         ("People involved", incident.people or "none recorded"),
         ("Reported by", incident.reported_by),
         ("Status", status),
-        ("Incident opened", printed_utc(_iso(incident.created_utc))),
+        ("Incident opened", printed_moment(incident.created_utc, zone)),
     ]
     if recorded:
-        rows.append(("First exhibit recorded", printed_utc(_iso(min(recorded)))))
-        rows.append(("Last exhibit recorded", printed_utc(_iso(max(recorded)))))
+        rows.append(("First exhibit recorded", printed_moment(min(recorded), zone)))
+        rows.append(("Last exhibit recorded", printed_moment(max(recorded), zone)))
     if entries:
         last = entries[-1]
-        rows.append(("Last custody entry", f"{printed_utc(last.utc)} ({action_name(last.action)})"))
+        rows.append(
+            (
+                "Last custody entry",
+                f"{printed_moment(last.utc, zone)} ({action_name(last.action)})",
+            )
+        )
     return [Spacer(1, 16), p.fixed("Summary", "h1"), key_value_table(rows, p)]
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def exhibit_list_section(content: ReportContent, p: Paragraphs) -> list[Any]:
@@ -133,18 +135,20 @@ def exhibit_list_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     if not content.exhibits:
         return [p.fixed("There are no exhibits in this incident.", "body")]
     width, _ = portrait_area()
-    # A SHA-256 in 7-point mono needs 276; a received exhibit's cell also gives its staff ref.
-    widths = [70.0, 56.0, 84.0] if content.received else [44.0, 66.0, 92.0]
+    # A SHA-256 in 7-point mono needs 278, a time in the Recorded column 124.
+    widths = [56.0, 50.0, 124.0] if content.received else [40.0, 56.0, 124.0]
     widths.append(width - sum(widths))
-    rows: list[list[Any]] = [["Exhibit", "Kind", "Recorded (UTC)", "SHA-256"]]
+    zone = content.exported.local.tzinfo or UTC
+    rows: list[list[Any]] = [["Exhibit", "Kind", "Recorded", "SHA-256"]]
     for item in content.exhibits:
         exhibit = item.exhibit
         theirs = f"\n(staff {exhibit.sender_ref})" if exhibit.sender_ref else ""
+        recorded = printed_moment(exhibit.created_utc, zone).replace(" (", "\n(", 1)
         rows.append(
             [
                 p.cell(exhibit.ref + theirs, "cell_small", widths[0]),
-                p.cell(exhibit.kind.value, "cell_small", widths[1]),
-                exhibit.created_utc.strftime("%Y-%m-%d %H:%M:%S"),
+                p.cell(KIND_NAMES.get(exhibit.kind, exhibit.kind.value), "cell_small", widths[1]),
+                p.cell(recorded, "cell_small", widths[2]),
                 exhibit.sha256 or "(no file: a written record only)",
             ]
         )

@@ -7,6 +7,7 @@ first (their references shown with this bundle's), then the case's own.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, tzinfo
 from typing import Any
 
 from harmonize_evidence.domain.chain import CustodyEntry
@@ -15,7 +16,7 @@ from harmonize_evidence.domain.wording import (
     FLAG_WORDS,
     action_name,
     change_text,
-    printed_utc,
+    printed_moment,
 )
 from harmonize_evidence.export.report_blocks import Paragraphs, cell_font, grid_table
 from harmonize_evidence.export.report_content import ReportContent
@@ -47,7 +48,11 @@ def entry_summary(entry: CustodyEntry, here: Mapping[str, str] | None = None) ->
         parts.append(f"exhibit {named}" + (f" ({shown} in this bundle)" if shown else ""))
     if entry.action == "note_added":
         text = str(details.get("text", ""))
-        parts.append(text if len(text) <= 160 else text[:157] + "... (in full under Notes)")
+        parts.append(
+            text
+            if len(text) <= 160
+            else text[:150] + "... (in full under Written accounts and notes)"
+        )
     said: tuple[str, ...] = ()
     if entry.action in CHANGE_ACTIONS and "at_utc" not in details:
         parts.append(change_text(entry.action, details))  # from, to and why, in words
@@ -77,6 +82,7 @@ def notes_section(content: ReportContent, p: Paragraphs) -> list[Any]:
         for chain in content.received
     ]
     logs.append((content.entries, "custody entry {seq}"))
+    zone = _zone(content)
     story: list[Any] = [p.fixed("Written accounts and notes", "h1")]
     found = False
     for entries, where in logs:
@@ -86,7 +92,9 @@ def notes_section(content: ReportContent, p: Paragraphs) -> list[Any]:
             found = True
             story.append(
                 p.text(
-                    f"{printed_utc(entry.utc)}, {entry.actor} ({where.format(seq=entry.seq)})", "h2"
+                    f"{printed_moment(entry.utc, zone)}, {entry.actor} "
+                    f"({where.format(seq=entry.seq)})",
+                    "h2",
                 )
             )
             story.append(p.text(entry.details.get("text", ""), "body"))
@@ -96,17 +104,34 @@ def notes_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     return story
 
 
+def _zone(content: ReportContent) -> tzinfo:
+    """The zone the report's local times are in: the exporter's."""
+    return content.exported.local.tzinfo or UTC
+
+
+def _time_cell(utc: str, zone: tzinfo) -> str:
+    """A log entry's time in three short lines: the day, the local time with its zone, UTC."""
+    local, _, utc_part = printed_moment(utc, zone).partition(" (")
+    words = local.split(" ")
+    if not utc_part or len(words) < 5:
+        return local
+    return f"{' '.join(words[:4])}\n{' '.join(words[4:])}\n{utc_part.rstrip(')')}"
+
+
 def _log_table(
-    entries: Sequence[CustodyEntry], p: Paragraphs, here: Mapping[str, str] | None = None
+    entries: Sequence[CustodyEntry],
+    p: Paragraphs,
+    zone: tzinfo,
+    here: Mapping[str, str] | None = None,
 ) -> Any:
     width, _ = portrait_area()
-    widths = [22.0, 64.0, 80.0, 70.0, width - 22 - 64 - 80 - 70 - 74, 74.0]
-    rows: list[list[Any]] = [["#", "Time (UTC)", "Actor", "Action", "Details", "Entry hash"]]
+    widths = [22.0, 72.0, 80.0, 70.0, width - 22 - 72 - 80 - 70 - 74, 74.0]
+    rows: list[list[Any]] = [["#", "Time", "Actor", "Action", "Details", "Entry hash"]]
     for entry in entries:
         rows.append(
             [
                 str(entry.seq),
-                printed_utc(entry.utc)[:19].replace(" ", "\n", 1) + " UTC",
+                p.cell(_time_cell(entry.utc, zone), "cell_small", widths[1]),
                 p.cell(entry.actor, "cell_small", widths[2]),
                 p.cell(action_name(entry.action), "cell_small", widths[3]),
                 p.cell(entry_summary(entry, here), "cell_small", widths[4]),
@@ -138,7 +163,7 @@ def custody_log_section(content: ReportContent, p: Paragraphs) -> list[Any]:
                 "manifest.json.",
                 "small",
             ),
-            _log_table(content.entries, p),
+            _log_table(content.entries, p, _zone(content)),
         ]
     story: list[Any] = [
         p.fixed("Custody logs", "h1"),
@@ -159,7 +184,7 @@ def custody_log_section(content: ReportContent, p: Paragraphs) -> list[Any]:
                 "h2",
             )
         )
-        story.append(_log_table(chain.entries, p, here))
+        story.append(_log_table(chain.entries, p, _zone(content), here))
     producer = content.producer
     story.append(
         p.text(
@@ -168,5 +193,5 @@ def custody_log_section(content: ReportContent, p: Paragraphs) -> list[Any]:
             "h2",
         )
     )
-    story.append(_log_table(content.entries, p))
+    story.append(_log_table(content.entries, p, _zone(content)))
     return story

@@ -1,9 +1,12 @@
 """The report's pages: A4 portrait and landscape, their margins, and what every page repeats.
 
 Every page carries the OFFICIAL-SENSITIVE marking, the incident id, the export time and
-"Page X of Y" (drawn once as a form for each page size; a page adds only its number). The
-document information carries the report index (:mod:`~harmonize_evidence.export.report_index`),
-and reportlab's document time is the export time, in UTC.
+"Page X of Y" (drawn once as a form for each page size; a page adds only its number). A page
+that shows any part of an exhibit (its details, its image or a part of it, its table) also
+carries, under the header, the exhibit's reference, kind and full SHA-256: its page templates
+(``exhibit-portrait``, ``exhibit-landscape``) keep that band free. The document information
+carries the report index (:mod:`~harmonize_evidence.export.report_index`), and reportlab's
+document time is the export time, in UTC.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ _MM = 72 / 25.4
 _PAGE_MARGIN = 15 * _MM
 _TOP = 17 * _MM
 _BOTTOM = 16 * _MM
+_BAND = 6 * _MM  # an exhibit's page: its reference and SHA-256 under the header
 
 
 def portrait_area() -> tuple[float, float]:
@@ -40,6 +44,21 @@ def landscape_area() -> tuple[float, float]:
     return A4[1] - 2 * _PAGE_MARGIN, A4[0] - _TOP - _BOTTOM
 
 
+def exhibit_area(landscape: bool) -> tuple[float, float]:
+    """The drawing area of an exhibit's page (its band taken off), in points."""
+    width, height = landscape_area() if landscape else portrait_area()
+    return width, height - _BAND
+
+
+@dataclass(frozen=True)
+class ExhibitBand:
+    """What an exhibit's pages print under their header."""
+
+    ref: str
+    kind: str
+    sha256: str | None
+
+
 @dataclass
 class PageFacts:
     """What every page prints besides its content; the index is read when the PDF is saved."""
@@ -48,6 +67,8 @@ class PageFacts:
     exported: str
     index_json: Callable[[], str]
     pages: list[int] = field(default_factory=list)
+    band: Callable[[int], ExhibitBand | None] = lambda page: None
+    """The exhibit a page shows, by page number (read when the PDF is saved)."""
 
 
 def _timestamp(moment: float) -> Any:
@@ -117,6 +138,9 @@ def canvas_maker(facts: PageFacts, timestamp: float) -> Callable[..., Any]:
                 self.drawRightString(
                     width - _PAGE_MARGIN, 7 * _MM, f"Page {self._pageNumber} of {total}"
                 )
+                band = facts.band(self._pageNumber)
+                if band is not None:
+                    self._exhibit_band(band, height)
                 for page, x, y, font, size in self.late_lines:
                     if page == self._pageNumber:
                         self.setFont(font, size)
@@ -124,6 +148,21 @@ def canvas_maker(facts: PageFacts, timestamp: float) -> Callable[..., Any]:
                 self.restoreState()
                 Canvas.showPage(self)
             Canvas.save(self)
+
+        def _exhibit_band(self, band: ExhibitBand, height: float) -> None:
+            y = height - 17.5 * _MM
+            self.setFillColor(colors.black)
+            self.setFont(fonts.BOLD, 8.5)
+            label = f"Exhibit {band.ref}"
+            self.drawString(_PAGE_MARGIN, y, label)
+            x = _PAGE_MARGIN + self.stringWidth(label, fonts.BOLD, 8.5)
+            self.setFont(fonts.REGULAR, 8.5)
+            said = f", {band.kind}.  SHA-256 " if band.sha256 else f", {band.kind}.  No file"
+            self.drawString(x, y, said)
+            if band.sha256:
+                x += self.stringWidth(said, fonts.REGULAR, 8.5)
+                self.setFont(fonts.MONO, 7.5)
+                self.drawString(x, y, band.sha256)
 
         def _furniture_form(self, name: str, width: float, height: float) -> None:
             self.beginForm(name, 0, 0, width, height)
@@ -134,6 +173,7 @@ def canvas_maker(facts: PageFacts, timestamp: float) -> Callable[..., Any]:
             self.setFont(fonts.REGULAR, 8)
             self.drawString(_PAGE_MARGIN, height - 10 * _MM, "Harmonize Evidence report")
             self.drawRightString(width - _PAGE_MARGIN, height - 10 * _MM, facts.incident_id)
+            self.setFont(fonts.REGULAR, 7)  # the export time, local and UTC, clear of the marking
             self.drawString(_PAGE_MARGIN, 7 * _MM, f"Exported {facts.exported}")
             self.setStrokeGray(0.6)
             self.setLineWidth(0.4)
@@ -149,13 +189,13 @@ def doc_template(out: BinaryIO, content: ReportContent) -> Any:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
-    def frame(size: tuple[float, float], name: str) -> Any:
+    def frame(size: tuple[float, float], name: str, band: float = 0) -> Any:
         width, height = size
         return Frame(
             _PAGE_MARGIN,
             _BOTTOM,
             width - 2 * _PAGE_MARGIN,
-            height - _TOP - _BOTTOM,
+            height - _TOP - _BOTTOM - band,
             id=name,
             leftPadding=0,
             rightPadding=0,
@@ -179,6 +219,16 @@ def doc_template(out: BinaryIO, content: ReportContent) -> Any:
             PageTemplate(
                 id="landscape",
                 frames=[frame(landscape(A4), "landscape")],
+                pagesize=landscape(A4),
+            ),
+            PageTemplate(
+                id="exhibit-portrait",
+                frames=[frame(A4, "exhibit-portrait", _BAND)],
+                pagesize=A4,
+            ),
+            PageTemplate(
+                id="exhibit-landscape",
+                frames=[frame(landscape(A4), "exhibit-landscape", _BAND)],
                 pagesize=landscape(A4),
             ),
         ]

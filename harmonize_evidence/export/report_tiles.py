@@ -25,6 +25,12 @@ MAX_SCALE = 1.5
 TILE_OVERLAP = 40  # pixels repeated at each cut, so a line of text cut in two is whole on one page
 
 _CAPTION_HEIGHT = 30.0
+_WHOLE_CAPTION_HEIGHT = 16.0  # the one line over a whole image shown as in its file
+
+
+def caption_height(image: PdfImage, count: int) -> float:
+    """The height of the caption over a tile of ``image`` split into ``count`` tiles."""
+    return _WHOLE_CAPTION_HEIGHT if count == 1 and image.unchanged else _CAPTION_HEIGHT
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,42 @@ def plan_tiles(
     return tiles
 
 
+def plan_beside_details(
+    image: PdfImage, area: tuple[float, float], room: float, landscape: bool
+) -> list[Tile] | None:
+    """The tiles of an image that starts on the page of its exhibit's key details, or None
+    when it should not (it fits a page only on its own, or splits across as well as down).
+
+    ``area`` is the drawing area of the image's pages (points) and ``room`` the height left
+    under the key details on the first. The whole image goes there when it fits at a legible
+    scale; a long capture, split into parts down the image only, starts there when at least a
+    quarter of a page is left; the other parts fill the next pages.
+    """
+    width, height = image.width, image.height
+    area_w, area_h = area
+    fit = min(area_w / width, (room - caption_height(image, 1) - 1) / height, MAX_SCALE)
+    if fit >= LEGIBLE_SCALE:
+        return [Tile(0, 0, width, height, fit, landscape)]
+    alone = min(area_w / width, (area_h - _CAPTION_HEIGHT - 1) / height, MAX_SCALE)
+    if alone >= LEGIBLE_SCALE:
+        return None  # whole on a page of its own rather than cut in two
+    scale = min(max(area_w / width, LEGIBLE_SCALE), MAX_SCALE)
+    if width * scale > area_w + 0.5 or room < area_h / 4:
+        return None
+    first = min(height, int((room - _CAPTION_HEIGHT - 1) / scale))
+    if first <= TILE_OVERLAP * 2:
+        return None
+    tiles = [Tile(0, 0, width, first, scale, landscape)]
+    if first >= height:
+        return tiles
+    size = int((area_h - _CAPTION_HEIGHT - 1) / scale)
+    start = first - TILE_OVERLAP
+    rest = height - start
+    for y in _cuts(rest, min(size, rest)):
+        tiles.append(Tile(0, start + y, width, min(size, rest - y), scale, landscape))
+    return tiles
+
+
 def _cuts(total: int, size: int) -> list[int]:
     """Start offsets of tiles of ``size`` covering ``total``, overlapping a little."""
     if size >= total:
@@ -85,6 +127,8 @@ def _tile_caption(ref: str, image: PdfImage, tile: Tile, number: int, count: int
         else "converted for display; the original file is in the bundle"
     )
     if count == 1:
+        if image.unchanged:  # one short line (see _WHOLE_CAPTION_HEIGHT)
+            return f"Exhibit {ref}: {image.width} × {image.height} pixels, as in the original file."
         return f"Exhibit {ref}: the whole image, {image.width} × {image.height} pixels ({how})."
     return (
         f"Exhibit {ref}, part {number} of {count}: pixels {tile.x}–{tile.x + tile.width - 1} "
@@ -189,7 +233,7 @@ def image_tile_class() -> type:
             self.image_width = tile.width * tile.scale
             self.image_height = tile.height * tile.scale
             self.width = self.image_width
-            self.height = self.image_height + _CAPTION_HEIGHT
+            self.height = self.image_height + caption_height(image, part[2])
 
         def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
             return self.width, self.height
