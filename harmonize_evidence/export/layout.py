@@ -219,6 +219,11 @@ class KeyValueTable(Flowable):  # type: ignore[misc]
         self.height = 0.0
         self._heights: list[float] = []
 
+    @property
+    def row_heights(self) -> tuple[float, ...]:
+        """Each row's height, padding included, as the last :meth:`wrap` measured it."""
+        return tuple(self._heights)
+
     def _padding(self) -> float:
         return self.style.top_padding + self.style.bottom_padding
 

@@ -106,16 +106,18 @@ def key_details(
     def table(part: list[tuple[str, Any]]) -> Any:
         return key_value_table(part, p, width=half, label_width=126)
 
-    # Split where the taller half is shortest (a long address can fill a half on its own).
-    best: tuple[float, Any, Any] | None = None
-    for middle in range(1, len(rows)):
-        left, right = table(rows[:middle]), table(rows[middle:])
-        taller = max(left.wrap(half, 1e9)[1], right.wrap(half, 1e9)[1])
-        if best is None or taller < best[0]:
-            best = (taller, left, right)
-    if best is None:
+    if len(rows) < 2:
         return key_value_table(rows, p, width=width)
-    return side_by_side_class()(best[1], best[2], _SIDE_GAP)
+    # Split where the taller half is shortest (a long address can fill a half on its own),
+    # from the rows' heights in a half (measured once).
+    whole = table(rows)
+    whole.wrap(half, 1e9)
+    heights = whole.row_heights
+    middle = min(
+        range(1, len(rows)),
+        key=lambda cut: max(sum(heights[:cut]), sum(heights[cut:])),
+    )
+    return side_by_side_class()(table(rows[:middle]), table(rows[middle:]), _SIDE_GAP)
 
 
 def exhibit_table(
