@@ -9,9 +9,11 @@ recording on the staff member's computer, through the handover, to the lead and 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 from typing import Any
 
 from harmonize_evidence.domain.model import ExhibitKind
+from harmonize_evidence.domain.wording import printed_moment
 from harmonize_evidence.export.layout import PageCountLine
 from harmonize_evidence.export.report_blocks import Paragraphs, key_value_table
 from harmonize_evidence.export.report_content import ReportContent, ReportExhibit
@@ -102,7 +104,7 @@ def continuity_section(content: ReportContent, p: Paragraphs) -> list[Any]:
 
 
 def _kept_and_exported(content: ReportContent) -> str:
-    exported = content.exported.utc.strftime("%d %B %Y at %H:%M UTC")
+    exported = printed_moment(content.exported.utc, content.exported.local.tzinfo or UTC)
     if not content.received:
         return (
             "The time each exhibit was recorded, where it came from and the SHA-256 of its "
