@@ -461,7 +461,7 @@ def staff_screens(shots: Shots, stores: Stores) -> None:
             )
             wait_until(lambda: view.exhibits.rowCount() == 6, "the exhibits")
             view.grid.setCurrentIndex(view.exhibits.index(0))
-            shots.take("main-1-incident", window, settle_ms=600)  # thumbnails
+            shots.take("main-1-incident", window, settle_ms=1500)  # thumbnails: off the GUI thread
         with shots.step("main-2-written-accounts", "main-3-custody-log"):
             view.tabs.setCurrentIndex(1)
             shots.take("main-2-written-accounts", window)
