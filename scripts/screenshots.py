@@ -610,7 +610,12 @@ def lead_screens(shots: Shots, stores: Stores) -> None:
             wait_until(lambda: desk.list.cases.rowCount() >= 3, "the case list")
             shots.take("lead-3-cases", window)
             desk.list.select_case(job.result.case)
-            wait_until(lambda: desk.view.case is not None, "the case")
+            wait_until(
+                lambda: (
+                    desk.view.case is not None and desk.view.case.incident.id == job.result.case
+                ),
+                "the received case",
+            )
             shots.take("lead-4-case", window)
         with shots.step("lead-5-share-card"):
             shots.take("lead-5-share-card", window.handover.open_share_card())
