@@ -8,11 +8,10 @@ the text.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QKeyEvent,
     QKeySequence,
     QPalette,
     QShortcut,
@@ -22,7 +21,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QLabel, QTextEdit, QToolBar, QVBoxLayout, QWidget
 
-from harmonize_evidence.domain.errors import HarmonizeError
 from harmonize_evidence.domain.model import Exhibit
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.reading import (
@@ -31,12 +29,10 @@ from harmonize_evidence.services.reading import (
     read_exhibit,
     reading_form,
 )
-from harmonize_evidence.ui.errors import show_error
+from harmonize_evidence.ui.exhibit_window import ExhibitWindow
 from harmonize_evidence.ui.save_copy import (
     SAVE_COPY_KEY_TIP,
     SAVE_COPY_TEXT,
-    SaveCopyJob,
-    ask_and_save_copy,
 )
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
@@ -48,22 +44,14 @@ def can_be_read(exhibit: Exhibit) -> bool:
     return reading_form(exhibit) is not None
 
 
-class ExhibitReader(QWidget):
+class ExhibitReader(ExhibitWindow):
     """A window showing one email, text or PDF exhibit as text, with Save a copy."""
 
-    copy_saved = Signal()
-    """A copy was saved (and recorded on the custody log)."""
-
     def __init__(self, session: Session, exhibit: Exhibit, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        self.exhibit = exhibit
-        self.reading: Reading | None = None
-        self._session = session
-        self.save_job: SaveCopyJob | None = None
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         kind = KIND_NAMES[exhibit.kind].lower()
-        self.setWindowTitle(f"Exhibit {exhibit.ref} ({exhibit.incident_id}): {kind}")
-        self.setAccessibleName(f"Exhibit {exhibit.ref}")
+        title = f"Exhibit {exhibit.ref} ({exhibit.incident_id}): {kind}"
+        super().__init__(session, exhibit, title, parent)
+        self.reading: Reading | None = None
         toolbar = QToolBar()
         toolbar.setAccessibleName("Exhibit")
         self.save_action = toolbar.addAction(SAVE_COPY_TEXT, self.save_copy)
@@ -107,7 +95,6 @@ class ExhibitReader(QWidget):
         layout.addLayout(body, 1)
         metrics = self.fontMetrics()
         self.resize(metrics.averageCharWidth() * 100, metrics.height() * 40)
-        self._task: Task[Reading] | None = None
         self._load()
 
     def _load(self) -> None:
@@ -177,32 +164,6 @@ class ExhibitReader(QWidget):
             cursor.insertText(rest[0], bold)
         self.text.moveCursor(QTextCursor.MoveOperation.Start)
 
-    def _failed(self, error: BaseException) -> None:
-        self._task = None
-        if isinstance(error, HarmonizeError):
-            self.status.setText(error.message)
-        else:
-            self.status.setText("This exhibit cannot be shown.")
-            show_error(self, error)
-
-    def save_copy(self) -> None:
-        """Ask where to save a copy of the exhibit, and save it (logged)."""
-        self.save_job = ask_and_save_copy(self, self._session, self.exhibit, self.copy_saved.emit)
-
-    def drop_picture(self) -> None:
-        """Forget the exhibit's text (on lock) and close."""
-        self.close()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.close()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def closeEvent(self, event: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
+    def _forget(self) -> None:
         self.text.document().clear()
         self.reading = None
-        super().closeEvent(event)  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import (
     QImage,
     QImageReader,
@@ -22,15 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from harmonize_evidence.domain.errors import FileRejected, HarmonizeError
+from harmonize_evidence.domain.errors import FileRejected
 from harmonize_evidence.domain.model import Exhibit
 from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.ui.errors import show_error
+from harmonize_evidence.ui.exhibit_window import ExhibitWindow
 from harmonize_evidence.ui.save_copy import (
     SAVE_COPY_KEY_TIP,
     SAVE_COPY_TEXT,
-    SaveCopyJob,
-    ask_and_save_copy,
 )
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
@@ -116,20 +114,11 @@ class ZoomingView(QGraphicsView):
             self.fit()
 
 
-class ExhibitViewer(QWidget):
+class ExhibitViewer(ExhibitWindow):
     """A window showing one exhibit's picture at full size."""
 
-    copy_saved = Signal()
-    """A copy was saved (and recorded on the custody log)."""
-
     def __init__(self, session: Session, exhibit: Exhibit, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        self.exhibit = exhibit
-        self._session = session
-        self.save_job: SaveCopyJob | None = None
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowTitle(f"Exhibit {exhibit.ref} ({exhibit.incident_id})")
-        self.setAccessibleName(f"Exhibit {exhibit.ref}")
+        super().__init__(session, exhibit, f"Exhibit {exhibit.ref} ({exhibit.incident_id})", parent)
         self.scene = QGraphicsScene(self)
         self.item = QGraphicsPixmapItem()
         self.item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
@@ -159,7 +148,6 @@ class ExhibitViewer(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.status)
         self.resize(self.fontMetrics().averageCharWidth() * 120, self.fontMetrics().height() * 40)
-        self._task: Task[QImage] | None = None
         self._load(session)
 
     def _load(self, session: Session) -> None:
@@ -180,31 +168,5 @@ class ExhibitViewer(QWidget):
         )
         self.view.fit()
 
-    def _failed(self, error: BaseException) -> None:
-        self._task = None
-        if isinstance(error, HarmonizeError):
-            self.status.setText(error.message)
-        else:
-            self.status.setText("This exhibit cannot be shown.")
-            show_error(self, error)
-
-    def save_copy(self) -> None:
-        """Ask where to save a copy of the exhibit, and save it (logged)."""
-        self.save_job = ask_and_save_copy(self, self._session, self.exhibit, self.copy_saved.emit)
-
-    def drop_picture(self) -> None:
-        """Forget the decoded picture (on lock) and close."""
-        self.close()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.close()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def closeEvent(self, event: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
+    def _forget(self) -> None:
         self.item.setPixmap(QPixmap())
-        super().closeEvent(event)  # type: ignore[arg-type]
