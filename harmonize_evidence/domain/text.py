@@ -89,3 +89,9 @@ def search_folded(text: str) -> str:
     from anyascii import anyascii  # only when a search runs: not at start-up
 
     return " " + _NOT_WORD.sub(" ", anyascii(text).casefold()).strip()
+
+
+def one_line(text: str) -> str:
+    """Text typed over several lines (a contact: a phone, an email) on one line: each line's
+    spaces tidied, the lines joined by semicolons, empty lines left out."""
+    return "; ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())

@@ -19,7 +19,7 @@ from harmonize_evidence.domain.handover import (
 )
 from harmonize_evidence.domain.model import Role
 from harmonize_evidence.domain.school_card import CARD_MAX_BYTES, SchoolCard, parse_card
-from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, check_text
+from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, check_text, one_line
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.out_paths import write_new_file
 from harmonize_evidence.signing.identity import SignatureChecker, fingerprint
@@ -207,13 +207,13 @@ def school_contact(store: EvidenceStore) -> SchoolContact | None:
     joined. None for a member of staff who has not joined a school."""
     if store.producer.role is Role.LEAD:
         return SchoolContact(
-            store.producer.school, store.producer.name, _one_line(lead_contact(store))
+            store.producer.school, store.producer.name, one_line(lead_contact(store))
         )
     joined = joined_card(store)
     if joined is None:
         return None
     card = joined.card
-    return SchoolContact(card.school, card.lead, _one_line(card.contact))
+    return SchoolContact(card.school, card.lead, one_line(card.contact))
 
 
 def fingerprint_contact(store: EvidenceStore) -> str:
@@ -226,8 +226,3 @@ def fingerprint_contact(store: EvidenceStore) -> str:
     if store.producer.role is Role.STAFF:
         return f"{store.producer.name}, or {contact.sentence()}"
     return contact.sentence()
-
-
-def _one_line(text: str) -> str:
-    """A contact typed over several lines, on one line (lines joined by semicolons)."""
-    return "; ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())

@@ -26,7 +26,7 @@ from harmonize_evidence.domain.errors import BadInput, HarmonizeError
 from harmonize_evidence.domain.model import Exhibit, Incident
 from harmonize_evidence.domain.post_time import BEFORE_NOW
 from harmonize_evidence.domain.school_card import SchoolCard
-from harmonize_evidence.domain.text import NOTE_MAX, check_text
+from harmonize_evidence.domain.text import NOTE_MAX, check_text, one_line
 from harmonize_evidence.domain.urls import validate_url
 from harmonize_evidence.services.capturing import record_without_image_in
 from harmonize_evidence.services.evidence import EvidenceStore
@@ -56,9 +56,7 @@ def tell_the_lead(card: SchoolCard | None) -> str:
     as the card gives it; without a card, the school's safeguarding lead."""
     if card is None:
         return "Tell your school's safeguarding lead now, in person or by phone."
-    contact = "; ".join(
-        " ".join(line.split()) for line in card.contact.splitlines() if line.strip()
-    )
+    contact = one_line(card.contact)
     reach = f" ({contact})" if contact else ""
     return (
         f"Tell {card.lead}, the safeguarding lead at {card.school}, now, in person or by "
