@@ -41,6 +41,21 @@ def problem_label(accessible_name: str = "Problem") -> QLabel:
     return label
 
 
+def accept_if_done(dialog: QDialog, problem: QLabel, action: Callable[[], None]) -> None:
+    """Do what the dialog's OK button asks and close it; if the program refuses, say why in the
+    dialog's ``problem`` label and keep it open (anything unexpected: the error window)."""
+    try:
+        action()
+    except HarmonizeError as exc:
+        problem.setText(exc.message)
+        problem.show()
+        return
+    except Exception as exc:
+        show_error(dialog, exc)
+        return
+    dialog.accept()
+
+
 _PLATFORM_COLUMNS = 3
 
 
@@ -112,7 +127,8 @@ class NewIncidentDialog(QDialog):
 
     def submit(self) -> None:
         """Open the incident; problems are shown in the dialog."""
-        try:
+
+        def create() -> None:
             self.incident = self._create(
                 self.title.text(),
                 category=Category(self.category.currentData()),
@@ -120,14 +136,8 @@ class NewIncidentDialog(QDialog):
                 people=self.people.toPlainText(),
                 reported_by=self.reported_by.text() or None,
             )
-        except HarmonizeError as exc:
-            self.problem.setText(exc.message)
-            self.problem.show()
-            return
-        except Exception as exc:
-            show_error(self, exc)
-            return
-        self.accept()
+
+        accept_if_done(self, self.problem, create)
 
 
 class WrittenAccountDialog(QDialog):
@@ -176,13 +186,8 @@ class WrittenAccountDialog(QDialog):
 
     def submit(self) -> None:
         """Save the account on the custody chain."""
-        try:
+
+        def save() -> None:
             self.entry = self._save(self.text.toPlainText())
-        except HarmonizeError as exc:
-            self.problem.setText(exc.message)
-            self.problem.show()
-            return
-        except Exception as exc:
-            show_error(self, exc)
-            return
-        self.accept()
+
+        accept_if_done(self, self.problem, save)

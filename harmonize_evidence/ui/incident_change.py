@@ -24,11 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from harmonize_evidence.domain.errors import HarmonizeError
 from harmonize_evidence.domain.model import Category, Incident, Status
 from harmonize_evidence.services.incident_changes import STAFF_STATUSES, IncidentChanged
-from harmonize_evidence.ui.dialogs import problem_label
-from harmonize_evidence.ui.errors import show_error
+from harmonize_evidence.ui.dialogs import accept_if_done, problem_label
 from harmonize_evidence.ui.wording import CATEGORY_NAMES, STATUS_NAMES
 
 ChangeIncident = Callable[[Category | None, Status | None, str], IncidentChanged]
@@ -133,20 +131,15 @@ class IncidentChangeDialog(QDialog):
         """Record the change on the custody log; a refusal is shown in the dialog."""
         category = Category(self.category.currentData())
         status = Status(self.status.currentData())
-        try:
+
+        def change() -> None:
             self.changed = self._change(
                 None if category is self._incident.category else category,
                 None if status is self._incident.status else status,
                 self.reason.toPlainText(),
             )
-        except HarmonizeError as exc:
-            self.problem.setText(exc.message)
-            self.problem.show()
-            return
-        except Exception as exc:
-            show_error(self, exc)
-            return
-        self.accept()
+
+        accept_if_done(self, self.problem, change)
 
 
 def _now(name: str, current: bool) -> str:
