@@ -253,6 +253,46 @@ def test_keychain_unlocks_without_typing(cli: Cli, secret_service: SecretService
     assert json.loads(key_file)["keychain"] is True
 
 
+def test_keychain_is_the_platforms_own_when_keyring_is_not_configured(
+    cli: Cli, secret_service: SecretService
+) -> None:
+    # As on a user's computer: no PYTHON_KEYRING_BACKEND, no keyring configuration file; the
+    # program takes the Secret Service directly, and finds the key there again.
+    env = {k: v for k, v in secret_service.env.items() if k != "PYTHON_KEYRING_BACKEND"}
+    cli.env = env  # the base environment, without the variable
+    made = _init_with_keychain(cli, env)
+    assert made.code == 0, made.stdout + made.stderr
+    assert cli("--json", "incident", "list", passphrase=None, env=env).code == 0
+    store_id = json.loads((cli.store_dir / "key.json").read_text())["store_id"]
+    found = subprocess.run(
+        ["secret-tool", "lookup", "service", "Harmonize Evidence", "username", store_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert found.returncode == 0, found.stderr
+    assert len(bytes.fromhex(found.stdout.strip())) == 32
+
+
+def test_keyrings_configuration_file_wins_over_the_platforms_keychain(
+    cli: Cli, secret_service: SecretService
+) -> None:
+    # An administrator who turned the keychain off for keyring (its "null" backend, in keyring's
+    # own configuration file) is obeyed, though a Secret Service answers on the session.
+    env = {k: v for k, v in secret_service.env.items() if k != "PYTHON_KEYRING_BACKEND"}
+    cli.env = env  # the base environment, without the variable
+    config = Path(env["XDG_CONFIG_HOME"]) / "python_keyring" / "keyringrc.cfg"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[backend]\ndefault-keyring=keyring.backends.null.Keyring\n")
+    made = _init_with_keychain(cli, env)
+    assert made.code == 5, made.stdout + made.stderr
+    assert "without the keychain option" in made.json["error"]
+    config.unlink()
+    assert _init_with_keychain(cli, env).code == 0
+
+
 def test_keychain_entry_gone_falls_back_to_the_passphrase(
     cli: Cli, secret_service: SecretService
 ) -> None:

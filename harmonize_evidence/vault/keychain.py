@@ -8,26 +8,34 @@ anywhere else: there is no fallback to a file.
 
 On Windows the keychain is the Credential Locker (Credential Manager), which ``keyring`` reaches
 through its ``WinVaultKeyring`` backend and ``pywin32-ctypes`` (a dependency keyring itself
-declares for Windows). Nothing here names, sets or configures a backend: ``keyring`` picks the
-best one it detects on each platform, so Windows gets the Credential Locker as macOS gets the
-Keychain and Linux the Secret Service (only the tests choose one, through
-``PYTHON_KEYRING_BACKEND``). keyring finds its backends through its package's entry points, so a
-frozen build must carry keyring's metadata, or it finds none and the program asks for the
-passphrase. The key is kept as a generic credential of the logged-in user, named
-:data:`SERVICE_NAME` with the store's id as the user name, which Windows encrypts with that
-user's login; keyring saves it with enterprise persistence (its default), which a domain's roaming
-profile copies to the user's other computers, while the store itself stays in the local,
-non-roaming application data folder.
+declares for Windows); macOS has its Keychain and Linux the Secret Service (GNOME Keyring, KDE
+Wallet). :func:`backend` takes that platform's own backend directly, when it is usable, rather
+than letting ``keyring`` detect one: detection loads every backend keyring knows through entry
+points and asks each whether it works, which took about 90 ms of a start to the main window on the
+development machine, on the way to the first window. What a user or an administrator configured
+for ``keyring`` still wins: the ``PYTHON_KEYRING_BACKEND`` variable (the tests choose a backend
+with it), or keyring's own configuration file. Where the platform's backend is not usable (no
+Secret Service on the D-Bus session, say, under an older KDE that has only its own wallet),
+keyring detects one as before. A frozen build carries keyring's metadata for that detection.
+The key is kept as a generic credential of the logged-in user, named :data:`SERVICE_NAME` with
+the store's id as the user name, which Windows encrypts with that user's login; keyring saves it
+with enterprise persistence (its default), which a domain's roaming profile copies to the user's
+other computers, while the store itself stays in the local, non-roaming application data folder.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from harmonize_evidence.domain.errors import EnvironmentProblem
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 SERVICE_NAME = "Harmonize Evidence"
 TIMEOUT_SECONDS = 5.0
@@ -60,17 +68,52 @@ def _with_time_limit(call: Callable[[], T]) -> T:
     return outcome["value"]  # type: ignore[return-value]
 
 
+def _native_backend() -> type[KeyringBackend] | None:
+    """This platform's own keychain backend class, if keyring has one here."""
+    if sys.platform == "win32":
+        from keyring.backends import Windows
+
+        return Windows.WinVaultKeyring
+    if sys.platform == "darwin":
+        from keyring.backends import macOS
+
+        return macOS.Keyring
+    if sys.platform.startswith(("linux", "freebsd", "openbsd")):
+        from keyring.backends import SecretService
+
+        return SecretService.Keyring
+    return None
+
+
+def backend() -> KeyringBackend:
+    """The keychain to use: as configured for keyring, else the platform's own if usable.
+
+    Called on a worker thread (through :func:`_with_time_limit`): it may touch the D-Bus session.
+    """
+    import keyring
+    from keyring.util import platform_
+
+    configured = "PYTHON_KEYRING_BACKEND" in os.environ or (
+        (platform_.config_root() / "keyringrc.cfg").exists()
+    )
+    if not configured:
+        native = _native_backend()
+        if native is not None and native.viable:
+            return native()
+    return keyring.get_keyring()
+
+
 def store_key(store_id: str, key: bytes) -> None:
     """Cache ``key`` for ``store_id``.
 
     Raises:
         EnvironmentProblem: there is no usable keychain.
     """
-    import keyring
 
     def save_and_check() -> bool:
-        keyring.set_password(SERVICE_NAME, store_id, key.hex())
-        return keyring.get_password(SERVICE_NAME, store_id) == key.hex()
+        keychain = backend()
+        keychain.set_password(SERVICE_NAME, store_id, key.hex())
+        return keychain.get_password(SERVICE_NAME, store_id) == key.hex()
 
     try:
         stored = _with_time_limit(save_and_check)
@@ -90,9 +133,7 @@ def store_key(store_id: str, key: bytes) -> None:
 def cached_key(store_id: str) -> bytes | None:
     """The key cached for ``store_id``, or None if the keychain is missing, locked or empty."""
     try:
-        import keyring
-
-        text = _with_time_limit(lambda: keyring.get_password(SERVICE_NAME, store_id))
+        text = _with_time_limit(lambda: backend().get_password(SERVICE_NAME, store_id))
     except (KeychainUnavailable, ImportError) as exc:
         log.info("keychain unavailable, falling back to the passphrase: %s", exc)
         return None
@@ -108,9 +149,7 @@ def cached_key(store_id: str) -> bytes | None:
 def forget_key(store_id: str) -> None:
     """Remove the cached key, if any; failures are logged and ignored."""
     try:
-        import keyring
-
-        _with_time_limit(lambda: keyring.delete_password(SERVICE_NAME, store_id))
+        _with_time_limit(lambda: backend().delete_password(SERVICE_NAME, store_id))
     except (KeychainUnavailable, ImportError) as exc:
         log.info("could not remove keychain entry: %s", exc)
 
