@@ -281,6 +281,9 @@ class CaseFilterProxy(_ListedRows):
 
     def accepts(self, case: ListedCase) -> bool:
         """Whether ``case`` passes the filters."""
+        return self._accepts_but_search(case) and all(word in case.search for word in self._words)
+
+    def _accepts_but_search(self, case: ListedCase) -> bool:
         incident = case.row.incident
         if self.status == OPEN_CASES:
             if case.closed:
@@ -289,13 +292,11 @@ class CaseFilterProxy(_ListedRows):
             return False
         if self.category is not None and incident.category is not self.category:
             return False
-        if (
-            (self.mine and not case.row.mine)
-            or (self.overdue and not case.row.overdue)
-            or (self.urgent and not incident.urgent)
-        ):
-            return False
-        return all(word in case.search for word in self._words)
+        return (
+            (not self.mine or case.row.mine)
+            and (not self.overdue or case.row.overdue)
+            and (not self.urgent or incident.urgent)
+        )
 
     def _filter(self) -> None:
         rows = self._source.row_cases if self._source is not None else []
@@ -306,6 +307,14 @@ class CaseFilterProxy(_ListedRows):
                 shown = list(range(len(rows)))
             else:
                 shown = [n for n, case in enumerate(rows) if not case.closed]
+        elif self._words and self._source is not None:
+            # The search first, in one scan of every case's text; the other filters on the few
+            # cases it leaves.
+            matching = self._source.listed.matching(self._words)
+            accepts = self._accepts_but_search
+            order = self._source.order
+            shown = [n for n, position in enumerate(order) if position in matching]
+            shown = [n for n in shown if accepts(rows[n])]
         else:
             accepts = self.accepts
             shown = [n for n, case in enumerate(rows) if accepts(case)]

@@ -11,6 +11,8 @@ transliterated with ``anyascii``.
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -106,6 +108,11 @@ class ListedCases:
     """Per column (and :data:`DUE_ORDER`), the positions in :attr:`cases`, ascending."""
     open_count: int = 0
     overdue_count: int = 0
+    search_text: str = ""
+    """Every case's :attr:`ListedCase.search`, in the order read, each followed by a newline
+    (which no search text holds), so that one scan finds a word in all of them."""
+    search_starts: tuple[int, ...] = ()
+    """Where each case's search text starts in :attr:`search_text`."""
 
     @property
     def rows(self) -> tuple[CaseRow, ...]:
@@ -118,6 +125,24 @@ class ListedCases:
         reverse."""
         ascending = self.orders.get(column, ())
         return ascending[::-1] if descending else ascending
+
+    def matching(self, words: Sequence[str]) -> set[int]:
+        """The positions in :attr:`cases` whose search text holds every one of ``words``.
+
+        One scan of :attr:`search_text` per word, rather than a test per case and word: typing
+        in the search box filters 5,000 cases on the GUI thread at each key.
+        """
+        found: set[int] | None = None
+        starts = self.search_starts
+        for word in words:
+            positions = {
+                bisect.bisect_right(starts, match.start()) - 1
+                for match in re.finditer(re.escape(word), self.search_text)
+            }
+            found = positions if found is None else found & positions
+            if not found:
+                return set()
+        return found if found is not None else set(range(len(self.cases)))
 
 
 def list_cases(rows: Iterable[CaseRow], zone: tzinfo, now: datetime | None = None) -> ListedCases:
@@ -170,9 +195,15 @@ def list_cases(rows: Iterable[CaseRow], zone: tzinfo, now: datetime | None = Non
             for case, priority in zip(cases, priorities, strict=True)
         ]
         orders[column] = tuple(sorted(positions, key=keys.__getitem__))
+    starts, at = [], 0
+    for case in cases:
+        starts.append(at)
+        at += len(case.search) + 1
     return ListedCases(
         tuple(cases),
         orders,
         open_count=sum(1 for case in cases if not case.closed),
         overdue_count=sum(1 for case in cases if case.row.overdue),
+        search_text="".join(case.search + "\n" for case in cases),
+        search_starts=tuple(starts),
     )
