@@ -22,7 +22,9 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
+from types import FrameType
 from typing import Any
 
 from harmonize_evidence.cli.output import Output, open_closed_standard_streams
@@ -85,10 +87,29 @@ def _unwinding_on_termination() -> Iterator[None]:
         yield
         return
     caught: list[int] = []
+    again = threading.Event()  # set while the signal is being sent again (see below)
+    main = threading.get_ident()
 
-    def unwind(signum: int, _frame: object) -> None:
+    def send_again(signum: int) -> None:
+        while again.is_set():
+            signal.pthread_kill(main, signum)
+            time.sleep(0.005)
+
+    def unwind(signum: int, frame: FrameType | None) -> None:
         if caught:
             return  # the first one is already unwinding the command: let it finish cleaning
+        if _cannot_raise(frame):
+            # An exception raised here would be printed as "ignored" (a traceback on the
+            # terminal) and unwind nothing. Another thread sends the signal again until it
+            # arrives where it can unwind the command (sent from here, it would come back into
+            # this handler at once).
+            if not again.is_set():
+                again.set()
+                threading.Thread(
+                    target=send_again, args=(signum,), name="signal-again", daemon=True
+                ).start()
+            return
+        again.clear()
         caught.append(signum)
         _received.append(signum)
         raise Terminated(signum)
@@ -101,8 +122,24 @@ def _unwinding_on_termination() -> Iterator[None]:
     try:
         yield
     finally:
+        again.clear()
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def _cannot_raise(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs where Python ignores exceptions (they are only printed), or is
+    called from there: an object's finaliser (``__del__``), or the weak reference callback that
+    drops an import's module lock, which runs after each import, so often while an export
+    imports what it needs."""
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "__del__" or (
+            code.co_name == "cb" and code.co_filename.startswith("<frozen importlib")
+        ):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _plain_start(arguments: list[str]) -> tuple[bool, str | None]:
