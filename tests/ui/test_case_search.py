@@ -39,7 +39,7 @@ def _row(number: int, title: str, people: str, sender: str, assignee: str) -> Ca
     return CaseRow(incident, None, False, assigned_to=assignee or None, from_whom=sender or None)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     cases=st.lists(st.tuples(texts, texts, texts, texts), max_size=12),
     typed=texts,
