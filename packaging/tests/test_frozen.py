@@ -11,8 +11,8 @@ runs the frozen program from there, never this checkout's code:
   ``sha256sum -c``, the ``openssl`` lines of VERIFY.txt);
 - a handover: the lead's school card, joining, an encrypted package (age, through pyrage)
   received by the lead;
-- the keychain through keyring's Secret Service back-end (a frozen program without keyring's
-  metadata finds no back-end);
+- the keychain through keyring's Secret Service back-end, which the program takes directly (the
+  build must carry that module);
 - the desktop program's setup wizard on a screen, saved as test-artifacts/frozen-setup-wizard.png;
 - the package's metadata (``dpkg-deb --info`` and ``--contents``) and its desktop entry
   (``desktop-file-validate``).
@@ -193,8 +193,9 @@ def test_the_frozen_program_keeps_its_key_in_the_keychain(built: Built, tmp_path
     for name, package in (("dbus-daemon", "dbus"), ("gnome-keyring-daemon", "gnome-keyring")):
         tool(name, package)
     with running_secret_service(private_env(tmp_path / "home"), "keyring-password") as env:
-        # No back-end named: keyring must find the Secret Service through its entry points, as
-        # on a teacher's computer (a build without keyring's metadata finds none: exit 5).
+        # No back-end named, as on a teacher's computer: the program takes the Secret Service
+        # back-end directly (the build must carry it), and keyring's own detection, through
+        # its entry points, only where that back-end is not usable.
         env.pop("PYTHON_KEYRING_BACKEND")
         cli = Cli(tmp_path / "store", env, program=built.program)
         ok(cli("--json", "init", "--name", "Ann Lee", "--initials", "AL", "--school", "Oak Hill",
