@@ -253,13 +253,23 @@ def test_keychain_unlocks_without_typing(cli: Cli, secret_service: SecretService
     assert json.loads(key_file)["keychain"] is True
 
 
-def test_keychain_is_the_platforms_own_when_keyring_is_not_configured(
+def test_keychain_is_keyrings_configured_one_else_the_platforms_own(
     cli: Cli, secret_service: SecretService
 ) -> None:
-    # As on a user's computer: no PYTHON_KEYRING_BACKEND, no keyring configuration file; the
-    # program takes the Secret Service directly, and finds the key there again.
+    # As on a user's computer: no PYTHON_KEYRING_BACKEND.
     env = {k: v for k, v in secret_service.env.items() if k != "PYTHON_KEYRING_BACKEND"}
     cli.env = env  # the base environment, without the variable
+    # An administrator who turned the keychain off for keyring (its "null" backend, in keyring's
+    # own configuration file) is obeyed, though a Secret Service answers on the session.
+    config = Path(env["XDG_CONFIG_HOME"]) / "python_keyring" / "keyringrc.cfg"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[backend]\ndefault-keyring=keyring.backends.null.Keyring\n")
+    refused = _init_with_keychain(cli, env)
+    assert refused.code == 5, refused.stdout + refused.stderr
+    assert "without the keychain option" in refused.json["error"]
+    assert not cli.store_dir.exists()
+    # Without that file the program takes the Secret Service directly, and finds the key there.
+    config.unlink()
     made = _init_with_keychain(cli, env)
     assert made.code == 0, made.stdout + made.stderr
     assert cli("--json", "incident", "list", passphrase=None, env=env).code == 0
@@ -274,23 +284,6 @@ def test_keychain_is_the_platforms_own_when_keyring_is_not_configured(
     )
     assert found.returncode == 0, found.stderr
     assert len(bytes.fromhex(found.stdout.strip())) == 32
-
-
-def test_keyrings_configuration_file_wins_over_the_platforms_keychain(
-    cli: Cli, secret_service: SecretService
-) -> None:
-    # An administrator who turned the keychain off for keyring (its "null" backend, in keyring's
-    # own configuration file) is obeyed, though a Secret Service answers on the session.
-    env = {k: v for k, v in secret_service.env.items() if k != "PYTHON_KEYRING_BACKEND"}
-    cli.env = env  # the base environment, without the variable
-    config = Path(env["XDG_CONFIG_HOME"]) / "python_keyring" / "keyringrc.cfg"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text("[backend]\ndefault-keyring=keyring.backends.null.Keyring\n")
-    made = _init_with_keychain(cli, env)
-    assert made.code == 5, made.stdout + made.stderr
-    assert "without the keychain option" in made.json["error"]
-    config.unlink()
-    assert _init_with_keychain(cli, env).code == 0
 
 
 def test_keychain_entry_gone_falls_back_to_the_passphrase(
