@@ -5,16 +5,19 @@ from __future__ import annotations
 import errno
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlcipher3
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from harmonize_evidence.domain.clock import FixedClock, parse_utc
@@ -476,6 +479,9 @@ def test_store_made_by_schema_version_1_is_migrated(tmp_path: Path, clock: Fixed
         (incident,) = store.incidents()
         assert incident.title == "Made by schema version 1"
         assert not incident.urgent
+        # The counts the list shows, kept on the incident since version 6, were filled in.
+        assert incident.item_count == 1
+        assert incident.last_activity_utc == parse_utc(store.log(incident.id)[-1].utc)
         (exhibit,) = store.exhibits(incident.id)
         assert store.exhibit_bytes(incident.id, exhibit.ref) == b"saved by version 1\n"
         assert store.verify().ok
@@ -516,6 +522,8 @@ def test_store_made_by_schema_version_2_is_migrated_with_every_chain_and_exhibit
         assert [e.action for e in store.log(second.id)][-1] == "purged"
         assert {e.actor for e in store.log(first.id)} == {"Version Two (VT)"}
         assert first.last_activity_utc == parse_utc(store.log(first.id)[-1].utc)
+        assert second.last_activity_utc == parse_utc(store.log(second.id)[-1].utc)
+        assert (first.item_count, second.item_count) == (2, 2)
         source = tmp_path / "after.png"
         source.write_bytes(_png())
         added = store.add_file(first.id, source)
@@ -767,3 +775,52 @@ def test_an_address_from_an_unknown_host_adds_no_platform_nobody_chose(
     assert store.incident(incident.id).platforms == ("Instagram",)
     store.add_file(incident.id, tmp_path / "page.txt", url="https://www.tiktok.com/@a/video/1")
     assert store.incident(incident.id).platforms == ("Instagram", "TikTok")
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(("incident", "file", "note", "status", "purge")),
+            st.integers(0, 5),  # which incident (of those made so far)
+            st.integers(-3, 3),  # how far the clock moves, in hours (it may go back)
+        ),
+        max_size=14,
+    )
+)
+def test_the_list_counts_kept_on_each_incident_match_its_exhibits_and_chain(
+    made_store: MadeStore, tmp_path: Path, steps: list[tuple[str, int, int]]
+) -> None:
+    # The list reads each incident's exhibit count and latest entry from the incident (kept by
+    # triggers); they must be what its exhibits and its chain say, whatever was done, in any
+    # order, with a clock that can go back (a corrected system clock).
+    moment = datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC)
+    copy = tmp_path / f"store-{len(list(tmp_path.iterdir()))}"
+    shutil.copytree(made_store.location.directory, copy)
+    with open_store(StoreLocation(copy), lambda: PASSPHRASE, FixedClock(moment)) as store:
+        made: list[str] = []
+        for what, which, hours in steps:
+            moment += timedelta(hours=hours, seconds=1)
+            store.clock = FixedClock(moment)
+            if what == "incident" or not made:
+                made.append(store.new_incident(f"Incident {len(made) + 1}").id)
+                continue
+            incident = made[which % len(made)]
+            if what == "file":
+                picture = tmp_path / f"shot-{len(made)}-{moment.timestamp():.0f}.png"
+                picture.write_bytes(_png(colour=(len(made), int(moment.timestamp()) % 256, 40)))
+                store.add_file(incident, picture)
+            elif what == "note":
+                store.add_note(incident, "Seen again this morning.")
+            elif what == "status":
+                store.set_status(incident, Status.UNDER_REVIEW, "Looking into it")
+            else:
+                kept = [e for e in store.exhibits(incident) if e.has_bytes and not e.purged]
+                if kept:
+                    store.purge(incident, kept[0].ref, "A duplicate")
+        for listed in store.incidents():
+            log = store.log(listed.id)
+            assert listed.item_count == len(store.exhibits(listed.id))
+            assert listed.last_activity_utc == max(parse_utc(entry.utc) for entry in log)

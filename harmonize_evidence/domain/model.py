@@ -174,7 +174,7 @@ class Incident:
     """For an incident received from another store: the id the sender gave it, which the
     sender's chain names (``INC-2026-0003``); None for an incident opened here."""
     last_activity_utc: datetime | None = None
-    """When the incident last had a custody entry (read from its chain, never stored)."""
+    """When the incident last had a custody entry (the store keeps it as entries are added)."""
 
     @property
     def year(self) -> int:

@@ -422,10 +422,9 @@ class Vault:
 
     _INCIDENT_COLUMNS = (
         "i.id, i.title, i.category, i.platforms, i.people, i.reported_by, i.created_utc, "
-        "i.status, i.urgent, (SELECT COUNT(*) FROM exhibits e WHERE e.incident_id = i.id), "
-        "i.sender_producer_id, i.sender_id, "
-        # From the index custody_by_incident_time alone (schema version 5).
-        "(SELECT MAX(c.utc) FROM custody c WHERE c.incident_id = i.id)"
+        "i.status, i.urgent, i.exhibit_count, i.sender_producer_id, i.sender_id, "
+        # Kept on the incident by triggers (schema version 6).
+        "i.last_activity_utc"
     )
 
     @staticmethod

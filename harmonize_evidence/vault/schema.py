@@ -30,6 +30,13 @@ handovers go to, and the older ones stay as the record of who the lead was.
 Last activity (version 5). An index of custody entries by incident and time, so that the
 incidents list reads when each incident last had an entry (``MAX(utc)``) from the index alone:
 reading each incident's latest entry from the table took longer than the rest of the list.
+
+The list's counts on the incident (version 6). Each incident keeps how many exhibits it has
+(``exhibit_count``) and the time of its latest custody entry (``last_activity_utc``), kept by
+triggers as exhibits and entries are added (neither is ever changed or removed), so that the
+incidents list reads the incidents table alone. Counting through the indexes of 50,000
+exhibits and entries took about 55 ms of a start of the desktop program, most of it decrypting
+index pages read for the first time.
 """
 
 from __future__ import annotations
@@ -252,6 +259,23 @@ SCHEMA_V5 = """
 CREATE INDEX custody_by_incident_time ON custody (incident_id, utc);
 """
 
+SCHEMA_V6 = """
+ALTER TABLE incidents ADD COLUMN exhibit_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN last_activity_utc TEXT;
+UPDATE incidents SET
+    exhibit_count = (SELECT COUNT(*) FROM exhibits e WHERE e.incident_id = incidents.id),
+    last_activity_utc = (SELECT MAX(c.utc) FROM custody c WHERE c.incident_id = incidents.id);
+CREATE TRIGGER incidents_count_exhibits AFTER INSERT ON exhibits
+BEGIN
+    UPDATE incidents SET exhibit_count = exhibit_count + 1 WHERE id = NEW.incident_id;
+END;
+CREATE TRIGGER incidents_last_activity AFTER INSERT ON custody
+BEGIN
+    UPDATE incidents SET last_activity_utc = NEW.utc
+    WHERE id = NEW.incident_id AND (last_activity_utc IS NULL OR last_activity_utc < NEW.utc);
+END;
+"""
+
 # MIGRATIONS[i] takes the schema from version i to version i + 1.
-MIGRATIONS: Sequence[str] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5)
+MIGRATIONS: Sequence[str] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6)
 CURRENT_VERSION = len(MIGRATIONS)
