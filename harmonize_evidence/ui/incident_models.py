@@ -7,6 +7,7 @@ they answer are in :mod:`.models`, with the models of one incident's contents.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -136,6 +137,8 @@ class IncidentTableModel(QAbstractTableModel):
 
     def _sorted(self, rows: list[Incident]) -> list[Incident]:
         descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        if self._sort_column == self.COLUMN_CREATED and descending and _newest_first(rows):
+            return rows  # as the store lists them: the order the list opens in
         return sorted(rows, key=self._key(self._sort_column), reverse=descending)
 
     def _insertion_row(self, incident: Incident) -> int:
@@ -255,6 +258,17 @@ class IncidentTableModel(QAbstractTableModel):
             f"Opened: {local_text(incident.created_utc, self._zone)}\n"
             f"Last activity: {local_text(last_activity(incident), self._zone)}"
         )
+
+
+def _newest_first(rows: Sequence[Incident]) -> bool:
+    """Whether ``rows`` are newest first, ties by id (the store's order): checking it costs a
+    few comparisons of times per row, where sorting computes every row's key."""
+    for newer, older in itertools.pairwise(rows):
+        if newer.created_utc < older.created_utc or (
+            newer.created_utc == older.created_utc and _id_order(newer.id) < _id_order(older.id)
+        ):
+            return False
+    return True
 
 
 def last_activity(incident: Incident) -> datetime:

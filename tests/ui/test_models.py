@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon, QPixmap
 
@@ -298,3 +303,48 @@ def test_search_is_blind_to_accents_and_case(
     proxy.set_note_index({seeded.fake_account: "Łukasz posted it first"})
     proxy.set_search("lukasz")
     assert column(proxy, M.COLUMN_ID) == [seeded.fake_account]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    made=st.lists(
+        st.tuples(st.integers(2024, 2027), st.integers(1, 40), st.integers(0, 5)),
+        unique_by=lambda made: made[:2],
+        max_size=30,
+    ),
+    shuffled=st.booleans(),
+    seed=st.randoms(use_true_random=False),
+)
+def test_the_list_opens_newest_first_whatever_order_the_incidents_come_in(
+    qapp, made: list[tuple[int, int, int]], shuffled: bool, seed: Any
+) -> None:
+    # The store lists newest first and the model keeps that order without sorting again; in any
+    # other order (or with times tied, or a time earlier than a smaller number's) it sorts.
+    start = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+    incidents = [
+        Incident(
+            id=f"INC-{year}-{number:04d}",
+            title="t",
+            category=Category.OTHER,
+            platforms=(),
+            people="",
+            reported_by="Zoë Lane",
+            created_utc=start + timedelta(minutes=minutes),
+            status=Status.OPEN,
+        )
+        for year, number, minutes in made
+    ]
+    expected = sorted(incidents, key=lambda i: (i.created_utc, _id_order_of(i.id)), reverse=True)
+    given_order = list(expected)
+    if shuffled:
+        seed.shuffle(given_order)
+    model = IncidentTableModel(ZoneInfo("Europe/London"))
+    model.set_rows(given_order)
+    assert [model.incident_at(row).id for row in range(model.rowCount())] == [
+        i.id for i in expected
+    ]
+
+
+def _id_order_of(incident_id: str) -> tuple[int, int]:
+    _, year, number = incident_id.split("-")
+    return int(year), int(number)
