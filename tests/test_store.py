@@ -33,7 +33,7 @@ from harmonize_evidence.domain.errors import (
     StoreLocked,
     StoreReadOnly,
 )
-from harmonize_evidence.domain.model import Producer, Role, Status
+from harmonize_evidence.domain.model import Producer, Role, Status, parse_incident_id
 from harmonize_evidence.services.capturing import record_without_image
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.store import (
@@ -824,3 +824,11 @@ def test_the_list_counts_kept_on_each_incident_match_its_exhibits_and_chain(
             log = store.log(listed.id)
             assert listed.item_count == len(store.exhibits(listed.id))
             assert listed.last_activity_utc == max(parse_utc(entry.utc) for entry in log)
+        # The order the desktop program's list opens in: latest entry first, ties by id.
+        by_activity = store.incidents(by_activity=True)
+        assert by_activity == sorted(
+            by_activity,
+            key=lambda i: (i.last_activity_utc or i.created_utc, parse_incident_id(i.id)),
+            reverse=True,
+        )
+        assert {i.id for i in by_activity} == {i.id for i in store.incidents()}

@@ -310,9 +310,10 @@ class EvidenceStore:
             )
         return incident
 
-    def incidents(self) -> list[Incident]:
-        """All incidents, newest first."""
-        return self._vault.list_incidents()
+    def incidents(self, *, by_activity: bool = False) -> list[Incident]:
+        """All incidents, newest first, or (``by_activity``) latest custody entry first, as the
+        desktop program's list opens."""
+        return self._vault.list_incidents(by_activity=by_activity)
 
     def incident(self, incident_id: str) -> Incident:
         """One incident, or :class:`NotFound`."""

@@ -8,7 +8,7 @@ they answer are in :mod:`.models`, with the models of one incident's contents.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -137,8 +137,9 @@ class IncidentTableModel(QAbstractTableModel):
 
     def _sorted(self, rows: list[Incident]) -> list[Incident]:
         descending = self._sort_order == Qt.SortOrder.DescendingOrder
-        if self._sort_column == self.COLUMN_CREATED and descending and _newest_first(rows):
-            return rows  # as the store lists them: the order the list opens in
+        first = _ORDERED_FIRST_BY.get(self._sort_column)
+        if descending and first is not None and _descending(rows, first):
+            return rows  # already in order, as the store lists them for the list's first order
         return sorted(rows, key=self._key(self._sort_column), reverse=descending)
 
     def _insertion_row(self, incident: Incident) -> int:
@@ -260,13 +261,12 @@ class IncidentTableModel(QAbstractTableModel):
         )
 
 
-def _newest_first(rows: Sequence[Incident]) -> bool:
-    """Whether ``rows`` are newest first, ties by id (the store's order): checking it costs a
-    few comparisons of times per row, where sorting computes every row's key."""
-    for newer, older in itertools.pairwise(rows):
-        if newer.created_utc < older.created_utc or (
-            newer.created_utc == older.created_utc and _id_order(newer.id) < _id_order(older.id)
-        ):
+def _descending(rows: Sequence[Incident], first: Callable[[Incident], datetime]) -> bool:
+    """Whether ``rows`` are in descending order of ``first``, ties by id: checking it costs a
+    comparison of times per row, where sorting computes every row's key."""
+    for earlier, later in itertools.pairwise(rows):
+        one, other = first(earlier), first(later)
+        if one < other or (one == other and _id_order(earlier.id) < _id_order(later.id)):
             return False
     return True
 
@@ -274,6 +274,18 @@ def _newest_first(rows: Sequence[Incident]) -> bool:
 def last_activity(incident: Incident) -> datetime:
     """When the incident last had a custody entry (when it was opened, if that is unknown)."""
     return incident.last_activity_utc or incident.created_utc
+
+
+def _created(incident: Incident) -> datetime:
+    return incident.created_utc
+
+
+_ORDERED_FIRST_BY: dict[int, Callable[[Incident], datetime]] = {
+    IncidentTableModel.COLUMN_CREATED: _created,
+    IncidentTableModel.COLUMN_ACTIVITY: last_activity,
+}
+"""The columns whose order the store can give already (descending, ties by id): by what the
+order compares first."""
 
 
 def searchable(text: str) -> str:

@@ -226,7 +226,7 @@ class MainWindow(QMainWindow):
         if self._load_task is not None:
             self._load_task.cancel()
         self._load_task = self.session.run(
-            lambda store, _task: store.incidents(),
+            lambda store, _task: store.incidents(by_activity=True),  # the list's order
             lambda incidents: self._loaded(incidents, select_id),
         )
 

@@ -442,12 +442,14 @@ class Vault:
             raise NotFound(f"There is no incident {incident_id} in this store.")
         return self._incident(row)
 
-    def list_incidents(self) -> list[Incident]:
-        """All incidents, newest first."""
+    def list_incidents(self, *, by_activity: bool = False) -> list[Incident]:
+        """All incidents, newest first, or (``by_activity``) latest custody entry first (an
+        incident with no entry yet by when it was opened); ties by id, highest first."""
+        first = "COALESCE(i.last_activity_utc, i.created_utc)" if by_activity else "i.created_utc"
         with self._errors():
             rows = self._db.execute(
                 f"SELECT {self._INCIDENT_COLUMNS} FROM incidents i "  # noqa: S608
-                "ORDER BY i.created_utc DESC, i.year DESC, i.number DESC"
+                f"ORDER BY {first} DESC, i.year DESC, i.number DESC"
             ).fetchall()
         read = _IncidentRows()
         return [read.incident(row) for row in rows]

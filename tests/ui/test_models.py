@@ -308,18 +308,25 @@ def test_search_is_blind_to_accents_and_case(
 @settings(max_examples=100, deadline=None)
 @given(
     made=st.lists(
-        st.tuples(st.integers(2024, 2027), st.integers(1, 40), st.integers(0, 5)),
+        st.tuples(
+            st.integers(2024, 2027),
+            st.integers(1, 40),
+            st.integers(0, 5),
+            st.none() | st.integers(0, 8),
+        ),
         unique_by=lambda made: made[:2],
         max_size=30,
     ),
+    by_activity=st.booleans(),
     shuffled=st.booleans(),
     seed=st.randoms(use_true_random=False),
 )
-def test_the_list_opens_newest_first_whatever_order_the_incidents_come_in(
-    qapp, made: list[tuple[int, int, int]], shuffled: bool, seed: Any
+def test_the_list_opens_in_its_order_whatever_order_the_incidents_come_in(
+    qapp, made: list[tuple[int, int, int, int | None]], by_activity: bool, shuffled: bool, seed: Any
 ) -> None:
-    # The store lists newest first and the model keeps that order without sorting again; in any
-    # other order (or with times tied, or a time earlier than a smaller number's) it sorts.
+    # The store lists incidents in the list's order (newest first, or latest activity first) and
+    # the model keeps that order without sorting again; in any other order (or with times tied,
+    # or a time earlier than a smaller number's) it sorts.
     start = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
     incidents = [
         Incident(
@@ -331,14 +338,23 @@ def test_the_list_opens_newest_first_whatever_order_the_incidents_come_in(
             reported_by="Zoë Lane",
             created_utc=start + timedelta(minutes=minutes),
             status=Status.OPEN,
+            last_activity_utc=None if later is None else start + timedelta(minutes=later),
         )
-        for year, number, minutes in made
+        for year, number, minutes, later in made
     ]
-    expected = sorted(incidents, key=lambda i: (i.created_utc, _id_order_of(i.id)), reverse=True)
+
+    def first(incident: Incident) -> datetime:
+        if by_activity:
+            return incident.last_activity_utc or incident.created_utc
+        return incident.created_utc
+
+    expected = sorted(incidents, key=lambda i: (first(i), _id_order_of(i.id)), reverse=True)
     given_order = list(expected)
     if shuffled:
         seed.shuffle(given_order)
     model = IncidentTableModel(ZoneInfo("Europe/London"))
+    if by_activity:
+        model.sort(IncidentTableModel.COLUMN_ACTIVITY, Qt.SortOrder.DescendingOrder)
     model.set_rows(given_order)
     assert [model.incident_at(row).id for row in range(model.rowCount())] == [
         i.id for i in expected
