@@ -98,7 +98,7 @@ def _unwinding_on_termination() -> Iterator[None]:
     def unwind(signum: int, frame: FrameType | None) -> None:
         if caught:
             return  # the first one is already unwinding the command: let it finish cleaning
-        if _cannot_raise(frame):
+        if _cannot_raise(frame) and hasattr(signal, "pthread_kill"):  # not on Windows
             # An exception raised here would be printed as "ignored" (a traceback on the
             # terminal) and unwind nothing. Another thread sends the signal again until it
             # arrives where it can unwind the command (sent from here, it would come back into
