@@ -414,10 +414,11 @@ def test_close_needs_a_rationale_then_the_case_leaves_the_open_list_and_can_be_r
     assert view.next_step.text().startswith("This case is closed.")
     assert not view.buttons[Step.TAKEDOWN_REQUESTED].isEnabled()
     assert view.buttons[Step.REOPEN].isEnabled()
-    assert (
-        main(lead_window).incidents.incident_at(main(lead_window).incidents.row_of(case)).status
-        is Status.CLOSED
-    )  # the incidents tab knows too
+    incidents = main(lead_window).incidents
+    qtbot.waitUntil(  # the incidents tab knows too (read on its own, after the case list)
+        lambda: incidents.incident_at(incidents.row_of(case)).status is Status.CLOSED,
+        timeout=10_000,
+    )
 
     reopen = view.open_step(Step.REOPEN)
     _set(reopen, reason="New posts appeared.")
