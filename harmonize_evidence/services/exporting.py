@@ -453,38 +453,28 @@ def _export_bundle(
         if problem is None:
             raise
         raise problem from exc
-    if not recorded:
-        unfinished.finish_unrecorded()
-        advance()
-        return ExportResult(
-            incident.id,
-            target,
+    entry: CustodyEntry | None = None
+    if recorded:
+        entry = unfinished.commit(
+            store,
+            lambda: store.record_export(
+                incident.id,
+                bundle_sha,
+                {
+                    "bundle": target.name,
+                    "size": bundle_size,
+                    "exhibits": len(with_bytes),
+                    "report_sha256": report_sha,
+                    "manifest_sha256": manifest_sha,
+                    "signature": level,
+                    "chain_head": {"seq": head[0], "hash": head[1]},
+                    **_recipient_details(options),
+                },
+            ),
             bundle_sha,
-            bundle_size,
-            len(with_bytes),
-            level,
-            None,
-            store.fingerprint,
-            options.recipient_words,
         )
-    entry = unfinished.commit(
-        store,
-        lambda: store.record_export(
-            incident.id,
-            bundle_sha,
-            {
-                "bundle": target.name,
-                "size": bundle_size,
-                "exhibits": len(with_bytes),
-                "report_sha256": report_sha,
-                "manifest_sha256": manifest_sha,
-                "signature": level,
-                "chain_head": {"seq": head[0], "hash": head[1]},
-                **_recipient_details(options),
-            },
-        ),
-        bundle_sha,
-    )
+    else:
+        unfinished.finish_unrecorded()
     advance()
     return ExportResult(
         incident.id,

@@ -312,9 +312,11 @@ class CaseFilterProxy(_ListedRows):
             # cases it leaves.
             matching = self._source.listed.matching(self._words)
             accepts = self._accepts_but_search
-            order = self._source.order
-            shown = [n for n, position in enumerate(order) if position in matching]
-            shown = [n for n in shown if accepts(rows[n])]
+            shown = [
+                n
+                for n, position in enumerate(self._source.order)
+                if position in matching and accepts(rows[n])
+            ]
         else:
             accepts = self.accepts
             shown = [n for n, case in enumerate(rows) if accepts(case)]

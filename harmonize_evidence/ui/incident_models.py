@@ -123,6 +123,9 @@ class IncidentTableModel(QAbstractTableModel):
         def by_created(i: Incident) -> Any:
             return (i.created_utc, _id_order(i.id))
 
+        if column in _TIME_FIRST:
+            time = _TIME_FIRST[column]
+            return lambda i: (time(i), _id_order(i.id))
         keys: dict[int, Any] = {
             self.COLUMN_ID: lambda i: _id_order(i.id),
             self.COLUMN_TITLE: lambda i: (i.title.casefold(), _id_order(i.id)),
@@ -130,14 +133,12 @@ class IncidentTableModel(QAbstractTableModel):
             self.COLUMN_CATEGORY: lambda i: (CATEGORY_NAMES[i.category], by_created(i)),
             self.COLUMN_PLATFORMS: lambda i: (", ".join(i.platforms).casefold(), by_created(i)),
             self.COLUMN_ITEMS: lambda i: (i.item_count, by_created(i)),
-            self.COLUMN_CREATED: by_created,
-            self.COLUMN_ACTIVITY: lambda i: (last_activity(i), _id_order(i.id)),
         }
         return keys.get(column, by_created)
 
     def _sorted(self, rows: list[Incident]) -> list[Incident]:
         descending = self._sort_order == Qt.SortOrder.DescendingOrder
-        first = _ORDERED_FIRST_BY.get(self._sort_column)
+        first = _TIME_FIRST.get(self._sort_column)
         if descending and first is not None and _descending(rows, first):
             return rows  # already in order, as the store lists them for the list's first order
         return sorted(rows, key=self._key(self._sort_column), reverse=descending)
@@ -280,12 +281,12 @@ def _created(incident: Incident) -> datetime:
     return incident.created_utc
 
 
-_ORDERED_FIRST_BY: dict[int, Callable[[Incident], datetime]] = {
+_TIME_FIRST: dict[int, Callable[[Incident], datetime]] = {
     IncidentTableModel.COLUMN_CREATED: _created,
     IncidentTableModel.COLUMN_ACTIVITY: last_activity,
 }
-"""The columns whose order the store can give already (descending, ties by id): by what the
-order compares first."""
+"""The columns sorted by a time, ties by id (the orders the store can list in already): the
+time each compares."""
 
 
 def searchable(text: str) -> str:

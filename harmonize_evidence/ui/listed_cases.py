@@ -108,11 +108,20 @@ class ListedCases:
     """Per column (and :data:`DUE_ORDER`), the positions in :attr:`cases`, ascending."""
     open_count: int = 0
     overdue_count: int = 0
-    search_text: str = ""
+    search_text: str = field(init=False, repr=False)
     """Every case's :attr:`ListedCase.search`, in the order read, each followed by a newline
-    (which no search text holds), so that one scan finds a word in all of them."""
-    search_starts: tuple[int, ...] = ()
+    (which no search text holds), so that one scan finds a word in all of them. Made from
+    :attr:`cases` with the rest of the list, off the GUI thread."""
+    search_starts: tuple[int, ...] = field(init=False, repr=False)
     """Where each case's search text starts in :attr:`search_text`."""
+
+    def __post_init__(self) -> None:
+        starts, at = [], 0
+        for case in self.cases:
+            starts.append(at)
+            at += len(case.search) + 1
+        object.__setattr__(self, "search_text", "".join(c.search + "\n" for c in self.cases))
+        object.__setattr__(self, "search_starts", tuple(starts))
 
     @property
     def rows(self) -> tuple[CaseRow, ...]:
@@ -195,15 +204,9 @@ def list_cases(rows: Iterable[CaseRow], zone: tzinfo, now: datetime | None = Non
             for case, priority in zip(cases, priorities, strict=True)
         ]
         orders[column] = tuple(sorted(positions, key=keys.__getitem__))
-    starts, at = [], 0
-    for case in cases:
-        starts.append(at)
-        at += len(case.search) + 1
     return ListedCases(
         tuple(cases),
         orders,
         open_count=sum(1 for case in cases if not case.closed),
         overdue_count=sum(1 for case in cases if case.row.overdue),
-        search_text="".join(case.search + "\n" for case in cases),
-        search_starts=tuple(starts),
     )
