@@ -12,9 +12,10 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 # Compiled bytecode of the program's modules, outside the checkout and shared by every test
 # process, every child process it starts and every run (Python writes each file atomically and
@@ -104,6 +105,26 @@ def clock() -> FixedClock:
 @pytest.fixture
 def producer() -> Producer:
     return Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
+
+
+class MovingClock:
+    """A clock the test moves on by hand (:meth:`advance`, or ``instant`` set), so that each
+    step the program records, reading it, has its own time (in London)."""
+
+    zone_name = "Europe/London"
+
+    def __init__(self, start: datetime) -> None:
+        self.instant = start
+
+    @property
+    def zone(self) -> tzinfo:
+        return ZoneInfo(self.zone_name)
+
+    def now(self) -> datetime:
+        return self.instant
+
+    def advance(self, minutes: int) -> None:
+        self.instant += timedelta(minutes=minutes)
 
 
 # Argon2id at its minimum, for the stores the tests make by the hundred. The standard cost

@@ -30,22 +30,10 @@ from harmonize_evidence.services.casework import (
 )
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.store import open_store
-from tests.conftest import PASSPHRASE, Cli, StoreTemplates
+from tests.conftest import PASSPHRASE, Cli, MovingClock, StoreTemplates
 
 LEAD = Producer("Priya Shah", "PS", "Oak Hill Academy", Role.LEAD)
 LONDON = FixedClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC)).zone
-
-
-class MovingClock:
-    """A clock the test moves forward (the store reads it at each step)."""
-
-    def __init__(self, start: datetime) -> None:
-        self.instant = start
-        self.zone_name = "Europe/London"
-        self.zone = LONDON
-
-    def now(self) -> datetime:
-        return self.instant
 
 
 @pytest.fixture

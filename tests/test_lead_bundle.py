@@ -23,10 +23,9 @@ import subprocess
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -42,32 +41,13 @@ from harmonize_evidence.services.handing_over import hand_over
 from harmonize_evidence.services.receiving import receive_package
 from harmonize_evidence.services.school import join_school, make_school_card
 from harmonize_evidence.services.store import StoreLocation, create_store, open_store
-from tests.conftest import PASSPHRASE, TEST_COST, Cli
+from tests.conftest import PASSPHRASE, TEST_COST, Cli, MovingClock
 from tests.test_store import _drop_triggers, raw_connection
 
 STAFF = Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
 LEAD = Producer("Zainab Latif", "ZL", "Oak Hill Academy", Role.LEAD)
 """The lead shares the member of staff's initials: the staff exhibits become ZL2/... here."""
 OTHER_SCHOOL = Producer("Dan Marsh", "DM", "Elm Park School", Role.STAFF)
-
-
-class SteppingClock:
-    """A clock that the test moves on, so that capture, handover and receipt differ in time."""
-
-    zone_name = "Europe/London"
-
-    def __init__(self, start: datetime) -> None:
-        self.instant = start
-
-    @property
-    def zone(self) -> tzinfo:
-        return ZoneInfo(self.zone_name)
-
-    def now(self) -> datetime:
-        return self.instant
-
-    def advance(self, minutes: int) -> None:
-        self.instant += timedelta(minutes=minutes)
 
 
 def _png(path: Path, colour: tuple[int, int, int]) -> Path:
@@ -113,7 +93,7 @@ class LeadBundle:
 def lead_bundle(tmp_path_factory: pytest.TempPathFactory) -> LeadBundle:
     """Zoë Lane hands an incident to Zainab Latif twice; the lead works on it and exports it."""
     root = tmp_path_factory.mktemp("lead-bundle")
-    clock = SteppingClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC))
+    clock = MovingClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC))
     staff, _ = create_store(
         StoreLocation(root / "staff"), STAFF, PASSPHRASE, clock, passphrase_cost=TEST_COST
     )
@@ -622,7 +602,7 @@ def test_the_lead_does_not_export_a_case_whose_received_chain_no_longer_verifies
     _drop_triggers(db)
     db.execute("UPDATE custody SET signature = X'3006020101020101' WHERE received = 1 AND seq = 2")
     db.close()
-    clock = SteppingClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    clock = MovingClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     with open_store(location, lambda: PASSPHRASE, clock) as lead:
         with pytest.raises(StoreDamaged) as refused:
             export_bundle(lead, lead_bundle.case, tmp_path / "police/")

@@ -13,7 +13,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.exporting import export_bundle
 from harmonize_evidence.services.store import open_store
 from harmonize_evidence.vault.keys import PassphraseCost
-from tests.conftest import PASSPHRASE, StoreTemplates
+from tests.conftest import PASSPHRASE, MovingClock, StoreTemplates
 from tests.test_report_metadata import MARKUP
 from tests.test_report_text import _tool, poppler_normalised
 
@@ -40,22 +40,6 @@ STAFF = Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
 START = datetime(2026, 7, 10, 9, 0, 0, tzinfo=UTC)  # British Summer Time: UTC+01:00
 LOW_COST = PassphraseCost(memory_kib=8, iterations=1, lanes=1)
 SECTION = "The school's actions"
-
-
-class MovingClock:
-    """A clock the test moves on, so that each step is recorded at its own time."""
-
-    zone_name = "Europe/London"
-    zone = FixedClock(START).zone
-
-    def __init__(self, start: datetime) -> None:
-        self.instant = start
-
-    def now(self) -> datetime:
-        return self.instant
-
-    def advance(self, minutes: int) -> None:
-        self.instant += timedelta(minutes=minutes)
 
 
 def _pdftotext(pdf: Path, *args: str) -> str:

@@ -28,7 +28,7 @@ from harmonize_evidence.services.store import StoreLocation, open_store
 from harmonize_evidence.ui.case_list import OVERDUE_COLOUR, CaseTableModel
 from harmonize_evidence.ui.listed_cases import ListedCases, folded
 from harmonize_evidence.ui.step_dialogs import StepDialog
-from tests.conftest import PASSPHRASE, StoreTemplates
+from tests.conftest import PASSPHRASE, MovingClock, StoreTemplates
 from tests.ui.helpers import main, png_file, unlock_through_window
 
 NOW = datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC)
@@ -36,18 +36,6 @@ LEAD = Producer("Priya Shah", "PS", "Oak Hill Academy", Role.LEAD)
 STAFF = Producer("Łukasz Nowak", "LN", "Oak Hill Academy", Role.STAFF)
 CASES = 32
 CATEGORIES = list(Category)
-
-
-class MovingClock:
-    """A clock the test moves forward; the program reads it at every step and check."""
-
-    def __init__(self, start: datetime) -> None:
-        self.instant = start
-        self.zone_name = "Europe/London"
-        self.zone = FixedClock(start).zone
-
-    def now(self) -> datetime:
-        return self.instant
 
 
 @dataclass(frozen=True)
