@@ -21,6 +21,18 @@ Drawing = Callable[[QPainter, float], None]
 _SIZES = (16, 20, 24, 32, 40, 48, 64)
 
 
+def _polyline(s: float, *points: tuple[float, float], closed: bool = False) -> QPainterPath:
+    """Straight lines through ``points``, given as fractions of the side ``s``."""
+    path = QPainterPath()
+    (x, y), *rest = points
+    path.moveTo(s * x, s * y)
+    for x, y in rest:
+        path.lineTo(s * x, s * y)
+    if closed:
+        path.closeSubpath()
+    return path
+
+
 def _camera(painter: QPainter, s: float) -> None:
     body = QRectF(s * 0.1, s * 0.3, s * 0.8, s * 0.55)
     painter.drawRoundedRect(body, s * 0.08, s * 0.08)
@@ -29,15 +41,8 @@ def _camera(painter: QPainter, s: float) -> None:
 
 
 def _new_incident(painter: QPainter, s: float) -> None:
-    folder = QPainterPath()
-    folder.moveTo(s * 0.1, s * 0.82)
-    folder.lineTo(s * 0.1, s * 0.2)
-    folder.lineTo(s * 0.38, s * 0.2)
-    folder.lineTo(s * 0.46, s * 0.3)
-    folder.lineTo(s * 0.9, s * 0.3)
-    folder.lineTo(s * 0.9, s * 0.82)
-    folder.closeSubpath()
-    painter.drawPath(folder)
+    folder = ((0.1, 0.82), (0.1, 0.2), (0.38, 0.2), (0.46, 0.3), (0.9, 0.3), (0.9, 0.82))
+    painter.drawPath(_polyline(s, *folder, closed=True))
     painter.drawLine(QPointF(s * 0.5, s * 0.42), QPointF(s * 0.5, s * 0.72))
     painter.drawLine(QPointF(s * 0.35, s * 0.57), QPointF(s * 0.65, s * 0.57))
 
@@ -54,26 +59,14 @@ def _add_files(painter: QPainter, s: float) -> None:
 
 
 def _account(painter: QPainter, s: float) -> None:
-    pen = QPainterPath()
-    pen.moveTo(s * 0.2, s * 0.8)
-    pen.lineTo(s * 0.25, s * 0.62)
-    pen.lineTo(s * 0.7, s * 0.17)
-    pen.lineTo(s * 0.83, s * 0.3)
-    pen.lineTo(s * 0.38, s * 0.75)
-    pen.closeSubpath()
-    painter.drawPath(pen)
+    pen = ((0.2, 0.8), (0.25, 0.62), (0.7, 0.17), (0.83, 0.3), (0.38, 0.75))
+    painter.drawPath(_polyline(s, *pen, closed=True))
     painter.drawLine(QPointF(s * 0.45, s * 0.88), QPointF(s * 0.88, s * 0.88))
 
 
 def _export(painter: QPainter, s: float) -> None:
-    box = QPainterPath()
-    box.moveTo(s * 0.3, s * 0.4)
-    box.lineTo(s * 0.12, s * 0.4)
-    box.lineTo(s * 0.12, s * 0.88)
-    box.lineTo(s * 0.88, s * 0.88)
-    box.lineTo(s * 0.88, s * 0.4)
-    box.lineTo(s * 0.7, s * 0.4)
-    painter.drawPath(box)
+    box = ((0.3, 0.4), (0.12, 0.4), (0.12, 0.88), (0.88, 0.88), (0.88, 0.4), (0.7, 0.4))
+    painter.drawPath(_polyline(s, *box))
     painter.drawLine(QPointF(s * 0.5, s * 0.7), QPointF(s * 0.5, s * 0.1))
     painter.drawLine(QPointF(s * 0.33, s * 0.27), QPointF(s * 0.5, s * 0.1))
     painter.drawLine(QPointF(s * 0.67, s * 0.27), QPointF(s * 0.5, s * 0.1))
@@ -82,11 +75,7 @@ def _export(painter: QPainter, s: float) -> None:
 def _verify(painter: QPainter, s: float) -> None:
     painter.drawEllipse(QPointF(s * 0.42, s * 0.42), s * 0.3, s * 0.3)
     painter.drawLine(QPointF(s * 0.64, s * 0.64), QPointF(s * 0.9, s * 0.9))
-    tick = QPainterPath()
-    tick.moveTo(s * 0.28, s * 0.43)
-    tick.lineTo(s * 0.39, s * 0.54)
-    tick.lineTo(s * 0.57, s * 0.32)
-    painter.drawPath(tick)
+    painter.drawPath(_polyline(s, (0.28, 0.43), (0.39, 0.54), (0.57, 0.32)))
 
 
 def _lock(painter: QPainter, s: float) -> None:
