@@ -23,9 +23,19 @@ from harmonize_evidence.domain.model import (
     Exhibit,
     ExhibitKind,
     Recipient,
+    Role,
     Status,
 )
 from harmonize_evidence.domain.post_time import format_post_time
+
+ROLE_NAMES: dict[Role, str] = {Role.STAFF: "member of staff", Role.LEAD: "safeguarding lead"}
+"""A producer's role, as the key sheet names it."""
+
+ROLE_IN_STATEMENT: dict[Role, str] = {
+    Role.STAFF: "a member of staff",
+    Role.LEAD: "the designated safeguarding lead",
+}
+"""What the report's statement says after the producer's name when no job title was given."""
 
 CATEGORY_NAMES: dict[Category, str] = {
     Category.STAFF_CYBERBULLYING: "Cyberbullying of a member of staff",

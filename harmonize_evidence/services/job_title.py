@@ -8,13 +8,11 @@ none, and the statement then says what the role is in words.
 
 from __future__ import annotations
 
-from harmonize_evidence.domain.model import Role
 from harmonize_evidence.domain.text import NAME_MAX, check_text
+from harmonize_evidence.domain.wording import ROLE_IN_STATEMENT
 from harmonize_evidence.services.evidence import EvidenceStore
 
 JOB_TITLE_SETTING = "job_title"
-ROLE_WORDS = {Role.STAFF: "a member of staff", Role.LEAD: "the designated safeguarding lead"}
-"""What the statement says in place of a job title that was never given."""
 
 
 def checked_job_title(title: str) -> str:
@@ -37,4 +35,4 @@ def set_job_title(store: EvidenceStore, title: str) -> str:
 
 def statement_title(store: EvidenceStore) -> str:
     """What the statement gives after the producer's name: the job title, else the role."""
-    return job_title(store) or ROLE_WORDS[store.producer.role]
+    return job_title(store) or ROLE_IN_STATEMENT[store.producer.role]

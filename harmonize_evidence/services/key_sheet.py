@@ -10,11 +10,9 @@ from pathlib import Path
 
 from harmonize_evidence import TOOL_NAME, __version__
 from harmonize_evidence.domain.handover import short_fingerprint
-from harmonize_evidence.domain.model import Role
+from harmonize_evidence.domain.wording import ROLE_NAMES
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.out_paths import target_path, write_new_file
-
-_ROLE_WORDS = {Role.STAFF: "member of staff", Role.LEAD: "safeguarding lead"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ def key_sheet_pdf(store: EvidenceStore) -> tuple[bytes, str]:
     sheet = KeySheet(
         school=producer.school,
         person=producer.actor,
-        role=_ROLE_WORDS.get(producer.role, producer.role.value),
+        role=ROLE_NAMES.get(producer.role, producer.role.value),
         fingerprint=store.fingerprint,
         short_fingerprint=short_fingerprint(store.fingerprint),
         contact=contact,
