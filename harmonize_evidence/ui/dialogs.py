@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QProgressDialog,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +27,30 @@ from harmonize_evidence.domain.text import NOTE_MAX
 from harmonize_evidence.domain.urls import PLATFORMS
 from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.wording import CATEGORY_NAMES
+
+
+def progress_dialog(
+    text: str,
+    title: str,
+    parent: QWidget | None,
+    *,
+    maximum: int = 0,
+    shown_after_ms: int = 0,
+    accessible_name: str | None = None,
+) -> QProgressDialog:
+    """A window-modal progress dialog with a Cancel button for a long job on a worker thread.
+
+    It stays open (neither closes nor resets itself at the maximum) until the job's end closes
+    it; ``maximum`` 0 makes it a busy indicator until the job reports a total.
+    """
+    dialog = QProgressDialog(text, "&Cancel", 0, maximum, parent)
+    dialog.setWindowTitle(title)
+    dialog.setAccessibleName(accessible_name or title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(shown_after_ms)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    return dialog
 
 
 def problem_label(accessible_name: str = "Problem") -> QLabel:

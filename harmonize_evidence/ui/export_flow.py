@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
@@ -37,6 +37,7 @@ from harmonize_evidence.services.exporting import (
 )
 from harmonize_evidence.services.key_sheet import KeySheetWritten, key_sheet_text, write_key_sheet
 from harmonize_evidence.services.unfinished_exports import abandon_unfinished_exports
+from harmonize_evidence.ui.dialogs import progress_dialog
 from harmonize_evidence.ui.errors import message_box, show_error
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task, TaskCancelled, run_task
@@ -126,15 +127,12 @@ class ExportJob(QObject):
         self._session = session
         self.result: ExportResult | None = None
         self.done_box: QMessageBox | None = None
-        self.progress = QProgressDialog(
-            f"Exporting {incident_id}: reading the exhibits…", "&Cancel", 0, 0, parent
+        self.progress = progress_dialog(
+            f"Exporting {incident_id}: reading the exhibits…",
+            f"Export {incident_id}",
+            parent,
+            accessible_name=f"Exporting {incident_id}",
         )
-        self.progress.setWindowTitle(f"Export {incident_id}")
-        self.progress.setAccessibleName(f"Exporting {incident_id}")
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self.progress.setMinimumDuration(0)
-        self.progress.setAutoClose(False)
-        self.progress.setAutoReset(False)
         self.progress.canceled.connect(self.cancel)
         self._parent = parent
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
+from harmonize_evidence.ui.dialogs import progress_dialog
 from harmonize_evidence.ui.errors import message_box, show_error
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task, TaskCancelled
@@ -23,17 +24,6 @@ if TYPE_CHECKING:
     from harmonize_evidence.services.handing_over import HandoverResult
     from harmonize_evidence.services.receipts import ReceiptRecorded
     from harmonize_evidence.services.receiving import PackageReceived
-
-
-def _progress_dialog(text: str, title: str, parent: QWidget | None) -> QProgressDialog:
-    dialog = QProgressDialog(text, "&Cancel", 0, 0, parent)
-    dialog.setWindowTitle(title)
-    dialog.setAccessibleName(title)
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(0)
-    dialog.setAutoClose(False)
-    dialog.setAutoReset(False)
-    return dialog
 
 
 class HandoverJob(QObject):
@@ -56,7 +46,7 @@ class HandoverJob(QObject):
         self.result: HandoverResult | None = None
         self.done_box: QMessageBox | None = None
         self._parent = parent
-        self.progress = _progress_dialog(
+        self.progress = progress_dialog(
             f"Handing over {incident_id}: encrypting for your lead…",
             f"Hand over {incident_id}",
             parent,
@@ -142,7 +132,7 @@ class ReceiveJob(QObject):
         self.result: PackageReceived | ReceiptRecorded | None = None
         self.done_box: QMessageBox | None = None
         self._parent = parent
-        self.progress = _progress_dialog(
+        self.progress = progress_dialog(
             f"Receiving {path.name}: checking every hash and signature…",
             "Receive a handover",
             parent,

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from harmonize_evidence.domain.errors import Cancelled
 from harmonize_evidence.domain.model import Exhibit
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.extracting import copy_name, copy_saved_text
+from harmonize_evidence.ui.dialogs import progress_dialog
 from harmonize_evidence.ui.errors import message_box, show_error
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
@@ -69,14 +70,13 @@ class SaveCopyJob(QObject):
         self._on_saved = on_saved
         self.box: QMessageBox | None = None
         self.saved: Path | None = None
-        self.progress = QProgressDialog(
-            f"Saving a copy of exhibit {exhibit.ref}…", "&Cancel", 0, 1000, parent
+        self.progress = progress_dialog(
+            f"Saving a copy of exhibit {exhibit.ref}…",
+            "Save a copy",
+            parent,
+            maximum=1000,
+            shown_after_ms=500,  # a small exhibit is saved before it would show
         )
-        self.progress.setWindowTitle("Save a copy")
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self.progress.setMinimumDuration(500)  # a small exhibit is saved before it would show
-        self.progress.setAutoClose(False)
-        self.progress.setAutoReset(False)
         incident_id, ref = exhibit.incident_id, exhibit.ref
 
         def work(store: EvidenceStore, task: Task[Path]) -> Path:
