@@ -293,6 +293,17 @@ def printed_moment(moment: datetime | str | None, zone: tzinfo) -> str:
     return moment_text(instant, zone, always_seconds=True)
 
 
+def long_date(moment: datetime) -> str:
+    """A day written out, as a statement or a sheet dates itself: ``21 November 2026``."""
+    return f"{moment.day} {moment.strftime('%B %Y')}"
+
+
+def long_date_time(moment: datetime) -> str:
+    """A day written out and the time to the second: ``21 November 2026 at 21:40:05`` (in the
+    moment's own zone; the caller says which)."""
+    return f"{long_date(moment)} at {moment.strftime('%H:%M:%S')}"
+
+
 def day_time_text(moment: datetime, zone: tzinfo) -> str:
     """A moment in a few characters, for a caption: ``Sat 21 Nov 21:40`` in ``zone``."""
     return moment.astimezone(zone).strftime("%a %d %b %H:%M")

@@ -28,7 +28,7 @@ from harmonize_evidence.domain.casework import (
 )
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.model import Status
-from harmonize_evidence.domain.wording import STATUS_NAMES, step_choice_name
+from harmonize_evidence.domain.wording import STATUS_NAMES, long_date_time, step_choice_name
 from harmonize_evidence.export.report_blocks import Paragraphs, key_value_table
 from harmonize_evidence.export.report_content import ReportContent
 
@@ -116,16 +116,12 @@ def _moment(text: object) -> datetime | None:
         return None
 
 
-def _date_time(moment: datetime) -> str:
-    return f"{moment.day} {moment.strftime('%B %Y at %H:%M:%S')}"
-
-
 def _local(entry: CustodyEntry) -> str:
     """When a step happened, in local time with its offset (UTC when that is not recorded)."""
     local = _moment(entry.details.get("at_local"))
     if local is None or local.utcoffset() is None:
-        return f"{_date_time(_happened(entry))} UTC"
-    return f"{_date_time(local)} ({_offset(local)})"
+        return f"{long_date_time(_happened(entry))} UTC"
+    return f"{long_date_time(local)} ({_offset(local)})"
 
 
 def _offset(local: datetime) -> str:
@@ -141,16 +137,16 @@ def _local_and_utc(entry: CustodyEntry, sep: str = "; ") -> str:
     2026 at 09:15:00 UTC``."""
     details = entry.details
     utc = _happened(entry)
-    in_utc = f"{_date_time(utc)} UTC"
+    in_utc = f"{long_date_time(utc)} UTC"
     local = _moment(details.get("at_local"))
     if local is None or local.utcoffset() is None:
         return in_utc
-    return f"{_date_time(local)} local time ({_offset(local)}){sep}{in_utc}"
+    return f"{long_date_time(local)} local time ({_offset(local)}){sep}{in_utc}"
 
 
 def _recorded(entry: CustodyEntry) -> str:
     moment = _moment(entry.utc)
-    when = f"{_date_time(moment.astimezone(UTC))} UTC" if moment is not None else entry.utc
+    when = f"{long_date_time(moment.astimezone(UTC))} UTC" if moment is not None else entry.utc
     return f"{entry.actor}, on {when}"
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import parse_utc
 from harmonize_evidence.domain.model import Action, ExhibitKind
-from harmonize_evidence.domain.wording import action_name
+from harmonize_evidence.domain.wording import action_name, long_date_time
 from harmonize_evidence.export.bundle import SenderChain
 from harmonize_evidence.export.report_blocks import Paragraphs
 from harmonize_evidence.export.report_content import ReportContent, ReportExhibit
@@ -33,7 +33,7 @@ def _when(utc_text: object) -> str | None:
         moment = parse_utc(str(utc_text))
     except ValueError:
         return None
-    return f"{moment.day} {moment.strftime('%B %Y at %H:%M:%S')} UTC"
+    return _when_datetime(moment)
 
 
 def received_from(chain: SenderChain) -> str:
@@ -144,7 +144,7 @@ def exhibit_path(item: ReportExhibit, chain: SenderChain) -> str:
 
 
 def _when_datetime(moment: datetime) -> str:
-    return f"{moment.day} {moment.strftime('%B %Y at %H:%M:%S')} UTC"
+    return f"{long_date_time(moment)} UTC"
 
 
 def path_paragraphs(content: ReportContent, p: Paragraphs) -> list[Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from harmonize_evidence import TOOL_NAME, __version__
 from harmonize_evidence.domain.handover import short_fingerprint
-from harmonize_evidence.domain.wording import ROLE_NAMES
+from harmonize_evidence.domain.wording import ROLE_NAMES, long_date
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.out_paths import target_path, write_new_file
 
@@ -51,7 +51,7 @@ def key_sheet_pdf(store: EvidenceStore) -> tuple[bytes, str]:
         fingerprint=store.fingerprint,
         short_fingerprint=short_fingerprint(store.fingerprint),
         contact=contact,
-        made=f"{now.day} {now.strftime('%B %Y')}",
+        made=long_date(now),
         tool=f"{TOOL_NAME} {__version__}",
     )
     return draw(sheet), contact
