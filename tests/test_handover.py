@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import tarfile
@@ -533,6 +534,9 @@ def test_the_leads_receipt_is_recorded_once_on_the_staff_chain(school: School) -
     forged["receipt"]["received_utc"] = "2026-01-01T00:00:00.000000Z"
     with pytest.raises(VerificationFailed, match="changed after the lead signed it"):
         take_receipt(school.staff, json.dumps(forged).encode())
+    forged["receipt"]["received_utc"] = "yesterday"
+    with pytest.raises(VerificationFailed, match="receipt's received time is not a time"):
+        take_receipt(school.staff, json.dumps(forged).encode())
     with pytest.raises(BadInput, match="lead's receipt, for the member of staff's store"):
         receive_file(school.lead, latest_receipt)
     with pytest.raises(BadInput, match="only the safeguarding lead's store can open"):
@@ -597,6 +601,11 @@ def test_the_handover_commands_from_the_command_line(
     assert receipt.code == 0
     taken = cli(*staff, "--json", "receive", receipt.json["receipt"])
     assert taken.code == 0 and set(taken.json) >= {"incident", "received_by", "received_utc"}
+    again_taken = cli(*staff, "receive", receipt.json["receipt"])  # said as people read a time
+    assert again_taken.code == 0, again_taken.stderr
+    assert re.search(
+        r"\(received on \d\d \w{3} \d{4}, \d\d:\d\d\) was already recorded\.", again_taken.stdout
+    ), again_taken.stdout
     assert cli(*lead, "receive", receipt.json["receipt"]).code == 2
     assert cli(*staff, "receive", package).code == 2
     (tmp_path / "junk.bin").write_bytes(b"not a package")
@@ -647,3 +656,25 @@ def test_a_later_receipt_reports_the_case_back_to_the_member_of_staff(school: Sc
     lines = handover_lines(school.staff, school.incident)
     assert lines[-1].startswith("The lead reports the case as referred-to-police on")
     assert school.staff.verify().ok
+
+
+@given(st.text(max_size=40) | st.datetimes().map(lambda d: d.isoformat() + "Z"))
+@example("0001-01-01T00:00:00Z")
+@example("9999-12-31T23:59:59Z")
+def test_any_time_a_receipt_carries_prints_in_its_sentence(received_utc: str) -> None:
+    from datetime import timedelta, timezone
+
+    from harmonize_evidence.services.receipts import ReceiptRecorded, _local, receipt_text
+
+    for zone in (timezone(timedelta(hours=-11)), timezone(timedelta(hours=14))):
+        result = ReceiptRecorded(
+            "INC-2026-0001",
+            "Priya Shah",
+            received_utc,
+            "0" * 64,
+            1,
+            True,
+            False,
+            received_local=_local(received_utc, zone),
+        )
+        assert "(received on " in receipt_text(result)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from harmonize_evidence.domain.chain import canonical_json
+from harmonize_evidence.domain.clock import parse_utc
+from harmonize_evidence.domain.errors import VerificationFailed
 from harmonize_evidence.domain.signed_documents import (
     FORMAT_VERSION,
     b64,
@@ -107,12 +109,14 @@ def parse_receipt(data: bytes) -> tuple[Receipt, bytes, bytes, bytes]:
         package_sha256=text_field(body, "package_sha256", what),
         head_seq=int_field(head, "seq", "receipt's chain head"),
         head_hash=text_field(head, "hash", "receipt's chain head"),
-        received_utc=text_field(body, "received_utc", what),
+        received_utc=_utc(text_field(body, "received_utc", what), "received time"),
         lead=text_field(body, "lead", what),
         school=text_field(body, "school", what),
         lead_fingerprint=text_field(body, "lead_fingerprint", what),
         case_status=str(body.get("case_status", "")),
-        reported_utc=str(body.get("reported_utc", "")),
+        reported_utc=_utc(
+            str(body.get("reported_utc", "")), "time of the case's status", empty=True
+        ),
     )
     return (
         receipt,
@@ -120,3 +124,14 @@ def parse_receipt(data: bytes) -> tuple[Receipt, bytes, bytes, bytes]:
         text_field(document, "signer_pem", what).encode("ascii", "replace"),
         text_field(document, "ca_pem", what).encode("ascii", "replace"),
     )
+
+
+def _utc(text: str, what: str, *, empty: bool = False) -> str:
+    """``text`` when it is a UTC time as the program writes one (or empty, where allowed)."""
+    if empty and not text:
+        return text
+    try:
+        parse_utc(text)
+    except ValueError:
+        raise VerificationFailed(f"The receipt's {what} is not a time.") from None
+    return text

@@ -10,16 +10,18 @@ on ...", as is asked when safeguarding records are transferred.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 
 from harmonize_evidence.domain.chain import sha256_hex
-from harmonize_evidence.domain.clock import format_utc
+from harmonize_evidence.domain.clock import format_utc, local_text, parse_utc
 from harmonize_evidence.domain.errors import BadInput, NotFound, VerificationFailed
 from harmonize_evidence.domain.handover import (
     fingerprint_matches,
 )
 from harmonize_evidence.domain.model import Action, Role
 from harmonize_evidence.domain.receipt import RECEIPT_MAX_BYTES, Receipt, parse_receipt
+from harmonize_evidence.domain.wording import printed_utc
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.out_paths import target_path, write_new_file
 from harmonize_evidence.services.school import require_role
@@ -42,6 +44,9 @@ class ReceiptRecorded:
     """The same receipt was recorded before: nothing changed."""
     case_status: str = ""
     """The case's status as the lead reports it ("" from a receipt that does not say)."""
+    received_local: str = ""
+    """When the lead received it, as people read it here (local time); ``received_utc`` as
+    printed when the receipt's time is not one."""
 
 
 def receipt_text(result: ReceiptRecorded) -> str:
@@ -53,10 +58,18 @@ def receipt_text(result: ReceiptRecorded) -> str:
     )
     said = "was already recorded" if result.already else "is recorded"
     status = f" The lead reports the case as {result.case_status}." if result.case_status else ""
+    when = result.received_local or printed_utc(result.received_utc)
     return (
         f"{result.incident}: the receipt from {result.received_by} for {which} "
-        f"(received {result.received_utc}) {said}.{status}"
+        f"(received on {when}) {said}.{status}"
     )
+
+
+def _local(utc_text: str, zone: tzinfo) -> str:
+    try:
+        return local_text(parse_utc(utc_text), zone)
+    except (ValueError, OverflowError):  # a signed text that is not a time we can print
+        return printed_utc(utc_text)
 
 
 def write_receipt(store: EvidenceStore, case_id: str, out: str | Path) -> Path:
@@ -159,6 +172,7 @@ def take_receipt(store: EvidenceStore, data: bytes) -> ReceiptRecorded:
         latest=latest,
         already=bool(recorded),
         case_status=receipt.case_status,
+        received_local=_local(receipt.received_utc, store.clock.zone),
     )
     if recorded:
         return result
