@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
+import random
 import re
 import shutil
 import subprocess
@@ -144,6 +146,38 @@ def test_a_handover_reaches_the_lead_whole_and_both_chains_record_it(school: Sch
         e.hash for e in school.staff.log(school.incident)[:-1]
     ]
     assert school.lead.verify().ok
+
+
+def test_a_received_exhibit_is_kept_in_the_rows_its_sender_keeps_it_in(school: School) -> None:
+    """However the package's stream cuts it, a received exhibit is stored as the store stores
+    its own: in pieces of CHUNK_SIZE (one row for a screenshot), its bytes unchanged."""
+    noise = school.folder / "long-capture.bin"
+    noise.write_bytes(random.Random(7).randbytes(1_500_000))  # several pieces of the stream
+    sent = school.staff.add_file(school.incident, noise)
+    case = _receive(school, school.package()).case
+    kept = next(e for e in school.lead.exhibits(case) if e.sender_ref == sent.ref)
+    staff_rows = [len(c) for c in school.staff.vault.exhibit_chunks(sent.ref)]
+    lead_rows = [len(c) for c in school.lead.vault.exhibit_chunks(kept.ref)]
+    assert lead_rows == staff_rows == [1_500_000]
+    assert school.lead.exhibit_bytes(case, kept.ref) == noise.read_bytes()
+
+
+@given(
+    data=st.binary(max_size=300),
+    cuts=st.lists(st.integers(0, 300), max_size=12),
+    size=st.integers(1, 64),
+)
+def test_bytes_in_any_pieces_are_regrouped_into_the_stores_pieces(
+    data: bytes, cuts: list[int], size: int
+) -> None:
+    from harmonize_evidence.services.producers import _regrouped
+
+    bounds = [0, *sorted(c % (len(data) + 1) for c in cuts), len(data)]
+    arriving = [memoryview(data)[a:b] for a, b in itertools.pairwise(bounds)]
+    pieces = list(_regrouped(arriving, size))
+    assert b"".join(pieces) == data
+    assert all(len(piece) == size for piece in pieces[:-1])
+    assert all(0 < len(piece) <= size for piece in pieces)
 
 
 def test_the_age_tool_decrypts_a_package_with_the_leads_identity(school: School) -> None:

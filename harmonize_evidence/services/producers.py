@@ -37,7 +37,7 @@ from harmonize_evidence.domain.model import (
 from harmonize_evidence.domain.text import NAME_MAX, check_text
 from harmonize_evidence.services.verification import check_exhibits, signers
 from harmonize_evidence.signing.producers import checked_certificates
-from harmonize_evidence.vault.database import ProducerRecord, Vault
+from harmonize_evidence.vault.database import CHUNK_SIZE, ProducerRecord, Vault
 
 
 @dataclass(frozen=True)
@@ -239,13 +239,16 @@ def kept_chain(vault: Vault, incident: Incident) -> tuple[KeptChain | None, list
 class _Hashed:
     """Bytes passed on as they are stored, hashed and counted on the way.
 
-    The hashing runs on a thread of its own while the database writes the bytes before it
-    (both leave Python's lock), so that storing a large package costs the slower of the two,
-    not their sum.
+    They are passed on in the store's own pieces (:data:`CHUNK_SIZE`, the last shorter),
+    whatever pieces they arrive in, so that a received exhibit is kept in the rows a local one
+    would have, and a package's bytes reach the database in a few large writes rather than
+    many small ones. The hashing runs on a thread of its own while the database writes the
+    same piece (both leave Python's lock), so that storing a large package costs the slower of
+    the two, not their sum.
     """
 
     def __init__(self, chunks: Iterable[bytes | memoryview]) -> None:
-        self._chunks = chunks
+        self._chunks = _regrouped(chunks, CHUNK_SIZE)
         self._digest = hashlib.sha256()
         self.size = 0
         self._hashing: Future[None] | None = None
@@ -265,6 +268,18 @@ class _Hashed:
     def sha256(self) -> str:
         """The SHA-256 of what was passed on so far."""
         return self._digest.hexdigest()
+
+
+def _regrouped(chunks: Iterable[bytes | memoryview], size: int) -> Iterator[bytes]:
+    """The same bytes in pieces of ``size`` (the last shorter; none for no bytes)."""
+    held = bytearray()
+    for chunk in chunks:
+        held += chunk
+        while len(held) >= size:
+            yield bytes(held[:size])
+            del held[:size]
+    if held:
+        yield bytes(held)
 
 
 def incoming(entry: StoredEntry, sender: int) -> StoredEntry:
