@@ -17,6 +17,9 @@ for ``keyring`` still wins: the ``PYTHON_KEYRING_BACKEND`` variable (the tests c
 with it), or keyring's own configuration file. Where the platform's backend is not usable (no
 Secret Service on the D-Bus session, say, under an older KDE that has only its own wallet),
 keyring detects one as before. A frozen build carries keyring's metadata for that detection.
+On Linux the key is read at start with ``secretstorage`` alone, the library keyring's own
+Secret Service backend uses, from the entry that backend saved: importing keyring costs a start
+about 90 ms, most of it modules its helpers load for other jobs (:func:`cached_key`).
 The key is kept as a generic credential of the logged-in user, named :data:`SERVICE_NAME` with
 the store's id as the user name, which Windows encrypts with that user's login; keyring saves it
 with enterprise persistence (its default), which a domain's roaming profile copies to the user's
@@ -25,11 +28,13 @@ other computers, while the store itself stays in the local, non-roaming applicat
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from harmonize_evidence.domain.errors import EnvironmentProblem
@@ -38,6 +43,7 @@ if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
 SERVICE_NAME = "Harmonize Evidence"
+_UNIX = ("linux", "freebsd", "openbsd")
 TIMEOUT_SECONDS = 5.0
 
 log = logging.getLogger(__name__)
@@ -78,11 +84,31 @@ def _native_backend() -> type[KeyringBackend] | None:
         from keyring.backends import macOS
 
         return macOS.Keyring
-    if sys.platform.startswith(("linux", "freebsd", "openbsd")):
+    if sys.platform.startswith(_UNIX):
         from keyring.backends import SecretService
 
         return SecretService.Keyring
     return None
+
+
+def configured() -> bool:
+    """Whether a keyring backend was chosen for this user: the ``PYTHON_KEYRING_BACKEND``
+    variable, or keyring's own configuration file (which then wins over the platform's own)."""
+    if "PYTHON_KEYRING_BACKEND" in os.environ:
+        return True
+    if sys.platform.startswith(_UNIX):
+        return keyring_config_file().exists()
+    from keyring.util import platform_
+
+    return bool((platform_.config_root() / "keyringrc.cfg").exists())
+
+
+def keyring_config_file() -> Path:
+    """keyring's configuration file on Linux and the BSDs, found where keyring looks for it
+    (``$XDG_CONFIG_HOME/python_keyring``, else ``~/.config/python_keyring``) without importing
+    keyring; a test holds it to keyring's own ``platform_.config_root()``."""
+    root = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(root, "python_keyring", "keyringrc.cfg")
 
 
 def backend() -> KeyringBackend:
@@ -91,12 +117,8 @@ def backend() -> KeyringBackend:
     Called on a worker thread (through :func:`_with_time_limit`): it may touch the D-Bus session.
     """
     import keyring
-    from keyring.util import platform_
 
-    configured = "PYTHON_KEYRING_BACKEND" in os.environ or (
-        (platform_.config_root() / "keyringrc.cfg").exists()
-    )
-    if not configured:
+    if not configured():
         native = _native_backend()
         if native is not None and native.viable:
             return native()
@@ -133,7 +155,7 @@ def store_key(store_id: str, key: bytes) -> None:
 def cached_key(store_id: str) -> bytes | None:
     """The key cached for ``store_id``, or None if the keychain is missing, locked or empty."""
     try:
-        text = _with_time_limit(lambda: backend().get_password(SERVICE_NAME, store_id))
+        text = _with_time_limit(lambda: _read_key_text(store_id))
     except (KeychainUnavailable, ImportError) as exc:
         log.info("keychain unavailable, falling back to the passphrase: %s", exc)
         return None
@@ -144,6 +166,55 @@ def cached_key(store_id: str) -> bytes | None:
     except ValueError:
         log.warning("keychain entry for %s is not a key; ignoring it", store_id)
         return None
+
+
+def _read_key_text(store_id: str) -> str | None:
+    if not configured() and sys.platform.startswith(_UNIX):
+        found = _secret_service_text(store_id)
+        if not isinstance(found, _NoSecretService):
+            return found
+    return backend().get_password(SERVICE_NAME, store_id)
+
+
+class _NoSecretService:
+    """There is no Secret Service on this session's bus (keyring then detects a backend)."""
+
+
+_NO_SECRET_SERVICE = _NoSecretService()
+
+
+def _secret_service_text(store_id: str) -> str | _NoSecretService | None:
+    """The cached key's text in the Secret Service, read through ``secretstorage`` alone.
+
+    It is read as keyring's Secret Service backend reads what it saved (the default
+    collection, the attributes ``service`` and ``username``), and a locked collection or item
+    is offered to unlock as keyring offers it; a refusal means the passphrase. Reading it
+    without keyring keeps keyring's import (about 90 ms here, most of it modules keyring's
+    helpers load for other jobs) off the start of the program, which reads the key on every
+    start; saving and removing the key still go through keyring.
+    """
+    import secretstorage
+    from secretstorage.exceptions import SecretServiceNotAvailableException
+
+    try:
+        connection = secretstorage.dbus_init()
+    except SecretServiceNotAvailableException:
+        return _NO_SECRET_SERVICE
+    with contextlib.closing(connection):
+        if not secretstorage.check_service_availability(connection):
+            return _NO_SECRET_SERVICE
+        collection = secretstorage.get_default_collection(connection)
+        if collection.is_locked():
+            collection.unlock()
+            if collection.is_locked():
+                raise KeychainUnavailable("the keychain is locked")
+        for item in collection.search_items({"username": store_id, "service": SERVICE_NAME}):
+            if item.is_locked():
+                item.unlock()
+                if item.is_locked():
+                    raise KeychainUnavailable("the keychain entry is locked")
+            return item.get_secret().decode("utf-8")
+    return None
 
 
 def forget_key(store_id: str) -> None:
