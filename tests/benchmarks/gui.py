@@ -370,7 +370,10 @@ def main() -> int:
     try:
         with secret_service(home) as env:
             env.update(DISPLAY=display.name, QT_QPA_PLATFORM="xcb")
-            os.environ.update(env)  # this process uses the same keyring and display
+            # As on a user's computer: no keyring backend chosen, for the program started here
+            # as for this process (which uses the same keyring and display).
+            env.pop("PYTHON_KEYRING_BACKEND", None)
+            os.environ.update(env)
             os.environ.pop("PYTHON_KEYRING_BACKEND", None)
             built = cached_store(args.rebuild)
             put_key_in_keychain(built.folder)
