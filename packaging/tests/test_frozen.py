@@ -11,8 +11,8 @@ runs the frozen program from there, never this checkout's code:
   ``sha256sum -c``, the ``openssl`` lines of VERIFY.txt);
 - a handover: the lead's school card, joining, an encrypted package (age, through pyrage)
   received by the lead;
-- the keychain through keyring's Secret Service back-end, which the program takes directly (the
-  build must carry that module);
+- the keychain: the key saved through keyring's Secret Service back-end, which the program
+  takes directly, and read at start through secretstorage (the build must carry both);
 - the desktop program's setup wizard on a screen, saved as test-artifacts/frozen-setup-wizard.png;
 - the package's metadata (``dpkg-deb --info`` and ``--contents``) and its desktop entry
   (``desktop-file-validate``).
