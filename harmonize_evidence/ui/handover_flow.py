@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
 from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Incident, Role
 from harmonize_evidence.ui.errors import message_box, show_error
-from harmonize_evidence.ui.handover_jobs import HandoverJob, ReceiveJob
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
 
 if TYPE_CHECKING:
     from harmonize_evidence.services.receiving import UnconfirmedStaff
+    from harmonize_evidence.ui.handover_jobs import HandoverJob, ReceiveJob
     from harmonize_evidence.ui.join_school import JoinSchoolDialog
     from harmonize_evidence.ui.school_dialogs import ConfirmStaffDialog, ShareCardDialog
 
@@ -162,6 +162,8 @@ class HandoverFlows(QObject):
         if self.receive_job is not None or self.confirm_dialog is not None:
             self._waiting.append((path, accept_staff, confirmed_how))
             return None
+        from harmonize_evidence.ui.handover_jobs import ReceiveJob  # not on the way to the window
+
         job = ReceiveJob(
             self._session,
             path,
@@ -313,6 +315,8 @@ class HandoverFlows(QObject):
         """Hand ``incident_id`` over into ``folder`` with a cancellable progress dialog."""
         if self.handover_job is not None:
             return None
+        from harmonize_evidence.ui.handover_jobs import HandoverJob
+
         job = HandoverJob(self._session, incident_id, folder, self._window)
 
         def finished(result: object) -> None:
