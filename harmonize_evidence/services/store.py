@@ -24,7 +24,7 @@ from harmonize_evidence.domain.errors import (
     StoreLocked,
     StoreMissing,
 )
-from harmonize_evidence.domain.model import Incident, Producer, validate_initials
+from harmonize_evidence.domain.model import Producer, validate_initials
 from harmonize_evidence.domain.text import NAME_MAX, check_text
 from harmonize_evidence.vault import keychain
 from harmonize_evidence.vault.disk import write_refusal
@@ -365,29 +365,6 @@ def open_with_key(location: StoreLocation, key: bytes, clock: Clock) -> Evidence
     # export killed before its end left in its folder.
     finish_interrupted_exports(store)
     return store
-
-
-def unlock_and_list(location: StoreLocation, *, use_keychain: bool, clock: Clock) -> Unlocked:
-    """Unlock without asking (the keychain), and read the incidents as a main window first lists
-    them (most recent activity first) with a handle of this thread's own.
-
-    The desktop program does this on a worker thread at start, while its main window is being
-    built, so that the window shows its list as soon as it is open.
-
-    Raises:
-        StoreLocked: the keychain did not give the key (:func:`unlock_key`).
-    """
-    key = unlock_key(location, None, use_keychain=use_keychain)
-    with open_with_key(location, key, clock) as store:
-        return Unlocked(key, store.incidents(by_activity=True))
-
-
-@dataclass(frozen=True)
-class Unlocked:
-    """A key unlocked without asking, and the incidents read with it."""
-
-    key: bytes
-    incidents: list[Incident]
 
 
 def recover_store(location: StoreLocation, recovery_key: str, new_passphrase: str) -> None:

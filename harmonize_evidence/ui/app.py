@@ -35,7 +35,7 @@ from harmonize_evidence.domain.errors import (
 )
 from harmonize_evidence.services.clock import SystemClock
 from harmonize_evidence.services.logfile import APP_NAME
-from harmonize_evidence.services.store import StoreLocation, Unlocked, unlock_and_list
+from harmonize_evidence.services.store import StoreLocation, unlock_key
 from harmonize_evidence.ui.capture_key import CaptureKey
 from harmonize_evidence.ui.clipboard_watch import watch_clipboard
 from harmonize_evidence.ui.errors import (
@@ -51,8 +51,6 @@ from harmonize_evidence.ui.tasks import Task, run_task
 from harmonize_evidence.ui.tray import TrayMenu, app_icon
 
 if TYPE_CHECKING:
-    from harmonize_evidence.domain.model import Incident
-
     # Imported where they are shown: at most one of them is the first window.
     from harmonize_evidence.ui.main_window import MainWindow
     from harmonize_evidence.ui.setup import SetupWizard
@@ -107,8 +105,7 @@ class DesktopApp(QObject):
         self.exit_code: int | None = None
         self._lock_message = ""
         self._selected: str | None = None
-        self._quiet_task: Task[Unlocked] | None = None
-        self._first_list: list[Incident] | None = None
+        self._quiet_task: Task[bytes] | None = None
         self._capture_key_waiting = False
         self._closing = False
         self.tray = TrayMenu()
@@ -151,11 +148,8 @@ class DesktopApp(QObject):
             return
         use_keychain = self.session.keychain_may_unlock
 
-        clock = self.session.clock
-
-        def quiet(_task: Task[Unlocked]) -> Unlocked:
-            # The list too, while the main window is built on the GUI thread.
-            return unlock_and_list(location, use_keychain=use_keychain, clock=clock)
+        def quiet(_task: Task[bytes]) -> bytes:
+            return unlock_key(location, None, use_keychain=use_keychain)
 
         def failed(error: BaseException) -> None:
             self._quiet_task = None
@@ -166,10 +160,9 @@ class DesktopApp(QObject):
             if self._capture_key_waiting:
                 QTimer.singleShot(CAPTURE_KEY_DELAY_MS, self._take_capture_key_when_ready)
 
-        def unlocked(result: Unlocked) -> None:
+        def unlocked(key: bytes) -> None:
             self._quiet_task = None
-            self._first_list = result.incidents
-            self.open_with_key(result.key)
+            self.open_with_key(key)
 
         self._quiet_task = run_task(quiet, unlocked, failed)
         QTimer.singleShot(_KEYCHAIN_WAIT_MS, self._prepare_while_unlocking)
@@ -267,10 +260,7 @@ class DesktopApp(QObject):
             window, self._prepared = self._prepared, None
             assert window is not None
             self.main_window = window
-        # First: the worker reads while the window is shown (unless the list was read already,
-        # as the keychain unlocked the store).
-        listed, self._first_list = self._first_list, None
-        window.load(self._selected, listed)
+        window.load(self._selected)  # first: the worker reads while the window is shown
         window.show()
         window.raise_()
         window.activateWindow()

@@ -221,16 +221,10 @@ class MainWindow(QMainWindow):
         """Whether the incidents are being read now."""
         return self._load_task is not None
 
-    def load(self, select_id: str | None = None, listed: list[Incident] | None = None) -> None:
-        """Read the incidents (off the GUI thread) and show them, choosing ``select_id``;
-        ``listed``: the incidents just read as :meth:`EvidenceStore.incidents` lists them
-        (``by_activity``), shown without reading them again."""
+    def load(self, select_id: str | None = None) -> None:
+        """Read the incidents (off the GUI thread) and show them, choosing ``select_id``."""
         if self._load_task is not None:
             self._load_task.cancel()
-            self._load_task = None
-        if listed is not None:
-            self._loaded(listed, select_id)
-            return
         self._load_task = self.session.run(
             lambda store, _task: store.incidents(by_activity=True),  # the list's order
             lambda incidents: self._loaded(incidents, select_id),

@@ -390,22 +390,3 @@ def test_the_forgot_passphrase_window_shows_the_whole_recovery_key(qtbot, tmp_pa
     whole_key = field.fontMetrics().horizontalAdvance("ABCD-" * 7 + "ABCD")
     assert shown > whole_key, "the recovery key does not fit its field"
     assert QFontInfo(field.font()).fixedPitch(), "the recovery key is not in a fixed-width font"
-
-
-def test_started_through_the_keychain_the_window_lists_what_the_store_holds_at_once(
-    keychain_store: MadeStore, qtbot, desktop_factory, clock: FixedClock, tmp_path: Path
-) -> None:
-    """The list read as the keychain unlocked the store is the one shown, newest activity
-    first, the first incident chosen; the window never reads it a second time to show it."""
-    older, newer = seed_store(
-        keychain_store.location, clock, tmp_path, [("Older posts", 1), ("Newer posts", 0)]
-    )
-    desktop = desktop_factory(keychain_store.location)
-    with qtbot.waitSignal(desktop.main_window_shown, timeout=15_000):
-        desktop.start()
-    window = desktop.main_window
-    assert desktop.unlock_window is None
-    assert window.loading is False  # shown with the list, not waiting for a reading
-    assert [window.incidents.incident_at(row).id for row in range(2)] == [older, newer][::-1]
-    qtbot.waitUntil(lambda: window.current_incident() is not None, timeout=10_000)
-    assert window.current_incident().id == newer
