@@ -158,3 +158,19 @@ def test_keyrings_configuration_file_is_found_where_keyring_looks(
             os.environ.pop("XDG_CONFIG_HOME", None)
         else:
             os.environ["XDG_CONFIG_HOME"] = saved
+
+
+def test_without_secretstorage_keyring_decides(user_env: dict[str, str]) -> None:
+    """Where secretstorage is not installed (it is a dependency on Linux only), the key is
+    asked of keyring, which detects what this computer has."""
+    blocked = (
+        "import sys\n"
+        "class _Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'secretstorage':\n"
+        "            raise ImportError('no secretstorage here')\n"
+        "sys.meta_path.insert(0, _Block())\n"
+    )
+    done = _run(blocked + _READ, user_env, "store-1")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"key": None, "keyring": True}

@@ -193,9 +193,11 @@ def _secret_service_text(store_id: str) -> str | _NoSecretService | None:
     helpers load for other jobs) off the start of the program, which reads the key on every
     start; saving and removing the key still go through keyring.
     """
-    import secretstorage
-    from secretstorage.exceptions import SecretServiceNotAvailableException
-
+    try:
+        import secretstorage
+        from secretstorage.exceptions import SecretServiceNotAvailableException
+    except ImportError:  # a BSD without it (a dependency on Linux only): keyring decides
+        return _NO_SECRET_SERVICE
     try:
         connection = secretstorage.dbus_init()
     except SecretServiceNotAvailableException:
