@@ -698,7 +698,8 @@ def test_a_later_receipt_reports_the_case_back_to_the_member_of_staff(school: Sc
 def test_any_time_a_receipt_carries_prints_in_its_sentence(received_utc: str) -> None:
     from datetime import timedelta, timezone
 
-    from harmonize_evidence.services.receipts import ReceiptRecorded, _local, receipt_text
+    from harmonize_evidence.domain.wording import local_text_of
+    from harmonize_evidence.services.receipts import ReceiptRecorded, receipt_text
 
     for zone in (timezone(timedelta(hours=-11)), timezone(timedelta(hours=14))):
         result = ReceiptRecorded(
@@ -709,6 +710,6 @@ def test_any_time_a_receipt_carries_prints_in_its_sentence(received_utc: str) ->
             1,
             True,
             False,
-            received_local=_local(received_utc, zone),
+            received_local=local_text_of(received_utc, zone),
         )
         assert "(received on " in receipt_text(result)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from harmonize_evidence.domain.clock import parse_utc
+from harmonize_evidence.domain.clock import local_text, parse_utc
 from harmonize_evidence.domain.model import (
     URGENT_SAFEGUARDING,
     Action,
@@ -302,6 +302,15 @@ def long_date_time(moment: datetime) -> str:
     """A day written out and the time to the second: ``21 November 2026 at 21:40:05`` (in the
     moment's own zone; the caller says which)."""
     return f"{long_date(moment)} at {moment.strftime('%H:%M:%S')}"
+
+
+def local_text_of(utc_text: str, zone: tzinfo) -> str:
+    """A stored UTC time as people read it in ``zone`` (:func:`local_text`: ``21 Nov 2026,
+    21:40``), or as :func:`printed_utc` prints it when it is not a time that can be shown."""
+    try:
+        return local_text(parse_utc(utc_text), zone)
+    except (ValueError, OverflowError):
+        return printed_utc(utc_text)
 
 
 def day_time_text(moment: datetime, zone: tzinfo) -> str:

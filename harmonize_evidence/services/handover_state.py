@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from harmonize_evidence.domain.chain import CustodyEntry
-from harmonize_evidence.domain.clock import local_text, parse_utc
 from harmonize_evidence.domain.model import Action
+from harmonize_evidence.domain.wording import local_text_of
 from harmonize_evidence.services.evidence import EvidenceStore
 
 
 def _when(store: EvidenceStore, utc: str) -> str:
-    return local_text(parse_utc(utc), store.clock.zone)
+    return local_text_of(utc, store.clock.zone)
 
 
 def handover_lines(

@@ -10,18 +10,17 @@ on ...", as is asked when safeguarding records are transferred.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import tzinfo
 from pathlib import Path
 
 from harmonize_evidence.domain.chain import sha256_hex
-from harmonize_evidence.domain.clock import format_utc, local_text, parse_utc
+from harmonize_evidence.domain.clock import format_utc
 from harmonize_evidence.domain.errors import BadInput, NotFound, VerificationFailed
 from harmonize_evidence.domain.handover import (
     fingerprint_matches,
 )
 from harmonize_evidence.domain.model import Action, Role
 from harmonize_evidence.domain.receipt import RECEIPT_MAX_BYTES, Receipt, parse_receipt
-from harmonize_evidence.domain.wording import printed_utc
+from harmonize_evidence.domain.wording import local_text_of, printed_utc
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.out_paths import target_path, write_new_file
 from harmonize_evidence.services.school import require_role
@@ -63,13 +62,6 @@ def receipt_text(result: ReceiptRecorded) -> str:
         f"{result.incident}: the receipt from {result.received_by} for {which} "
         f"(received on {when}) {said}.{status}"
     )
-
-
-def _local(utc_text: str, zone: tzinfo) -> str:
-    try:
-        return local_text(parse_utc(utc_text), zone)
-    except (ValueError, OverflowError):  # a signed text that is not a time we can print
-        return printed_utc(utc_text)
 
 
 def write_receipt(store: EvidenceStore, case_id: str, out: str | Path) -> Path:
@@ -172,7 +164,7 @@ def take_receipt(store: EvidenceStore, data: bytes) -> ReceiptRecorded:
         latest=latest,
         already=bool(recorded),
         case_status=receipt.case_status,
-        received_local=_local(receipt.received_utc, store.clock.zone),
+        received_local=local_text_of(receipt.received_utc, store.clock.zone),
     )
     if recorded:
         return result

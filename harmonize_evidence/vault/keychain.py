@@ -188,10 +188,8 @@ def _secret_service_text(store_id: str) -> str | _NoSecretService | None:
 
     It is read as keyring's Secret Service backend reads what it saved (the default
     collection, the attributes ``service`` and ``username``), and a locked collection or item
-    is offered to unlock as keyring offers it; a refusal means the passphrase. Reading it
-    without keyring keeps keyring's import (about 90 ms here, most of it modules keyring's
-    helpers load for other jobs) off the start of the program, which reads the key on every
-    start; saving and removing the key still go through keyring.
+    is offered to unlock as keyring offers it; a refusal means the passphrase. Why without
+    keyring: the module's docstring.
     """
     try:
         import secretstorage
