@@ -405,6 +405,40 @@ def running_secret_service(base_env: dict[str, str], password: str) -> Iterator[
         shutil.rmtree(runtime, ignore_errors=True)
 
 
+def secret_tool(
+    env: dict[str, str], *args: str, text: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``secret-tool`` (libsecret's command) on the Secret Service in ``env``, with ``args``
+    (``lookup service "Harmonize Evidence" username ID`` and the like)."""
+    return subprocess.run(
+        ["secret-tool", *args],
+        input=text,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def lock_keychain(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Lock the Secret Service's default collection in ``env``, as logging out would."""
+    lock = (
+        "import secretstorage\n"
+        "collection = secretstorage.get_default_collection(secretstorage.dbus_init())\n"
+        "collection.lock()\n"
+        "assert collection.is_locked()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", lock],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
 @pytest.fixture
 def secret_service(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[SecretService]:
     """A private D-Bus session with gnome-keyring's Secret Service, unlocked."""

@@ -20,7 +20,9 @@ from tests.conftest import (
     CliResult,
     SecretService,
     StoreTemplates,
+    lock_keychain,
     private_env,
+    secret_tool,
 )
 
 
@@ -274,14 +276,7 @@ def test_keychain_is_keyrings_configured_one_else_the_platforms_own(
     assert made.code == 0, made.stdout + made.stderr
     assert cli("--json", "incident", "list", passphrase=None, env=env).code == 0
     store_id = json.loads((cli.store_dir / "key.json").read_text())["store_id"]
-    found = subprocess.run(
-        ["secret-tool", "lookup", "service", "Harmonize Evidence", "username", store_id],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    found = secret_tool(env, "lookup", "service", "Harmonize Evidence", "username", store_id)
     assert found.returncode == 0, found.stderr
     assert len(bytes.fromhex(found.stdout.strip())) == 32
 
@@ -293,13 +288,7 @@ def test_keychain_entry_gone_falls_back_to_the_passphrase(
     made = _init_with_keychain(cli, env)
     assert made.code == 0, made.stderr
     store_id = json.loads((cli.store_dir / "key.json").read_text())["store_id"]
-    cleared = subprocess.run(
-        ["secret-tool", "clear", "service", "Harmonize Evidence", "username", store_id],
-        env=env,
-        capture_output=True,
-        timeout=30,
-        check=False,
-    )
+    cleared = secret_tool(env, "clear", "service", "Harmonize Evidence", "username", store_id)
     assert cleared.returncode == 0, cleared.stderr
     assert cli("incident", "list", passphrase=None, env=env).code == 3
     assert cli("incident", "list", env=env).code == 0
@@ -310,20 +299,7 @@ def test_locked_keychain_falls_back_to_the_passphrase(
 ) -> None:
     env = secret_service.env
     assert _init_with_keychain(cli, env).code == 0
-    lock = (
-        "import secretstorage\n"
-        "collection = secretstorage.get_default_collection(secretstorage.dbus_init())\n"
-        "collection.lock()\n"
-        "assert collection.is_locked()\n"
-    )
-    locked = subprocess.run(
-        [sys.executable, "-c", lock],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    locked = lock_keychain(env)
     assert locked.returncode == 0, locked.stderr
     assert cli("incident", "list", passphrase=None, env=env).code == 3
     assert cli("incident", "list", env=env).code == 0

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harmonize_evidence.vault import keychain
-from tests.conftest import SecretService
+from tests.conftest import SecretService, lock_keychain, secret_tool
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the Secret Service is Linux's keychain"
@@ -77,26 +77,16 @@ def test_the_key_keyring_saved_is_read_without_keyring(user_env: dict[str, str])
 
 def test_a_locked_keychain_gives_no_key(user_env: dict[str, str]) -> None:
     assert _run(_SAVE, user_env, "store-1", KEY.hex()).returncode == 0
-    lock = (
-        "import secretstorage\n"
-        "collection = secretstorage.get_default_collection(secretstorage.dbus_init())\n"
-        "collection.lock()\n"
-        "assert collection.is_locked()\n"
-    )
-    locked = _run(lock, user_env)
+    locked = lock_keychain(user_env)
     assert locked.returncode == 0, locked.stderr
     assert _read(user_env, "store-1")["key"] is None
 
 
 def test_an_entry_that_is_not_a_key_gives_no_key(user_env: dict[str, str]) -> None:
-    put = subprocess.run(
-        ["secret-tool", "store", "--label=odd", "service", "Harmonize Evidence", "username", "s"],
-        input="not hex at all",
-        env=user_env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
+    put = secret_tool(
+        user_env,
+        *("store", "--label=odd", "service", "Harmonize Evidence", "username", "s"),
+        text="not hex at all",
     )
     assert put.returncode == 0, put.stderr
     assert _read(user_env, "s")["key"] is None
