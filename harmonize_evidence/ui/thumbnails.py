@@ -1,8 +1,9 @@
 """Thumbnails of exhibit pictures: made lazily off the GUI thread, kept in memory only.
 
 A thumbnail is made only when a view paints that exhibit. A single worker at a time reads the
-exhibit's bytes through its own store handle, decodes and shrinks them with ``QImageReader`` and
-makes a blurred copy; the GUI thread turns them into pixmaps. Nothing is ever written to disk, and
+exhibit's bytes through its own store handle, decodes them (:mod:`.pictures`: never with Qt's
+decoder on that thread), shrinks them and makes a blurred copy; the GUI thread turns them into
+pixmaps. Nothing is ever written to disk, and
 :meth:`ThumbnailCache.clear` (on lock) drops every picture and every queued request.
 """
 
@@ -14,14 +15,15 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPixmap
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
 from harmonize_evidence.domain.errors import HarmonizeError
 from harmonize_evidence.domain.model import Exhibit, ExhibitKind
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.ui.errors import show_error
+from harmonize_evidence.ui.pictures import decode_picture
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
 
@@ -46,23 +48,10 @@ class Thumbnail:
 def make_thumbnail(data: bytes, side: int) -> Thumbnail | None:
     """Decode ``data`` and shrink it to fit ``side`` pixels (tall pictures show their top).
 
-    Safe to call on any thread. None if the bytes are not a picture Qt can read.
+    Safe to call on any thread. None if the bytes are not a picture that can be read.
     """
-    buffer = QBuffer()
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    reader = QImageReader(buffer)
-    reader.setAutoTransform(True)
-    size = reader.size()
-    if size.isValid() and size.width() > 2 * side and size.height() > 2 * side:
-        # Let the decoder shrink on the way (JPEG decodes at 1/2, 1/4, 1/8 for free).
-        scale = max(2 * side / size.width(), 2 * side / min(size.height(), size.width() * 2))
-        reader.setScaledSize(
-            QSize(max(1, round(size.width() * scale)), max(1, round(size.height() * scale)))
-        )
-    image = reader.read()
-    buffer.close()
-    if image.isNull():
+    image = decode_picture(data, fit=2 * side)  # a JPEG decodes smaller for free
+    if image is None:
         return None
     if image.height() > image.width() * 1.3:
         # A long screenshot: its top, not a sliver of the whole.

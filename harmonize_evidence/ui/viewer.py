@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import (
     QImage,
-    QImageReader,
     QKeyEvent,
     QKeySequence,
     QPixmap,
@@ -26,6 +25,7 @@ from harmonize_evidence.domain.errors import FileRejected
 from harmonize_evidence.domain.model import Exhibit
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.ui.exhibit_window import ExhibitWindow
+from harmonize_evidence.ui.pictures import decode_picture
 from harmonize_evidence.ui.save_copy import (
     SAVE_COPY_KEY_TIP,
     SAVE_COPY_TEXT,
@@ -40,15 +40,9 @@ ZOOM_MAX = 16.0
 
 
 def decode_image(data: bytes) -> QImage:
-    """Decode a whole picture (any thread); :class:`FileRejected` if Qt cannot read it."""
-    buffer = QBuffer()
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    reader = QImageReader(buffer)
-    reader.setAutoTransform(True)
-    image = reader.read()
-    buffer.close()
-    if image.isNull():
+    """Decode a whole picture (any thread); :class:`FileRejected` if it cannot be read."""
+    image = decode_picture(data)
+    if image is None:
         raise FileRejected("This exhibit's picture cannot be shown here; export it to view it.")
     return image
 
