@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -34,6 +35,7 @@ from harmonize_evidence.domain.model import Producer, Role  # noqa: E402
 from harmonize_evidence.services.evidence import EvidenceStore  # noqa: E402
 from harmonize_evidence.services.store import StoreLocation, create_store, open_store  # noqa: E402
 from harmonize_evidence.vault.keys import PassphraseCost  # noqa: E402
+from tests.warm_cli import WarmStarter  # noqa: E402
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -197,18 +199,39 @@ class CliResult:
 PYTHON_PROGRAM = (sys.executable, "-m", "harmonize_evidence")
 
 
+_warm_starter: WarmStarter | None = None
+
+
+def warm_starter() -> WarmStarter:
+    """This test process's warm command-line process (see tests/warm_cli.py)."""
+    global _warm_starter  # noqa: PLW0603 - one per test process, stopped as it ends
+    if _warm_starter is None:
+        _warm_starter = WarmStarter(private_env(Path(tempfile.mkdtemp(prefix="warm-home-"))))
+        atexit.register(_warm_starter.stop)
+    return _warm_starter
+
+
 class Cli:
     """Runs the real ``harmonize-evidence`` program in a child process.
 
     ``program`` is the command that starts it: this checkout's, or a frozen build's executable.
+    ``warm``: each command runs in a fork of a process that has already imported the program
+    (tests/warm_cli.py), unless its environment changes how the interpreter starts; otherwise
+    (the default, and for the journeys) in a fresh interpreter, as a user starts it.
     """
 
     def __init__(
-        self, store_dir: Path, env: dict[str, str], program: tuple[str, ...] = PYTHON_PROGRAM
+        self,
+        store_dir: Path,
+        env: dict[str, str],
+        program: tuple[str, ...] = PYTHON_PROGRAM,
+        *,
+        warm: bool = False,
     ) -> None:
         self.store_dir = store_dir
         self.env = env
         self.program = program
+        self.warm = warm and program == PYTHON_PROGRAM
 
     def __call__(
         self,
@@ -221,6 +244,10 @@ class Cli:
         run_env.pop("HARMONIZE_EVIDENCE_PASSPHRASE", None)
         if passphrase is not None:
             run_env["HARMONIZE_EVIDENCE_PASSPHRASE"] = passphrase
+        if self.warm and warm_starter().starts_the_same(run_env):
+            return CliResult(
+                *warm_starter().run(["--store", str(self.store_dir), *args], run_env, timeout)
+            )
         completed = subprocess.run(
             [*self.program, "--store", str(self.store_dir), *args],
             capture_output=True,
@@ -263,7 +290,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def cli(tmp_path: Path, cli_env: dict[str, str]) -> Cli:
     """The command line against a fresh store folder (not yet initialised)."""
-    return Cli(tmp_path / "cli-store", cli_env)
+    return Cli(tmp_path / "cli-store", cli_env, warm=True)
 
 
 CLI_PRODUCER = Producer("Zoë Lane", "ZL", "Oak Hill", Role.STAFF)

@@ -107,7 +107,7 @@ def other_school(tmp_path_factory: pytest.TempPathFactory) -> SchoolBundle:
 @pytest.fixture
 def bundle_cli(tmp_path: Path, cli_env: dict[str, str]) -> Cli:
     """The real command line with no store at all (verify-bundle needs none)."""
-    return Cli(tmp_path / "no-store-here", cli_env)
+    return Cli(tmp_path / "no-store-here", cli_env, warm=True)
 
 
 # -- the forger's tools ---------------------------------------------------------------------------

@@ -156,7 +156,7 @@ def shared_cli(tmp_path_factory: pytest.TempPathFactory, store_templates: StoreT
     from harmonize_evidence.services.clock import SystemClock
 
     root = tmp_path_factory.mktemp("capture-cli")
-    cli = Cli(root / "store", private_env(root / "home"))
+    cli = Cli(root / "store", private_env(root / "home"), warm=True)
     store_templates.copy(cli.store_dir, CLI_PRODUCER, SystemClock())
     return cli
 
@@ -771,7 +771,7 @@ def test_bad_capture_requests_exit_2_and_store_nothing(
 def test_capture_without_a_display_exits_5_with_a_sentence(shared_cli: Cli) -> None:
     incident = new_incident(shared_cli)
     env = {k: v for k, v in shared_cli.env.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    headless = Cli(shared_cli.store_dir, env)
+    headless = Cli(shared_cli.store_dir, env, warm=True)
     result = headless("capture", incident)
     assert result.code == 5
     assert "no screen is available to capture" in result.stderr.lower()

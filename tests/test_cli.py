@@ -117,7 +117,7 @@ def shared_cli(tmp_path_factory: pytest.TempPathFactory, store_templates: StoreT
     from harmonize_evidence.services.clock import SystemClock
 
     base = tmp_path_factory.mktemp("shared")
-    cli = Cli(base / "store", private_env(base / "home"))
+    cli = Cli(base / "store", private_env(base / "home"), warm=True)
     store_templates.copy(cli.store_dir, CLI_PRODUCER, SystemClock())
     _new_incident(cli)
     return cli

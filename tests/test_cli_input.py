@@ -210,7 +210,7 @@ def test_a_store_folder_name_that_is_not_utf8_is_refused_before_anything_is_made
     cli: Cli, tmp_path: Path
 ) -> None:
     folder = tmp_path / os.fsdecode(b"store-\xff")
-    result = Cli(folder, cli.env)(
+    result = Cli(folder, cli.env, warm=True)(
         "--json", "init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak Hill"
     )
     assert result.code == 2, result.stdout + result.stderr

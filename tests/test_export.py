@@ -667,7 +667,7 @@ def _bump_byte_in_pdf(data: bytes) -> bytes:
 @pytest.fixture
 def bundle_cli(tmp_path: Path, cli_env: dict[str, str]) -> Cli:
     """The command line with no store at all (verify-bundle needs none)."""
-    return Cli(tmp_path / "no-store-here", cli_env)
+    return Cli(tmp_path / "no-store-here", cli_env, warm=True)
 
 
 def test_untouched_bundle_verifies(exported: Exported, bundle_cli: Cli) -> None:

@@ -56,7 +56,7 @@ def test_inits_started_at_once_on_one_folder_leave_one_working_store(tmp_path: P
             if code == 2:
                 error = json.loads(stdout)["error"]
                 assert "already" in error and str(store) in error, error
-        cli = Cli(store, env)
+        cli = Cli(store, env, warm=True)
         verified = cli("--json", "verify")
         assert verified.code == 0, (rounds, verified.stdout, verified.stderr)
         assert verified.json["ok"] is True
@@ -76,5 +76,5 @@ def test_init_after_a_set_up_killed_half_way_still_works(tmp_path: Path) -> None
     again = _start_init(store, env, "Teacher again")
     stdout, stderr = again.communicate(timeout=120)
     assert again.returncode == 0, stdout + stderr
-    assert Cli(store, env)("--json", "verify").json["ok"] is True
+    assert Cli(store, env, warm=True)("--json", "verify").json["ok"] is True
     assert sorted(p.name for p in store.iterdir()) == ["evidence.db", "key.json"]

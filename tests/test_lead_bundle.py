@@ -166,7 +166,7 @@ def lead_bundle(tmp_path_factory: pytest.TempPathFactory) -> LeadBundle:
 @pytest.fixture
 def bundle_cli(tmp_path: Path, cli_env: dict[str, str]) -> Cli:
     """The real command line with no store at all (verify-bundle needs none)."""
-    return Cli(tmp_path / "no-store-here", cli_env)
+    return Cli(tmp_path / "no-store-here", cli_env, warm=True)
 
 
 def _members(bundle: Path) -> dict[str, bytes]:

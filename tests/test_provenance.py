@@ -134,7 +134,7 @@ def test_how_a_file_came_is_kept_as_typed_or_refused_with_nothing_stored(
 
 
 def test_the_command_line_asks_for_both(tmp_path: Path, cli_env: dict[str, str]) -> None:
-    cli = Cli(tmp_path / "store", cli_env)
+    cli = Cli(tmp_path / "store", cli_env, warm=True)
     made = cli(
         "init",
         "--name",
@@ -147,7 +147,7 @@ def test_the_command_line_asks_for_both(tmp_path: Path, cli_env: dict[str, str])
         "Teacher of English",
     )
     assert made.code == 0, made.stderr
-    refused = Cli(tmp_path / "other", cli_env)(
+    refused = Cli(tmp_path / "other", cli_env, warm=True)(
         "init",
         "--name",
         "Zoë Lane",
