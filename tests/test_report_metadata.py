@@ -19,8 +19,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pypdf
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -33,6 +34,7 @@ from harmonize_evidence.domain.errors import BadInput
 from harmonize_evidence.domain.model import Action, Category, ExhibitKind, Producer, Role
 from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, PEOPLE_MAX, TITLE_MAX
 from harmonize_evidence.export.report import METADATA_LABELS, metadata_rows
+from harmonize_evidence.export.report_index import INDEX_KEY, ReportIndex
 from harmonize_evidence.services.bundle_check import verify_bundle
 from harmonize_evidence.services.capturing import capture_into, record_without_image, store_capture
 from harmonize_evidence.services.evidence import EvidenceStore
@@ -328,8 +330,26 @@ TYPED = st.fixed_dictionaries(
 )
 
 
+# A title of many lines pushes the end of the cover (the fingerprints, the chain head) onto the
+# second page; the verifier read only the first and refused the bundle (found by this test).
+LONG_TITLE = {
+    "title": "0\u2028" * 30,
+    "people": "",
+    "platforms": [],
+    "reported_by": "",
+    "note": "",
+    "url": None,
+    "posted_at": None,
+    "file_name": "",
+    "description": "",
+    "reason": None,
+    "account": "",
+}
+
+
 @settings(max_examples=20)
 @given(typed=TYPED)
+@example(typed=LONG_TITLE)
 def test_anything_staff_type_that_the_store_keeps_exports_and_verifies(
     store: EvidenceStore, typed: dict[str, Any]
 ) -> None:
@@ -372,6 +392,20 @@ def test_anything_staff_type_that_the_store_keeps_exports_and_verifies(
             pass
     assume(kept)
     _exported_and_verified(store, incident.id)
+
+
+def test_a_cover_that_runs_onto_a_second_page_is_read_whole_by_the_verifier(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
+    incident = store.new_incident(LONG_TITLE["title"])
+    bundle = _exported_and_verified(store, incident.id)
+    with zipfile.ZipFile(bundle) as archive:
+        report = archive.read("report.pdf")
+    info = pypdf.PdfReader(io.BytesIO(report)).trailer["/Info"].get_object()
+    index = ReportIndex.from_json(str(info["/" + INDEX_KEY]))
+    assert index.cover_pages == (1, 2)
+    pages = _report_pages(bundle, tmp_path)
+    assert "Custody chain head" not in pages[0] and "Custody chain head" in pages[1]
 
 
 def _report_pages(bundle: Path, tmp_path: Path) -> list[str]:

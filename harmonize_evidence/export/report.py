@@ -120,11 +120,12 @@ def lay_out(content: ReportContent) -> LaidOutReport:
 
     def index() -> ReportIndex:
         listed = sorted(set(list_pages))
+        covered = sorted(set(cover_pages)) or [1]
         return ReportIndex(
             incident_id=content.incident.id,
             chain_head=content.chain_head,
             exhibits=tuple((item.exhibit.ref, item.exhibit.sha256) for item in content.exhibits),
-            cover_page=cover_pages[0] if cover_pages else 1,
+            cover_pages=tuple(range(covered[0], covered[-1] + 1)),
             list_pages=tuple(range(listed[0], listed[-1] + 1)) if listed else (),
         )
 
@@ -175,6 +176,7 @@ def _story(content: ReportContent, registry: ImageRegistry, marks: _Marks) -> li
     page_mark = page_mark_class()
     story: list[Any] = [page_mark(marks.cover)]
     story += cover_section(content, p)
+    story.append(page_mark(marks.cover))  # a long title pushes the cover's end to the next page
     story += summary_section(content, p)
     # The people's own words come before the exhibits they explain.
     story += [PageBreak()]

@@ -5,6 +5,11 @@ The report carries, in its document information under ``/HarmonizeEvidenceIndex`
 exhibit's reference and SHA-256, and the pages where the cover and the exhibit list are printed.
 ``verify-bundle`` compares it, and the text printed on those pages, with the manifest. This
 module holds only that format, so the verifier reads it without the report's layout.
+
+The cover is usually one page, but a long title pushes its end (the fingerprints, the chain
+head) onto the next: ``pages.cover`` is its first page, as in every report, and
+``pages.cover_pages`` (added later; absent from older reports, whose cover is read as its first
+page alone) all of them.
 """
 
 from __future__ import annotations
@@ -24,8 +29,13 @@ class ReportIndex:
     incident_id: str
     chain_head: tuple[int, str]
     exhibits: tuple[tuple[str, str | None], ...]
-    cover_page: int
+    cover_pages: tuple[int, ...]
     list_pages: tuple[int, ...]
+
+    @property
+    def cover_page(self) -> int:
+        """The page the cover starts on."""
+        return self.cover_pages[0]
 
     def to_json(self) -> str:
         """The index as compact JSON (ASCII)."""
@@ -36,7 +46,11 @@ class ReportIndex:
                 "incident": self.incident_id,
                 "chain_head": {"seq": self.chain_head[0], "hash": self.chain_head[1]},
                 "exhibits": [{"exhibit": ref, "sha256": sha} for ref, sha in self.exhibits],
-                "pages": {"cover": self.cover_page, "exhibit_list": list(self.list_pages)},
+                "pages": {
+                    "cover": self.cover_page,
+                    "cover_pages": list(self.cover_pages),
+                    "exhibit_list": list(self.list_pages),
+                },
             },
             separators=(",", ":"),
             sort_keys=True,
@@ -55,6 +69,9 @@ class ReportIndex:
                 (str(item["exhibit"]), None if item["sha256"] is None else str(item["sha256"]))
                 for item in data["exhibits"]
             ),
-            cover_page=int(data["pages"]["cover"]),
+            cover_pages=tuple(
+                int(page) for page in data["pages"].get("cover_pages", [data["pages"]["cover"]])
+            )
+            or (int(data["pages"]["cover"]),),
             list_pages=tuple(int(page) for page in data["pages"]["exhibit_list"]),
         )

@@ -154,9 +154,9 @@ def _check_report_index(
                 read[number] = reader.pages[number - 1].extract_text() or ""
             return read[number]
 
-        pages = {index.cover_page, *index.list_pages}
+        pages = {*index.cover_pages, *index.list_pages}
         text = " ".join(page_text(number) for number in sorted(pages) if 1 <= number <= count)
-        cover = page_text(index.cover_page) if 1 <= index.cover_page <= count else ""
+        cover = "\n".join(page_text(number) for number in index.cover_pages if 1 <= number <= count)
         closing: list[str] = []
         for number in range(count, max(count - _CLOSING_PAGES, 0), -1):
             if number in pages:
