@@ -141,6 +141,9 @@ class PdfSignatureCheck:
     timestamp: datetime | None = None
     timestamp_valid: bool | None = None
     detail: str = ""
+    signer_der: bytes | None = None
+    """The DER of the certificate that made the one signature, when it can be read (also when
+    the signature does not validate)."""
 
     @property
     def ok(self) -> bool:
@@ -172,6 +175,10 @@ def check_pdf_signature(pdf: BinaryIO, ca_cert_pem: bytes) -> PdfSignatureCheck:
             found=bool(signatures),
             detail=f"it has {len(signatures)} signatures where one was expected",
         )
+    try:
+        signer_der: bytes | None = bytes(signatures[0].signer_cert.dump())
+    except Exception:  # a signature this broken is reported by the validator
+        signer_der = None
     context = ValidationContext(
         trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"
     )
@@ -180,7 +187,9 @@ def check_pdf_signature(pdf: BinaryIO, ca_cert_pem: bytes) -> PdfSignatureCheck:
             async_validate_pdf_signature(signatures[0], signer_validation_context=context)
         )
     except (SignatureValidationError, PdfReadError, ValueError, KeyError, TypeError) as exc:
-        return PdfSignatureCheck(found=True, detail=f"the signature cannot be checked ({exc})")
+        return PdfSignatureCheck(
+            found=True, detail=f"the signature cannot be checked ({exc})", signer_der=signer_der
+        )
     timestamp_validity = status.timestamp_validity
     return PdfSignatureCheck(
         found=True,
@@ -197,4 +206,5 @@ def check_pdf_signature(pdf: BinaryIO, ca_cert_pem: bytes) -> PdfSignatureCheck:
             else bool(timestamp_validity.intact and timestamp_validity.valid)
         ),
         detail=status.summary(),
+        signer_der=signer_der,
     )

@@ -73,7 +73,7 @@ def check_report(
         if check.timestamp is not None:
             timestamp = check.timestamp.isoformat()
         if check.found and certificates is not None:
-            signed_by = _pdf_signing_certificate(stream)
+            signed_by = check.signer_der
             if signed_by is not None and signed_by != certificates.signer_der:
                 found.add(
                     subject,
@@ -96,20 +96,6 @@ def check_report(
                 subject, f"its section {_HOW_TO_VERIFY}", closing, (ca,), found
             )
     return level, timestamp
-
-
-def _pdf_signing_certificate(stream: BinaryIO) -> bytes | None:
-    """The DER of the certificate that made the PDF's one signature, if it can be read."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    try:
-        stream.seek(0)
-        signatures = PdfFileReader(stream, strict=False).embedded_signatures
-        if len(signatures) != 1:
-            return None
-        return bytes(signatures[0].signer_cert.dump())
-    except Exception:  # a signature this broken is already reported by the validator
-        return None
 
 
 def _who(der: bytes) -> str:
