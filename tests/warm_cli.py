@@ -37,6 +37,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from typing import Any
 
@@ -136,10 +137,18 @@ def serve(path: str) -> None:
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
     server.listen(1)
+    server.settimeout(1.0)
+    parent = os.getppid()
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     while True:
-        connection, _ = server.accept()
+        try:
+            connection, _ = server.accept()
+        except TimeoutError:
+            if os.getppid() != parent:
+                return  # the test process is gone (killed): so is its warm process
+            continue
+        connection.settimeout(None)
         try:
             request, fds = _receive(connection, 3)
         except (EOFError, ValueError, OSError):
@@ -187,6 +196,7 @@ class WarmStarter:
         self._env = env
         self._process: subprocess.Popen[bytes] | None = None
         self._folder: str | None = None
+        self._serving = threading.Lock()  # it serves one command at a time
 
     def starts_the_same(self, env: dict[str, str]) -> bool:
         """Whether a command with ``env`` starts as the warm process started."""
@@ -217,6 +227,10 @@ class WarmStarter:
         Raises:
             subprocess.TimeoutExpired: it did not end within ``timeout`` (it is killed).
         """
+        with self._serving:
+            return self._run(argv, env, timeout)
+
+    def _run(self, argv: list[str], env: dict[str, str], timeout: float) -> tuple[int, str, str]:
         self._start()
         out_read, out_write = os.pipe()
         err_read, err_write = os.pipe()
