@@ -210,7 +210,11 @@ class WarmStarter:
     def _start(self) -> None:
         if self._process is not None and self._process.poll() is None:
             return
-        self._folder = tempfile.mkdtemp(prefix="warm-cli-")
+        # A short folder: a Unix socket's path may not be longer than about 100 bytes, and
+        # TMPDIR is long on some systems.
+        self._folder = tempfile.mkdtemp(
+            prefix="warm-cli-", dir="/tmp" if os.path.isdir("/tmp") else None
+        )
         self._process = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), self._socket],
             stdin=subprocess.DEVNULL,
