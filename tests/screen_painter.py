@@ -30,15 +30,20 @@ def pattern_colour(x: int, y: int) -> tuple[int, int, int]:
 
 def _pattern_image(left: int, top: int, width: int, height: int) -> bytes:
     """RGB bytes of the pattern over the given area of the virtual screen."""
+    # A row's colours depend only on its band of BLOCK rows: each band's row is made once.
+    bands: dict[int, bytes] = {}
     rows = []
     for y in range(top, top + height):
-        row = bytearray()
-        x = left
-        while x < left + width:
-            span = min(BLOCK - (x % BLOCK), left + width - x)
-            row += bytes(pattern_colour(x, y)) * span
-            x += span
-        rows.append(bytes(row))
+        row = bands.get(y // BLOCK)
+        if row is None:
+            made = bytearray()
+            x = left
+            while x < left + width:
+                span = min(BLOCK - (x % BLOCK), left + width - x)
+                made += bytes(pattern_colour(x, y)) * span
+                x += span
+            row = bands[y // BLOCK] = bytes(made)
+        rows.append(row)
     return b"".join(rows)
 
 
