@@ -2,8 +2,9 @@
 
 Run as a child process (``python tests/screen_painter.py --display :N ...``) so that its Qt
 application (xcb platform, a real X client) never meets the test process's own Qt set-up. It shows
-one frameless window over the given geometry, prints ``ready`` once the window has been painted,
-and stays until its standard input is closed.
+one frameless window over the given geometry, prints ``ready`` once the window is on the screen
+(for the pattern: once the X server shows it, read back; for the busy page: 300 ms after it was
+painted), and stays until its standard input is closed.
 
 Two kinds of content:
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 BLOCK = 8
 
@@ -88,6 +90,9 @@ def _run(args: argparse.Namespace) -> int:
             self.setGeometry(left, top, width, height)
             self.painted = False
             self.pattern = None
+            self.shown = QTimer(self)
+            self.shown.timeout.connect(self.on_screen)
+            self.give_up = time.monotonic() + 5
             if args.content == "pattern":
                 self.pattern = QImage(
                     _pattern_image(left, top, width, height),
@@ -106,7 +111,29 @@ def _run(args: argparse.Namespace) -> int:
             painter.end()
             if not self.painted:
                 self.painted = True
-                QTimer.singleShot(300, announce)
+                if self.pattern is None:
+                    QTimer.singleShot(300, announce)
+                else:
+                    self.shown.start(5)
+
+        def on_screen(self) -> None:
+            """Say ready once the X server shows the pattern (a few pixels read back)."""
+            import mss
+
+            probes = [
+                (left + 3, top + 3),
+                (left + width // 2, top + height // 2),
+                (left + width - 4, top + height - 4),
+            ]
+            with mss.MSS(display=args.display) as grabber:
+                for x, y in probes:
+                    shown = grabber.grab({"left": x, "top": y, "width": 1, "height": 1}).pixel(0, 0)
+                    if shown != pattern_colour(x, y):
+                        if time.monotonic() < self.give_up:
+                            return
+                        break  # say ready anyway: the test's own checks will show what is wrong
+            self.shown.stop()
+            announce()
 
         def paint_busy(self, painter: QPainter) -> None:
             painter.fillRect(self.rect(), QColor(246, 247, 249))
