@@ -8,17 +8,17 @@ the ~450 commands of a run that was about half of the suite's time.
 
 So a test process keeps one *warm* process (this script, run by :class:`WarmStarter`), which
 imports the program and its heavy libraries once and then, for each command, forks. The fork is a
-process of its own, as a fresh start is: its own pid (so tests can signal it), its own standard
-input, output and error (the test's pipes, passed over a Unix socket), its own environment, time
-zone and working folder, and its exit code is what ``main`` returns or what a signal made it, read
-by the warm process with ``waitpid``. It ends as a fresh interpreter ends (``sys.exit``: atexit
-handlers, the log's last lines, non-daemon threads joined).
+process of its own, as a fresh start is: its own pid (killed at the command's time limit), its
+own standard input, output and error (the test's pipes, passed over a Unix socket), its own
+environment, time zone and working folder, and its exit code is what ``main`` returns or what a
+signal made it, read by the warm process with ``waitpid``. It ends as a fresh interpreter ends
+(``sys.exit``: atexit handlers, the log's last lines, non-daemon threads joined).
 
 What a fork does not test is the interpreter's own start: decoding of ``argv`` and the choice of
 the standard streams' encoding from the locale, ``PYTHON*`` variables, the import of each module.
 Those are tested with fresh processes: ``Cli(..., warm=False)`` (the default of the class), the
 journeys, the frozen build's tests, and any command whose environment changes a variable that the
-interpreter reads as it starts (see :func:`starts_the_same`).
+interpreter reads as it starts (see :meth:`WarmStarter.starts_the_same`).
 
 The warm process serves one command at a time (a test waits for its command), and is stopped when
 the test process ends.
