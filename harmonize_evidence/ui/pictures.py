@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image, ImageOps
 from PySide6.QtGui import QImage
 
 
@@ -23,6 +22,8 @@ def decode_picture(data: bytes, fit: int | None = None) -> QImage | None:
     ``fit``: the picture is only needed about this many pixels across, so a JPEG may be
     decoded at 1/2, 1/4 or 1/8 of its size, still at least ``fit`` on each side.
     """
+    from PIL import Image, ImageOps  # on the first picture, not while the program starts
+
     try:
         with Image.open(io.BytesIO(data)) as opened:
             if fit is not None:
