@@ -70,8 +70,7 @@ class ReportIndex:
                 for item in data["exhibits"]
             ),
             cover_pages=tuple(
-                int(page) for page in data["pages"].get("cover_pages", [data["pages"]["cover"]])
-            )
-            or (int(data["pages"]["cover"]),),
+                int(page) for page in data["pages"].get("cover_pages") or [data["pages"]["cover"]]
+            ),
             list_pages=tuple(int(page) for page in data["pages"]["exhibit_list"]),
         )
