@@ -164,27 +164,29 @@ def receive_chain(
                 return ReceivedChain(case, 0)
         held_refs = {e.sender_ref for e in vault.list_exhibits(case.id)}
         just_stored: dict[str, str | None] = {}
-        for item in exhibits:
-            sent = item.exhibit
-            if sent.ref in held_refs:
-                raise VerificationFailed(f"{refused}: exhibit {sent.ref} is already kept here.")
-            stored = _Hashed(item.chunks)
-            ref = format_exhibit_ref(sender.exhibit_prefix, sent.number)
-            vault.insert_exhibit(
-                replace(
-                    sent,
-                    ref=ref,
-                    incident_id=case.id,
-                    purged=False,
-                    sender_ref=sent.ref,
-                ),
-                stored,
-            )
-            if stored.size and (stored.sha256 != sent.sha256 or stored.size != sent.size):
-                raise VerificationFailed(
-                    f"{refused}: the bytes of exhibit {sent.ref} do not match its SHA-256."
+        # One thread hashes every exhibit's pieces while the database writes them.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hash") as hasher:
+            for item in exhibits:
+                sent = item.exhibit
+                if sent.ref in held_refs:
+                    raise VerificationFailed(f"{refused}: exhibit {sent.ref} is already kept here.")
+                stored = _Hashed(item.chunks, hasher)
+                ref = format_exhibit_ref(sender.exhibit_prefix, sent.number)
+                vault.insert_exhibit(
+                    replace(
+                        sent,
+                        ref=ref,
+                        incident_id=case.id,
+                        purged=False,
+                        sender_ref=sent.ref,
+                    ),
+                    stored,
                 )
-            just_stored[ref] = stored.sha256 if stored.size else None
+                if stored.size and (stored.sha256 != sent.sha256 or stored.size != sent.size):
+                    raise VerificationFailed(
+                        f"{refused}: the bytes of exhibit {sent.ref} do not match its SHA-256."
+                    )
+                just_stored[ref] = stored.sha256 if stored.size else None
         for row, entry in list(zip(rows, parsed, strict=True))[len(before) :]:
             vault.append_entry(
                 entry,
@@ -242,27 +244,27 @@ class _Hashed:
     They are passed on in the store's own pieces (:data:`CHUNK_SIZE`, the last shorter),
     whatever pieces they arrive in, so that a received exhibit is kept in the rows a local one
     would have, and a package's bytes reach the database in a few large writes rather than
-    many small ones. The hashing runs on a thread of its own while the database writes the
+    many small ones. The hashing runs on ``hasher``'s thread while the database writes the
     same piece (both leave Python's lock), so that storing a large package costs the slower of
     the two, not their sum.
     """
 
-    def __init__(self, chunks: Iterable[bytes | memoryview]) -> None:
+    def __init__(self, chunks: Iterable[bytes | memoryview], hasher: ThreadPoolExecutor) -> None:
         self._chunks = _regrouped(chunks, CHUNK_SIZE)
+        self._hasher = hasher
         self._digest = hashlib.sha256()
         self.size = 0
-        self._hashing: Future[None] | None = None
 
-    def __iter__(self) -> Iterator[bytes | memoryview]:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hash") as hasher:
-            for chunk in self._chunks:
-                if self._hashing is not None:
-                    self._hashing.result()  # at most one piece in hand: memory stays flat
-                self._hashing = hasher.submit(self._digest.update, chunk)
-                self.size += len(chunk)
-                yield chunk
-            if self._hashing is not None:
-                self._hashing.result()
+    def __iter__(self) -> Iterator[bytes]:
+        hashing: Future[None] | None = None
+        for chunk in self._chunks:
+            if hashing is not None:
+                hashing.result()  # at most one piece in hand: memory stays flat
+            hashing = self._hasher.submit(self._digest.update, chunk)
+            self.size += len(chunk)
+            yield chunk
+        if hashing is not None:
+            hashing.result()
 
     @property
     def sha256(self) -> str:
@@ -271,15 +273,26 @@ class _Hashed:
 
 
 def _regrouped(chunks: Iterable[bytes | memoryview], size: int) -> Iterator[bytes]:
-    """The same bytes in pieces of ``size`` (the last shorter; none for no bytes)."""
-    held = bytearray()
+    """The same bytes in pieces of ``size`` (the last shorter; none for no bytes).
+
+    Each byte is copied once, when its piece is joined. The pieces that arrive are held as
+    they are until then, so they must not change meanwhile (a package's plaintext does not).
+    """
+    held: list[memoryview] = []
+    length = 0
     for chunk in chunks:
-        held += chunk
-        while len(held) >= size:
-            yield bytes(held[:size])
-            del held[:size]
+        view = memoryview(chunk).cast("B")
+        while view:
+            part = view[: size - length]
+            held.append(part)
+            length += len(part)
+            view = view[len(part) :]
+            if length == size:
+                yield b"".join(held)
+                held.clear()
+                length = 0
     if held:
-        yield bytes(held)
+        yield b"".join(held)
 
 
 def incoming(entry: StoredEntry, sender: int) -> StoredEntry:
