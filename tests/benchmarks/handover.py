@@ -15,6 +15,11 @@ session and alternately, each in a fresh child process:
 - the baseline: ``age -d`` of the same package with the lead's identity (to a file), plus
   ``sha256sum`` of the same screenshots as files: decrypting and checking, with nothing stored.
 
+Also timed, for reference: the floor that the store itself sets, the same screenshots' bytes
+written into a fresh copy of the lead's store in the store's own pieces and settings (SQLCipher's
+page encryption and HMAC, its WAL journal, ``synchronous=FULL``), in one transaction committed
+once, with nothing decrypted or checked: what any receive into this store costs at least.
+
 Target: ours at most 1.5x the baseline. Peak memory is each child's high-water mark of resident
 memory (``VmHWM``), reset just after the store is unlocked (the passphrase KDF's 256 MiB is not
 counted); it must not grow with the package: the peak at 200 exhibits against the peak at 50.
@@ -71,6 +76,33 @@ store.close()
 peak = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")]
 print(json.dumps({{"seconds": seconds, "peak_kb": int(peak[0].split()[1]),
                   "exhibits": result.exhibits}}))
+"""
+
+
+_FLOOR = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from datetime import UTC, datetime
+from harmonize_evidence.domain.clock import FixedClock
+from harmonize_evidence.services.store import StoreLocation, open_store
+from harmonize_evidence.vault.database import CHUNK_SIZE
+store = open_store(StoreLocation(Path({store!r})), lambda: {passphrase!r},
+                   FixedClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC)))
+db = store.vault._db  # a scratch copy: a table of its own, beside the store's
+db.execute("CREATE TABLE floor_chunks (n INTEGER, idx INTEGER, data BLOB)")
+shots = {shots!r}
+started = time.perf_counter()
+db.execute("BEGIN IMMEDIATE")
+for n, shot in enumerate(shots):
+    data = Path(shot).read_bytes()
+    for idx, at in enumerate(range(0, len(data), CHUNK_SIZE)):
+        piece = data[at : at + CHUNK_SIZE]
+        db.execute("INSERT INTO floor_chunks VALUES (?, ?, ?)", (n, idx, piece))
+db.execute("COMMIT")
+seconds = time.perf_counter() - started
+store.close()
+print(json.dumps({{"seconds": seconds}}))
 """
 
 
@@ -145,7 +177,7 @@ def main() -> None:
                 f"\n{count} screenshots: package {package.stat().st_size / 2**20:.1f} MiB",
                 flush=True,
             )
-            ours_times, ours_peaks, base_times = [], [], []
+            ours_times, ours_peaks, base_times, floor_times = [], [], [], []
             for run in range(args.repeats):
                 copy = work / f"lead-{count}-{run}"
                 shutil.copytree(work / "lead", copy)
@@ -163,10 +195,27 @@ def main() -> None:
                 ours_peaks.append(measured["peak_kb"])
                 shutil.rmtree(copy)
                 base_times.append(baseline(package, identity, shots[:count], work / "plain.tar"))
+                shutil.copytree(work / "lead", copy)
+                floor = run_child(
+                    _FLOOR.format(
+                        repo=str(REPO),
+                        store=str(copy),
+                        passphrase=PASSPHRASE,
+                        shots=[str(path) for path in shots[:count]],
+                    )
+                )
+                floor_times.append(floor["seconds"])
+                shutil.rmtree(copy)
             ours, base = statistics.median(ours_times), statistics.median(base_times)
             print(f"  receive (ours):          {ours:6.2f} s   runs {ours_times}")
             print(f"  age -d + sha256sum:      {base:6.2f} s   runs {base_times}")
             print(f"  ratio: {ours / base:.2f}x (target <= 1.5x)")
+            floor = statistics.median(floor_times)
+            print(
+                f"  the store's floor (the same bytes written, nothing checked): {floor:6.2f} s"
+                f" = {floor / base:.2f}x the baseline; ours is {ours / floor:.2f}x the floor"
+                f"   runs {floor_times}"
+            )
             print(f"  peak memory (ours): {max(ours_peaks) / 1024:.0f} MiB")
             peaks[count] = max(ours_peaks)
         print(
