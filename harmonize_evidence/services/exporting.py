@@ -249,12 +249,16 @@ def export_bundle(
     """
     # Laying out the report makes many small objects, so the garbage collector runs often; the
     # objects that were there before (modules, a window's widgets) are left out of its passes
-    # meanwhile instead of being walked again each time.
+    # meanwhile instead of being walked again each time. They are given back to it afterwards,
+    # unless something had already left objects out for good (the desktop program's long lists,
+    # harmonize_evidence.ui.heap): giving back would give those back too.
+    left_out_before = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         return _export_bundle(store, incident_id, out, options or ExportOptions(), progress)
     finally:
-        gc.unfreeze()
+        if not left_out_before:
+            gc.unfreeze()
 
 
 def _export_bundle(
