@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import json
 import os
 import shutil
@@ -95,6 +96,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return rank.get(name, len(rank))
 
     items.sort(key=place)  # a stable sort
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collecting made (the program's modules, Qt's, the libraries', every test item)
+    lives until the run ends: it is left out of the garbage collector's walks, which each test
+    would otherwise repeat over all of it (as tests/warm_cli.py's process leaves out what it
+    imported)."""
+    gc.freeze()
 
 
 @pytest.fixture

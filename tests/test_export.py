@@ -48,7 +48,7 @@ from harmonize_evidence.services.capturing import record_without_image
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.exporting import ExportResult, export_bundle
 from harmonize_evidence.services.store import StoreLocation, create_store, open_store
-from tests.conftest import PASSPHRASE, Cli, MadeStore
+from tests.conftest import PASSPHRASE, TEST_COST, Cli, MadeStore
 from tests.faults import fill_disk, small_tmpfs
 
 ARABIC_NAME = "محمد الأحمد"
@@ -129,7 +129,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
     clock = FixedClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC))
     producer = Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
     location = StoreLocation(directory / "store")
-    store, _ = create_store(location, producer, PASSPHRASE, clock)
+    store, _ = create_store(location, producer, PASSPHRASE, clock, passphrase_cost=TEST_COST)
     with store:
         incident = store.new_incident(
             "Posts about <b>Ms Lane</b> on Instagram",
@@ -375,7 +375,9 @@ def test_a_note_longer_than_a_page_runs_on_to_the_next_pages(tmp_path: Path) -> 
 
     clock = FixedClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC))
     producer = Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
-    store, _ = create_store(StoreLocation(tmp_path / "store"), producer, PASSPHRASE, clock)
+    store, _ = create_store(
+        StoreLocation(tmp_path / "store"), producer, PASSPHRASE, clock, passphrase_cost=TEST_COST
+    )
     with store:
         incident = store.new_incident("A long account")
         shot = tmp_path / "shot.png"
@@ -1402,3 +1404,27 @@ def test_the_exhibit_list_says_that_numbers_run_on_across_incidents(
     text = " ".join(_run(_tool("pdftotext"), str(tmp_path / "report.pdf"), "-").stdout.split())
     assert "own series across all of their incidents" in text
     assert "a number missing here belongs to another incident" in text
+
+
+def test_an_export_gives_the_collector_back_only_what_it_left_out_itself(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
+    # The desktop program leaves its long lists out of the collector's walks for good
+    # (harmonize_evidence.ui.heap); an export, which leaves everything out while it runs, must
+    # not give those back when it ends. With nothing left out before, it leaves nothing out.
+    incident = store.new_incident("Messages sent to a pupil")
+    store.add_file(incident.id, _noise_png(tmp_path / "shot.png", 200, 100, 1))
+    frozen_before_the_test = gc.get_freeze_count() > 0
+    try:
+        gc.unfreeze()
+        export_bundle(store, incident.id, tmp_path / "first" / "")
+        assert gc.get_freeze_count() == 0
+        listed = [[f"INC-2026-{number:04d}"] for number in range(100)]  # a long list's rows
+        gc.freeze()  # as the main window does once it lists its incidents
+        export_bundle(store, incident.id, tmp_path / "second" / "")
+        walked = {id(item) for item in gc.get_objects()}  # what the collector still walks
+        assert id(listed) not in walked and id(listed[50]) not in walked
+    finally:
+        gc.unfreeze()
+        if frozen_before_the_test:
+            gc.freeze()
