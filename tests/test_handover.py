@@ -671,6 +671,39 @@ def test_a_handover_onto_a_full_disk_says_so_and_records_nothing(school: School)
     assert school.staff.verify().ok
 
 
+def test_a_package_too_big_for_the_leads_disk_says_so_stores_nothing_and_comes_in_later(
+    school: School, clock: FixedClock
+) -> None:
+    from tests.faults import small_tmpfs
+
+    # Videos larger than the database's page cache: SQLite writes part of the package to the
+    # disk before the transaction ends, the disk fills there, and SQLite rolls the whole
+    # transaction back by itself (this shape did so every time; it was reported as a damaged
+    # store, exit 4).
+    videos = {}
+    for number in range(4):
+        video = school.folder / f"video-{number}.bin"
+        video.write_bytes(random.Random(number).randbytes(6 * 1024 * 1024))
+        videos[school.staff.add_file(school.incident, video).ref] = video.read_bytes()
+    package = school.package()
+    school.lead.close()
+    with small_tmpfs(school.folder / "lead-disk", 8 * 1024 * 1024) as disk:
+        shutil.copytree(school.folder / "lead", disk / "lead")
+        with open_store_at(disk / "lead", clock) as lead:
+            with pytest.raises(HarmonizeError) as full:
+                receive_package(lead, package, accept_staff=school.staff_fingerprint)
+            assert full.value.exit_code == 5, full.value.message
+            assert "disk is full" in full.value.message and "nothing saved" in full.value.message
+            assert lead.incidents() == [] and [p.own for p in lead.producers()] == [True]
+            assert lead.verify().ok
+            # Space is freed (the disk is made larger): the same package comes in whole.
+            subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
+            case = receive_package(lead, package, accept_staff=school.staff_fingerprint).case
+            kept = {e.sender_ref: lead.exhibit_bytes(case, e.ref) for e in lead.exhibits(case)}
+            assert {ref: kept[ref] for ref in videos} == videos
+            assert lead.verify().ok
+
+
 def test_a_later_receipt_reports_the_case_back_to_the_member_of_staff(school: School) -> None:
     from harmonize_evidence.domain.casework import Step
     from harmonize_evidence.services.casework import record_step

@@ -182,6 +182,11 @@ class Vault:
 
         Transactions nest: an inner one is a savepoint of the outer, so a use case made of
         smaller ones (flag an incident, then store an exhibit) still commits as one.
+
+        A full disk or an I/O error can make SQLite roll the whole transaction back by itself
+        (a large write spills pages to the WAL before the commit): then there is nothing left
+        to roll back, and the error that did it is the one raised (rolling back again would
+        fail and hide it: a full disk was reported as a damaged store).
         """
         with self._errors():
             if self._db.in_transaction:
@@ -189,8 +194,9 @@ class Vault:
                 try:
                     yield
                 except BaseException:
-                    self._db.execute("ROLLBACK TO nested")
-                    self._db.execute("RELEASE nested")
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK TO nested")
+                        self._db.execute("RELEASE nested")
                     raise
                 self._db.execute("RELEASE nested")
                 return
@@ -198,7 +204,8 @@ class Vault:
             try:
                 yield
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 

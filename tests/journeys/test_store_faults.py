@@ -79,6 +79,34 @@ def test_full_disk_loses_nothing_already_saved(
         ]
 
 
+def test_a_video_larger_than_the_free_space_says_the_disk_is_full_and_comes_in_later(
+    tmp_path: Path, cli_env: dict[str, str], store_templates: StoreTemplates
+) -> None:
+    # A recording far larger than the database's page cache: part of it reaches the disk before
+    # the end of its transaction, the disk fills there, and SQLite rolls the transaction back by
+    # itself (a 20 MiB file on an 8 MiB disk was reported as a damaged store, exit 4).
+    video = tmp_path / "recording-of-the-call.bin"
+    video.write_bytes(os.urandom(20 * MIB))
+    with small_tmpfs(tmp_path / "laptop-disk", 8 * MIB) as disk:
+        made = store_templates.copy(disk / "store", CLI_PRODUCER, SystemClock())
+        cli = Cli(made.location.directory, cli_env)
+        incident = cli("--json", "incident", "new", "--title", "Calls to a pupil").json["id"]
+        _says_disk_full(cli("--json", "add", incident, str(video)))
+        assert cli("--json", "incident", "show", incident).json["items"] == []
+        assert cli("--json", "verify").json["ok"] is True
+
+        # Space is freed (here the disk is made larger): the same file goes in, whole.
+        subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
+        added = cli("--json", "add", incident, str(video))
+        assert added.code == 0, added.stdout + added.stderr
+        extracted = cli(
+            "--json", "extract", incident, added.json["exhibit"], "--out", str(tmp_path)
+        )
+        assert extracted.code == 0, extracted.stdout + extracted.stderr
+        assert Path(extracted.json["path"]).read_bytes() == video.read_bytes()
+        assert cli("--json", "verify").json["ok"] is True
+
+
 def test_read_only_store_can_be_read_and_checked_but_refuses_changes(
     initialised_cli: Cli, tmp_path: Path
 ) -> None:
