@@ -34,8 +34,8 @@ DISK_FULL_NEW_STORE = (
 )
 STORE_READ_ONLY = (
     "The evidence store's folder is read-only, so nothing was saved; its evidence can still be "
-    "listed, shown and verified, but to add to it or export it, copy the whole store folder to "
-    "a folder you can write to."
+    "listed, shown, verified and exported (the export is then not recorded in its custody log), "
+    "but to add to it, copy the whole store folder to a folder you can write to."
 )
 NEW_STORE_READ_ONLY = (
     "The folder {folder} is read-only, so no evidence store was set up there; choose a folder "
