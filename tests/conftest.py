@@ -61,6 +61,7 @@ LONGEST_FIRST = (
     "journeys/test_export_interrupted.py",
     "test_cli.py",
     "test_capture.py",
+    "test_interrupted_writes.py",
     "ui/test_capture_and_export.py",
     "ui/test_frozen_capture.py",
     "journeys/test_teacher_to_officer.py",

@@ -62,13 +62,23 @@ from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, PEOPLE_MAX, TITLE
 from harmonize_evidence.domain.urls import OTHER_PLATFORM, detect_platform, validate_url
 from harmonize_evidence.services import custody, environment
 from harmonize_evidence.services import producers as held
-from harmonize_evidence.services.extracting import CopyProgress, no_bytes_message, write_copy
+from harmonize_evidence.services.extracting import (
+    CopyProgress,
+    copy_target,
+    no_bytes_message,
+    write_copy,
+)
 from harmonize_evidence.services.importing import (
     DEFAULT_MAX_BYTES,
     kind_for,
     read_import,
 )
 from harmonize_evidence.services.producers import ReceivedExhibit
+from harmonize_evidence.services.unfinished_writes import (
+    COPY,
+    finish_interrupted_writes,
+    noted_write,
+)
 from harmonize_evidence.services.verification import (
     Progress,
     VerificationReport,
@@ -576,7 +586,10 @@ class EvidenceStore:
         hears how far it has gone, and may stop it (then nothing is kept or recorded).
         """
         exhibit = self.exhibit(incident_id, ref)
-        target, digest = write_copy(self._vault, exhibit, out, progress)
+        target = copy_target(exhibit, out)
+        finish_interrupted_writes(self.directory, self.log)
+        with noted_write(self.directory, target, COPY, exhibit.incident_id) as temporary:
+            digest = write_copy(self._vault, exhibit, target, progress, temporary=temporary)
         try:
             with self._vault.transaction():
                 self._append(

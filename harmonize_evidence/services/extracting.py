@@ -1,7 +1,8 @@
 """Exhibit bytes leaving the store: a copy written to a file, and why an exhibit has none.
 
 :meth:`~harmonize_evidence.services.evidence.EvidenceStore.extract` writes the copy with
-:func:`write_copy` and then records it on the chain.
+:func:`write_copy`, noted for the clean-up after a kill (:mod:`.unfinished_writes`), and then
+records it on the chain.
 """
 
 from __future__ import annotations
@@ -62,14 +63,12 @@ def copy_saved_text(exhibit: Exhibit, path: Path) -> str:
     )
 
 
-def write_copy(
-    vault: Vault, exhibit: Exhibit, out: Path, progress: CopyProgress | None = None
-) -> tuple[Path, str]:
-    """Write a copy of the exhibit's original bytes to ``out``; (the file, its SHA-256).
+def copy_target(exhibit: Exhibit, out: Path) -> Path:
+    """The file a copy of the exhibit is written to: ``out``, or in the folder ``out`` a file
+    named after the exhibit.
 
-    An existing file is never overwritten. If ``out`` is a folder the copy is named after the
-    exhibit. The copy is checked against the recorded SHA-256 before it is kept. ``progress``
-    is told how far the copy has gone after each part.
+    Raises:
+        BadInput: the exhibit has no bytes, the file exists already, or its folder does not.
     """
     if not exhibit.has_bytes:
         raise BadInput(no_bytes_message(exhibit))
@@ -78,9 +77,27 @@ def write_copy(
         raise BadInput(f"{target} already exists; choose a new file name.")
     if not target.parent.is_dir():
         raise BadInput(f"The folder {target.parent} does not exist.")
+    return target
+
+
+def write_copy(
+    vault: Vault,
+    exhibit: Exhibit,
+    target: Path,
+    progress: CopyProgress | None = None,
+    *,
+    temporary: Path | None = None,
+) -> str:
+    """Write a copy of the exhibit's original bytes to ``target`` (from :func:`copy_target`);
+    returns its SHA-256.
+
+    An existing file is never overwritten. The copy is checked against the recorded SHA-256
+    before it is kept. ``progress`` is told how far the copy has gone after each part.
+    ``temporary``: the temporary file it is written under until whole (by default a new one).
+    """
     digest = hashlib.sha256()
     try:
-        with write_atomically(target) as handle:
+        with write_atomically(target, temporary=temporary) as handle:
             written = 0
             for chunk in vault.exhibit_chunks(exhibit.ref):
                 digest.update(chunk)
@@ -105,4 +122,4 @@ def write_copy(
             f"The folder {target.parent} cannot be written ({exc.strerror or exc}), so no "
             "copy was written and nothing was recorded; choose another folder."
         ) from exc
-    return target, digest.hexdigest()
+    return digest.hexdigest()

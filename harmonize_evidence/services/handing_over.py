@@ -5,8 +5,10 @@ alone, holding the incident, its custody chain with every signature, the staff c
 the original bytes of each exhibit not handed over before, with a manifest signed by the staff
 identity (format in :mod:`harmonize_evidence.domain.handover`). Its name carries the incident id
 only. The chain records ``handed_over`` with the package's SHA-256 before the file gets its name,
-so a package on disk is always on the chain. A later handover carries the whole chain again and
-the exhibits added since; the lead checks that it continues the one received before.
+so a package on disk is always on the chain; a process killed in between leaves the package under
+a hidden temporary name, which the next start gives its name (:mod:`.unfinished_writes`). A later
+handover carries the whole chain again and the exhibits added since; the lead checks that it
+continues the one received before.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ from harmonize_evidence.domain.model import Action, Exhibit, Role, Status
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.out_paths import target_path
 from harmonize_evidence.services.school import joined_card, require_role
+from harmonize_evidence.services.unfinished_writes import (
+    PACKAGE,
+    finish_interrupted_writes,
+    noted_write,
+)
 from harmonize_evidence.services.verification import signers, verified_chain
 from harmonize_evidence.transfer.age_stream import encrypt_to, tar_chunks
 from harmonize_evidence.vault.disk import disk_is_full
@@ -172,10 +179,15 @@ def hand_over(
             for index, e in enumerate(carried, start=1)
         ),
     ]
+    finish_interrupted_writes(store.directory, store.log)
     if made_folder is not None:
         made_folder.mkdir()
     try:
-        with write_atomically(target) as handle, store.streaming():
+        with (
+            noted_write(store.directory, target, PACKAGE, incident.id) as temporary,
+            write_atomically(target, temporary=temporary) as handle,
+            store.streaming(),
+        ):
             hashing = _Hashing(handle)
             encrypt_to(joined.card.recipient, tar_chunks(members), hashing)  # type: ignore[arg-type]
             package_sha256 = hashing.digest.hexdigest()

@@ -350,6 +350,7 @@ def open_with_key(location: StoreLocation, key: bytes, clock: Clock) -> Evidence
     """
     from harmonize_evidence.services.evidence import EvidenceStore
     from harmonize_evidence.services.unfinished_exports import finish_interrupted_exports
+    from harmonize_evidence.services.unfinished_writes import finish_interrupted_writes
     from harmonize_evidence.vault.database import open_database
 
     key_file = KeyFile.load(location.key_file)
@@ -362,8 +363,9 @@ def open_with_key(location: StoreLocation, key: bytes, clock: Clock) -> Evidence
         opens_with_keychain=key_file.keychain,
     )
     # The command line and the desktop program both start here: the one place to finish what an
-    # export killed before its end left in its folder.
+    # export, a copy or a handover killed before its end left in its folder.
     finish_interrupted_exports(store)
+    finish_interrupted_writes(store.directory, store.log)
     return store
 
 

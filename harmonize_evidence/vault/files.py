@@ -58,8 +58,25 @@ _NEW_FILE = (
 _NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP})
 
 
+def temporary_path(target: Path) -> Path:
+    """A new temporary name for writing ``target``: in its folder, hidden, never its name."""
+    return target.parent / f"{WRITING_PREFIX}{secrets.token_hex(8)}{WRITING_SUFFIX}"
+
+
+def is_temporary_name(name: str) -> bool:
+    """Whether ``name`` is one that :func:`temporary_path` gives (and nothing else could be)."""
+    token = name.removeprefix(WRITING_PREFIX).removesuffix(WRITING_SUFFIX)
+    return (
+        name == f"{WRITING_PREFIX}{token}{WRITING_SUFFIX}"
+        and len(token) == 16
+        and all(c in "0123456789abcdef" for c in token)
+    )
+
+
 @contextlib.contextmanager
-def write_atomically(target: Path, *, replace: bool = False) -> Iterator[BinaryIO]:
+def write_atomically(
+    target: Path, *, replace: bool = False, temporary: Path | None = None
+) -> Iterator[BinaryIO]:
     """Write the file ``target`` whole or not at all; it is readable by its owner only.
 
     Yields a binary file to write to (in one go or chunk by chunk). When the ``with`` block ends
@@ -71,6 +88,8 @@ def write_atomically(target: Path, *, replace: bool = False) -> Iterator[BinaryI
         target: The file to make; its folder must exist.
         replace: Replace an existing ``target`` atomically (readers see the old file or the new
             one, never neither). Otherwise an existing ``target`` is never touched.
+        temporary: The temporary file, from :func:`temporary_path` (a caller that notes it
+            somewhere before it exists, for the clean-up after a kill); by default a new one.
 
     Raises:
         FileExistsError: ``target`` exists and ``replace`` is false (checked first, before any
@@ -80,7 +99,8 @@ def write_atomically(target: Path, *, replace: bool = False) -> Iterator[BinaryI
     """
     if not replace and os.path.lexists(target):
         raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target))
-    temporary = target.parent / f"{WRITING_PREFIX}{secrets.token_hex(8)}{WRITING_SUFFIX}"
+    if temporary is None:
+        temporary = temporary_path(target)
     fd = os.open(temporary, _NEW_FILE, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:

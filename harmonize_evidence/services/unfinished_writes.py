@@ -1,0 +1,171 @@
+"""Copies and packages that a killed process left half written: the next start finishes them.
+
+A copy of an exhibit (``extract``, "Save a copy") and a handover package are written with
+:func:`~harmonize_evidence.vault.files.write_atomically`: under a hidden temporary name in the
+folder they go to, and given their own name only once whole. An error or a signal removes the
+temporary file; a process killed outright (SIGKILL, "End task", a power cut) cannot, and the file
+holds evidence: a copy holds an exhibit's original bytes in the clear, perhaps on a USB stick.
+
+So while one is written, a note in the store's folder (``.unfinished-write-<token>.json``,
+beside a lock that dies with the process) names its temporary file, and the next start of the
+program (:func:`~harmonize_evidence.services.store.open_with_key`), or the next copy or handover,
+finishes what a killed one left (:func:`finish_interrupted_writes`):
+
+- a copy's temporary file is deleted (a copy is recorded only once it has its name);
+- a package's temporary file is given its name when the chain records its SHA-256 (the process
+  was killed between the commit of its ``handed_over`` entry and the naming: the entry names that
+  file, and the lead needs it before any later package), and deleted otherwise.
+
+Writes still running (their lock is held, in this process or another) are left alone. Where the
+store's folder takes no writes (a read-only store), nothing can be noted, and a write goes on
+without a note. Exports keep notes of their own (:mod:`.unfinished_exports`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from harmonize_evidence.domain.chain import CustodyEntry
+from harmonize_evidence.domain.errors import DiskFull, StoreReadOnly
+from harmonize_evidence.domain.model import Action
+from harmonize_evidence.vault.files import (
+    WRITING_PREFIX,
+    WRITING_SUFFIX,
+    ExclusiveLock,
+    is_temporary_name,
+    name_without_overwriting,
+    temporary_path,
+    write_private_file,
+)
+
+log = logging.getLogger(__name__)
+
+COPY = "copy"
+"""A copy of an exhibit's original bytes."""
+PACKAGE = "package"
+"""A handover package."""
+
+_NOTE_PREFIX = ".unfinished-write-"
+
+ChainLog = Callable[[str], Iterable[CustodyEntry]]
+"""An incident's custody entries, by its id (:meth:`EvidenceStore.log`)."""
+
+
+@contextlib.contextmanager
+def noted_write(store_directory: Path, target: Path, kind: str, incident_id: str) -> Iterator[Path]:
+    """Note in the store's folder, while the block runs, the temporary file that ``target`` is
+    written under; yields that file's path, for ``write_atomically(target, temporary=...)``.
+
+    ``kind`` is :data:`COPY` or :data:`PACKAGE`; ``incident_id`` the incident it comes from.
+    """
+    temporary = temporary_path(target)
+    token = temporary.name.removeprefix(WRITING_PREFIX).removesuffix(WRITING_SUFFIX)
+    note = store_directory / f"{_NOTE_PREFIX}{token}.json"
+    lock = ExclusiveLock(note.with_suffix(".lock"))
+    held = False
+    try:
+        # The lock first: a note is only ever seen with its lock held, or abandoned.
+        held = lock.acquire()
+        if held:
+            record = {
+                "kind": kind,
+                "temporary": str(temporary),
+                "target": str(target),
+                "incident": incident_id,
+            }
+            write_private_file(note, json.dumps(record).encode("utf-8"))
+    except (OSError, DiskFull, StoreReadOnly) as exc:
+        log.info("cannot note the writing of %s in the store's folder: %s", target, exc)
+        if held:
+            lock.release()
+            held = False
+    try:
+        yield temporary
+    finally:
+        if held:
+            with contextlib.suppress(OSError):
+                note.unlink()
+            lock.release()
+
+
+def finish_interrupted_writes(store_directory: Path, chain: ChainLog) -> None:
+    """Finish what copies and handovers of this store left when their process was killed.
+
+    ``chain`` gives an incident's custody entries. Never raises: a start of the program must
+    not fail over this; problems are logged.
+    """
+    try:
+        names = [entry.name for entry in os.scandir(store_directory)]
+    except OSError:
+        return
+    tokens = {
+        name[len(_NOTE_PREFIX) :].rsplit(".", 1)[0]
+        for name in names
+        if name.startswith(_NOTE_PREFIX) and name.endswith((".json", ".lock"))
+    }
+    for token in sorted(tokens):
+        note = store_directory / f"{_NOTE_PREFIX}{token}.json"
+        lock = ExclusiveLock(note.with_suffix(".lock"))
+        try:
+            if not lock.acquire():
+                continue  # still being written, in this process or another
+        except OSError:
+            log.info("cannot check the unfinished write %s", note, exc_info=True)
+            continue
+        try:
+            _finish(note, chain)
+            with contextlib.suppress(FileNotFoundError):
+                note.unlink()
+        except Exception:
+            log.warning("could not finish the interrupted write %s", note, exc_info=True)
+        finally:
+            lock.release()
+
+
+def _finish(note: Path, chain: ChainLog) -> None:
+    try:
+        noted = json.loads(note.read_bytes())
+        kind = noted["kind"]
+        temporary, target = Path(noted["temporary"]), Path(noted["target"])
+        incident_id = str(noted["incident"])
+    except FileNotFoundError:
+        return  # its write ended between the listing and the lock
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("the note of an interrupted write, %s, cannot be read; removed", note)
+        return
+    if (
+        kind not in (COPY, PACKAGE)
+        or not is_temporary_name(temporary.name)
+        or target.parent != temporary.parent
+    ):
+        log.warning("the note %s does not name a temporary file of ours; removed", note)
+        return
+    try:
+        if not temporary.is_file() or temporary.is_symlink():
+            return
+        if kind == PACKAGE and _recorded_package(temporary, incident_id, chain):
+            name_without_overwriting(temporary, target)
+            log.info("an interrupted handover was recorded; its package %s is now in place", target)
+        else:
+            log.info("removed what an interrupted %s left: %s", kind, temporary)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)  # gone already if it was given its name
+
+
+def _recorded_package(temporary: Path, incident_id: str, chain: ChainLog) -> bool:
+    digest = hashlib.sha256()
+    with temporary.open("rb") as data:
+        while piece := data.read(1024 * 1024):
+            digest.update(piece)
+    sha256 = digest.hexdigest()
+    return any(
+        entry.action == Action.HANDED_OVER and entry.evidence_sha256 == sha256
+        for entry in chain(incident_id)
+    )
