@@ -597,6 +597,9 @@ def test_the_handover_commands_from_the_command_line(
     assert card.code == 0, card.stderr
     card_path, fingerprint = card.json["card"], card.json["fingerprint"]
     assert cli(*staff, "join", card_path).code == 2  # no fingerprint and no terminal
+    # A file that never ends (or a video chosen by mistake) is not read whole into memory.
+    endless = cli(*staff, "--json", "join", "/dev/zero", "--fingerprint", "00", timeout=30)
+    assert endless.code == 2 and "far too large" in endless.json["error"], endless.stderr
     assert cli(*staff, "join", card_path, "--fingerprint", "00").code == 1
     joined = cli(
         *staff, "--json", "join", card_path, "--fingerprint", short_fingerprint(fingerprint)

@@ -54,14 +54,15 @@ def _confirm_at_terminal(school: str, lead: str, fingerprint: str) -> bool:
 def join(command: Invocation) -> int:
     """(staff) Install a school card once its fingerprint is confirmed."""
     from harmonize_evidence.domain.errors import VerificationFailed
-    from harmonize_evidence.services.school import join_school, joined_text, read_card
+    from harmonize_evidence.services.school import (
+        join_school,
+        joined_text,
+        read_card,
+        read_card_file,
+    )
 
     args, out = command.args, command.out
-    path = Path(args.card)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"{path} cannot be read ({exc.strerror or exc}).") from exc
+    data = read_card_file(Path(args.card))
     with command.open_store() as store:
         if args.fingerprint is None:
             card, card_fingerprint = read_card(data)

@@ -123,6 +123,23 @@ def write_card(target: Path, made_folder: Path | None, data: bytes) -> None:
     write_new_file(target, made_folder, data)
 
 
+def read_card_file(path: Path) -> bytes:
+    """The bytes of a file offered as a school card, read no further than a card can be long
+    (a video chosen by mistake is not read whole into memory).
+
+    Raises:
+        BadInput: the file cannot be read, or is far larger than any school card.
+    """
+    try:
+        with path.open("rb") as card_file:
+            data = card_file.read(CARD_MAX_BYTES + 1)
+    except OSError as exc:
+        raise BadInput(f"{path} cannot be read ({exc.strerror or exc}).") from exc
+    if len(data) > CARD_MAX_BYTES:
+        raise BadInput("This file is not a school card: it is far too large.")
+    return data
+
+
 def read_card(data: bytes) -> tuple[SchoolCard, str]:
     """A school card file checked to be whole and signed by its own CA, and its fingerprint.
 

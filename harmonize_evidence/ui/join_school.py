@@ -176,18 +176,15 @@ class JoinSchoolPanel(QWidget):
 
     def load_card(self, path: Path) -> bool:
         """Read the card at ``path`` and show whose it is; False (saying why) if it is not one."""
-        from harmonize_evidence.services.school import read_card
+        from harmonize_evidence.services.school import read_card, read_card_file
 
         self._data = None
         self.confirming.hide()
         self.outcome.hide()
         self.card_file.setText(path.name)
         try:
-            data = path.read_bytes()
+            data = read_card_file(path)
             card, fingerprint = read_card(data)
-        except OSError as exc:
-            self._show_problem(f"{path} cannot be read ({exc.strerror or exc}).")
-            return False
         except HarmonizeError as exc:
             self._show_problem(exc.message)
             return False
