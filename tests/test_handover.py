@@ -19,6 +19,7 @@ import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
@@ -255,6 +256,33 @@ def test_a_later_handover_carries_what_was_added_and_continues_the_first(school:
     assert [e.action for e in school.lead.log(case)][-1] == Action.RECEIVED
     assert receive_package(school.lead, first).nothing_new  # an older package adds nothing
     assert school.lead.verify().ok
+
+
+def test_the_same_package_received_twice_at_once_is_stored_once_and_the_second_says_so(
+    school: School, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lead receives it from the window and from the command line at once: the second
+    # checks it while the first stores it, and finds it stored by the time it would store it.
+    # It said "The package holds more than its manifest lists", as if the package were forged.
+    package = school.package()
+    other = open_store_at(school.folder / "lead", clock)
+    own_transaction = school.lead.atomic
+
+    def stored_meanwhile() -> Any:
+        _receive_on(other, school, package)  # the other receive ends first
+        return own_transaction()
+
+    monkeypatch.setattr(school.lead, "atomic", stored_meanwhile)
+    second = _receive(school, package)
+    other.close()
+    assert second.nothing_new and (second.exhibits, second.entries) == (0, 0)
+    assert len(school.lead.incidents()) == 1
+    assert [e.action for e in school.lead.log(second.case)].count(Action.RECEIVED) == 1
+    assert school.lead.verify().ok
+
+
+def _receive_on(lead: EvidenceStore, school: School, package: Path) -> PackageReceived:
+    return receive_package(lead, package, accept_staff=school.staff_fingerprint)
 
 
 def test_a_staff_store_rolled_back_between_two_handovers_is_refused(

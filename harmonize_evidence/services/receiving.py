@@ -294,7 +294,9 @@ def receive_package(
             kept = receive_chain(
                 store.vault, store.clock, record, incident, rows, exhibits=exhibits
             )
-            if next(members, None) is not None:
+            # Nothing new: another receive of this package stored it meanwhile (it was new when
+            # checked above), so its exhibits were not read, and are not extra members.
+            if kept.new_entries and next(members, None) is not None:
                 raise VerificationFailed(
                     "The package holds more than its manifest lists; nothing was stored."
                 )
@@ -333,7 +335,7 @@ def receive_package(
         staff=sender.actor,
         staff_reference=sender_id,
         staff_fingerprint=staff_fingerprint,
-        exhibits=len(carried),
+        exhibits=len(carried) if kept.new_entries else 0,
         entries=kept.new_entries,
         handover_number=manifest.number,
         package_sha256=package.sha256,
