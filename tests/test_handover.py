@@ -735,6 +735,36 @@ def test_a_package_too_big_for_the_leads_disk_says_so_stores_nothing_and_comes_i
             assert lead.verify().ok
 
 
+def test_a_card_or_receipt_refused_by_its_folder_names_that_folder_not_the_store(
+    school: School,
+) -> None:
+    from harmonize_evidence.services.school import write_card
+    from tests.faults import fill_disk, read_only_folder, small_tmpfs
+
+    case = _receive(school, school.package()).case
+    stick = school.folder / "write-protected-stick"
+    stick.mkdir()
+    with read_only_folder(stick):
+        for write in (
+            lambda: write_card(stick / "school-card.json", None, school.card),
+            lambda: write_receipt(school.lead, case, stick),
+        ):
+            with pytest.raises(HarmonizeError) as refused:
+                write()
+            message = refused.value.message
+            assert refused.value.exit_code == 2, message
+            assert f"The folder {stick} cannot be written" in message, message
+            assert "evidence store" not in message  # the store itself is fine
+    with small_tmpfs(school.folder / "full-stick", 64 * 1024) as full:
+        fill_disk(full)
+        with pytest.raises(HarmonizeError) as no_room:
+            write_receipt(school.lead, case, full)
+        assert no_room.value.exit_code == 5
+        assert f"The disk holding {full} is full" in no_room.value.message
+        assert [p.name for p in full.iterdir()] == ["filler.bin"]
+    assert school.lead.verify().ok
+
+
 def test_a_later_receipt_reports_the_case_back_to_the_member_of_staff(school: School) -> None:
     from harmonize_evidence.domain.casework import Step
     from harmonize_evidence.services.casework import record_step

@@ -7,11 +7,12 @@ the file's own name. A file is never overwritten: in a folder it gets the next f
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
-from harmonize_evidence.domain.errors import BadInput
-from harmonize_evidence.vault.disk import refusals_named
+from harmonize_evidence.domain.errors import BadInput, DiskFull
+from harmonize_evidence.vault.disk import disk_is_full
 from harmonize_evidence.vault.files import write_atomically
 
 
@@ -64,14 +65,30 @@ def free_name(folder: Path, default_name: str, *, what: str) -> Path:
 def write_new_file(target: Path, made_folder: Path | None, data: bytes) -> None:
     """Write a small file whole at ``target`` (from :func:`target_path`), never over another.
 
+    The folder is the user's choice (a USB stick, say), not the store's: a refusal names it.
+
     Raises:
-        BadInput: ``target`` appeared meanwhile (exit 2).
-        DiskFull, StoreReadOnly: the disk refused the write (exit 5).
+        BadInput: ``target`` appeared meanwhile, or its folder cannot be written (read-only,
+            gone meanwhile, a disk that fails) (exit 2).
+        DiskFull: the disk holding the folder is full (exit 5).
     """
     if made_folder is not None:
         made_folder.mkdir()
     try:
-        with refusals_named(), write_atomically(target) as handle:
+        with write_atomically(target) as handle:
             handle.write(data)
-    except FileExistsError as exc:
-        raise BadInput(f"{target} already exists; choose a new file name.") from exc
+    except OSError as exc:
+        if made_folder is not None:
+            with contextlib.suppress(OSError):
+                made_folder.rmdir()
+        if isinstance(exc, FileExistsError):
+            raise BadInput(f"{target} already exists; choose a new file name.") from exc
+        if disk_is_full(exc):
+            raise DiskFull(
+                f"The disk holding {target.parent} is full, so {target.name} was not written; "
+                "free some space there or choose another folder."
+            ) from exc
+        raise BadInput(
+            f"The folder {target.parent} cannot be written ({exc.strerror or exc}), so "
+            f"{target.name} was not written; choose another folder."
+        ) from exc
