@@ -7,6 +7,7 @@ age encryption (pyrage, and the ``age`` tool), real signatures.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import itertools
@@ -16,7 +17,7 @@ import re
 import shutil
 import subprocess
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -763,6 +764,69 @@ def test_a_card_or_receipt_refused_by_its_folder_names_that_folder_not_the_store
         assert f"The disk holding {full} is full" in no_room.value.message
         assert [p.name for p in full.iterdir()] == ["filler.bin"]
     assert school.lead.verify().ok
+
+
+def _after_the_commit(
+    school: School, monkeypatch: pytest.MonkeyPatch, then: Callable[[], None]
+) -> None:
+    """Make ``then`` happen as the handover's entry has just been committed (a signal arriving,
+    another program taking the package's name), before the package gets its name."""
+    own_transaction = school.staff.atomic
+
+    @contextlib.contextmanager
+    def committed_then() -> Iterator[None]:
+        with own_transaction():
+            yield
+        then()
+
+    monkeypatch.setattr(school.staff, "atomic", committed_then)
+
+
+def _handed_over(school: School) -> list[str]:
+    log = school.staff.log(school.incident)
+    return [str(e.evidence_sha256) for e in log if e.action == Action.HANDED_OVER]
+
+
+def test_a_handover_told_to_end_as_its_entry_is_committed_still_leaves_its_package(
+    school: School, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SIGTERM at a logout unwinds the command as Ctrl+C does. The package was deleted, so the
+    # chain recorded a handover whose package did not exist, and the lead could receive no
+    # later package of the incident ("receive the earlier package first").
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    _after_the_commit(school, monkeypatch, interrupted)
+    out = school.folder / "stick"
+    out.mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        hand_over(school.staff, school.incident, out)
+    (package,) = out.iterdir()
+    assert package.name == f"{school.incident}_handover-1.age"
+    assert _handed_over(school) == [hashlib.sha256(package.read_bytes()).hexdigest()]
+    assert not list(school.staff.directory.glob(".unfinished-write-*"))
+    assert _receive(school, package).exhibits == len(school.originals)
+
+
+def test_a_handover_whose_name_is_taken_after_its_entry_is_kept_and_named_at_the_next_start(
+    school: School, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = school.folder / "stick"
+    out.mkdir()
+    taken = out / f"{school.incident}_handover-1.age"
+    _after_the_commit(school, monkeypatch, lambda: taken.write_bytes(b"another program's file"))
+    with pytest.raises(HarmonizeError) as kept:
+        hand_over(school.staff, school.incident, out)
+    assert "kept there under a hidden name" in kept.value.message, kept.value.message
+    assert taken.read_bytes() == b"another program's file"
+    monkeypatch.undo()
+    school.staff.close()
+    school.staff = open_store_at(school.folder / "staff", clock)  # the next start
+    assert taken.read_bytes() == b"another program's file"
+    package = out / f"{school.incident}_handover-1_2.age"
+    assert sorted(out.iterdir()) == [taken, package]
+    assert _handed_over(school) == [hashlib.sha256(package.read_bytes()).hexdigest()]
+    assert _receive(school, package).exhibits == len(school.originals)
 
 
 def test_a_later_receipt_reports_the_case_back_to_the_member_of_staff(school: School) -> None:

@@ -23,7 +23,13 @@ from typing import BinaryIO
 
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import format_utc
-from harmonize_evidence.domain.errors import BadInput, DiskFull, StoreDamaged, VerificationFailed
+from harmonize_evidence.domain.errors import (
+    BadInput,
+    DiskFull,
+    EnvironmentProblem,
+    StoreDamaged,
+    VerificationFailed,
+)
 from harmonize_evidence.domain.handover import (
     MANIFEST_MEMBER,
     SIGNATURE_MEMBER,
@@ -45,7 +51,7 @@ from harmonize_evidence.services.unfinished_writes import (
 from harmonize_evidence.services.verification import signers, verified_chain
 from harmonize_evidence.transfer.age_stream import encrypt_to, tar_chunks
 from harmonize_evidence.vault.disk import disk_is_full
-from harmonize_evidence.vault.files import write_atomically
+from harmonize_evidence.vault.files import name_without_overwriting, write_atomically
 
 Progress = Callable[[int, int], None]
 
@@ -82,6 +88,31 @@ def handover_text(result: HandoverResult) -> str:
 def previous_handovers(chain: Iterable[CustodyEntry]) -> list[CustodyEntry]:
     """The incident's ``handed_over`` entries, oldest first."""
     return [entry for entry in chain if entry.action == Action.HANDED_OVER]
+
+
+def _name_recorded_package(
+    temporary: Path, target: Path, entry: CustodyEntry, failure: BaseException
+) -> None:
+    """The handover is on the chain, but its whole package did not get its name: the naming
+    failed, or the program was told to end just then (SIGTERM at a logout). Give it its name
+    now: the chain names that file, and the lead needs it before any later package. A failure
+    that is not the naming itself goes on once the package is in place.
+
+    Raises:
+        EnvironmentProblem: it still cannot be named; it stays under its hidden temporary name,
+            noted, and the next start of the program names it.
+    """
+    try:
+        name_without_overwriting(temporary, target)
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"The handover was recorded as custody entry {entry.seq} of {entry.incident_id}, "
+            f"but its package could not be named {target.name} in {target.parent} "
+            f"({exc.strerror or exc}); it is kept there under a hidden name, and the program "
+            "gives it a name the next time it starts."
+        ) from failure
+    if not isinstance(failure, OSError):
+        raise failure
 
 
 class _Hashing:
@@ -182,38 +213,69 @@ def hand_over(
     finish_interrupted_writes(store.directory, store.log)
     if made_folder is not None:
         made_folder.mkdir()
+    written: list[str] = []  # the package's SHA-256, once it is whole
+
+    def recorded() -> CustodyEntry | None:
+        """The handed_over entry of this package, if it was committed (the chain says)."""
+        if not written:
+            return None
+        try:
+            entries = store.log(incident.id)
+        except Exception:  # the chain cannot be read: it cannot say so
+            return None
+        return next(
+            (
+                e
+                for e in entries
+                if e.action == Action.HANDED_OVER and e.evidence_sha256 == written[0]
+            ),
+            None,
+        )
+
     try:
-        with (
-            noted_write(store.directory, target, PACKAGE, incident.id) as temporary,
-            write_atomically(target, temporary=temporary) as handle,
-            store.streaming(),
-        ):
-            hashing = _Hashing(handle)
-            encrypt_to(joined.card.recipient, tar_chunks(members), hashing)  # type: ignore[arg-type]
-            package_sha256 = hashing.digest.hexdigest()
-            handle.flush()  # a full disk must show before the handover is recorded, not after
-            os.fsync(handle.fileno())
-            with store.atomic():
-                store.vault.set_incident_status(incident.id, Status.HANDED_OVER)
-                entry = store.record(
-                    incident.id,
-                    Action.HANDED_OVER,
-                    {
-                        "package_sha256": package_sha256,
-                        "number": number,
-                        "file_name": target.name,
-                        "lead": joined.card.lead,
-                        "school": joined.card.school,
-                        "lead_fingerprint": joined.fingerprint,
-                        "exhibits": [e.ref for e in carried],
-                        "entries": len(rows),
-                        "head_seq": rows[-1].seq,
-                        "head_hash": rows[-1].hash,
-                        "from": incident.status.value,
-                        "status": Status.HANDED_OVER.value,
-                    },
-                    evidence_sha256=package_sha256,
-                )
+        with noted_write(store.directory, target, PACKAGE, incident.id) as temporary:
+            try:
+                with (
+                    write_atomically(
+                        target, temporary=temporary, keep=lambda: recorded() is not None
+                    ) as handle,
+                    store.streaming(),
+                ):
+                    hashing = _Hashing(handle)
+                    encrypt_to(joined.card.recipient, tar_chunks(members), hashing)  # type: ignore[arg-type]
+                    package_sha256 = hashing.digest.hexdigest()
+                    written.append(package_sha256)
+                    handle.flush()  # a full disk must show before the handover is recorded
+                    os.fsync(handle.fileno())
+                    with store.atomic():
+                        store.vault.set_incident_status(incident.id, Status.HANDED_OVER)
+                        entry = store.record(
+                            incident.id,
+                            Action.HANDED_OVER,
+                            {
+                                "package_sha256": package_sha256,
+                                "number": number,
+                                "file_name": target.name,
+                                "lead": joined.card.lead,
+                                "school": joined.card.school,
+                                "lead_fingerprint": joined.fingerprint,
+                                "exhibits": [e.ref for e in carried],
+                                "entries": len(rows),
+                                "head_seq": rows[-1].seq,
+                                "head_hash": rows[-1].hash,
+                                "from": incident.status.value,
+                                "status": Status.HANDED_OVER.value,
+                            },
+                            evidence_sha256=package_sha256,
+                        )
+            except BaseException as exc:
+                # Stopped or failed once the entry was committed (as the commit ended, or while
+                # the package was being named): the package must still get its name.
+                committed = recorded()
+                if committed is None:
+                    raise
+                entry = committed
+                _name_recorded_package(temporary, target, committed, exc)
     except FileExistsError as exc:
         raise BadInput(f"{target} already exists; choose a new file name.") from exc
     except OSError as exc:

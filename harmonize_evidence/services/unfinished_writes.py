@@ -89,8 +89,11 @@ def noted_write(store_directory: Path, target: Path, kind: str, incident_id: str
         yield temporary
     finally:
         if held:
-            with contextlib.suppress(OSError):
-                note.unlink()
+            # A temporary file still there was left for later (a package recorded but not
+            # named): its note stays for the next start.
+            if not temporary.exists():
+                with contextlib.suppress(OSError):
+                    note.unlink()
             lock.release()
 
 
@@ -150,13 +153,26 @@ def _finish(note: Path, chain: ChainLog) -> None:
         if not temporary.is_file() or temporary.is_symlink():
             return
         if kind == PACKAGE and _recorded_package(temporary, incident_id, chain):
-            name_without_overwriting(temporary, target)
-            log.info("an interrupted handover was recorded; its package %s is now in place", target)
+            named = _name_freely(temporary, target)
+            log.info("an interrupted handover was recorded; its package %s is now in place", named)
         else:
             log.info("removed what an interrupted %s left: %s", kind, temporary)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)  # gone already if it was given its name
+
+
+def _name_freely(temporary: Path, target: Path) -> Path:
+    """Give ``temporary`` the name ``target``, or ``target`` numbered (``_2``) when another
+    file has taken that name meanwhile; returns the name given."""
+    for number in range(1, 1000):
+        named = target if number == 1 else target.with_stem(f"{target.stem}_{number}")
+        try:
+            name_without_overwriting(temporary, named)
+        except FileExistsError:
+            continue
+        return named
+    raise FileExistsError(f"{target} and 998 numbered names like it are all taken")
 
 
 def _recorded_package(temporary: Path, incident_id: str, chain: ChainLog) -> bool:

@@ -36,7 +36,7 @@ import errno
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -75,7 +75,11 @@ def is_temporary_name(name: str) -> bool:
 
 @contextlib.contextmanager
 def write_atomically(
-    target: Path, *, replace: bool = False, temporary: Path | None = None
+    target: Path,
+    *,
+    replace: bool = False,
+    temporary: Path | None = None,
+    keep: Callable[[], bool] | None = None,
 ) -> Iterator[BinaryIO]:
     """Write the file ``target`` whole or not at all; it is readable by its owner only.
 
@@ -90,6 +94,8 @@ def write_atomically(
             one, never neither). Otherwise an existing ``target`` is never touched.
         temporary: The temporary file, from :func:`temporary_path` (a caller that notes it
             somewhere before it exists, for the clean-up after a kill); by default a new one.
+        keep: Asked when the block or the naming fails: True leaves the temporary file where
+            it is, for the caller to finish (a file that is already recorded as written).
 
     Raises:
         FileExistsError: ``target`` exists and ``replace`` is false (checked first, before any
@@ -113,8 +119,9 @@ def write_atomically(
         else:
             name_without_overwriting(temporary, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if keep is None or not keep():
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         raise
 
 
