@@ -174,3 +174,34 @@ def test_a_package_recorded_but_not_yet_named_when_killed_gets_its_name_at_the_n
     assert hashlib.sha256(package.read_bytes()).hexdigest() == sha256
     assert [e["evidence_sha256"] for e in entries if e["action"] == "handed_over"] == [sha256]
     assert _notes(store_dir) == []
+
+
+def test_a_note_that_names_anything_but_a_temporary_file_of_ours_deletes_nothing(
+    tmp_path: Path, store_templates: StoreTemplates, clock: FixedClock
+) -> None:
+    # The clean-up deletes what a note names: a damaged or planted note must not make it
+    # delete a user's own file.
+    store_dir, incident = _staff_store(tmp_path, store_templates, clock)
+    env = private_env(tmp_path / "home")
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    letter = documents / "letter to parents.docx"
+    letter.write_bytes(b"a user's own file")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    ours_elsewhere = elsewhere / ".harmonize-writing-0123456789abcdef.partial"
+    ours_elsewhere.write_bytes(b"named in a note for another folder")
+    notes: dict[str, dict[str, str] | str] = {
+        "a": {"kind": "copy", "temporary": str(letter), "target": str(documents / "x.bin")},
+        "b": {"kind": "copy", "temporary": str(ours_elsewhere), "target": str(letter)},
+        "c": {"kind": "shred", "temporary": str(ours_elsewhere), "target": str(elsewhere / "x")},
+        "d": "not a note",
+    }
+    for name, noted in notes.items():
+        text = json.dumps({**noted, "incident": incident}) if isinstance(noted, dict) else noted
+        (store_dir / f".unfinished-write-{name}.json").write_text(text, encoding="utf-8")
+
+    _log(env, store_dir, incident)  # the next start
+    assert letter.read_bytes() == b"a user's own file"
+    assert ours_elsewhere.read_bytes() == b"named in a note for another folder"
+    assert _notes(store_dir) == []
