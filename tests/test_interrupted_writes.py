@@ -27,7 +27,7 @@ from harmonize_evidence.domain.handover import short_fingerprint
 from harmonize_evidence.domain.model import Producer, Role
 from harmonize_evidence.services.school import join_school, make_school_card
 from harmonize_evidence.services.store import StoreLocation, open_store
-from tests.conftest import PASSPHRASE, StoreTemplates, private_env
+from tests.conftest import PASSPHRASE, Cli, StoreTemplates, private_env
 
 STAFF = Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
 LEAD = Producer("Priya Shah", "PS", "Oak Hill Academy", Role.LEAD)
@@ -96,7 +96,11 @@ def _add_recording(store_dir: Path, incident: str, clock: FixedClock, number: in
 
 
 def _log(env: dict[str, str], store_dir: Path, incident: str) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = _run(env, store_dir, "log", incident)["entries"]
+    """The incident's custody log, from the next start of the program (a process of its own,
+    forked from one that has imported the program: tests/warm_cli.py)."""
+    shown = Cli(store_dir, env, warm=True)("--json", "log", incident)
+    assert shown.code == 0, shown.stdout + shown.stderr
+    entries: list[dict[str, Any]] = shown.json["entries"]
     return entries
 
 
