@@ -12,6 +12,7 @@ temporary file appear in the folder, never by a hook in the program.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import random
@@ -19,8 +20,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.handover import short_fingerprint
@@ -208,4 +212,69 @@ def test_a_note_that_names_anything_but_a_temporary_file_of_ours_deletes_nothing
     _log(env, store_dir, incident)  # the next start
     assert letter.read_bytes() == b"a user's own file"
     assert ours_elsewhere.read_bytes() == b"named in a note for another folder"
+    assert _notes(store_dir) == []
+
+
+def test_a_copy_told_to_end_as_its_entry_is_committed_is_still_saved(
+    tmp_path: Path, store_templates: StoreTemplates, clock: FixedClock
+) -> None:
+    # The copy is recorded before it gets its name (so no copy exists that the chain does not
+    # record); a SIGTERM or Ctrl+C just as that entry is committed must not lose the copy.
+    store_dir, incident = _staff_store(tmp_path, store_templates, clock)
+    usb = tmp_path / "usb-stick"
+    usb.mkdir()
+    with open_store(StoreLocation(store_dir), lambda: PASSPHRASE, clock) as store:
+        vault = store.vault
+        own_transaction = vault.transaction
+        depth = 0
+
+        @contextlib.contextmanager
+        def committed_then_interrupted() -> Iterator[None]:
+            nonlocal depth
+            depth += 1
+            try:
+                with own_transaction():
+                    yield
+            finally:
+                depth -= 1
+            if depth == 0:
+                raise KeyboardInterrupt
+
+        vault.transaction = committed_then_interrupted  # type: ignore[method-assign]
+        with pytest.raises(KeyboardInterrupt):
+            store.extract(incident, "ZL/1", usb)
+        vault.transaction = own_transaction  # type: ignore[method-assign]
+        (copy,) = usb.iterdir()
+        assert copy.name == "ZL-1.bin"
+        entry = store.log(incident)[-1]
+        assert entry.action == "evidence_extracted" and entry.details["file_name"] == copy.name
+        assert hashlib.sha256(copy.read_bytes()).hexdigest() == entry.evidence_sha256
+    assert _notes(store_dir) == []
+
+
+def test_a_copy_recorded_but_not_yet_named_when_killed_gets_its_name_at_the_next_start(
+    tmp_path: Path, store_templates: StoreTemplates, clock: FixedClock
+) -> None:
+    # As a kill between the commit of the copy's entry and its naming leaves it (made here, as
+    # that moment is too short to hit by timing a kill); and one killed before its commit.
+    store_dir, incident = _staff_store(tmp_path, store_templates, clock)
+    env = private_env(tmp_path / "home")
+    usb = tmp_path / "usb-stick"
+    usb.mkdir()
+    before = _log(env, store_dir, incident)[-1]["seq"]
+    _run(env, store_dir, "extract", incident, "ZL/1", "--out", f"{usb}/")
+    (copy,) = usb.iterdir()
+    original = copy.read_bytes()
+    recorded = copy.rename(usb / ".harmonize-writing-0123456789abcdef.partial")
+    unrecorded = usb / ".harmonize-writing-00000000000000ff.partial"
+    unrecorded.write_bytes(original)  # the same bytes, but no entry after its start
+    for temporary, after in ((recorded, before), (unrecorded, before + 1)):
+        token = temporary.name.removeprefix(".harmonize-writing-").removesuffix(".partial")
+        noted = {"kind": "copy", "temporary": str(temporary), "target": str(copy)}
+        note = store_dir / f".unfinished-write-{token}.json"
+        note.write_text(json.dumps({**noted, "incident": incident, "after_seq": after}))
+
+    _log(env, store_dir, incident)  # the next start
+    assert [p.name for p in usb.iterdir()] == [copy.name]
+    assert copy.read_bytes() == original
     assert _notes(store_dir) == []

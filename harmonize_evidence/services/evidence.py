@@ -77,6 +77,7 @@ from harmonize_evidence.services.producers import ReceivedExhibit
 from harmonize_evidence.services.unfinished_writes import (
     COPY,
     finish_interrupted_writes,
+    name_recorded,
     noted_write,
 )
 from harmonize_evidence.services.verification import (
@@ -588,22 +589,59 @@ class EvidenceStore:
         exhibit = self.exhibit(incident_id, ref)
         target = copy_target(exhibit, out)
         finish_interrupted_writes(self.directory, self.log)
-        with noted_write(self.directory, target, COPY, exhibit.incident_id) as temporary:
-            digest = write_copy(self._vault, exhibit, target, progress, temporary=temporary)
-        try:
+        incident = exhibit.incident_id
+        after, _ = self.chain_head(incident)
+        details = {"exhibit": exhibit.ref, "file_name": target.name}
+
+        def record() -> None:
+            # Before the copy gets its name: no copy exists that the chain does not record.
             with self._vault.transaction():
                 self._append(
-                    exhibit.incident_id,
-                    Action.EVIDENCE_EXTRACTED,
-                    {"exhibit": exhibit.ref, "file_name": target.name},
-                    evidence_sha256=exhibit.sha256,
+                    incident, Action.EVIDENCE_EXTRACTED, details, evidence_sha256=exhibit.sha256
                 )
-        except BaseException:
-            # A copy whose extraction is not on the chain must not exist (a full disk, a
-            # read-only store folder).
-            with contextlib.suppress(OSError):
-                target.unlink()
-            raise
+
+        def recorded() -> CustodyEntry | None:
+            """This copy's entry, if it was committed (the chain says)."""
+            try:
+                head = self._vault.chain_head(incident)
+                entries = [] if head is None or head[0] <= after else self.log(incident)
+            except Exception:  # the chain cannot be read: it cannot say so
+                return None
+            return next(
+                (
+                    e
+                    for e in entries
+                    if e.seq > after
+                    and e.action == Action.EVIDENCE_EXTRACTED
+                    and e.details == details
+                ),
+                None,
+            )
+
+        with noted_write(self.directory, target, COPY, incident, after_seq=after) as temporary:
+            try:
+                digest = write_copy(
+                    self._vault,
+                    exhibit,
+                    target,
+                    progress,
+                    temporary=temporary,
+                    recording=record,
+                    keep=lambda: recorded() is not None,
+                )
+            except BaseException as exc:
+                # Stopped or failed once the entry was committed (as the commit ended, or while
+                # the copy was being named): the copy must still get its name.
+                entry = recorded()
+                if entry is None:
+                    raise
+                name_recorded(
+                    temporary,
+                    target,
+                    exc,
+                    f"The copy was recorded as custody entry {entry.seq} of {entry.incident_id}",
+                )
+                digest = str(entry.evidence_sha256)  # the copy's, checked before it was recorded
         return target, digest
 
     def purge(self, incident_id: str, ref: str, reason: str) -> CustodyEntry:

@@ -8,6 +8,7 @@ records it on the chain.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -87,6 +88,8 @@ def write_copy(
     progress: CopyProgress | None = None,
     *,
     temporary: Path | None = None,
+    recording: Callable[[], None] | None = None,
+    keep: Callable[[], bool] | None = None,
 ) -> str:
     """Write a copy of the exhibit's original bytes to ``target`` (from :func:`copy_target`);
     returns its SHA-256.
@@ -94,10 +97,12 @@ def write_copy(
     An existing file is never overwritten. The copy is checked against the recorded SHA-256
     before it is kept. ``progress`` is told how far the copy has gone after each part.
     ``temporary``: the temporary file it is written under until whole (by default a new one).
+    ``recording`` records the copy, once it is whole and checked and before it gets its name;
+    ``keep`` is :func:`~harmonize_evidence.vault.files.write_atomically`'s.
     """
     digest = hashlib.sha256()
     try:
-        with write_atomically(target, temporary=temporary) as handle:
+        with write_atomically(target, temporary=temporary, keep=keep) as handle:
             written = 0
             for chunk in vault.exhibit_chunks(exhibit.ref):
                 digest.update(chunk)
@@ -110,6 +115,10 @@ def write_copy(
                     f"The stored bytes of exhibit {exhibit.ref} no longer match its SHA-256; "
                     "run verify, and do not rely on this exhibit."
                 )
+            if recording is not None:
+                handle.flush()  # whole on the disk before the chain says it was written
+                os.fsync(handle.fileno())
+                recording()
     except FileExistsError as exc:
         raise BadInput(f"{target} already exists; choose a new file name.") from exc
     except OSError as exc:

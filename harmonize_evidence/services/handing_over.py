@@ -26,7 +26,6 @@ from harmonize_evidence.domain.clock import format_utc
 from harmonize_evidence.domain.errors import (
     BadInput,
     DiskFull,
-    EnvironmentProblem,
     StoreDamaged,
     VerificationFailed,
 )
@@ -46,12 +45,13 @@ from harmonize_evidence.services.school import joined_card, require_role
 from harmonize_evidence.services.unfinished_writes import (
     PACKAGE,
     finish_interrupted_writes,
+    name_recorded,
     noted_write,
 )
 from harmonize_evidence.services.verification import signers, verified_chain
 from harmonize_evidence.transfer.age_stream import encrypt_to, tar_chunks
 from harmonize_evidence.vault.disk import disk_is_full
-from harmonize_evidence.vault.files import name_without_overwriting, write_atomically
+from harmonize_evidence.vault.files import write_atomically
 
 Progress = Callable[[int, int], None]
 
@@ -88,31 +88,6 @@ def handover_text(result: HandoverResult) -> str:
 def previous_handovers(chain: Iterable[CustodyEntry]) -> list[CustodyEntry]:
     """The incident's ``handed_over`` entries, oldest first."""
     return [entry for entry in chain if entry.action == Action.HANDED_OVER]
-
-
-def _name_recorded_package(
-    temporary: Path, target: Path, entry: CustodyEntry, failure: BaseException
-) -> None:
-    """The handover is on the chain, but its whole package did not get its name: the naming
-    failed, or the program was told to end just then (SIGTERM at a logout). Give it its name
-    now: the chain names that file, and the lead needs it before any later package. A failure
-    that is not the naming itself goes on once the package is in place.
-
-    Raises:
-        EnvironmentProblem: it still cannot be named; it stays under its hidden temporary name,
-            noted, and the next start of the program names it.
-    """
-    try:
-        name_without_overwriting(temporary, target)
-    except OSError as exc:
-        raise EnvironmentProblem(
-            f"The handover was recorded as custody entry {entry.seq} of {entry.incident_id}, "
-            f"but its package could not be named {target.name} in {target.parent} "
-            f"({exc.strerror or exc}); it is kept there under a hidden name, and the program "
-            "gives it a name the next time it starts."
-        ) from failure
-    if not isinstance(failure, OSError):
-        raise failure
 
 
 class _Hashing:
@@ -275,7 +250,8 @@ def hand_over(
                 if committed is None:
                     raise
                 entry = committed
-                _name_recorded_package(temporary, target, committed, exc)
+                recorded_as = f"custody entry {entry.seq} of {entry.incident_id}"
+                name_recorded(temporary, target, exc, f"The handover was recorded as {recorded_as}")
     except FileExistsError as exc:
         raise BadInput(f"{target} already exists; choose a new file name.") from exc
     except OSError as exc:

@@ -11,10 +11,15 @@ beside a lock that dies with the process) names its temporary file, and the next
 program (:func:`~harmonize_evidence.services.store.open_with_key`), or the next copy or handover,
 finishes what a killed one left (:func:`finish_interrupted_writes`):
 
-- a copy's temporary file is deleted (a copy is recorded only once it has its name);
-- a package's temporary file is given its name when the chain records its SHA-256 (the process
-  was killed between the commit of its ``handed_over`` entry and the naming: the entry names that
-  file, and the lead needs it before any later package), and deleted otherwise.
+- a temporary file that the chain records (the process was killed between the commit of its
+  entry and the naming) is given its name: a package whose ``handed_over`` entry has its SHA-256
+  (the lead needs it before any later package), a copy whose ``evidence_extracted`` entry, made
+  after the copy began, names the file and has its SHA-256;
+- any other is deleted.
+
+A copy or a package is recorded before it gets its name, so that none exists that the chain does
+not record; one that was recorded but could not be named at once (:func:`name_recorded`) stays
+under its temporary name, noted, until the next start names it.
 
 Writes still running (their lock is held, in this process or another) are left alone. Where the
 store's folder takes no writes (a read-only store), nothing can be noted, and a write goes on
@@ -29,10 +34,11 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from harmonize_evidence.domain.chain import CustodyEntry
-from harmonize_evidence.domain.errors import DiskFull, StoreReadOnly
+from harmonize_evidence.domain.errors import DiskFull, EnvironmentProblem, StoreReadOnly
 from harmonize_evidence.domain.model import Action
 from harmonize_evidence.vault.files import (
     WRITING_PREFIX,
@@ -58,11 +64,14 @@ ChainLog = Callable[[str], Iterable[CustodyEntry]]
 
 
 @contextlib.contextmanager
-def noted_write(store_directory: Path, target: Path, kind: str, incident_id: str) -> Iterator[Path]:
+def noted_write(
+    store_directory: Path, target: Path, kind: str, incident_id: str, *, after_seq: int = 0
+) -> Iterator[Path]:
     """Note in the store's folder, while the block runs, the temporary file that ``target`` is
     written under; yields that file's path, for ``write_atomically(target, temporary=...)``.
 
-    ``kind`` is :data:`COPY` or :data:`PACKAGE`; ``incident_id`` the incident it comes from.
+    ``kind`` is :data:`COPY` or :data:`PACKAGE`; ``incident_id`` the incident it comes from;
+    ``after_seq`` (a copy) the incident's newest entry before the copy began.
     """
     temporary = temporary_path(target)
     token = temporary.name.removeprefix(WRITING_PREFIX).removesuffix(WRITING_SUFFIX)
@@ -78,6 +87,7 @@ def noted_write(store_directory: Path, target: Path, kind: str, incident_id: str
                 "temporary": str(temporary),
                 "target": str(target),
                 "incident": incident_id,
+                "after_seq": after_seq,
             }
             write_private_file(note, json.dumps(record).encode("utf-8"))
     except (OSError, DiskFull, StoreReadOnly) as exc:
@@ -137,6 +147,7 @@ def _finish(note: Path, chain: ChainLog) -> None:
         kind = noted["kind"]
         temporary, target = Path(noted["temporary"]), Path(noted["target"])
         incident_id = str(noted["incident"])
+        after_seq = int(noted.get("after_seq", -1))
     except FileNotFoundError:
         return  # its write ended between the listing and the lock
     except (OSError, ValueError, KeyError, TypeError):
@@ -152,9 +163,9 @@ def _finish(note: Path, chain: ChainLog) -> None:
     try:
         if not temporary.is_file() or temporary.is_symlink():
             return
-        if kind == PACKAGE and _recorded_package(temporary, incident_id, chain):
+        if _recorded(_Noted(kind, temporary, target, incident_id, after_seq), chain):
             named = _name_freely(temporary, target)
-            log.info("an interrupted handover was recorded; its package %s is now in place", named)
+            log.info("an interrupted %s was recorded; it is now in place as %s", kind, named)
         else:
             log.info("removed what an interrupted %s left: %s", kind, temporary)
     finally:
@@ -175,13 +186,60 @@ def _name_freely(temporary: Path, target: Path) -> Path:
     raise FileExistsError(f"{target} and 998 numbered names like it are all taken")
 
 
-def _recorded_package(temporary: Path, incident_id: str, chain: ChainLog) -> bool:
+@dataclass(frozen=True)
+class _Noted:
+    """What a note says."""
+
+    kind: str
+    temporary: Path
+    target: Path
+    incident_id: str
+    after_seq: int
+
+
+def _recorded(noted: _Noted, chain: ChainLog) -> bool:
+    """Whether the chain records the noted temporary file (see the module docstring)."""
+    kind, target, after_seq = noted.kind, noted.target, noted.after_seq
     digest = hashlib.sha256()
-    with temporary.open("rb") as data:
+    with noted.temporary.open("rb") as data:
         while piece := data.read(1024 * 1024):
             digest.update(piece)
     sha256 = digest.hexdigest()
-    return any(
-        entry.action == Action.HANDED_OVER and entry.evidence_sha256 == sha256
-        for entry in chain(incident_id)
-    )
+    for entry in chain(noted.incident_id):
+        if entry.evidence_sha256 != sha256:
+            continue
+        if kind == PACKAGE and entry.action == Action.HANDED_OVER:
+            return True
+        if (
+            kind == COPY
+            and after_seq >= 0
+            and entry.seq > after_seq
+            and entry.action == Action.EVIDENCE_EXTRACTED
+            and entry.details.get("file_name") == target.name
+        ):
+            return True
+    return False
+
+
+def name_recorded(temporary: Path, target: Path, failure: BaseException, recorded_as: str) -> None:
+    """Name a file whose entry is committed but which did not get its name: the naming failed,
+    or the program was told to end just then (SIGTERM at a logout). A failure that is not the
+    naming itself goes on once the file is in place.
+
+    ``recorded_as`` begins the sentence if it still cannot be named ("The handover was recorded
+    as custody entry 12 of INC-2026-0001").
+
+    Raises:
+        EnvironmentProblem: it still cannot be named; it stays under its hidden temporary name,
+            noted, and the next start of the program names it.
+    """
+    try:
+        name_without_overwriting(temporary, target)
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"{recorded_as}, but it could not be named {target.name} in {target.parent} "
+            f"({exc.strerror or exc}); it is kept there under a hidden name, and the program "
+            "gives it a name the next time it starts."
+        ) from failure
+    if not isinstance(failure, OSError):
+        raise failure
