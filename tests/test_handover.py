@@ -829,6 +829,26 @@ def test_a_handover_whose_name_is_taken_after_its_entry_is_kept_and_named_at_the
     assert _receive(school, package).exhibits == len(school.originals)
 
 
+def test_a_handover_from_a_read_only_store_says_so_before_making_anything(
+    school: School, clock: FixedClock
+) -> None:
+    from tests.faults import read_only_folder
+
+    school.staff.close()
+    new_folder = school.folder / "stick" / "for the lead"
+    new_folder.parent.mkdir()
+    with (
+        read_only_folder(school.folder / "staff"),
+        open_store_at(school.folder / "staff", clock) as staff,
+    ):
+        assert staff.read_only
+        with pytest.raises(HarmonizeError) as refused:
+            hand_over(staff, school.incident, f"{new_folder}/")
+    assert refused.value.exit_code == 5 and "read-only" in refused.value.message
+    assert list(new_folder.parent.iterdir()) == []  # not even the folder it was to go in
+    school.staff = open_store_at(school.folder / "staff", clock)
+
+
 def test_a_later_receipt_reports_the_case_back_to_the_member_of_staff(school: School) -> None:
     from harmonize_evidence.domain.casework import Step
     from harmonize_evidence.services.casework import record_step

@@ -27,6 +27,7 @@ from harmonize_evidence.domain.errors import (
     BadInput,
     DiskFull,
     StoreDamaged,
+    StoreReadOnly,
     VerificationFailed,
 )
 from harmonize_evidence.domain.handover import (
@@ -50,7 +51,7 @@ from harmonize_evidence.services.unfinished_writes import (
 )
 from harmonize_evidence.services.verification import signers, verified_chain
 from harmonize_evidence.transfer.age_stream import encrypt_to, tar_chunks
-from harmonize_evidence.vault.disk import disk_is_full
+from harmonize_evidence.vault.disk import STORE_READ_ONLY, disk_is_full
 from harmonize_evidence.vault.files import write_atomically
 
 Progress = Callable[[int, int], None]
@@ -115,6 +116,8 @@ def hand_over(
         VerificationFailed: the incident's own chain does not verify (exit 1): nothing handed
             over.
         DiskFull: the disk filled up; nothing is left and nothing recorded (exit 5).
+        StoreReadOnly: the store's folder takes no writes, so the handover cannot be recorded;
+            nothing is written (exit 5).
     """
     require_role(store, Role.STAFF, "hand an incident over to the lead")
     joined = joined_card(store)
@@ -124,6 +127,8 @@ def hand_over(
             "lead); until then nothing can be handed over."
         )
     incident = store.incident(incident_id)
+    if store.read_only:  # said before the package is made, not after
+        raise StoreReadOnly(STORE_READ_ONLY)
     chain, problems = verified_chain(store.vault, incident.id, signers(store.vault))
     if problems:
         raise VerificationFailed(
