@@ -849,6 +849,26 @@ def test_a_handover_from_a_read_only_store_says_so_before_making_anything(
     school.staff = open_store_at(school.folder / "staff", clock)
 
 
+def test_a_handover_that_meets_changed_exhibit_bytes_stops_and_leaves_nothing_behind(
+    school: School,
+) -> None:
+    ref = next(iter(school.originals))
+    database = school.staff.vault._db  # the store's file changed behind the program's back
+    database.execute("DROP TRIGGER chunks_no_update")
+    database.execute(
+        "UPDATE exhibit_chunks SET data = ? WHERE exhibit_id = "
+        "(SELECT id FROM exhibits WHERE ref = ?)",
+        (b"not the bytes that were stored", ref),
+    )
+    new_folder = school.folder / "stick" / "for the lead"
+    new_folder.parent.mkdir()
+    with pytest.raises(HarmonizeError) as changed:
+        hand_over(school.staff, school.incident, f"{new_folder}/")
+    assert changed.value.exit_code == 4 and "no longer match" in changed.value.message
+    assert list(new_folder.parent.iterdir()) == []  # not even the folder it was to go in
+    assert Action.HANDED_OVER not in [e.action for e in school.staff.log(school.incident)]
+
+
 def test_a_later_receipt_reports_the_case_back_to_the_member_of_staff(school: School) -> None:
     from harmonize_evidence.domain.casework import Step
     from harmonize_evidence.services.casework import record_step

@@ -272,6 +272,11 @@ def hand_over(
             f"The folder {target.parent} cannot be written ({exc.strerror or exc}), so no "
             "package was written and nothing was recorded; choose another folder."
         ) from exc
+    except BaseException:
+        if made_folder is not None:
+            with contextlib.suppress(OSError):
+                made_folder.rmdir()  # only if empty: a package kept for later stays
+        raise
     return HandoverResult(
         incident_id=incident.id,
         package=target,
