@@ -108,6 +108,17 @@ def _log(env: dict[str, str], store_dir: Path, incident: str) -> list[dict[str, 
     return entries
 
 
+def _noted_as_a_kill_leaves_it(
+    store_dir: Path, temporary: Path, target: Path, kind: str, incident: str, *, after: int = 0
+) -> None:
+    """The note the program keeps while ``temporary`` is written as ``target``, left behind as
+    a kill leaves it (the format notes have on disk, which a later version must still read)."""
+    token = temporary.name.removeprefix(".harmonize-writing-").removesuffix(".partial")
+    noted = {"kind": kind, "temporary": str(temporary), "target": str(target)}
+    note = store_dir / f".unfinished-write-{token}.json"
+    note.write_text(json.dumps({**noted, "incident": incident, "after_seq": after}))
+
+
 def test_a_copy_killed_while_it_is_written_is_removed_at_the_next_start(
     tmp_path: Path, store_templates: StoreTemplates, clock: FixedClock
 ) -> None:
@@ -172,10 +183,7 @@ def test_a_package_recorded_but_not_yet_named_when_killed_gets_its_name_at_the_n
     stray = out / ".harmonize-writing-00000000000000ff.partial"  # and one never recorded
     stray.write_bytes(b"the first part of a package")
     for temporary in (recorded, stray):
-        token = temporary.name.removeprefix(".harmonize-writing-").removesuffix(".partial")
-        noted = {"kind": "package", "temporary": str(temporary), "target": str(package)}
-        note = store_dir / f".unfinished-write-{token}.json"
-        note.write_text(json.dumps({**noted, "incident": incident}), encoding="utf-8")
+        _noted_as_a_kill_leaves_it(store_dir, temporary, package, "package", incident)
 
     entries = _log(env, store_dir, incident)  # the next start
     assert [p.name for p in out.iterdir()] == [package.name]
@@ -269,10 +277,7 @@ def test_a_copy_recorded_but_not_yet_named_when_killed_gets_its_name_at_the_next
     unrecorded = usb / ".harmonize-writing-00000000000000ff.partial"
     unrecorded.write_bytes(original)  # the same bytes, but no entry after its start
     for temporary, after in ((recorded, before), (unrecorded, before + 1)):
-        token = temporary.name.removeprefix(".harmonize-writing-").removesuffix(".partial")
-        noted = {"kind": "copy", "temporary": str(temporary), "target": str(copy)}
-        note = store_dir / f".unfinished-write-{token}.json"
-        note.write_text(json.dumps({**noted, "incident": incident, "after_seq": after}))
+        _noted_as_a_kill_leaves_it(store_dir, temporary, copy, "copy", incident, after=after)
 
     _log(env, store_dir, incident)  # the next start
     assert [p.name for p in usb.iterdir()] == [copy.name]

@@ -79,6 +79,7 @@ from harmonize_evidence.services.unfinished_writes import (
     finish_interrupted_writes,
     name_recorded,
     noted_write,
+    recorded_entry,
 )
 from harmonize_evidence.services.verification import (
     Progress,
@@ -591,13 +592,16 @@ class EvidenceStore:
         finish_interrupted_writes(self.directory, self.log)
         incident = exhibit.incident_id
         after, _ = self.chain_head(incident)
-        details = {"exhibit": exhibit.ref, "file_name": target.name}
+        sha256 = str(exhibit.sha256)  # copy_target refuses an exhibit without bytes
 
         def record() -> None:
             # Before the copy gets its name: no copy exists that the chain does not record.
             with self._vault.transaction():
                 self._append(
-                    incident, Action.EVIDENCE_EXTRACTED, details, evidence_sha256=exhibit.sha256
+                    incident,
+                    Action.EVIDENCE_EXTRACTED,
+                    {"exhibit": exhibit.ref, "file_name": target.name},
+                    evidence_sha256=sha256,
                 )
 
         def recorded() -> CustodyEntry | None:
@@ -605,18 +609,9 @@ class EvidenceStore:
             try:
                 head = self._vault.chain_head(incident)
                 entries = [] if head is None or head[0] <= after else self.log(incident)
+                return recorded_entry(entries, COPY, sha256, target, after)
             except Exception:  # the chain cannot be read: it cannot say so
                 return None
-            return next(
-                (
-                    e
-                    for e in entries
-                    if e.seq > after
-                    and e.action == Action.EVIDENCE_EXTRACTED
-                    and e.details == details
-                ),
-                None,
-            )
 
         with noted_write(self.directory, target, COPY, incident, after_seq=after) as temporary:
             try:
@@ -641,7 +636,7 @@ class EvidenceStore:
                     exc,
                     f"The copy was recorded as custody entry {entry.seq} of {entry.incident_id}",
                 )
-                digest = str(entry.evidence_sha256)  # the copy's, checked before it was recorded
+                digest = sha256  # the copy's, checked before it was recorded
         return target, digest
 
     def purge(self, incident_id: str, ref: str, reason: str) -> CustodyEntry:

@@ -48,6 +48,7 @@ from harmonize_evidence.services.unfinished_writes import (
     finish_interrupted_writes,
     name_recorded,
     noted_write,
+    recorded_entry,
 )
 from harmonize_evidence.services.verification import signers, verified_chain
 from harmonize_evidence.transfer.age_stream import encrypt_to, tar_chunks
@@ -200,17 +201,9 @@ def hand_over(
         if not written:
             return None
         try:
-            entries = store.log(incident.id)
+            return recorded_entry(store.log(incident.id), PACKAGE, written[0], target)
         except Exception:  # the chain cannot be read: it cannot say so
             return None
-        return next(
-            (
-                e
-                for e in entries
-                if e.action == Action.HANDED_OVER and e.evidence_sha256 == written[0]
-            ),
-            None,
-        )
 
     try:
         with noted_write(store.directory, target, PACKAGE, incident.id) as temporary:

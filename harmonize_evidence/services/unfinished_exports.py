@@ -42,6 +42,7 @@ from harmonize_evidence.domain.errors import (
     StoreReadOnly,
 )
 from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.unfinished_writes import settle_abandoned_notes
 from harmonize_evidence.vault.files import (
     ExclusiveLock,
     name_without_overwriting,
@@ -281,32 +282,7 @@ def finish_interrupted_exports(store: EvidenceStore, notes: Path | None = None) 
     of the program must not fail over this; problems are logged.
     """
     folder = store.directory if notes is None else notes
-    try:
-        names = [entry.name for entry in os.scandir(folder)]
-    except OSError:
-        return
-    tokens = {
-        name[len(_NOTE_PREFIX) :].rsplit(".", 1)[0]
-        for name in names
-        if name.startswith(_NOTE_PREFIX) and name.endswith((".json", ".lock"))
-    }
-    for token in sorted(tokens):
-        note = folder / f"{_NOTE_PREFIX}{token}.json"
-        lock = ExclusiveLock(note.with_suffix(".lock"))
-        try:
-            if not lock.acquire():
-                continue  # still running, in this process or another
-        except OSError:
-            log.warning("cannot check the unfinished export %s", note, exc_info=True)
-            continue
-        try:
-            _finish_noted(store, note)
-            with contextlib.suppress(FileNotFoundError):
-                note.unlink()
-        except Exception:
-            log.warning("could not finish the interrupted export %s", note, exc_info=True)
-        finally:
-            lock.release()
+    settle_abandoned_notes(folder, _NOTE_PREFIX, lambda note: _finish_noted(store, note))
 
 
 def _finish_noted(store: EvidenceStore, note: Path) -> None:

@@ -34,7 +34,6 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from harmonize_evidence.domain.chain import CustodyEntry
@@ -113,26 +112,33 @@ def finish_interrupted_writes(store_directory: Path, chain: ChainLog) -> None:
     ``chain`` gives an incident's custody entries. Never raises: a start of the program must
     not fail over this; problems are logged.
     """
+    settle_abandoned_notes(store_directory, _NOTE_PREFIX, lambda note: _finish(note, chain))
+
+
+def settle_abandoned_notes(folder: Path, prefix: str, settle: Callable[[Path], None]) -> None:
+    """``settle`` each note ``<prefix><token>.json`` in ``folder`` whose lock no live process
+    holds (its write was killed), then remove the note; notes of writes still running are left
+    alone. Shared with the exports' notes (:mod:`.unfinished_exports`). Never raises."""
     try:
-        names = [entry.name for entry in os.scandir(store_directory)]
+        names = [entry.name for entry in os.scandir(folder)]
     except OSError:
         return
     tokens = {
-        name[len(_NOTE_PREFIX) :].rsplit(".", 1)[0]
+        name[len(prefix) :].rsplit(".", 1)[0]
         for name in names
-        if name.startswith(_NOTE_PREFIX) and name.endswith((".json", ".lock"))
+        if name.startswith(prefix) and name.endswith((".json", ".lock"))
     }
     for token in sorted(tokens):
-        note = store_directory / f"{_NOTE_PREFIX}{token}.json"
+        note = folder / f"{prefix}{token}.json"
         lock = ExclusiveLock(note.with_suffix(".lock"))
         try:
             if not lock.acquire():
                 continue  # still being written, in this process or another
         except OSError:
-            log.info("cannot check the unfinished write %s", note, exc_info=True)
+            log.warning("cannot check the unfinished write %s", note, exc_info=True)
             continue
         try:
-            _finish(note, chain)
+            settle(note)
             with contextlib.suppress(FileNotFoundError):
                 note.unlink()
         except Exception:
@@ -163,7 +169,8 @@ def _finish(note: Path, chain: ChainLog) -> None:
     try:
         if not temporary.is_file() or temporary.is_symlink():
             return
-        if _recorded(_Noted(kind, temporary, target, incident_id, after_seq), chain):
+        sha256 = _sha256_of(temporary)
+        if recorded_entry(chain(incident_id), kind, sha256, target, after_seq) is not None:
             named = _name_freely(temporary, target)
             log.info("an interrupted %s was recorded; it is now in place as %s", kind, named)
         else:
@@ -186,39 +193,33 @@ def _name_freely(temporary: Path, target: Path) -> Path:
     raise FileExistsError(f"{target} and 998 numbered names like it are all taken")
 
 
-@dataclass(frozen=True)
-class _Noted:
-    """What a note says."""
-
-    kind: str
-    temporary: Path
-    target: Path
-    incident_id: str
-    after_seq: int
-
-
-def _recorded(noted: _Noted, chain: ChainLog) -> bool:
-    """Whether the chain records the noted temporary file (see the module docstring)."""
-    kind, target, after_seq = noted.kind, noted.target, noted.after_seq
-    digest = hashlib.sha256()
-    with noted.temporary.open("rb") as data:
-        while piece := data.read(1024 * 1024):
-            digest.update(piece)
-    sha256 = digest.hexdigest()
-    for entry in chain(noted.incident_id):
+def recorded_entry(
+    entries: Iterable[CustodyEntry], kind: str, sha256: str, target: Path, after_seq: int = -1
+) -> CustodyEntry | None:
+    """The entry that records a file written as ``kind`` with this SHA-256, if the chain has
+    one: a package's ``handed_over``; a copy's ``evidence_extracted`` that names the file and
+    came after ``after_seq``, the newest entry when the copy began."""
+    for entry in entries:
         if entry.evidence_sha256 != sha256:
             continue
         if kind == PACKAGE and entry.action == Action.HANDED_OVER:
-            return True
+            return entry
         if (
             kind == COPY
-            and after_seq >= 0
-            and entry.seq > after_seq
+            and 0 <= after_seq < entry.seq
             and entry.action == Action.EVIDENCE_EXTRACTED
             and entry.details.get("file_name") == target.name
         ):
-            return True
-    return False
+            return entry
+    return None
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        while piece := data.read(1024 * 1024):
+            digest.update(piece)
+    return digest.hexdigest()
 
 
 def name_recorded(temporary: Path, target: Path, failure: BaseException, recorded_as: str) -> None:
