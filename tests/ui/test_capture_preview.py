@@ -39,12 +39,10 @@ def test_the_preview_fits_the_box_in_proportion_and_is_never_enlarged(
 
 
 def _png(width: int, height: int) -> bytes:
-    image = Image.new("RGB", (width, height), (250, 250, 250))
-    for x in range(0, width, 2):  # thin black lines: a blur would turn them grey
-        for y in range(height):
-            image.putpixel((x, y), (0, 0, 0))
+    # Thin black lines on every even column, light grey between: a blur would turn them grey.
+    row = (b"\0\0\0" + b"\xfa\xfa\xfa") * (width // 2) + b"\0\0\0" * (width % 2)
     out = io.BytesIO()
-    image.save(out, format="PNG")
+    Image.frombytes("RGB", (width, height), row * height).save(out, format="PNG")
     return out.getvalue()
 
 
