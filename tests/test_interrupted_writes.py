@@ -37,6 +37,7 @@ STAFF = Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
 LEAD = Producer("Priya Shah", "PS", "Oak Hill Academy", Role.LEAD)
 VIDEO_BYTES = 32 * 1024 * 1024  # long enough to write that a kill lands while it is written
 KILLS = 4
+SMALL_VIDEO = 64 * 1024  # where no kill is timed, a short one does
 
 
 def _partials(folder: Path) -> list[Path]:
@@ -78,9 +79,10 @@ def _kill_while_writing(child: subprocess.Popen[str], folder: Path, delay: float
 
 
 def _staff_store(
-    root: Path, store_templates: StoreTemplates, clock: FixedClock
+    root: Path, store_templates: StoreTemplates, clock: FixedClock, video_bytes: int = VIDEO_BYTES
 ) -> tuple[Path, str]:
-    """A member of staff's store, joined to a lead's school, with an incident holding a video."""
+    """A member of staff's store, joined to a lead's school, with an incident holding a video
+    (a long one by default, for kills to land while it is written out)."""
     lead_made = store_templates.copy(root / "lead", LEAD, clock)
     staff_made = store_templates.copy(root / "staff", STAFF, clock)
     with open_store(lead_made.location, lambda: PASSPHRASE, clock) as lead:
@@ -88,13 +90,15 @@ def _staff_store(
     with open_store(staff_made.location, lambda: PASSPHRASE, clock) as staff:
         join_school(staff, card, short_fingerprint(fingerprint), "in person")
         incident = staff.new_incident("Calls to a pupil").id
-    _add_recording(staff_made.location.directory, incident, clock, 0)
+    _add_recording(staff_made.location.directory, incident, clock, 0, video_bytes)
     return staff_made.location.directory, incident
 
 
-def _add_recording(store_dir: Path, incident: str, clock: FixedClock, number: int) -> None:
+def _add_recording(
+    store_dir: Path, incident: str, clock: FixedClock, number: int, size: int = VIDEO_BYTES
+) -> None:
     video = store_dir.parent / f"recording-{number}.bin"
-    video.write_bytes(random.Random(number).randbytes(VIDEO_BYTES))
+    video.write_bytes(random.Random(number).randbytes(size))
     with open_store(StoreLocation(store_dir), lambda: PASSPHRASE, clock) as staff:
         staff.add_file(incident, video)
 
@@ -172,7 +176,7 @@ def test_a_package_recorded_but_not_yet_named_when_killed_gets_its_name_at_the_n
     # A kill between the commit of the handed_over entry and the naming leaves the package
     # under its temporary name, noted in the store's folder. That moment is too short to hit by
     # timing a kill, so the state it leaves is made here as the program leaves it.
-    store_dir, incident = _staff_store(tmp_path, store_templates, clock)
+    store_dir, incident = _staff_store(tmp_path, store_templates, clock, SMALL_VIDEO)
     env = private_env(tmp_path / "home")
     out = tmp_path / "for-the-lead"
     out.mkdir()
@@ -197,7 +201,7 @@ def test_a_note_that_names_anything_but_a_temporary_file_of_ours_deletes_nothing
 ) -> None:
     # The clean-up deletes what a note names: a damaged or planted note must not make it
     # delete a user's own file.
-    store_dir, incident = _staff_store(tmp_path, store_templates, clock)
+    store_dir, incident = _staff_store(tmp_path, store_templates, clock, SMALL_VIDEO)
     env = private_env(tmp_path / "home")
     documents = tmp_path / "Documents"
     documents.mkdir()
@@ -228,7 +232,7 @@ def test_a_copy_told_to_end_as_its_entry_is_committed_is_still_saved(
 ) -> None:
     # The copy is recorded before it gets its name (so no copy exists that the chain does not
     # record); a SIGTERM or Ctrl+C just as that entry is committed must not lose the copy.
-    store_dir, incident = _staff_store(tmp_path, store_templates, clock)
+    store_dir, incident = _staff_store(tmp_path, store_templates, clock, SMALL_VIDEO)
     usb = tmp_path / "usb-stick"
     usb.mkdir()
     with open_store(StoreLocation(store_dir), lambda: PASSPHRASE, clock) as store:
@@ -265,7 +269,7 @@ def test_a_copy_recorded_but_not_yet_named_when_killed_gets_its_name_at_the_next
 ) -> None:
     # As a kill between the commit of the copy's entry and its naming leaves it (made here, as
     # that moment is too short to hit by timing a kill); and one killed before its commit.
-    store_dir, incident = _staff_store(tmp_path, store_templates, clock)
+    store_dir, incident = _staff_store(tmp_path, store_templates, clock, SMALL_VIDEO)
     env = private_env(tmp_path / "home")
     usb = tmp_path / "usb-stick"
     usb.mkdir()
