@@ -177,6 +177,13 @@ class EvidenceStore:
         with self._vault.transaction():
             yield
 
+    def key_for_another_handle(self) -> bytes:
+        """The key this store is open with, for a handle that another part of the program opens
+        on it (the desktop program's own, after the set-up wizard made the store on a worker
+        thread): deriving it again from the passphrase would make the user wait for the
+        passphrase's KDF a second time."""
+        return self._key
+
     def open_for_this_thread(self) -> EvidenceStore:
         """A second handle on the same store for another thread (each thread owns its own)."""
         vault = self._vault.open_another(self._key)

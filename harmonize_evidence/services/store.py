@@ -369,8 +369,12 @@ def open_with_key(location: StoreLocation, key: bytes, clock: Clock) -> Evidence
     return store
 
 
-def recover_store(location: StoreLocation, recovery_key: str, new_passphrase: str) -> None:
-    """Set a new passphrase with the recovery key. The recovery key itself stays the same."""
+def recover_store(location: StoreLocation, recovery_key: str, new_passphrase: str) -> bytes:
+    """Set a new passphrase with the recovery key. The recovery key itself stays the same.
+
+    Returns the database key, so that a caller that goes on to open the store (the unlock
+    window) does not make the user wait for the passphrase's KDF a second time.
+    """
     from harmonize_evidence.vault.database import open_database
 
     if not location.exists():
@@ -383,3 +387,4 @@ def recover_store(location: StoreLocation, recovery_key: str, new_passphrase: st
     key_file.with_new_passphrase(key, new_passphrase).save(location.key_file)
     if key_file.keychain:
         keychain.store_key_if_possible(key_file.store_id, key)
+    return key

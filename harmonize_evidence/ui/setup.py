@@ -45,7 +45,6 @@ from harmonize_evidence.services.store import (
     StoreLocation,
     create_store,
     open_with_key,
-    unlock_key,
 )
 from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
@@ -254,10 +253,9 @@ class UnlockingPage(QWizardPage):
             store, recovery_key = create_store(
                 location, producer, passphrase, clock, keychain_cache=keychain, job_title=job_title
             )
-            with store:
+            with store:  # the creating thread's handle is closed; the GUI opens its own
                 fingerprint = store.fingerprint
-            # The creating thread's handle is closed; the GUI opens its own with this key.
-            key = unlock_key(location, lambda: passphrase)
+                key = store.key_for_another_handle()
             return CreatedStore(key, recovery_key, fingerprint)
 
         self.error.hide()

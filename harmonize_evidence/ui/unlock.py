@@ -266,8 +266,7 @@ class RecoveryDialog(QDialog):
         location = self.location
 
         def recover(_task: Task[bytes]) -> bytes:
-            recover_store(location, recovery_key, passphrase)
-            return unlock_key(location, passphrase)
+            return recover_store(location, recovery_key, passphrase)
 
         self._show("")
         self.busy.show()

@@ -283,6 +283,7 @@ def test_forgotten_passphrase_is_replaced_using_the_recovery_key(
         lambda: desktop.main_window is not None and desktop.main_window.isVisible(),
         timeout=20_000,
     )
+    assert unlock_key(made_store.location, lambda: "tulip kettle orbit saxophone")
     with pytest.raises(StoreLocked):
         unlock_key(made_store.location, lambda: PASSPHRASE)
 
