@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harmonize_evidence.domain.model import Exhibit, ExhibitKind
+from harmonize_evidence.services.html_text import html_to_text
 from harmonize_evidence.services.reading import (
     NO_PAGE_TEXT,
     ReadingForm,
-    html_to_text,
     read_email,
     read_pdf,
     read_text,
