@@ -41,7 +41,9 @@ def test_main_window_shows_the_newest_incident_with_its_exhibits(
     assert view.metadata.value("Exhibit") == "ZL/1"  # the first exhibit is chosen
     assert window.count_label.text() == "3 incidents"
     # Only the pictures on screen were decrypted, and they are blurred.
-    qtbot.waitUntil(lambda: window.thumbnails.held >= 3)
+    # Held counts shown pixmaps too: two thumbnails and their pixmaps are four while the third
+    # is still being made, so wait for nothing to be pending as well.
+    qtbot.waitUntil(lambda: window.thumbnails.held >= 3 and window.thumbnails.pending == 0)
     assert window.thumbnails.blobs_read == 3
     assert not any(view.exhibits.is_revealed(e.ref) for e in view.exhibits.exhibits)
 
