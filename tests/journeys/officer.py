@@ -114,6 +114,16 @@ def check_as_an_officer(
 
     text = run(tool("pdftotext"), "-enc", "UTF-8", str(folder / "report.pdf"), "-")
     assert text.returncode == 0, text.stderr
+
+    # A copy with one byte of an exhibit changed on the way is refused, and that exhibit is
+    # named: what passed above was the verifier's judgement, not a verifier that passes anything.
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    files = [str(item["file"]) for item in manifest["items"] if item.get("file")]
+    member = files[0] if files else "report.pdf"
+    code, refused = verify_bundle(tampered_copy(bundle, member, work / "altered.zip"), env,
+                                  program=program)  # fmt: skip
+    assert code == 1 and refused["ok"] is False, refused
+    assert any(member in problem for problem in refused["problems"]), refused
     return OfficerCheck(verdict, folder, text.stdout)
 
 

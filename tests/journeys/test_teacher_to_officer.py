@@ -20,7 +20,7 @@ from PIL import Image
 from harmonize_evidence.capture import Rect
 from tests.conftest import Cli
 from tests.journeys.conftest import ok
-from tests.journeys.officer import check_as_an_officer, tampered_copy, verify_bundle
+from tests.journeys.officer import check_as_an_officer
 from tests.painted import TITLE, PaintedScreen
 from tests.screen_painter import pattern_colour
 
@@ -127,9 +127,3 @@ def test_a_teachers_capture_reaches_the_officer_intact_and_checkable(
     )
     pages = flowing.split("This report, this statement included, has ")[1].split(" pages")[0]
     assert int(pages) == text.count("\f") + (0 if text.endswith("\f") else 1)
-
-    # A copy altered on the way is caught, and the altered file is named.
-    altered = tampered_copy(bundle, screenshot["file"], tmp_path / "altered.zip")
-    code, verdict = verify_bundle(altered, officer_env)
-    assert code == 1 and verdict["ok"] is False
-    assert any(screenshot["file"] in problem for problem in verdict["problems"]), verdict
