@@ -700,6 +700,28 @@ def test_every_write_on_a_read_only_store_says_so_and_changes_nothing(
         assert store.verify().ok
 
 
+def test_setting_up_with_no_usable_keychain_says_so_before_the_passphrase_kdf(
+    tmp_path: Path, producer: Producer, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A computer without a usable keychain (keyring's own "fail" backend): the user who asked
+    # for the keychain is told at once, not after the passphrase's KDF (about half a second).
+    from keyring.backends import fail
+
+    from harmonize_evidence.vault import keychain, keys
+
+    monkeypatch.setattr(keychain, "backend", fail.Keyring)
+    derived: list[object] = []
+    real_kdf = keys._argon2
+    monkeypatch.setattr(keys, "_argon2", lambda *args: derived.append(args) or real_kdf(*args))
+    location = StoreLocation(tmp_path / "store")
+    with pytest.raises(EnvironmentProblem, match="No usable system keychain"):
+        create_store(
+            location, producer, PASSPHRASE, clock, keychain_cache=True, passphrase_cost=TEST_COST
+        )
+    assert derived == []
+    assert not location.directory.exists()
+
+
 def test_setting_up_a_store_in_a_read_only_folder_says_so(
     tmp_path: Path, producer: Producer, clock: FixedClock
 ) -> None:

@@ -40,6 +40,7 @@ from harmonize_evidence.vault.keys import (
     check_new_passphrase,
     new_database_key,
     new_recovery_key,
+    new_store_id,
 )
 
 if TYPE_CHECKING:
@@ -210,16 +211,25 @@ def _create_in_locked_folder(
     # removes nothing that anyone else made.
     key = new_database_key()
     recovery_key = new_recovery_key()
-    key_file = KeyFile.create(
-        key,
-        passphrase,
-        recovery_key,
-        page_size=CIPHER_PAGE_SIZE,
-        keychain=keychain_cache,
-        cost=passphrase_cost,
-    )
+    store_id = new_store_id()
     if keychain_cache:
-        keychain.store_key(key_file.store_id, key)  # before the database is written
+        # Before the passphrase's KDF (about half a second) and before the database is written:
+        # on a computer with no usable keychain, the user is told so at once.
+        keychain.store_key(store_id, key)
+    try:
+        key_file = KeyFile.create(
+            key,
+            passphrase,
+            recovery_key,
+            page_size=CIPHER_PAGE_SIZE,
+            keychain=keychain_cache,
+            cost=passphrase_cost,
+            store_id=store_id,
+        )
+    except BaseException:
+        if keychain_cache:
+            keychain.forget_key(store_id)
+        raise
     try:
         vault = open_database(location.database, key, CIPHER_PAGE_SIZE, create=True)
         try:
@@ -247,7 +257,7 @@ def _create_in_locked_folder(
     except BaseException:
         _remove_partial_store(location)
         if keychain_cache:
-            keychain.forget_key(key_file.store_id)
+            keychain.forget_key(store_id)
         raise
     store = EvidenceStore(
         vault,

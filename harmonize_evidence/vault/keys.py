@@ -175,6 +175,11 @@ def _aad(store_id: str, slot: str) -> bytes:
     return f"{KEY_FILE_FORMAT}/{KEY_FILE_VERSION}|{store_id}|{slot}".encode()
 
 
+def new_store_id() -> str:
+    """A new store's id: a random UUID, as the key file and the keychain entry carry it."""
+    return str(uuid.uuid4())
+
+
 def _argon2(passphrase: str, salt: bytes, cost: PassphraseCost) -> bytes:
     kdf = Argon2id(
         salt=salt,
@@ -280,9 +285,13 @@ class KeyFile:
         page_size: int,
         keychain: bool,
         cost: PassphraseCost = STANDARD_COST,
+        store_id: str | None = None,
     ) -> KeyFile:
-        """Wrap ``key`` under both the passphrase and the recovery key."""
-        store_id = str(uuid.uuid4())
+        """Wrap ``key`` under both the passphrase and the recovery key.
+
+        ``store_id`` is the store's id when the caller needed it first (a new one otherwise).
+        """
+        store_id = store_id or new_store_id()
         return cls(
             store_id=store_id,
             cipher_page_size=page_size,
