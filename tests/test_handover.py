@@ -607,6 +607,30 @@ def test_the_leads_receipt_is_recorded_once_on_the_staff_chain(school: School) -
     assert school.staff.verify().ok
 
 
+@settings(max_examples=25)
+@given(cut=st.floats(min_value=0.0, max_value=0.99))
+def test_a_receipt_or_card_cut_short_anywhere_is_refused_as_damaged_and_changes_nothing(
+    school: School, cut: float
+) -> None:
+    case = _receive(school, school.package("cut")).case
+    receipt = write_receipt(school.lead, case, school.folder / "receipts" / "")
+    whole = receipt.read_bytes()
+    short = school.folder / "short-receipt.json"
+    short.write_bytes(whole[: int(len(whole) * cut)])
+    before = school.staff.log(school.incident)
+    with pytest.raises(BadInput) as refused:
+        receive_file(school.staff, short)
+    assert refused.value.message in (
+        "This receipt is damaged (cut short or changed), so it cannot be read; ask for it again.",
+        "short-receipt.json is neither a handover package nor a lead's receipt.",
+    )
+    assert school.staff.log(school.incident) == before
+    card = school.card[: int(len(school.card) * cut)]
+    with pytest.raises(BadInput, match=r"^(This school card is damaged|This file is not a school)"):
+        join_school(school.staff, card, short_fingerprint(school.lead_fingerprint), "in person")
+    receipt.unlink()
+
+
 # -- the command line ------------------------------------------------------------------------------
 
 

@@ -54,6 +54,11 @@ def document_of(data: bytes, format_name: str, what: str) -> dict[str, Any]:
     try:
         value = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
+        if format_name.encode() in data[:4096]:  # it says it is one: cut short, or changed
+            raise BadInput(
+                f"This {what} is damaged (cut short or changed), so it cannot be read; ask for "
+                "it again."
+            ) from exc
         raise BadInput(f"This file is not a {what}: it is not JSON.") from exc
     document = value if isinstance(value, dict) else {}
     if document.get("format") != format_name:
