@@ -36,9 +36,16 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from isal import isal_zlib
-from PIL import Image, ImageChops
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow is imported where a frame is encoded, not with this module: the desktop program imports
+# the capture package to take the capture key just after its window shows, and Pillow's import
+# was about half of that package's.
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ZLIB_HEADER_FAST = b"\x78\x01"  # deflate, 32 KiB window, "fastest" level hint; header check ok
@@ -127,6 +134,8 @@ def _rgb_rows(frame: memoryview, width: int, top: int, bottom: int) -> Image.Ima
     The frame is viewed as "RGBA", so the image's R, G, B and A bands hold the frame's blue,
     green, red and padding bytes; :func:`_rgb_bytes` reads them back in PNG's order.
     """
+    from PIL import Image
+
     rows = frame[top * width * 4 : bottom * width * 4]
     return Image.frombuffer("RGBA", (width, bottom - top), rows, "raw", "RGBA", 0, 1)  # type: ignore[arg-type]
 
@@ -152,6 +161,8 @@ def _encode_stripe(
     frame viewed one row earlier, so Pillow computes the whole stripe in one C call and nothing is
     copied to get there. Row 0 has no row above: PNG counts it as zeros, so it stays as it is.
     """
+    from PIL import ImageChops
+
     rows: list[bytes] = []
     if row_filter is PngFilter.UP:
         if top == 0:
