@@ -7,7 +7,8 @@ On its own Xvfb display and its own Secret Service (gnome-keyring in a private D
 1. Cold start to an unlocked main window, keychain mode, on a store of 5,000 incidents and
    50,000 exhibits: the real program is started as a user starts it, and timed until its log says
    the main window lists the incidents. Baseline, in the same run: a bare QApplication and
-   QMainWindow shown by a fresh Python process. Median of ``--runs`` starts each.
+   QMainWindow shown by a fresh Python process, started alternately with the program. Median
+   of ``--runs`` starts each.
 2. Scrolling, in this process: the incidents list from top to bottom and back, then the grid of an
    incident with 500 exhibits. Each frame is a scroll step painted synchronously; frames over
    50 ms are counted, and the exhibits whose bytes were decrypted for thumbnails are compared with
@@ -386,8 +387,11 @@ def main() -> int:
             installed = installed_env(env, pycache)
             time_cold_start(installed, built.folder, 0)  # compiles, and warms the file cache
             time_baseline(env)
-            baseline = [time_baseline(env) for _ in range(args.runs)]
-            ours = [time_cold_start(installed, built.folder, run + 1) for run in range(args.runs)]
+            # Alternately, so that a change in the machine's load during the run falls on both.
+            baseline, ours = [], []
+            for run in range(args.runs):
+                baseline.append(time_baseline(env))
+                ours.append(time_cold_start(installed, built.folder, run + 1))
             base_median = statistics.median(baseline)
             ours_median = statistics.median(ours)
             print(
