@@ -39,8 +39,12 @@ ARMOR_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
 ARMOR_END = b"-----END AGE ENCRYPTED FILE-----"
 _BLOCK = tarfile.BLOCKSIZE
 _RECORD = tarfile.RECORDSIZE
-_QUEUE_CHUNK = 256 * 1024  # plaintext handed from the decrypting thread at a time
-_QUEUE_DEPTH = 8  # chunks waiting at most: memory stays ~2 MiB whatever the package's size
+# Plaintext handed from the decrypting thread at a time, and how many such chunks may wait:
+# memory stays ~4 MiB whatever the package's size. Handed over in 1 MiB rather than 256 KiB, a
+# receive of 200 screenshots switched threads a quarter as often and took 1.64 s rather than
+# 1.73 s (medians of 8 interleaved runs each).
+_QUEUE_CHUNK = 1024 * 1024
+_QUEUE_DEPTH = 4
 
 
 def new_identity() -> tuple[str, str]:
