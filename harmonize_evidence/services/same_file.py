@@ -11,7 +11,6 @@ without a file has none).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from harmonize_evidence.domain.model import Exhibit, ExhibitKind
 from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.vault.database import CHUNK_SIZE
+from harmonize_evidence.vault.files import file_sha256 as read_file_sha256
 
 
 def earlier_exhibit(exhibits: Iterable[Exhibit], sha256: str | None) -> Exhibit | None:
@@ -107,14 +106,10 @@ class SameFile:
 
 def file_sha256(path: Path) -> str | None:
     """The SHA-256 of a file's bytes, or None if it cannot be read (adding it will say why)."""
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(CHUNK_SIZE):
-                digest.update(chunk)
+        return read_file_sha256(path)
     except OSError:
         return None
-    return digest.hexdigest()
 
 
 def files_already_kept(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import logging
 import os
@@ -45,6 +44,7 @@ from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.unfinished_writes import settle_abandoned_notes
 from harmonize_evidence.vault.files import (
     ExclusiveLock,
+    file_sha256,
     name_without_overwriting,
     write_private_file,
 )
@@ -313,11 +313,7 @@ def _settle(
         if not partial.is_file() or partial.is_symlink():
             return
         if sha256 is None:
-            digest = hashlib.sha256()
-            with partial.open("rb") as data:
-                while chunk := data.read(1024 * 1024):
-                    digest.update(chunk)
-            sha256 = digest.hexdigest()
+            sha256 = file_sha256(partial)
         recorded = any(
             entry.action == "exported" and entry.evidence_sha256 == sha256
             for entry in store.log(incident_id)

@@ -29,7 +29,6 @@ without a note. Exports keep notes of their own (:mod:`.unfinished_exports`).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -43,6 +42,7 @@ from harmonize_evidence.vault.files import (
     WRITING_PREFIX,
     WRITING_SUFFIX,
     ExclusiveLock,
+    file_sha256,
     is_temporary_name,
     name_without_overwriting,
     temporary_path,
@@ -169,7 +169,7 @@ def _finish(note: Path, chain: ChainLog) -> None:
     try:
         if not temporary.is_file() or temporary.is_symlink():
             return
-        sha256 = _sha256_of(temporary)
+        sha256 = file_sha256(temporary)
         if recorded_entry(chain(incident_id), kind, sha256, target, after_seq) is not None:
             named = _name_freely(temporary, target)
             log.info("an interrupted %s was recorded; it is now in place as %s", kind, named)
@@ -212,14 +212,6 @@ def recorded_entry(
         ):
             return entry
     return None
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as data:
-        while piece := data.read(1024 * 1024):
-            digest.update(piece)
-    return digest.hexdigest()
 
 
 def name_recorded(temporary: Path, target: Path, failure: BaseException, recorded_as: str) -> None:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import secrets
 import sys
@@ -180,6 +181,19 @@ def write_private_file(path: Path, data: bytes, *, replace: bool = False) -> Non
     """
     with refusals_named(), write_atomically(path, replace=replace) as handle:
         handle.write(data)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read a piece at a time (a video is never held whole).
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        while piece := data.read(1024 * 1024):
+            digest.update(piece)
+    return digest.hexdigest()
 
 
 def sync_directory(directory: Path) -> None:
