@@ -13,10 +13,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from harmonize_evidence.domain.errors import BadInput, DiskFull, StoreDamaged
+from harmonize_evidence.domain.errors import BadInput, StoreDamaged
 from harmonize_evidence.domain.model import Exhibit
+from harmonize_evidence.services.out_paths import write_refused
 from harmonize_evidence.vault.database import Vault
-from harmonize_evidence.vault.disk import disk_is_full
 from harmonize_evidence.vault.files import write_atomically
 
 
@@ -119,16 +119,6 @@ def write_copy(
                 handle.flush()  # whole on the disk before the chain says it was written
                 os.fsync(handle.fileno())
                 recording()
-    except FileExistsError as exc:
-        raise BadInput(f"{target} already exists; choose a new file name.") from exc
     except OSError as exc:
-        if disk_is_full(exc):
-            raise DiskFull(
-                f"The disk holding {target.parent} is full, so no copy was written and "
-                "nothing was recorded; free some space there or choose another folder."
-            ) from exc
-        raise BadInput(
-            f"The folder {target.parent} cannot be written ({exc.strerror or exc}), so no "
-            "copy was written and nothing was recorded; choose another folder."
-        ) from exc
+        raise write_refused(exc, target, "no copy was written and nothing was recorded") from exc
     return digest.hexdigest()

@@ -25,7 +25,6 @@ from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.clock import format_utc
 from harmonize_evidence.domain.errors import (
     BadInput,
-    DiskFull,
     StoreDamaged,
     StoreReadOnly,
     VerificationFailed,
@@ -41,7 +40,7 @@ from harmonize_evidence.domain.handover import (
 )
 from harmonize_evidence.domain.model import Action, Exhibit, Role, Status
 from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.services.out_paths import target_path
+from harmonize_evidence.services.out_paths import target_path, write_refused
 from harmonize_evidence.services.school import joined_card, require_role
 from harmonize_evidence.services.unfinished_writes import (
     PACKAGE,
@@ -52,7 +51,7 @@ from harmonize_evidence.services.unfinished_writes import (
 )
 from harmonize_evidence.services.verification import signers, verified_chain
 from harmonize_evidence.transfer.age_stream import encrypt_to, tar_chunks
-from harmonize_evidence.vault.disk import STORE_READ_ONLY, disk_is_full
+from harmonize_evidence.vault.disk import STORE_READ_ONLY
 from harmonize_evidence.vault.files import write_atomically
 
 Progress = Callable[[int, int], None]
@@ -250,21 +249,11 @@ def hand_over(
                 entry = committed
                 recorded_as = f"custody entry {entry.seq} of {entry.incident_id}"
                 name_recorded(temporary, target, exc, f"The handover was recorded as {recorded_as}")
-    except FileExistsError as exc:
-        raise BadInput(f"{target} already exists; choose a new file name.") from exc
     except OSError as exc:
         if made_folder is not None:
             with contextlib.suppress(OSError):
                 made_folder.rmdir()
-        if disk_is_full(exc):
-            raise DiskFull(
-                f"The disk holding {target.parent} is full, so no package was written and "
-                "nothing was recorded; free some space there or choose another folder."
-            ) from exc
-        raise BadInput(
-            f"The folder {target.parent} cannot be written ({exc.strerror or exc}), so no "
-            "package was written and nothing was recorded; choose another folder."
-        ) from exc
+        raise write_refused(exc, target, "no package was written and nothing was recorded") from exc
     except BaseException:
         if made_folder is not None:
             with contextlib.suppress(OSError):

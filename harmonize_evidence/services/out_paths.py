@@ -11,7 +11,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from harmonize_evidence.domain.errors import BadInput, DiskFull
+from harmonize_evidence.domain.errors import BadInput, DiskFull, HarmonizeError
 from harmonize_evidence.vault.disk import disk_is_full
 from harmonize_evidence.vault.files import write_atomically
 
@@ -81,14 +81,22 @@ def write_new_file(target: Path, made_folder: Path | None, data: bytes) -> None:
         if made_folder is not None:
             with contextlib.suppress(OSError):
                 made_folder.rmdir()
-        if isinstance(exc, FileExistsError):
-            raise BadInput(f"{target} already exists; choose a new file name.") from exc
-        if disk_is_full(exc):
-            raise DiskFull(
-                f"The disk holding {target.parent} is full, so {target.name} was not written; "
-                "free some space there or choose another folder."
-            ) from exc
-        raise BadInput(
-            f"The folder {target.parent} cannot be written ({exc.strerror or exc}), so "
-            f"{target.name} was not written; choose another folder."
-        ) from exc
+        raise write_refused(exc, target, f"{target.name} was not written") from exc
+
+
+def write_refused(exc: OSError, target: Path, not_done: str) -> HarmonizeError:
+    """The sentence for the system's refusal to write ``target`` in a folder the user chose
+    (not the store's): ``not_done`` says what did not happen ("no copy was written and nothing
+    was recorded"). A file of that name already there, or a folder that takes no writes, is
+    :class:`BadInput` (exit 2); a full disk is :class:`DiskFull` (exit 5)."""
+    if isinstance(exc, FileExistsError):
+        return BadInput(f"{target} already exists; choose a new file name.")
+    if disk_is_full(exc):
+        return DiskFull(
+            f"The disk holding {target.parent} is full, so {not_done}; free some space there "
+            "or choose another folder."
+        )
+    return BadInput(
+        f"The folder {target.parent} cannot be written ({exc.strerror or exc}), so {not_done}; "
+        "choose another folder."
+    )
