@@ -41,7 +41,7 @@ from harmonize_evidence.domain.errors import (
     StoreReadOnly,
 )
 from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.services.unfinished_writes import settle_abandoned_notes
+from harmonize_evidence.services.unfinished_writes import read_note, settle_abandoned_notes
 from harmonize_evidence.vault.files import (
     ExclusiveLock,
     file_sha256,
@@ -286,15 +286,14 @@ def finish_interrupted_exports(store: EvidenceStore, notes: Path | None = None) 
 
 
 def _finish_noted(store: EvidenceStore, note: Path) -> None:
-    try:
-        noted = json.loads(note.read_bytes())
-        partial, target = Path(noted["partial"]), Path(noted["bundle"])
-        incident_id = str(noted["incident"])
-    except FileNotFoundError:
-        return  # its export ended between the listing and the lock
-    except (OSError, ValueError, KeyError, TypeError):
-        log.warning("the note of an interrupted export, %s, cannot be read; removed", note)
+    read = read_note(
+        note,
+        "export",
+        lambda noted: (Path(noted["partial"]), Path(noted["bundle"]), str(noted["incident"])),
+    )
+    if read is None:
         return
+    partial, target, incident_id = read
     if (
         not _PARTIAL_NAME.fullmatch(partial.name)
         or target.parent != partial.parent

@@ -34,6 +34,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from harmonize_evidence.domain.chain import CustodyEntry
 from harmonize_evidence.domain.errors import DiskFull, EnvironmentProblem, StoreReadOnly
@@ -57,6 +58,8 @@ PACKAGE = "package"
 """A handover package."""
 
 _NOTE_PREFIX = ".unfinished-write-"
+
+T = TypeVar("T")
 
 ChainLog = Callable[[str], Iterable[CustodyEntry]]
 """An incident's custody entries, by its id (:meth:`EvidenceStore.log`)."""
@@ -147,18 +150,33 @@ def settle_abandoned_notes(folder: Path, prefix: str, settle: Callable[[Path], N
             lock.release()
 
 
-def _finish(note: Path, chain: ChainLog) -> None:
+def read_note(note: Path, what: str, fields: Callable[[dict[str, Any]], T]) -> T | None:
+    """``fields`` of a killed write's note; None when the note is gone (its write ended between
+    the listing and the lock) or cannot be read (logged, naming ``what`` was written)."""
     try:
-        noted = json.loads(note.read_bytes())
-        kind = noted["kind"]
-        temporary, target = Path(noted["temporary"]), Path(noted["target"])
-        incident_id = str(noted["incident"])
-        after_seq = int(noted.get("after_seq", -1))
+        return fields(json.loads(note.read_bytes()))
     except FileNotFoundError:
-        return  # its write ended between the listing and the lock
+        return None
     except (OSError, ValueError, KeyError, TypeError):
-        log.warning("the note of an interrupted write, %s, cannot be read; removed", note)
+        log.warning("the note of an interrupted %s, %s, cannot be read; removed", what, note)
+        return None
+
+
+def _finish(note: Path, chain: ChainLog) -> None:
+    read = read_note(
+        note,
+        "write",
+        lambda noted: (
+            noted["kind"],
+            Path(noted["temporary"]),
+            Path(noted["target"]),
+            str(noted["incident"]),
+            int(noted.get("after_seq", -1)),
+        ),
+    )
+    if read is None:
         return
+    kind, temporary, target, incident_id, after_seq = read
     if (
         kind not in (COPY, PACKAGE)
         or not is_temporary_name(temporary.name)
