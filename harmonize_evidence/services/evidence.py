@@ -77,9 +77,8 @@ from harmonize_evidence.services.producers import ReceivedExhibit
 from harmonize_evidence.services.unfinished_writes import (
     COPY,
     finish_interrupted_writes,
-    name_recorded,
-    noted_write,
     recorded_entry,
+    recorded_write,
 )
 from harmonize_evidence.services.verification import (
     Progress,
@@ -620,31 +619,25 @@ class EvidenceStore:
             except Exception:  # the chain cannot be read: it cannot say so
                 return None
 
-        with noted_write(self.directory, target, COPY, incident, after_seq=after) as temporary:
-            try:
-                digest = write_copy(
-                    self._vault,
-                    exhibit,
-                    target,
-                    progress,
-                    temporary=temporary,
-                    recording=record,
-                    keep=lambda: recorded() is not None,
-                )
-            except BaseException as exc:
-                # Stopped or failed once the entry was committed (as the commit ended, or while
-                # the copy was being named): the copy must still get its name.
-                entry = recorded()
-                if entry is None:
-                    raise
-                name_recorded(
-                    temporary,
-                    target,
-                    exc,
-                    f"The copy was recorded as custody entry {entry.seq} of {entry.incident_id}",
-                )
-                digest = sha256  # the copy's, checked before it was recorded
-        return target, digest
+        with recorded_write(
+            self.directory,
+            target,
+            COPY,
+            incident,
+            recorded=recorded,
+            what="The copy",
+            after_seq=after,
+        ) as written:
+            write_copy(
+                self._vault,
+                exhibit,
+                target,
+                progress,
+                temporary=written.temporary,
+                recording=record,
+                keep=lambda: recorded() is not None,
+            )
+        return target, sha256  # the copy's: write_copy checks it before the copy is recorded
 
     def purge(self, incident_id: str, ref: str, reason: str) -> CustodyEntry:
         """Remove an exhibit's bytes for retention (GDPR); a tombstone entry keeps its hash."""

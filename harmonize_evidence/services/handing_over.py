@@ -45,9 +45,8 @@ from harmonize_evidence.services.school import joined_card, require_role
 from harmonize_evidence.services.unfinished_writes import (
     PACKAGE,
     finish_interrupted_writes,
-    name_recorded,
-    noted_write,
     recorded_entry,
+    recorded_write,
 )
 from harmonize_evidence.services.verification import signers, verified_chain
 from harmonize_evidence.transfer.age_stream import encrypt_to, tar_chunks
@@ -204,61 +203,59 @@ def hand_over(
         except Exception:  # the chain cannot be read: it cannot say so
             return None
 
+    entry: CustodyEntry | None = None
     try:
-        with noted_write(store.directory, target, PACKAGE, incident.id) as temporary:
-            try:
-                with (
-                    write_atomically(
-                        target, temporary=temporary, keep=lambda: recorded() is not None
-                    ) as handle,
-                    store.streaming(),
-                ):
-                    hashing = _Hashing(handle)
-                    encrypt_to(joined.card.recipient, tar_chunks(members), hashing)  # type: ignore[arg-type]
-                    package_sha256 = hashing.digest.hexdigest()
-                    written.append(package_sha256)
-                    handle.flush()  # a full disk must show before the handover is recorded
-                    os.fsync(handle.fileno())
-                    with store.atomic():
-                        store.vault.set_incident_status(incident.id, Status.HANDED_OVER)
-                        entry = store.record(
-                            incident.id,
-                            Action.HANDED_OVER,
-                            {
-                                "package_sha256": package_sha256,
-                                "number": number,
-                                "file_name": target.name,
-                                "lead": joined.card.lead,
-                                "school": joined.card.school,
-                                "lead_fingerprint": joined.fingerprint,
-                                "exhibits": [e.ref for e in carried],
-                                "entries": len(rows),
-                                "head_seq": rows[-1].seq,
-                                "head_hash": rows[-1].hash,
-                                "from": incident.status.value,
-                                "status": Status.HANDED_OVER.value,
-                            },
-                            evidence_sha256=package_sha256,
-                        )
-            except BaseException as exc:
-                # Stopped or failed once the entry was committed (as the commit ended, or while
-                # the package was being named): the package must still get its name.
-                committed = recorded()
-                if committed is None:
-                    raise
-                entry = committed
-                recorded_as = f"custody entry {entry.seq} of {entry.incident_id}"
-                name_recorded(temporary, target, exc, f"The handover was recorded as {recorded_as}")
-    except OSError as exc:
-        if made_folder is not None:
-            with contextlib.suppress(OSError):
-                made_folder.rmdir()
-        raise write_refused(exc, target, "no package was written and nothing was recorded") from exc
-    except BaseException:
+        with (
+            recorded_write(
+                store.directory,
+                target,
+                PACKAGE,
+                incident.id,
+                recorded=recorded,
+                what="The handover",
+            ) as package,
+            write_atomically(
+                target, temporary=package.temporary, keep=lambda: recorded() is not None
+            ) as handle,
+            store.streaming(),
+        ):
+            hashing = _Hashing(handle)
+            encrypt_to(joined.card.recipient, tar_chunks(members), hashing)  # type: ignore[arg-type]
+            package_sha256 = hashing.digest.hexdigest()
+            written.append(package_sha256)
+            handle.flush()  # a full disk must show before the handover is recorded
+            os.fsync(handle.fileno())
+            with store.atomic():
+                store.vault.set_incident_status(incident.id, Status.HANDED_OVER)
+                entry = store.record(
+                    incident.id,
+                    Action.HANDED_OVER,
+                    {
+                        "package_sha256": package_sha256,
+                        "number": number,
+                        "file_name": target.name,
+                        "lead": joined.card.lead,
+                        "school": joined.card.school,
+                        "lead_fingerprint": joined.fingerprint,
+                        "exhibits": [e.ref for e in carried],
+                        "entries": len(rows),
+                        "head_seq": rows[-1].seq,
+                        "head_hash": rows[-1].hash,
+                        "from": incident.status.value,
+                        "status": Status.HANDED_OVER.value,
+                    },
+                    evidence_sha256=package_sha256,
+                )
+    except BaseException as exc:
         if made_folder is not None:
             with contextlib.suppress(OSError):
                 made_folder.rmdir()  # only if empty: a package kept for later stays
+        if isinstance(exc, OSError):
+            not_done = "no package was written and nothing was recorded"
+            raise write_refused(exc, target, not_done) from exc
         raise
+    entry = entry or package.entry  # recorded, then stopped: named all the same
+    assert entry is not None
     return HandoverResult(
         incident_id=incident.id,
         package=target,

@@ -33,6 +33,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -107,6 +108,52 @@ def noted_write(
                 with contextlib.suppress(OSError):
                     note.unlink()
             lock.release()
+
+
+@dataclass
+class RecordedWrite:
+    """A file written under a noted temporary name and recorded before it gets its name."""
+
+    temporary: Path
+    """The temporary file, for ``write_atomically(target, temporary=...)``."""
+    entry: CustodyEntry | None = None
+    """Its entry, when the write was stopped or failed after that entry was committed (and the
+    file got its name all the same)."""
+
+
+@contextlib.contextmanager
+def recorded_write(
+    store_directory: Path,
+    target: Path,
+    kind: str,
+    incident_id: str,
+    *,
+    recorded: Callable[[], CustodyEntry | None],
+    what: str,
+    after_seq: int = 0,
+) -> Iterator[RecordedWrite]:
+    """:func:`noted_write`, for a file that the block records before it gets its name.
+
+    When the block is stopped or fails once ``recorded()`` finds the file's entry committed (as
+    the commit ended, or while the file was being named), the file still gets its name
+    (:func:`name_recorded`; ``what`` begins its sentence, "The copy"), the entry is kept in
+    :attr:`RecordedWrite.entry`, and only a failure other than the naming goes on.
+    """
+    with noted_write(store_directory, target, kind, incident_id, after_seq=after_seq) as temporary:
+        written = RecordedWrite(temporary)
+        try:
+            yield written
+        except BaseException as exc:
+            entry = recorded()
+            if entry is None:
+                raise
+            written.entry = entry
+            name_recorded(
+                temporary,
+                target,
+                exc,
+                f"{what} was recorded as custody entry {entry.seq} of {entry.incident_id}",
+            )
 
 
 def finish_interrupted_writes(store_directory: Path, chain: ChainLog) -> None:
