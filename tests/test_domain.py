@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harmonize_evidence.domain.chain import (
     GENESIS_HASH,
@@ -13,7 +15,7 @@ from harmonize_evidence.domain.chain import (
     sha256_hex,
     verify_chain,
 )
-from harmonize_evidence.domain.clock import FixedClock, local_time
+from harmonize_evidence.domain.clock import FixedClock, format_utc, local_time, parse_utc
 from harmonize_evidence.domain.errors import BadInput, InvalidUrl
 from harmonize_evidence.domain.model import (
     normalise_exhibit_ref,
@@ -137,6 +139,30 @@ def _entries(count: int) -> list[StoredEntry]:
         prev = sha256_hex(body)
         rows.append(StoredEntry(seq, prev, body, b"sig", "note_added", None))
     return rows
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1971, 1, 1),
+        max_value=datetime(9998, 12, 31),
+        timezones=st.builds(
+            timezone, st.integers(-23 * 60 + 1, 23 * 60 - 1).map(lambda m: timedelta(minutes=m))
+        ),
+    )
+)
+def test_a_stored_time_reads_back_as_the_same_moment_in_utc(moment: datetime) -> None:
+    read = parse_utc(format_utc(moment))
+    assert read == moment
+    assert read.tzinfo is UTC
+    assert read.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-11-21T20:00:00.000000", "2026-11-21T20:00:00+01:00", "21 Nov 2026 20:00Z"]
+)
+def test_a_time_not_written_as_utc_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"not a UTC time|Invalid isoformat"):
+        parse_utc(text)
 
 
 def test_an_intact_chain_has_no_problems() -> None:

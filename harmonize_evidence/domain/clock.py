@@ -72,7 +72,10 @@ def parse_utc(text: str) -> datetime:
     """Parse what :func:`format_utc` wrote (``fromisoformat`` is ~10x faster than strptime)."""
     if not text.endswith("Z"):
         raise ValueError(f"not a UTC time: {text!r}")
-    return datetime.fromisoformat(text).astimezone(UTC)
+    moment = datetime.fromisoformat(text)
+    # The trailing Z already makes it UTC: converting again took most of the time of reading
+    # the 5,000 incidents' times that the desktop program lists at start.
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
 
 
 def local_time(moment: datetime, zone: tzinfo, zone_name: str) -> LocalTime:
