@@ -35,7 +35,8 @@ from harmonize_evidence.domain.model import (
     normalise_exhibit_ref,
     parse_exhibit_ref,
 )
-from harmonize_evidence.services.evidence import EvidenceStore, ReceivedExhibit
+from harmonize_evidence.services.evidence import EvidenceStore
+from harmonize_evidence.services.producers import ReceivedExhibit
 from harmonize_evidence.services.store import open_store
 from harmonize_evidence.signing.identity import EntrySigner, NewIdentity, create_identity
 from harmonize_evidence.vault.database import ProducerRecord

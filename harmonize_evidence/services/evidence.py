@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harmonize_evidence.domain.chain import (
     CustodyEntry,
@@ -60,8 +60,7 @@ from harmonize_evidence.domain.model import (
 from harmonize_evidence.domain.post_time import PostTime, read_post_time
 from harmonize_evidence.domain.text import NAME_MAX, NOTE_MAX, PEOPLE_MAX, TITLE_MAX, check_text
 from harmonize_evidence.domain.urls import OTHER_PLATFORM, detect_platform, validate_url
-from harmonize_evidence.services import custody, environment
-from harmonize_evidence.services import producers as held
+from harmonize_evidence.services import custody
 from harmonize_evidence.services.extracting import (
     CopyProgress,
     copy_target,
@@ -73,7 +72,6 @@ from harmonize_evidence.services.importing import (
     kind_for,
     read_import,
 )
-from harmonize_evidence.services.producers import ReceivedExhibit
 from harmonize_evidence.services.unfinished_writes import (
     COPY,
     finish_interrupted_writes,
@@ -91,10 +89,12 @@ from harmonize_evidence.services.verification import verify as verify_store
 from harmonize_evidence.signing.identity import EntrySigner, fingerprint
 from harmonize_evidence.vault.database import OWN_PRODUCER_ID, ProducerRecord, Vault
 
+if TYPE_CHECKING:
+    from harmonize_evidence.services.producers import ReceivedExhibit
+
 __all__ = [
     "EvidenceStore",
     "Progress",
-    "ReceivedExhibit",
     "VerificationReport",
     "check_source",
     "read_posted_at",
@@ -399,6 +399,9 @@ class EvidenceStore:
         """
         checked_url = validate_url(url) if url else None
         check_text(note, "note", max_length=NOTE_MAX, multiline=True, required=False)
+        # Imported here: the desktop program opens its store and lists the incidents without it.
+        from harmonize_evidence.services import environment
+
         posted = read_posted_at(posted_at, captured=now, zone=self.clock.zone)
         when = local_time(now, self.clock.zone, self.clock.zone_name)
         return ExhibitMetadata(
@@ -668,6 +671,8 @@ class EvidenceStore:
 
         See :func:`~harmonize_evidence.services.producers.add_producer`.
         """
+        from harmonize_evidence.services import producers as held  # a lead's use case: when used
+
         return held.add_producer(self._vault, self.clock, producer, ca_cert_pem, signer_cert_pem)
 
     def receive_chain(
@@ -684,6 +689,8 @@ class EvidenceStore:
 
         See :func:`~harmonize_evidence.services.producers.receive_chain`.
         """
+        from harmonize_evidence.services import producers as held  # a lead's use case: when used
+
         return held.receive_chain(
             self._vault, self.clock, sender, incident, entries, exhibits=exhibits
         ).case

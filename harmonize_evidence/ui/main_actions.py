@@ -15,7 +15,6 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QSizePolicy, QWidget
 
 from harmonize_evidence import __version__
-from harmonize_evidence.domain.handover import short_fingerprint
 from harmonize_evidence.services.capture_key import CAPTURE_KEYS
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.logfile import log_file_path
@@ -220,6 +219,8 @@ def show_log_location(parent: QWidget) -> None:
 
 def show_about(parent: QWidget, store: EvidenceStore) -> None:
     """The program's version, the store, who keeps it and its Evidence CA fingerprint."""
+    from harmonize_evidence.domain.handover import short_fingerprint  # not needed at start
+
     message_box(
         parent,
         QMessageBox.Icon.Information,

@@ -18,7 +18,6 @@ from harmonize_evidence.domain.errors import Cancelled
 from harmonize_evidence.domain.model import Exhibit
 from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.extracting import copy_name, copy_saved_text
-from harmonize_evidence.ui.dialogs import progress_dialog
 from harmonize_evidence.ui.errors import message_box, show_error
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
@@ -64,6 +63,8 @@ class SaveCopyJob(QObject):
         parent: QWidget | None,
         on_saved: Callable[[], None] | None = None,
     ) -> None:
+        from harmonize_evidence.ui.dialogs import progress_dialog  # the first window has none
+
         super().__init__()
         self._parent = parent
         self._exhibit = exhibit
