@@ -174,6 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         plain, store = _plain_start(arguments)
         if plain:
+            from harmonize_evidence.ui.heap import pause_collection_for_start
+
+            pause_collection_for_start()  # until the first window shows (see ui.heap)
             from harmonize_evidence.ui.app import run_gui
 
             return run_gui(store)

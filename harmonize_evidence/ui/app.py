@@ -44,6 +44,7 @@ from harmonize_evidence.ui.errors import (
     report_unexpected,
     start_logging,
 )
+from harmonize_evidence.ui.heap import START_PAUSE_LIMIT_MS, resume_collection
 from harmonize_evidence.ui.instance import SingleInstance, ask_running_instance
 from harmonize_evidence.ui.locking import IdleLock, Preferences
 from harmonize_evidence.ui.session import Session
@@ -176,6 +177,7 @@ class DesktopApp(QObject):
         wizard.rejected.connect(lambda: self.quit(0))
         self.wizard = wizard
         wizard.show()
+        resume_collection()
         QTimer.singleShot(0, lambda: log.info("setup wizard shown"))
 
     def show_unlock(self, message: str = "") -> None:
@@ -193,6 +195,7 @@ class DesktopApp(QObject):
         self.unlock_window.show()
         self.unlock_window.raise_()
         self.unlock_window.activateWindow()
+        resume_collection()
 
     def open_with_key(self, key: bytes) -> None:
         """Open the GUI thread's handle with an unlocked key and show the main window."""
@@ -309,6 +312,7 @@ class DesktopApp(QObject):
         self.take_capture_key()
 
     def _first_list_shown(self) -> None:
+        resume_collection()
         if self._capture_key_waiting:
             QTimer.singleShot(0, self._take_capture_key_when_ready)
 
@@ -383,6 +387,7 @@ class DesktopApp(QObject):
             box = report_unexpected(error)
             code = EXIT_INTERNAL
         self.exit_code = code
+        resume_collection()
         for window in (self.unlock_window, self.wizard, self.main_window):
             if window is not None:
                 window.hide()
@@ -446,6 +451,7 @@ def run_gui(store: str | None) -> int:
     application.setDesktopFileName("harmonize-evidence")
     application.setWindowIcon(app_icon())
     install_exception_hooks()
+    QTimer.singleShot(START_PAUSE_LIMIT_MS, resume_collection)  # if no first window said so
     location = StoreLocation.resolve(store)
     if ask_running_instance(location):
         log.info("already open on %s: asked that window to come to the front", location.directory)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import subprocess
@@ -22,6 +23,11 @@ from harmonize_evidence.services.store import (
     create_store,
     recover_store,
     unlock_key,
+)
+from harmonize_evidence.ui.heap import (
+    collection_paused,
+    pause_collection_for_start,
+    resume_collection,
 )
 from harmonize_evidence.ui.passphrase_strength import passphrase_strength
 from harmonize_evidence.ui.setup import suggested_initials
@@ -391,3 +397,60 @@ def test_the_forgot_passphrase_window_shows_the_whole_recovery_key(qtbot, tmp_pa
     whole_key = field.fontMetrics().horizontalAdvance("ABCD-" * 7 + "ABCD")
     assert shown > whole_key, "the recovery key does not fit its field"
     assert QFontInfo(field.font()).fixedPitch(), "the recovery key is not in a fixed-width font"
+
+
+@pytest.fixture
+def paused_collector() -> Iterator[None]:
+    """The garbage collector off, as the command line leaves it before the desktop program
+    starts; on again after the test, whatever happened."""
+    pause_collection_for_start()
+    assert not gc.isenabled()
+    try:
+        yield
+    finally:
+        resume_collection()
+
+
+def test_the_collector_paused_for_the_start_is_on_again_once_the_list_shows(
+    keychain_store: MadeStore, qtbot, desktop_factory, paused_collector: None
+) -> None:
+    desktop = desktop_factory(keychain_store.location)
+    desktop.start()
+    qtbot.waitUntil(
+        lambda: desktop.main_window is not None and desktop.main_window.isVisible(),
+        timeout=10_000,
+    )
+    qtbot.waitUntil(lambda: not desktop.main_window.loading, timeout=10_000)
+    assert gc.isenabled()
+    assert not collection_paused()
+
+
+def test_the_collector_paused_for_the_start_is_on_again_when_the_unlock_window_asks(
+    qtbot, desktop_factory, made_store: MadeStore, paused_collector: None
+) -> None:
+    desktop = desktop_factory(made_store.location)
+    desktop.start()
+    qtbot.waitUntil(lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible())
+    assert gc.isenabled()
+    assert not collection_paused()
+
+
+def test_the_collector_paused_for_the_start_is_on_again_when_the_setup_wizard_shows(
+    qtbot, desktop_factory, tmp_path: Path, paused_collector: None
+) -> None:
+    desktop = desktop_factory(StoreLocation(tmp_path / "new-store"))
+    desktop.start()
+    assert desktop.wizard is not None and desktop.wizard.isVisible()
+    assert gc.isenabled()
+
+
+def test_the_collector_paused_for_the_start_is_on_again_when_the_program_cannot_go_on(
+    qtbot, desktop_factory, made_store: MadeStore, paused_collector: None
+) -> None:
+    made_store.location.key_file.write_text("{ not json", encoding="utf-8")
+    desktop = desktop_factory(made_store.location)
+    desktop.start()
+    box = wait_for_message(qtbot)
+    assert gc.isenabled()
+    box.close()
+    qtbot.waitUntil(lambda: desktop.exit_code == 4)
