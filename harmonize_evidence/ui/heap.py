@@ -13,7 +13,7 @@ counts as before (a frozen object is still freed when nothing refers to it; only
 frozen objects would stay, and the prepared rows hold none).
 
 The start: importing the program and building its first window made the collector run about 85
-times (20 ms of a start to the main window's list of 5,000 incidents), each time over objects
+times (15-20 ms of a start to the main window's list of 5,000 incidents), each time over objects
 that live as long as the program. :func:`pause_collection_for_start` turns it off before the
 desktop program's code is imported, and :func:`resume_collection` turns it back on once the
 first window shows what it shows (the list, the unlock window, the setup wizard, or a dialog
