@@ -46,6 +46,7 @@ from harmonize_evidence.ui.case_models import (
 from harmonize_evidence.ui.heap import keep_long_lived
 from harmonize_evidence.ui.incident_list import StatusBadgeDelegate
 from harmonize_evidence.ui.listed_cases import ListedCase, ListedCases
+from harmonize_evidence.ui.search_box import offer_clearing
 from harmonize_evidence.ui.wording import CATEGORY_NAMES, STATUS_NAMES
 
 __all__ = [
@@ -245,7 +246,7 @@ class CaseListPane(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search cases, titles, people and staff names")
         self.search.setAccessibleName("Search cases")
-        self.search.setClearButtonEnabled(True)
+        offer_clearing(self.search)
         self.search.textChanged.connect(self._search_changed)
         self.mine = QCheckBox("&Mine")
         self.mine.setToolTip("Only the cases assigned to you at triage")

@@ -43,6 +43,7 @@ from harmonize_evidence.services.evidence import EvidenceStore
 from harmonize_evidence.services.search import add_notes, note_index
 from harmonize_evidence.ui.incident_models import IncidentFilterProxy, IncidentTableModel
 from harmonize_evidence.ui.models import INCIDENT_ROLE, STATUS_ROLE, URGENT_ROLE
+from harmonize_evidence.ui.search_box import offer_clearing
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
 from harmonize_evidence.ui.wording import (
@@ -178,7 +179,7 @@ class IncidentListPane(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search titles, people and notes")
         self.search.setAccessibleName("Search incidents")
-        self.search.setClearButtonEnabled(True)
+        offer_clearing(self.search)
         self.search.textChanged.connect(self._search_changed)
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Filter by status")
