@@ -8,7 +8,6 @@ paint. ``clear()`` drops everything when the store locks.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
@@ -85,6 +84,8 @@ ENTRY_ROLE = _USER + 20
 def plain_tooltip(text: str) -> str:
     """``text`` as a tooltip that Qt shows as it is, never as markup."""
     # Qt shows tooltips as rich text when they look like markup; user text must stay text.
+    import html  # when a tooltip is first asked for: the html package takes 2 ms to import
+
     return "<p style='white-space:pre-wrap'>" + html.escape(text) + "</p>"
 
 
