@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -104,6 +105,96 @@ def test_the_program_unlocks_to_its_main_window_and_quits_cleanly(
             process.kill()
         _out, err = process.communicate(timeout=10)
     assert "Traceback" not in err
+
+
+OBSERVER = """
+import json, logging, os, sys
+
+
+class Observer(logging.Handler):
+    def emit(self, record):
+        if record.getMessage().startswith("main window lists "):
+            with open(os.environ["MODULES_OUT"], "w", encoding="utf-8") as out:
+                json.dump(sorted(sys.modules), out)
+
+
+logging.getLogger("harmonize_evidence").addHandler(Observer())
+from harmonize_evidence.cli import main
+
+sys.exit(main(sys.argv[1:]))
+"""
+"""Runs the program as ``python -m harmonize_evidence`` does; writes the names of the modules
+it has imported when its log says the main window lists the incidents. It only watches."""
+
+NOT_AT_START = (
+    "reportlab",
+    "pyhanko",
+    "pypdf",
+    "PIL",
+    "mss",
+    "Xlib",
+    "keyring",
+    "email",
+    "html",
+    "concurrent.futures",
+    "harmonize_evidence.capture",
+    "harmonize_evidence.export",
+    "harmonize_evidence.transfer",
+    "harmonize_evidence.domain.handover",
+    "harmonize_evidence.services.producers",
+    "harmonize_evidence.services.receiving",
+    "harmonize_evidence.services.exporting",
+    "harmonize_evidence.services.capturing",
+)
+"""Packages and modules that only an action uses (a capture, an export, a handover, reading an
+email, the About box, a tooltip): the first window must not wait for them. (The unlock window
+that comes first here uses ``ui.dialogs``, which a start through the keychain does not.)"""
+
+
+def test_the_first_window_lists_the_incidents_before_importing_what_only_actions_use(
+    tmp_path: Path, seeded: SeededStore, cli_env: dict[str, str]
+) -> None:
+    display = start_xvfb(((1920, 1080),))
+    modules_out = tmp_path / "modules.json"
+    env = {
+        **cli_env,
+        "DISPLAY": display.name,
+        "QT_QPA_PLATFORM": "xcb",
+        "MODULES_OUT": str(modules_out),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", OBSERVER, "--store", str(seeded.location.directory)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        locked = wait_for_window(display, "^Harmonize Evidence: locked$")
+        xdotool(display, "windowfocus", "--sync", locked)
+        xdotool(display, "type", "--delay", "5", PASSPHRASE)
+        xdotool(display, "key", "Return")
+        window = wait_for_window(display, "^Harmonize Evidence$")
+        deadline = time.monotonic() + 20
+        while not modules_out.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        imported = set(json.loads(modules_out.read_text(encoding="utf-8")))
+        xdotool(display, "windowfocus", "--sync", window)
+        xdotool(display, "key", "ctrl+q")
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        _out, err = process.communicate(timeout=10)
+        stop_xvfb(display)
+    assert "Traceback" not in err
+    assert "harmonize_evidence.ui.main_window" in imported  # it did watch the first list
+    early = sorted(
+        name
+        for name in imported
+        if any(name == part or name.startswith(part + ".") for part in NOT_AT_START)
+    )
+    assert early == []
 
 
 def test_without_a_screen_the_program_says_so_instead_of_crashing(cli) -> None:  # type: ignore[no-untyped-def]
