@@ -90,9 +90,8 @@ def write_copy(
     temporary: Path | None = None,
     recording: Callable[[], None] | None = None,
     keep: Callable[[], bool] | None = None,
-) -> str:
-    """Write a copy of the exhibit's original bytes to ``target`` (from :func:`copy_target`);
-    returns its SHA-256.
+) -> None:
+    """Write a copy of the exhibit's original bytes to ``target`` (from :func:`copy_target`).
 
     An existing file is never overwritten. The copy is checked against the recorded SHA-256
     before it is kept. ``progress`` is told how far the copy has gone after each part.
@@ -121,4 +120,3 @@ def write_copy(
                 recording()
     except OSError as exc:
         raise write_refused(exc, target, "no copy was written and nothing was recorded") from exc
-    return digest.hexdigest()
