@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,35 @@ def grab_window(display: XDisplay, window: str, path: Path) -> tuple[int, int]:
     return shot.size.width, shot.size.height
 
 
+@contextmanager
+def unlocked_program(display: XDisplay, command: list[str], env: dict[str, str]) -> Iterator[str]:
+    """The program started by ``command`` on ``display``, unlocked by typing the passphrase as a
+    user does; yields its main window's id. After the block: Ctrl+Q, which must end it with 0
+    and without a traceback."""
+    process = subprocess.Popen(
+        command,
+        env={**env, "DISPLAY": display.name, "QT_QPA_PLATFORM": "xcb"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        locked = wait_for_window(display, "^Harmonize Evidence: locked$")
+        xdotool(display, "windowfocus", "--sync", locked)
+        xdotool(display, "type", "--delay", "5", PASSPHRASE)
+        xdotool(display, "key", "Return")
+        window = wait_for_window(display, "^Harmonize Evidence$")
+        yield window
+        xdotool(display, "windowfocus", "--sync", window)
+        xdotool(display, "key", "ctrl+q")
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        _out, err = process.communicate(timeout=10)
+    assert "Traceback" not in err
+
+
 @pytest.fixture(params=[(1, (1920, 1080)), (2, (3840, 2160))], ids=["100%", "200%"])
 def screen(request: pytest.FixtureRequest) -> Iterator[tuple[XDisplay, int]]:
     scale, size = request.param
@@ -74,37 +104,18 @@ def test_the_program_unlocks_to_its_main_window_and_quits_cleanly(
     screen: tuple[XDisplay, int], seeded: SeededStore, cli_env: dict[str, str]
 ) -> None:
     display, scale = screen
-    env = {
-        **cli_env,
-        "DISPLAY": display.name,
-        "QT_QPA_PLATFORM": "xcb",
-        "QT_SCALE_FACTOR": str(scale),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "harmonize_evidence", "--store", str(seeded.location.directory)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        locked = wait_for_window(display, "^Harmonize Evidence: locked$")
-        xdotool(display, "windowfocus", "--sync", locked)
-        xdotool(display, "type", "--delay", "5", PASSPHRASE)
-        xdotool(display, "key", "Return")
-        window = wait_for_window(display, "^Harmonize Evidence$")
+    command = [
+        sys.executable,
+        "-m",
+        "harmonize_evidence",
+        "--store",
+        str(seeded.location.directory),
+    ]
+    with unlocked_program(display, command, {**cli_env, "QT_SCALE_FACTOR": str(scale)}) as window:
         time.sleep(1.5)  # thumbnails arrive off the GUI thread
         name = "main-window.png" if scale == 1 else f"main-window-{scale * 100}pct.png"
         width, height = grab_window(display, window, ARTIFACTS / name)
         assert width >= 800 * scale * 0.9 and height >= 500 * scale * 0.9
-        xdotool(display, "windowfocus", "--sync", window)
-        xdotool(display, "key", "ctrl+q")
-        assert process.wait(timeout=20) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        _out, err = process.communicate(timeout=10)
-    assert "Traceback" not in err
 
 
 OBSERVER = """
@@ -156,38 +167,15 @@ def test_the_first_window_lists_the_incidents_before_importing_what_only_actions
 ) -> None:
     display = start_xvfb(((1920, 1080),))
     modules_out = tmp_path / "modules.json"
-    env = {
-        **cli_env,
-        "DISPLAY": display.name,
-        "QT_QPA_PLATFORM": "xcb",
-        "MODULES_OUT": str(modules_out),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-c", OBSERVER, "--store", str(seeded.location.directory)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    command = [sys.executable, "-c", OBSERVER, "--store", str(seeded.location.directory)]
     try:
-        locked = wait_for_window(display, "^Harmonize Evidence: locked$")
-        xdotool(display, "windowfocus", "--sync", locked)
-        xdotool(display, "type", "--delay", "5", PASSPHRASE)
-        xdotool(display, "key", "Return")
-        window = wait_for_window(display, "^Harmonize Evidence$")
-        deadline = time.monotonic() + 20
-        while not modules_out.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        imported = set(json.loads(modules_out.read_text(encoding="utf-8")))
-        xdotool(display, "windowfocus", "--sync", window)
-        xdotool(display, "key", "ctrl+q")
-        assert process.wait(timeout=20) == 0
+        with unlocked_program(display, command, {**cli_env, "MODULES_OUT": str(modules_out)}):
+            deadline = time.monotonic() + 20
+            while not modules_out.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            imported = set(json.loads(modules_out.read_text(encoding="utf-8")))
     finally:
-        if process.poll() is None:
-            process.kill()
-        _out, err = process.communicate(timeout=10)
         stop_xvfb(display)
-    assert "Traceback" not in err
     assert "harmonize_evidence.ui.main_window" in imported  # it did watch the first list
     early = sorted(
         name
