@@ -1,6 +1,6 @@
 """Benchmark of the desktop application on a large store (not a test; run it by hand).
 
-    python tests/benchmarks/gui.py [--runs 5] [--rebuild]
+    python tests/benchmarks/gui.py [--runs 5] [--rebuild] [--floor]
 
 On its own Xvfb display and its own Secret Service (gnome-keyring in a private D-Bus session):
 
@@ -10,6 +10,10 @@ On its own Xvfb display and its own Secret Service (gnome-keyring in a private D
    QMainWindow shown by a fresh Python process, started alternately with the program. Median
    of ``--runs`` starts each, and of the CPU time each process had used by then (all its
    threads): a start about as long as its CPU time kept one core busy throughout.
+   With ``--floor``, a third kind of start in the same alternation: ``start_floor.py``, the least
+   a program on our libraries does to list this store (the keychain read, the PySide6 classes the
+   real window had created by then, a table of the rows read from SQLCipher; none of our code).
+   What the program takes beyond it is the room its own work has under a target ratio.
 2. Scrolling, in this process: the incidents list from top to bottom and back, then the grid of an
    incident with 500 exhibits. Each frame is a scroll step painted synchronously; frames over
    50 ms are counted, and the exhibits whose bytes were decrypted for thumbnails are compared with
@@ -234,6 +238,76 @@ def time_baseline(env: dict[str, str]) -> Start:
     return Start(elapsed, float(said[1]))
 
 
+FLOOR = Path(__file__).with_name("start_floor.py")
+
+QT_TYPES_OBSERVER = """
+import logging, os, sys
+
+
+class Observer(logging.Handler):
+    def emit(self, record):
+        if record.getMessage().startswith("main window lists "):
+            names = []
+            for module in ("QtCore", "QtGui", "QtWidgets"):
+                found = sys.modules.get("PySide6." + module)
+                for name, value in vars(found or object()).items():
+                    if isinstance(value, type) and name.startswith("Q"):
+                        names.append(module + "." + name)
+            with open(os.environ["QT_TYPES_OUT"], "w", encoding="utf-8") as out:
+                out.write("\\n".join(sorted(names)) + "\\n")
+
+
+logging.getLogger("harmonize_evidence").addHandler(Observer())
+from harmonize_evidence.cli import main
+
+sys.exit(main(sys.argv[1:]))
+"""
+"""Runs the program as ``python -m harmonize_evidence`` does; writes the PySide6 classes it has
+created (PySide6 creates each on first use) when its log says the main window lists the
+incidents. It only watches."""
+
+
+def record_qt_types(env: dict[str, str], store_folder: Path, out: Path) -> list[str]:
+    """The PySide6 classes the program has created by the time it lists the incidents."""
+    state = Path(tempfile.mkdtemp(prefix="gui-bench-types-"))
+    run_env = {**env, "XDG_STATE_HOME": str(state), "QT_TYPES_OUT": str(out)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", QT_TYPES_OBSERVER, "--store", str(store_folder)],
+        env=run_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.perf_counter() + 120
+        while not (out.exists() and out.read_text(encoding="utf-8").endswith("\n")):
+            if process.poll() is not None or time.perf_counter() > deadline:
+                raise SystemExit("the program never listed the incidents")
+            time.sleep(0.01)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(state, ignore_errors=True)
+    return out.read_text(encoding="utf-8").split()
+
+
+def time_floor(env: dict[str, str], store_folder: Path, qt_types: Path) -> Start:
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, str(FLOOR), str(store_folder), str(qt_types)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    elapsed = time.perf_counter() - began
+    process.wait(timeout=30)
+    said = line.split()
+    if len(said) != 3 or said[0] != "shown" or said[2] != str(INCIDENTS):
+        raise SystemExit(f"the floor program did not list the incidents: {line.strip()}")
+    return Start(elapsed, float(said[1]))
+
+
 def installed_env(env: dict[str, str], pycache: Path) -> dict[str, str]:
     """``env`` for a start with compiled bytecode of our modules kept in ``pycache``."""
     started = {key: value for key, value in env.items() if key != "PYTHONDONTWRITEBYTECODE"}
@@ -383,6 +457,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="cold starts of each kind")
     parser.add_argument("--rebuild", action="store_true", help="build the store again")
+    parser.add_argument(
+        "--floor", action="store_true", help="also time start_floor.py (see the docstring)"
+    )
     args = parser.parse_args()
 
     display = start_xvfb(((1920, 1080),))
@@ -406,11 +483,17 @@ def main() -> int:
             installed = installed_env(env, pycache)
             time_cold_start(installed, built.folder, 0)  # compiles, and warms the file cache
             time_baseline(env)
-            # Alternately, so that a change in the machine's load during the run falls on both.
-            baseline, ours = [], []
+            qt_types = home / "qt-types.txt"
+            if args.floor:
+                created = record_qt_types(installed, built.folder, qt_types)
+                time_floor(env, built.folder, qt_types)
+            # Alternately, so that a change in the machine's load during the run falls on each.
+            baseline, ours, floor = [], [], []
             for run in range(args.runs):
                 baseline.append(time_baseline(env))
                 ours.append(time_cold_start(installed, built.folder, run + 1))
+                if args.floor:
+                    floor.append(time_floor(env, built.folder, qt_types))
             base_median = statistics.median(start.seconds for start in baseline)
             ours_median = statistics.median(start.seconds for start in ours)
             print(
@@ -430,6 +513,20 @@ def main() -> int:
                 f"CPU time used by then, all threads: median {ours_cpu * 1000:.0f} ms against "
                 f"{base_cpu * 1000:.0f} ms for the bare window ({ours_cpu / base_cpu:.2f}x)"
             )
+            if args.floor:
+                floor_median = statistics.median(start.seconds for start in floor)
+                floor_cpu = statistics.median(start.cpu_seconds for start in floor)
+                print(
+                    f"Floor (start_floor.py, {len(created)} PySide6 classes created): median "
+                    f"{floor_median * 1000:.0f} ms, {floor_median / base_median:.2f}x the bare "
+                    f"window; CPU {floor_cpu * 1000:.0f} ms "
+                    f"(runs: {', '.join(f'{start.seconds * 1000:.0f}' for start in floor)})"
+                )
+                beyond = ours_median - floor_median
+                print(
+                    f"The program's own work beyond the floor: {beyond * 1000:.0f} ms, "
+                    f"{beyond / base_median:.2f}x the bare window"
+                )
             scrolling(built.folder, built.big_incident)
     finally:
         stop_xvfb(display)
