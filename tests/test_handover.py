@@ -33,7 +33,7 @@ from harmonize_evidence.domain.errors import BadInput, HarmonizeError, Verificat
 from harmonize_evidence.domain.handover import PACKAGE_FORMAT, short_fingerprint
 from harmonize_evidence.domain.model import Action, Producer, Role, Status
 from harmonize_evidence.services.evidence import EvidenceStore
-from harmonize_evidence.services.handing_over import hand_over
+from harmonize_evidence.services.handing_over import hand_over, handover_text
 from harmonize_evidence.services.receipts import take_receipt, write_receipt
 from harmonize_evidence.services.receiving import (
     PackageReceived,
@@ -240,7 +240,7 @@ def test_an_armored_package_is_received_too(school: School) -> None:
 # -- a later handover, the same package again, and a rolled-back staff store ----------------------
 
 
-def test_a_later_handover_carries_what_was_added_and_continues_the_first(school: School) -> None:
+def test_a_later_handover_carries_every_exhibit_and_continues_the_first(school: School) -> None:
     first = school.package("one")
     case = _receive(school, first).case
     again = receive_package(school.lead, first)
@@ -248,15 +248,91 @@ def test_a_later_handover_carries_what_was_added_and_continues_the_first(school:
     school.staff.add_note(school.incident, "The account posted again this morning.")
     (school.folder / "third.png").write_bytes(_png((1, 2, 3)))
     added = school.staff.add_file(school.incident, school.folder / "third.png")
+    # No receipt says the first package arrived: the second carries the first's exhibits again.
     second = hand_over(school.staff, school.incident, school.folder / "two" / "")
-    assert (second.number, second.exhibits) == (2, 1)
+    assert (second.number, second.exhibits, second.held_by_lead) == (2, 3, 0)
     result = receive_package(school.lead, second.package)  # the staff identity is pinned now
     assert (result.case, result.exhibits, result.entries) == (case, 1, 3)
-    refs = {e.sender_ref for e in school.lead.exhibits(case)}
-    assert refs == {*school.originals, added.ref}
+    kept = school.lead.exhibits(case)
+    assert sorted(e.sender_ref for e in kept) == sorted({*school.originals, added.ref})
+    for exhibit in kept:
+        if exhibit.sender_ref in school.originals:
+            assert (
+                b"".join(school.lead.read_exhibit(case, exhibit.ref))
+                == (school.originals[exhibit.sender_ref])
+            )
     assert [e.action for e in school.lead.log(case)][-1] == Action.RECEIVED
     assert receive_package(school.lead, first).nothing_new  # an older package adds nothing
     assert school.lead.verify().ok
+
+
+def test_when_the_first_package_is_lost_the_next_one_brings_everything(school: School) -> None:
+    lost = school.package("lost")
+    school.staff.add_note(school.incident, "I handed it over again: the first stick was lost.")
+    second = hand_over(school.staff, school.incident, school.folder / "two" / "")
+    assert (second.number, second.exhibits) == (2, len(school.originals))
+    result = _receive(school, second.package)
+    assert result.exhibits == len(school.originals)
+    kept = {e.sender_ref: e for e in school.lead.exhibits(result.case)}
+    assert set(kept) == set(school.originals)
+    for ref, original in school.originals.items():
+        assert b"".join(school.lead.read_exhibit(result.case, kept[ref].ref)) == original
+    assert receive_package(school.lead, lost).nothing_new  # found later: it adds nothing
+    assert school.lead.verify().ok
+
+
+def test_after_the_leads_receipt_a_handover_leaves_out_what_the_lead_holds(
+    school: School,
+) -> None:
+    case = _receive(school, school.package("one")).case
+    receipt = write_receipt(school.lead, case, school.folder / "receipts" / "")
+    take_receipt(school.staff, receipt.read_bytes())
+    (school.folder / "third.png").write_bytes(_png((1, 2, 3)))
+    added = school.staff.add_file(school.incident, school.folder / "third.png")
+    second = hand_over(school.staff, school.incident, school.folder / "two" / "")
+    assert (second.exhibits, second.held_by_lead) == (1, len(school.originals))
+    said = handover_text(second)
+    assert "1 exhibit (and not the 2 exhibits the lead's receipt says they hold)" in said, said
+    result = receive_package(school.lead, second.package)
+    assert result.exhibits == 1
+    refs = {e.sender_ref for e in school.lead.exhibits(case)}
+    assert refs == {*school.originals, added.ref}
+    assert school.lead.verify().ok
+
+
+def test_an_exhibit_sent_again_with_other_bytes_stores_nothing(school: School) -> None:
+    case = _receive(school, school.package("one")).case
+    school.staff.add_note(school.incident, "Another note.")
+    members = _members(school, school.package("two"))
+    assert [name for name, _ in members][2:] == ["exhibits/0001", "exhibits/0002"]
+    members[3] = (members[3][0], _png((0, 0, 0)))  # ZL/2, which the lead holds already
+    entries = len(school.lead.log(case))
+    with pytest.raises(VerificationFailed, match=r"bytes of exhibit ZL/2 in the package do not"):
+        receive_package(school.lead, _repackage(school, members, "changed.age"))
+    assert len(school.lead.log(case)) == entries
+    assert school.lead.verify().ok
+
+
+@pytest.mark.parametrize("where", [0.5, 0.98])
+def test_a_damaged_package_from_an_unconfirmed_sender_says_it_is_damaged(
+    school: School, where: float
+) -> None:
+    # It asked the lead to confirm the sender's fingerprint first; once they had, it said the
+    # file was damaged anyway.
+    data = bytearray(school.package().read_bytes())
+    data[int(len(data) * where)] ^= 0x01
+    damaged = school.folder / "damaged.age"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(VerificationFailed) as failed:
+        receive_package(school.lead, damaged)
+    assert not isinstance(failed.value, UnconfirmedStaff)
+    assert "damaged or was changed" in failed.value.message
+    cut = school.folder / "cut.age"
+    cut.write_bytes(bytes(data[: len(data) // 2]))
+    with pytest.raises(VerificationFailed) as failed:
+        receive_package(school.lead, cut)
+    assert not isinstance(failed.value, UnconfirmedStaff)
+    school.nothing_stored()
 
 
 def test_the_same_package_received_twice_at_once_is_stored_once_and_the_second_says_so(
@@ -432,9 +508,11 @@ def test_a_chain_resigned_by_an_unknown_key_stores_nothing(school: School, clock
     manifest["sender_signer_pem"] = stranger.signer_cert_pem.decode()
     members = _resigned(school, members, manifest, stranger.signer_key_pem)
     before = len(school.lead.incidents())
-    with pytest.raises(UnconfirmedStaff, match="different key is already held"):
+    # The chain's entries were signed by the real key, not the stranger's: refused as such, and
+    # the lead is not asked to confirm who sent it.
+    with pytest.raises(VerificationFailed, match="signature is not valid") as refused:
         receive_package(school.lead, _repackage(school, members, "stranger.age"))
-    # Even confirmed, the chain's entries were signed by the real key, not the stranger's.
+    assert not isinstance(refused.value, UnconfirmedStaff)
     with pytest.raises(VerificationFailed, match="signature is not valid"):
         receive_package(
             school.lead,

@@ -10,8 +10,9 @@ is a POSIX tar stream of ``manifest.json`` (:class:`Manifest`), ``manifest.sig``
 signature over the manifest's bytes) and then ``exhibits/NNNN`` for each exhibit the manifest
 says is carried, in its order. The manifest holds each carried exhibit's SHA-256 and size, so
 the signature covers every byte. A later handover of the same incident carries the whole chain
-again (it is small) and only the exhibits not carried before; the lead checks that its chain
-extends the one received before (:func:`relate_chains`).
+again (it is small) and every exhibit but those the lead's receipt says it holds, so that a lost
+package leaves out nothing; the lead checks that its chain extends the one received before
+(:func:`relate_chains`).
 
 The school card is in :mod:`.school_card`, the receipt in :mod:`.receipt`, and the signed JSON
 they share in :mod:`.signed_documents`.

@@ -2,13 +2,20 @@
 
 :func:`hand_over` writes one file: an age file encrypted to the joined school card's recipient
 alone, holding the incident, its custody chain with every signature, the staff certificates and
-the original bytes of each exhibit not handed over before, with a manifest signed by the staff
-identity (format in :mod:`harmonize_evidence.domain.handover`). Its name carries the incident id
-only. The chain records ``handed_over`` with the package's SHA-256 before the file gets its name,
+the original bytes of each exhibit the lead is not known to hold, with a manifest signed by the
+staff identity (format in :mod:`harmonize_evidence.domain.handover`). Its name carries the incident
+id only. The chain records ``handed_over`` with the package's SHA-256 before the file gets its name,
 so a package on disk is always on the chain; a process killed in between leaves the package under
 a hidden temporary name, which the next start gives its name (:mod:`.unfinished_writes`). A later
-handover carries the whole chain again and the exhibits added since; the lead checks that it
-continues the one received before.
+handover carries the whole chain again and the lead checks that it continues the one received
+before.
+
+Which exhibits a later package carries: every one except those carried by a handover that the
+lead's receipt acknowledges (or by an earlier one: the lead stores a package only once it holds
+what the handovers before it carried). A package that was lost, or not yet received, is no reason
+for a later one to leave out its exhibits: without a receipt, each package is complete on its own,
+and the lead checks the bytes of an exhibit it already holds against their hash and keeps the one
+copy.
 """
 
 from __future__ import annotations
@@ -64,7 +71,9 @@ class HandoverResult:
     package: Path
     sha256: str
     exhibits: int
-    """How many exhibits' bytes it carries (those not handed over before)."""
+    """How many exhibits' bytes it carries (all but those the lead's receipt says it holds)."""
+    held_by_lead: int
+    """How many exhibits it leaves out, as a receipt from the lead says that it holds them."""
     entries: int
     """How many custody entries it carries (the whole chain)."""
     number: int
@@ -77,10 +86,14 @@ class HandoverResult:
 def handover_text(result: HandoverResult) -> str:
     """The sentence both faces show once a package is written."""
     carried = "exhibit" if result.exhibits == 1 else "exhibits"
+    held = ""
+    if result.held_by_lead:
+        earlier = "exhibit" if result.held_by_lead == 1 else "exhibits"
+        held = f" (and not the {result.held_by_lead} {earlier} the lead's receipt says they hold)"
     return (
         f"{result.incident_id} is handed over to {result.lead} ({result.school}) in "
-        f"{result.package}: {result.exhibits} {carried} and {result.entries} custody entries, "
-        f"encrypted so that only the lead can open it. The handover is custody entry "
+        f"{result.package}: {result.exhibits} {carried}{held} and {result.entries} custody "
+        f"entries, encrypted so that only the lead can open it. The handover is custody entry "
         f"{result.entry.seq}; SHA-256 {result.sha256}."
     )
 
@@ -88,6 +101,26 @@ def handover_text(result: HandoverResult) -> str:
 def previous_handovers(chain: Iterable[CustodyEntry]) -> list[CustodyEntry]:
     """The incident's ``handed_over`` entries, oldest first."""
     return [entry for entry in chain if entry.action == Action.HANDED_OVER]
+
+
+def held_by_lead(chain: Iterable[CustodyEntry]) -> set[str]:
+    """The exhibits that a receipt from the lead shows it holds: those carried by the latest
+    handover it acknowledges, and by every handover before that one."""
+    entries = list(chain)
+    acknowledged = max(
+        (
+            int(entry.details.get("handover_number", 0))
+            for entry in entries
+            if entry.action == Action.RECEIPT_RECORDED
+        ),
+        default=0,
+    )
+    return {
+        str(ref)
+        for entry in previous_handovers(entries)
+        if int(entry.details.get("number", 0)) <= acknowledged
+        for ref in entry.details.get("exhibits", [])
+    }
 
 
 class _Hashing:
@@ -134,9 +167,9 @@ def hand_over(
             f"{incident.id} was not handed over, as its custody log does not verify: {problems[0]}."
         )
     earlier = previous_handovers(chain)
-    sent_before = {str(ref) for entry in earlier for ref in entry.details.get("exhibits", [])}
+    held = held_by_lead(chain)
     exhibits = store.exhibits(incident.id)
-    carried = [e for e in exhibits if e.has_bytes and e.ref not in sent_before]
+    carried = [e for e in exhibits if e.has_bytes and e.ref not in held]
     rows = list(store.vault.stored_entries(incident.id))
     number = len(earlier) + 1
     manifest = Manifest(
@@ -152,8 +185,7 @@ def hand_over(
         sender_signer_pem=store.identity.signer_cert_pem,
         incident=incident.as_json(),
         exhibits=tuple(
-            SentExhibit(exhibit_record(e), e.has_bytes and e.ref not in sent_before)
-            for e in exhibits
+            SentExhibit(exhibit_record(e), e.has_bytes and e.ref not in held) for e in exhibits
         ),
         entries=tuple(SentEntry(r.seq, r.hash, r.body, r.signature) for r in rows),
         number=number,
@@ -261,6 +293,7 @@ def hand_over(
         package=target,
         sha256=package_sha256,
         exhibits=len(carried),
+        held_by_lead=sum(1 for e in exhibits if e.has_bytes and e.ref in held),
         entries=len(rows),
         number=number,
         entry=entry,

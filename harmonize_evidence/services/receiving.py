@@ -15,6 +15,7 @@ is refused, naming the entry where the two part.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from harmonize_evidence.domain.handover import (
     MANIFEST_MEMBER,
     SIGNATURE_MEMBER,
     Manifest,
+    SentExhibit,
     exhibit_from_record,
     exhibit_member,
     fingerprint_matches,
@@ -222,10 +224,9 @@ def receive_package(
         staff_fingerprint = fingerprint(ca_pem)
         held = _held_sender(store, ca_pem, signer_pem)
         confirming = held is None
-        if confirming and not (
+        accepted = not confirming or bool(
             accept_staff and fingerprint_matches(accept_staff, staff_fingerprint)
-        ):
-            raise _unconfirmed(store, sender, staff_fingerprint)
+        )
         incident = incident_from_record(manifest.incident)
         sender_id = normalise_incident_id(incident.id)
         rows = [StoredEntry(e.seq, e.hash, e.body, e.signature) for e in manifest.entries]
@@ -261,7 +262,6 @@ def receive_package(
                     handover_number=manifest.number,
                     package_sha256=package.sha256,
                 )
-        carried = [e for e in manifest.exhibits if e.carried]
         for sent in manifest.exhibits:
             lacking = sent.sha256 is not None and not sent.record.get("purged")
             if lacking and not sent.carried and sent.ref not in kept_refs:
@@ -270,19 +270,19 @@ def receive_package(
                     "of this incident carried and this store has not received; receive the "
                     "earlier package first. Nothing was stored."
                 )
-        done = 0
-
-        def member_bytes(index: int) -> Iterator[bytes | memoryview]:
-            nonlocal done
-            member = _next(members, exhibit_member(index), package)
-            yield from member.chunks()
-            done += 1
-            if progress:
-                progress(done, len(carried))
-
+        carried = _CarriedExhibits(
+            members, package, [e for e in manifest.exhibits if e.carried], kept_refs, progress
+        )
+        if not accepted:
+            # Every byte is checked before the lead is asked to confirm who sent it: a damaged
+            # package says so, not that its sender is unconfirmed.
+            carried.check_the_rest()
+            _nothing_more(members, package)
+            package.finish()
+            raise _unconfirmed(store, sender, staff_fingerprint)
         exhibits = [
-            ReceivedExhibit(exhibit_from_record(sent, sender_id), member_bytes(index))
-            for index, sent in enumerate(carried, start=1)
+            ReceivedExhibit(exhibit_from_record(sent, sender_id), carried.bytes_of(index))
+            for index, sent in carried.new()
         ]
         exhibits += [
             ReceivedExhibit(exhibit_from_record(sent, sender_id))
@@ -296,10 +296,9 @@ def receive_package(
             )
             # Nothing new: another receive of this package stored it meanwhile (it was new when
             # checked above), so its exhibits were not read, and are not extra members.
-            if kept.new_entries and next(members, None) is not None:
-                raise VerificationFailed(
-                    "The package holds more than its manifest lists; nothing was stored."
-                )
+            if kept.new_entries:
+                carried.check_the_rest()
+                _nothing_more(members, package)
             package.finish()
             if kept.new_entries:
                 if confirming:
@@ -335,7 +334,7 @@ def receive_package(
         staff=sender.actor,
         staff_reference=sender_id,
         staff_fingerprint=staff_fingerprint,
-        exhibits=len(carried) if kept.new_entries else 0,
+        exhibits=len(carried.new()) if kept.new_entries else 0,
         entries=kept.new_entries,
         handover_number=manifest.number,
         package_sha256=package.sha256,
@@ -344,14 +343,94 @@ def receive_package(
 
 def _kept(
     store: EvidenceStore, held: ProducerRecord | None, sender_id: str
-) -> tuple[str | None, set[str]]:
-    """The case already kept for this incident of this sender, and its exhibits' references."""
+) -> tuple[str | None, dict[str, str | None]]:
+    """The case already kept for this incident of this sender, and its exhibits: the sender's
+    reference of each, with the SHA-256 of its bytes."""
     if held is None:
-        return None, set()
+        return None, {}
     case = store.vault.received_incident(held.id, sender_id)
     if case is None:
-        return None, set()
-    return case, {e.sender_ref for e in store.vault.list_exhibits(case) if e.sender_ref}
+        return None, {}
+    exhibits = store.vault.list_exhibits(case)
+    return case, {e.sender_ref: e.sha256 for e in exhibits if e.sender_ref}
+
+
+class _CarriedExhibits:
+    """The exhibits whose bytes a package carries, read in the order of its members.
+
+    The bytes of an exhibit new to this store go to the store, which checks them as it writes
+    them. An exhibit it already holds is carried again when no receipt told the sender that it
+    arrived: its bytes are checked against the SHA-256 of the copy held, and passed over.
+    """
+
+    def __init__(
+        self,
+        members: Iterator[Member],
+        package: DecryptedTar,
+        carried: list[SentExhibit],
+        held: dict[str, str | None],
+        progress: Progress | None,
+    ) -> None:
+        self._members = members
+        self._package = package
+        self._carried = carried
+        self._held = held
+        self._progress = progress
+        self._taken = 0  # members read so far
+
+    def new(self) -> list[tuple[int, SentExhibit]]:
+        """The exhibits new to this store, each with its member's number (from 1)."""
+        return [
+            (index, sent)
+            for index, sent in enumerate(self._carried, start=1)
+            if sent.ref not in self._held
+        ]
+
+    def bytes_of(self, index: int) -> Iterator[bytes | memoryview]:
+        """The bytes of member ``index`` (read once, after the members before it)."""
+        self._check_until(index)
+        member = self._take(index)
+        yield from member.chunks()
+        self._done()
+
+    def check_the_rest(self) -> None:
+        """Read the members not read yet, and check each one's bytes against its SHA-256."""
+        self._check_until(len(self._carried) + 1)
+
+    def _check_until(self, index: int) -> None:
+        while self._taken + 1 < index:
+            number = self._taken + 1
+            sent = self._carried[number - 1]
+            digest = hashlib.sha256()
+            size = 0
+            for chunk in self._take(number).chunks():
+                digest.update(chunk)
+                size += len(chunk)
+            expected = {sent.sha256, self._held.get(sent.ref, sent.sha256)}
+            if size != sent.size or expected != {digest.hexdigest()}:
+                raise VerificationFailed(
+                    f"The bytes of exhibit {sent.ref} in the package do not match its SHA-256; "
+                    "nothing was stored."
+                )
+            self._done()
+
+    def _take(self, index: int) -> Member:
+        member = _next(self._members, exhibit_member(index), self._package)
+        self._taken = index
+        return member
+
+    def _done(self) -> None:
+        if self._progress:
+            self._progress(self._taken, len(self._carried))
+
+
+def _nothing_more(members: Iterator[Member], package: DecryptedTar) -> None:
+    """Refuse a package with members beyond those its manifest lists."""
+    if next(members, None) is not None:
+        package.finish()  # a damaged end says so as age's failure, first
+        raise VerificationFailed(
+            "The package holds more than its manifest lists; nothing was stored."
+        )
 
 
 def _next(members: Iterator[Member], name: str, package: DecryptedTar) -> Member:
