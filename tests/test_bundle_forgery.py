@@ -36,6 +36,7 @@ from PIL import Image
 
 from harmonize_evidence.domain.clock import FixedClock
 from harmonize_evidence.domain.errors import BadInput
+from harmonize_evidence.domain.handover import short_fingerprint
 from harmonize_evidence.domain.model import Producer, Role
 from harmonize_evidence.services.bundle_check import BundleCheck, bundle_check_text, verify_bundle
 from harmonize_evidence.services.exporting import export_bundle
@@ -519,6 +520,33 @@ def test_the_expected_fingerprint_is_accepted_however_it_is_spelled(
     assert check.fingerprint_matches is True
 
 
+@settings(max_examples=4)
+@given(data=st.data())
+def test_the_short_form_read_aloud_is_accepted_however_it_is_spelled(
+    school: SchoolBundle, data: st.DataObject
+) -> None:
+    # The export tells the sender to read this form out, and the key sheet prints it large.
+    short = short_fingerprint(school.fingerprint)
+    spelled = data.draw(
+        st.sampled_from([short, short.lower(), short.replace("-", " "), short.replace("-", "")])
+    )
+    check = verify_bundle(school.bundle, expect_fingerprint=spelled)
+    assert check.ok, _problems(check)
+    assert check.fingerprint_matches is True
+    assert check.expected_fingerprint == short
+
+
+@settings(max_examples=4)
+@given(other=st.binary(min_size=10, max_size=10))
+def test_another_short_form_fails_naming_ca_pem(school: SchoolBundle, other: bytes) -> None:
+    wrong = short_fingerprint(other.hex())
+    assume(wrong != short_fingerprint(school.fingerprint))
+    check = verify_bundle(school.bundle, expect_fingerprint=wrong)
+    assert not check.ok
+    assert check.fingerprint_matches is False
+    assert _named(_problems(check), "ca.pem"), _problems(check)
+
+
 @settings(max_examples=6)
 @given(other=st.binary(min_size=32, max_size=32), data=st.data())
 def test_any_other_expected_fingerprint_fails_naming_ca_pem(
@@ -532,14 +560,14 @@ def test_any_other_expected_fingerprint_fails_naming_ca_pem(
     assert _named(_problems(check), "ca.pem"), _problems(check)
 
 
-_HEX = re.compile(r"[0-9A-Fa-f]{64}")
+_HEX = re.compile(r"[0-9A-Fa-f]{64}|[0-9A-Fa-f]{20}")
 
 
 @given(text=st.text(max_size=200))
-def test_an_expected_fingerprint_that_is_not_64_hex_digits_is_bad_input(
+def test_an_expected_fingerprint_that_is_not_64_or_20_hex_digits_is_bad_input(
     school: SchoolBundle, text: str
 ) -> None:
-    assume(not _HEX.fullmatch("".join(text.split()).replace(":", "")))
+    assume(not _HEX.fullmatch("".join(text.split()).replace(":", "").replace("-", "")))
     with pytest.raises(BadInput) as raised:
         verify_bundle(school.bundle, expect_fingerprint=text)
     assert raised.value.exit_code == 2

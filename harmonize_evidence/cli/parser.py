@@ -45,9 +45,10 @@ the store:
   $HARMONIZE_EVIDENCE_PASSPHRASE, else a no-echo prompt at a terminal.
 
 exit codes:
-  0 done; 1 verification found a problem; 2 bad usage or input; 3 cannot unlock;
-  4 store missing or damaged; 5 environment (no display, a full disk, a read-only
-  folder); 70 unexpected error (the message names the log file); 130 interrupted;
+  0 done; 1 verification found a problem; 2 bad usage or input (an output folder
+  that cannot be written, too); 3 cannot unlock; 4 store missing or damaged;
+  5 environment (no display, a full disk, a store that takes no writes);
+  70 unexpected error (the message names the log file); 130 interrupted;
   143 terminated; 129 hung up.
 """
 
@@ -269,8 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--expect-fingerprint",
         metavar="FP",
-        help="the school's Evidence CA fingerprint, as they gave it to you (colons, spaces and "
-        "case do not matter); a bundle signed by another CA fails",
+        help="the school's Evidence CA fingerprint, as they gave it to you: in full, or the "
+        "short form read aloud (colons, dashes, spaces and case do not matter); a bundle "
+        "signed by another CA fails",
     )
     p.set_defaults(run=export_commands.verify_bundle)
 

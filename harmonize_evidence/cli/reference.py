@@ -26,11 +26,12 @@ COMMON = ("store", "json")
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (0, "done"),
     (1, "verification found a problem (a hash, link or signature that does not check out)"),
-    (2, "bad usage or bad input (the sentence says which argument and why)"),
+    (2, "bad usage or bad input (the sentence says which argument and why), an output folder "
+     "or file name that cannot be used"),
     (3, "cannot unlock: a wrong passphrase (three tries at a terminal), or none given"),
     (4, "the store is missing or damaged"),
     (5, "an environment problem: no display, no keychain where one was required, a full "
-     "disk, a read-only folder"),
+     "disk, a store whose folder takes no writes"),
     (70, "an unexpected error; the message names the log file, which holds the details"),
     (129, "hung up (SIGHUP)"),
     (130, "interrupted (Ctrl+C)"),

@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from harmonize_evidence.domain.chain import Problem
+from harmonize_evidence.domain.handover import fingerprint_matches
 from harmonize_evidence.export import bundle as names
 from harmonize_evidence.export.verify_archive import UnsafeArchive, check_archive, read_small
 from harmonize_evidence.export.verify_certificates import (
@@ -114,7 +115,9 @@ class BundleVerification:
         """Whether ca.pem's fingerprint is the expected one; None when none was expected."""
         if self.expected_fingerprint is None:
             return None
-        return self.ca_fingerprint == self.expected_fingerprint
+        return self.ca_fingerprint is not None and fingerprint_matches(
+            self.expected_fingerprint, self.ca_fingerprint
+        )
 
 
 def verify_bundle(
@@ -122,8 +125,9 @@ def verify_bundle(
 ) -> BundleVerification:
     """Check a bundle; every problem names the file it concerns. Nothing is written to disk.
 
-    ``expected_fingerprint`` (``AB:CD:...``, upper case) is the Evidence CA fingerprint the
-    recipient was given by a second channel: a ca.pem with another one is a problem.
+    ``expected_fingerprint`` (``AB:CD:...``, upper case, or its short form ``4F74-1916-...``)
+    is the Evidence CA fingerprint the recipient was given by a second channel: a ca.pem with
+    another one is a problem.
     """
     try:
         raw = path.open("rb")
@@ -213,7 +217,11 @@ def _verify_contents(
     check_instructions(archive, by_name, manifest, certificates, found)
     step()
     ca_fingerprint = certificates.ca_fingerprint if certificates else None
-    if expected_fingerprint is not None and ca_fingerprint not in (None, expected_fingerprint):
+    if (
+        expected_fingerprint is not None
+        and ca_fingerprint is not None
+        and not fingerprint_matches(expected_fingerprint, ca_fingerprint)
+    ):
         found.add(
             names.CA_NAME,
             f"its fingerprint is not the one you expected ({expected_fingerprint}): this bundle "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from harmonize_evidence.domain.chain import Problem
 from harmonize_evidence.domain.errors import BadInput
+from harmonize_evidence.domain.handover import SHORT_FINGERPRINT_DIGITS, short_fingerprint
 from harmonize_evidence.domain.wording import counted
 from harmonize_evidence.services.evidence import Progress
 
@@ -92,18 +93,25 @@ class BundleCheck:
 
 
 def expected_fingerprint(text: str) -> str:
-    """A fingerprint as someone typed it, as ``AB:CD:...``: colons and spaces optional, any case.
+    """A fingerprint as someone typed it: in full as ``AB:CD:...`` (64 hexadecimal digits), or
+    in the short form read aloud as ``4F74-1916-5B82-1473-2983`` (its first 20 digits). Colons,
+    dashes and spaces are optional, case does not matter.
 
-    Raises :class:`BadInput` when it is not a SHA-256 fingerprint (64 hexadecimal digits).
+    Raises :class:`BadInput` when it is neither.
     """
-    digits = "".join(text.split()).replace(":", "")
-    if len(digits) != 64 or any(char not in "0123456789abcdefABCDEF" for char in digits):
+    digits = "".join(text.split()).replace(":", "").replace("-", "")
+    if len(digits) not in (64, SHORT_FINGERPRINT_DIGITS) or any(
+        char not in "0123456789abcdefABCDEF" for char in digits
+    ):
         raise BadInput(
             "The expected fingerprint must be the SHA-256 fingerprint of the school's Evidence CA: "
             "64 hexadecimal digits, in pairs with or without colons, as the school's copy of the "
-            "program prints it."
+            "program prints it, or the 20 of its short form read aloud (as 4F74-1916-5B82-1473-"
+            "2983)."
         )
     digits = digits.upper()
+    if len(digits) == SHORT_FINGERPRINT_DIGITS:
+        return short_fingerprint(digits)
     return ":".join(digits[i : i + 2] for i in range(0, 64, 2))
 
 
