@@ -197,6 +197,27 @@ def test_missing_store_exits_4(cli: Cli) -> None:
     assert "There is no evidence store" in result.stderr
 
 
+def test_a_store_without_its_key_file_says_so_not_that_there_is_no_store(
+    initialised_cli: Cli,
+) -> None:
+    # It said "There is no evidence store ... set one up first", and init then said one exists:
+    # a teacher told there is no store might delete the folder, and the evidence with it.
+    cli = initialised_cli
+    key_file = cli.store_dir / "key.json"
+    key_file.rename(cli.store_dir.parent / "key-elsewhere.json")
+    for command in (("incident", "list"), ("verify",), ("log", "INC-2026-0001")):
+        result = cli(*command)
+        assert result.code == 4, (command, result.stderr)
+        assert result.stderr == (
+            f"harmonize-evidence: The store folder {cli.store_dir} holds an evidence database "
+            "but not its key file (key.json); restore key.json from a backup of the store "
+            "folder.\n"
+        )
+    assert cli("init", "--name", "Zoë Lane", "--initials", "ZL", "--school", "Oak").code == 2
+    (cli.store_dir.parent / "key-elsewhere.json").rename(key_file)  # restored from a backup
+    assert cli("incident", "list").code == 0
+
+
 def test_flipped_byte_on_disk_exits_4_without_a_traceback(
     initialised_cli: Cli, tmp_path: Path
 ) -> None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.errors import (
+    StoreDamaged,
     StoreExists,
     StoreLocked,
     StoreMissing,
@@ -92,7 +93,15 @@ class StoreLocation:
         return cls(Path(platformdirs.user_data_dir("Harmonize Evidence", appauthor=False)))
 
 
-def _missing(location: StoreLocation) -> StoreMissing:
+def missing_store(location: StoreLocation) -> StoreMissing | StoreDamaged:
+    """The error for a folder without a store's key file: no store at all, or a store whose
+    ``key.json`` is gone (its database is there: setting up a new one is refused, and deleting
+    the folder would lose the evidence)."""
+    if location.database.exists():
+        return StoreDamaged(
+            f"The store folder {location.directory} holds an evidence database but not its key "
+            "file (key.json); restore key.json from a backup of the store folder."
+        )
     return StoreMissing(
         f"There is no evidence store in {location.directory}; set one up first "
         "(harmonize-evidence init), or choose the right folder with --store."
@@ -313,7 +322,7 @@ def unlock_key(
             keychain did not open the store.
     """
     if not location.exists():
-        raise _missing(location)
+        raise missing_store(location)
     key_file = KeyFile.load(location.key_file)
     if isinstance(passphrase, str) and passphrase:
         return key_file.unwrap_with_passphrase(passphrase)
@@ -388,7 +397,7 @@ def recover_store(location: StoreLocation, recovery_key: str, new_passphrase: st
     from harmonize_evidence.vault.database import open_database
 
     if not location.exists():
-        raise _missing(location)
+        raise missing_store(location)
     check_new_passphrase(new_passphrase)
     key_file = KeyFile.load(location.key_file)
     key = key_file.unwrap_with_recovery_key(recovery_key)

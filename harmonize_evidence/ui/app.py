@@ -30,12 +30,11 @@ from harmonize_evidence.domain.errors import (
     EXIT_INTERNAL,
     EnvironmentProblem,
     HarmonizeError,
-    StoreDamaged,
     StoreLocked,
 )
 from harmonize_evidence.services.clock import SystemClock
 from harmonize_evidence.services.logfile import APP_NAME
-from harmonize_evidence.services.store import StoreLocation, unlock_key
+from harmonize_evidence.services.store import StoreLocation, missing_store, unlock_key
 from harmonize_evidence.ui.capture_key import CaptureKey
 from harmonize_evidence.ui.clipboard_watch import watch_clipboard
 from harmonize_evidence.ui.errors import (
@@ -137,13 +136,7 @@ class DesktopApp(QObject):
         location = self.location
         if not location.exists():
             if location.database.exists():
-                self.fatal(
-                    StoreDamaged(
-                        f"The store folder {location.directory} holds an evidence database but "
-                        "not its key file (key.json); restore key.json from a backup of the "
-                        "store folder."
-                    )
-                )
+                self.fatal(missing_store(location))
                 return
             self.show_setup()
             return
