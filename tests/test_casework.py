@@ -93,10 +93,12 @@ def test_each_step_is_one_entry_with_its_fields_and_the_status_that_results(
         step(lead, case, Step.CLOSE, outcome="Removed")
     closed = step(lead, case, Step.CLOSE, outcome="Removed", rationale="Police took it on.")
     assert closed.status is Status.CLOSED
+    assert closed.due is None  # nothing is due on a closed case (it named a takedown deadline)
     with pytest.raises(BadInput, match="reopen it first"):
         step(lead, case, Step.SUPPORT_OFFERED, what="Counselling")
     assert case not in [c.incident.id for c in due_cases(lead)]
-    assert step(lead, case, Step.REOPEN, reason="New posts").status is Status.OPEN
+    reopened = step(lead, case, Step.REOPEN, reason="New posts")
+    assert reopened.status is Status.OPEN and reopened.due is not None
     with pytest.raises(BadInput, match="not closed"):
         step(lead, case, Step.REOPEN, reason="again")
     with pytest.raises(BadInput, match="already open"):
@@ -273,3 +275,10 @@ def test_the_steps_from_the_command_line(
     assert cli(*store, "--json", "settings").json["takedown_hours"] == 24
     assert cli(*store, "settings", "--takedown-hours", "0").code == 2
     assert cli(*store, "--json", "settings", "--takedown-hours", "12").json["takedown_hours"] == 12
+    closing = ("action", case, "close", "--outcome", "Removed", "--rationale", "Done")
+    closed = cli(*store, *closing)
+    assert closed.code == 0, closed.stderr
+    said = closed.stdout.rstrip()
+    assert said.endswith("Nothing is due while the case is closed.") and "Next:" not in said, said
+    reopened = cli(*store, "--json", "action", case, "reopen", "--reason", "New posts")
+    assert reopened.json["next_step"] == "takedown-requested" and reopened.json["due_utc"]

@@ -84,9 +84,14 @@ def action(command: Invocation) -> int:
     when = f"{local:%d %b %Y, %H:%M} ({local:%Z}, UTC{local:%z})"
     text = (
         f"Recorded {step.value} on {recorded.case} as custody entry {recorded.entry.seq}, "
-        f"at {when}; status {recorded.status.value}. Next: {due.next_step}"
-        + (f", due {due.due.astimezone(zone):%d %b %Y, %H:%M}." if due.due else " (no deadline).")
+        f"at {when}; status {recorded.status.value}. "
     )
+    if due is None:
+        text += "Nothing is due while the case is closed."
+    else:
+        text += f"Next: {due.next_step}" + (
+            f", due {due.due.astimezone(zone):%d %b %Y, %H:%M}." if due.due else " (no deadline)."
+        )
     command.out.result(
         {
             "entry": recorded.entry.seq,
@@ -94,9 +99,9 @@ def action(command: Invocation) -> int:
             "status": recorded.status.value,
             "at_utc": recorded.entry.details["at_utc"],
             "at_offset": recorded.entry.details["at_offset"],
-            "next_step": due.next_step,
-            "due_utc": _utc(due.due),
-            "hint": due.hint,
+            "next_step": None if due is None else due.next_step,
+            "due_utc": None if due is None else _utc(due.due),
+            "hint": None if due is None else due.hint,
         },
         text,
     )

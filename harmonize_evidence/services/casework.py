@@ -60,7 +60,8 @@ class StepRecorded:
     entry: CustodyEntry
     status: Status
     at: datetime
-    due: Due
+    due: Due | None
+    """The case's next step and when it is due; None once it is closed (nothing is due)."""
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,9 @@ def record_step(
         if step is Step.TRIAGE and values["category"] != incident.category.value:
             store.vault.set_incident_category(incident.id, Category(values["category"]))
         entry = store.record(incident.id, spec.action, details)
-    after = state_of(store, store.incident(incident.id))
-    due = next_due(after, **vars(periods(store)))
+    due = None
+    if status is not Status.CLOSED:
+        due = next_due(state_of(store, store.incident(incident.id)), **vars(periods(store)))
     return StepRecorded(incident.id, entry, status, when, due)
 
 
