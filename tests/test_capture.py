@@ -833,6 +833,15 @@ def test_a_black_screen_is_refused_and_the_cli_stores_nothing(
         assert plain.code == 5 and BLACK_SCREEN in plain.stderr
         assert len(plain.stderr.strip().splitlines()) == 1 and "Traceback" not in plain.stderr
         assert shared_cli("--json", "incident", "show", incident).json["items"] == []
+        # A monitor or region that is not there says so, not that the screen is black.
+        for wrong, said in (
+            (("--monitor", "3"), "There is no monitor 3"),
+            (("--region", "0,0,0,0"), "has no area"),
+            (("--region", "600,400,100,100"), "is not wholly on the screen"),
+        ):
+            refused = shared_cli("capture", incident, *wrong, env=env)
+            assert refused.code == 2 and said in refused.stderr, refused.stderr
+        assert shared_cli("--json", "incident", "show", incident).json["items"] == []
         # The same display with a desktop background on it captures.
         fill_root(dark.name, (40, 90, 160))
         captured = shared_cli("capture", incident, "--full", env=env)

@@ -49,7 +49,7 @@ from harmonize_evidence.capture.screen import (
 )
 from harmonize_evidence.capture.windows import WindowStack, WindowTitle
 from harmonize_evidence.domain.clock import Clock
-from harmonize_evidence.domain.errors import EnvironmentProblem
+from harmonize_evidence.domain.errors import BadInput, EnvironmentProblem
 from harmonize_evidence.domain.metadata import (
     CaptureFacts,
     ExhibitMetadata,
@@ -71,6 +71,7 @@ __all__ = [
     "ScreenCapture",
     "ScreenGrab",
     "capture_screen",
+    "check_target",
     "grab_screen",
     "parse_region",
     "screen_layout",
@@ -308,6 +309,23 @@ def grab_screen(
     )
 
 
+def check_target(target: CaptureTarget, display: str | None = None) -> None:
+    """Refuse, before anything is grabbed, a monitor that is not there or a region that is
+    empty or not on the screen (:class:`BadInput`). A target that the monitors known to this
+    thread's connection do not hold is checked again after reconnecting, so a monitor plugged in
+    (or a new X server) since is found; the capture checks it once more against its grab.
+
+    Raises:
+        BadInput: The target is not on this screen.
+        EnvironmentProblem: There is no screen to capture.
+    """
+    screen = screen_for_this_thread(display)
+    try:
+        resolve(target, screen.layout)
+    except BadInput:
+        resolve(target, screen.refresh())
+
+
 def capture_screen(
     target: CaptureTarget,
     *,
@@ -328,9 +346,11 @@ def capture_screen(
         on_grabbed: Called with no arguments right after the pixels are grabbed.
 
     Raises:
-        BadInput: The monitor does not exist, or the region is empty or off the screen.
+        BadInput: The monitor does not exist, or the region is empty or off the screen (said
+            before the grab, so not as a black screen's refusal).
         EnvironmentProblem: There is no screen to capture.
     """
+    check_target(target, display)
     grab = grab_screen(
         clock, display=display, device_pixel_ratio=device_pixel_ratio, on_grabbed=on_grabbed
     )

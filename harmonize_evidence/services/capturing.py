@@ -39,6 +39,7 @@ from harmonize_evidence.capture import (
     Rect,
     ScreenCapture,
     ScreenGrab,
+    check_target,
     parse_region,
 )
 from harmonize_evidence.capture import grab_screen as _grab_screen
@@ -167,8 +168,8 @@ def capture_into(
 ) -> CapturedExhibit:
     """Grab the screen, cut ``target`` from the grab and store it as a PNG screenshot exhibit.
 
-    The incident, URL, note and time on the post are checked before anything is grabbed; the
-    target is checked against the monitors of the grab itself (the connection kept open may be
+    The incident, URL, note, time on the post and target are checked before anything is grabbed;
+    the target again against the monitors of the grab itself (the connection kept open may be
     renewed by the grab). The capture time is read from the store's clock just before the grab.
 
     Args:
@@ -189,6 +190,7 @@ def capture_into(
     """
     incident = store.incident(incident_id)
     store.describe_source(url=url, note=note, posted_at=posted_at, now=store.clock.now())
+    check_target(target, display)
     grab = _grab_screen(
         store.clock, display=display, device_pixel_ratio=device_pixel_ratio, on_grabbed=on_grabbed
     )
@@ -221,6 +223,7 @@ def grab_then_store(
         StoreLocked: The store cannot be unlocked.
     """
     check_source(url=url, note=note, posted_at=posted_at, clock=clock)
+    check_target(target, display)
     grab = _grab_screen(clock, display=display)
     with open_store() as store:
         incident = store.incident(incident_id)
