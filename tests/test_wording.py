@@ -63,6 +63,14 @@ def test_a_time_reads_local_with_its_zone_and_utc_beside_it() -> None:
     assert day_time_text(datetime(2026, 7, 21, 23, 40, tzinfo=UTC), LONDON) == "Wed 22 Jul 00:40"
 
 
+@given(st.datetimes(timezones=st.just(UTC)), st.sampled_from(["UTC", "Etc/UTC"]))
+def test_on_a_computer_set_to_utc_a_time_says_utc_once(moment: datetime, zone: str) -> None:
+    # It said "Tue 01 Dec 2026 11:48:06 UTC (11:48:06 UTC)".
+    said = moment_text(moment, ZoneInfo(zone), always_seconds=True)
+    assert said == moment.strftime("%a %d %b %Y %H:%M:%S UTC")
+    assert moment_text(moment, UTC) == moment_text(moment, ZoneInfo(zone))
+
+
 @given(st.integers(min_value=0, max_value=10**7))
 def test_a_count_is_said_as_a_sentence_says_it_never_as_incident_s(number: int) -> None:
     said = counted(number, "incident")

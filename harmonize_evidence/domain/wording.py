@@ -265,9 +265,12 @@ def moment_text(moment: datetime, zone: tzinfo, *, always_seconds: bool = False)
     ``Sat 21 Nov 2026 21:40:05 GMT (21:40:05 UTC)`` (the UTC day too when it is another day).
 
     Seconds show when there are any, or always with ``always_seconds`` (the report, whose times
-    are all to the second); fractions of a second never show.
+    are all to the second); fractions of a second never show. On a computer whose time zone is
+    UTC itself, UTC is not said twice.
     """
     local = moment.astimezone(zone)
+    if local.tzname() == "UTC" and not local.utcoffset():
+        return format_post_time(local, always_seconds=always_seconds)
     utc = moment.astimezone(UTC)
     clock = utc.strftime("%H:%M:%S" if utc.second or always_seconds else "%H:%M")
     day = "" if utc.date() == local.date() else utc.strftime("%a %d %b ")

@@ -110,12 +110,16 @@ def _zone(content: ReportContent) -> tzinfo:
 
 
 def _time_cell(utc: str, zone: tzinfo) -> str:
-    """A log entry's time in three short lines: the day, the local time with its zone, UTC."""
+    """A log entry's time in three short lines: the day, the local time with its zone, UTC (two
+    when the local time is UTC)."""
     local, _, utc_part = printed_moment(utc, zone).partition(" (")
     words = local.split(" ")
-    if not utc_part or len(words) < 5:
+    if len(words) < 5:
         return local
-    return f"{' '.join(words[:4])}\n{' '.join(words[4:])}\n{utc_part.rstrip(')')}"
+    lines = [" ".join(words[:4]), " ".join(words[4:])]
+    if utc_part:
+        lines.append(utc_part.rstrip(")"))
+    return "\n".join(lines)
 
 
 def _log_table(
