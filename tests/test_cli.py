@@ -140,6 +140,8 @@ def shared_cli(tmp_path_factory: pytest.TempPathFactory, store_templates: StoreT
         (("incident", "new", "--title", "x", "--category", "nonsense"), 2, "invalid choice"),
         (("extract", "INC-2026-0001", "ZL/7", "--out", "{out}"), 2, "no exhibit ZL/7"),
         (("frobnicate",), 2, "invalid choice"),
+        (("verify-bundle", "{folder}"), 2, "is a folder; give the bundle's .zip file inside it"),
+        (("verify-bundle", "{missing}"), 2, "There is no file"),
     ],
 )
 def test_bad_input_gets_its_exit_code_and_one_clear_sentence(
@@ -163,6 +165,7 @@ def test_bad_input_gets_its_exit_code_and_one_clear_sentence(
         "huge": huge,
         "missing": tmp_path / "nope.png",
         "out": tmp_path / "out.bin",
+        "folder": tmp_path,
     }
     filled = [a.format(**{k: str(v) for k, v in names.items()}) if "{" in a else a for a in args]
     result = shared_cli(*filled)

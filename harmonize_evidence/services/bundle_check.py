@@ -126,6 +126,8 @@ def verify_bundle(
     from harmonize_evidence.export.verifier import verify_bundle as check
 
     expected = None if expect_fingerprint is None else expected_fingerprint(expect_fingerprint)
+    if path.is_dir():
+        raise BadInput(f"{path} is a folder; give the bundle's .zip file inside it.")
     if not path.is_file():
         raise BadInput(f"There is no file {path}.")
     result = check(path, progress, expected)
