@@ -761,6 +761,18 @@ def test_the_handover_commands_from_the_command_line(
         "entries",
     }
     assert received.json["staff_reference"] == incident
+    # The lead's log of the case holds the staff member's chain too, their note with it.
+    case = received.json["case"]
+    lead_log = cli(*lead, "--json", "log", case).json
+    staff_log = cli(*staff, "--json", "log", incident).json["entries"]
+    sent = [e["hash"] for e in staff_log if e["action"] != "handed_over"]  # recorded after
+    assert [e["hash"] for e in lead_log["received_entries"]] == sent
+    assert [e["action"] for e in lead_log["entries"]][-1] == "received"
+    printed = cli(*lead, "log", case).stdout
+    assert printed.startswith(f"The custody log of {incident} as received from Zoë Lane (ZL)")
+    assert "Seen at 21:40." in printed and f"This store's custody log of {case}:" in printed
+    own = cli(*staff, "--json", "log", incident).json
+    assert "received_entries" not in own
     again = cli(*lead, "receive", package)
     assert again.code == 0 and "Nothing was new" in again.stdout
     receipt = cli(

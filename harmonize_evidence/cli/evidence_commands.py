@@ -12,6 +12,8 @@ from harmonize_evidence.domain.clock import format_utc
 from harmonize_evidence.domain.errors import BadInput
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from harmonize_evidence.domain.chain import CustodyEntry
     from harmonize_evidence.domain.model import Exhibit, Incident
 
@@ -364,13 +366,33 @@ def extract(command: Invocation) -> int:
 
 
 def log(command: Invocation) -> int:
-    """Print the custody chain."""
+    """Print the custody chain (of a case received from a member of staff: theirs, then ours)."""
+    with command.open_store() as store:
+        incident = store.incident(command.args.id)
+        entries = store.log(incident.id)
+        received = store.received_log(incident.id)
+        zone = store.clock.zone
+    lines = _log_lines(entries, zone)
+    result: dict[str, object] = {"entries": [_entry_json(e) for e in entries]}
+    if received:
+        result["received_entries"] = [_entry_json(e) for e in received]
+        lines = [
+            f"The custody log of {incident.sender_id} as received from {received[0].actor}, "
+            "every entry signed by them:",
+            *_log_lines(received, zone),
+            "",
+            f"This store's custody log of {incident.id}:",
+            *lines,
+        ]
+    command.out.result(result, "\n".join(lines))
+    return 0
+
+
+def _log_lines(entries: list[CustodyEntry], zone: tzinfo) -> list[str]:
+    """A custody log as ``log`` prints it: an entry a line, with a note's text below it."""
     from harmonize_evidence.domain.clock import parse_utc
     from harmonize_evidence.domain.wording import CHANGE_ACTIONS, action_name, change_text
 
-    with command.open_store() as store:
-        entries = store.log(command.args.id)
-        zone = store.clock.zone
     lines = []
     for entry in entries:
         subject = entry.details.get("exhibit") or ""
@@ -386,8 +408,7 @@ def log(command: Invocation) -> int:
         elif entry.action in CHANGE_ACTIONS and "at_utc" not in entry.details:
             said = change_text(entry.action, entry.details)  # a change: from, to and why
             lines.extend(f"{'':6}{line}" for line in said.splitlines())
-    command.out.result({"entries": [_entry_json(e) for e in entries]}, "\n".join(lines))
-    return 0
+    return lines
 
 
 def purge(command: Invocation) -> int:
