@@ -373,9 +373,7 @@ def log(command: Invocation) -> int:
         received = store.received_log(incident.id)
         zone = store.clock.zone
     lines = _log_lines(entries, zone)
-    result: dict[str, object] = {"entries": [_entry_json(e) for e in entries]}
     if received:
-        result["received_entries"] = [_entry_json(e) for e in received]
         lines = [
             f"The custody log of {incident.sender_id} as received from {received[0].actor}, "
             "every entry signed by them:",
@@ -384,7 +382,13 @@ def log(command: Invocation) -> int:
             f"This store's custody log of {incident.id}:",
             *lines,
         ]
-    command.out.result(result, "\n".join(lines))
+    command.out.result(
+        {
+            "entries": [_entry_json(e) for e in entries],
+            "received_entries": [_entry_json(e) for e in received],
+        },
+        "\n".join(lines),
+    )
     return 0
 
 

@@ -110,8 +110,8 @@ JSON_KEYS: dict[str, dict[str, str]] = {
     "log": {
         "entries": "the custody chain: `seq`, `utc`, `actor`, `action`, `details`, "
         "`evidence_sha256`, `prev_hash`, `hash`, `signature` (base64)",
-        "received_entries": "(a case received from a member of staff) their chain as "
-        "received, each entry as in `entries`",
+        "received_entries": "of a case received from a member of staff, their chain as "
+        "received, each entry as in `entries` (empty for an incident opened here)",
     },
     "verify": {
         "ok": "true when everything checked out",
