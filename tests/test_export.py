@@ -394,6 +394,35 @@ def test_a_note_longer_than_a_page_runs_on_to_the_next_pages(tmp_path: Path) -> 
     assert words[1500] in text
 
 
+def test_a_plain_text_exhibit_prints_its_words_after_its_table(tmp_path: Path) -> None:
+    # It said "a text/plain file, which a PDF cannot show": the officer had to open the file.
+    clock = FixedClock(datetime(2026, 11, 21, 21, 40, 5, tzinfo=UTC))
+    producer = Producer("Zoë Lane", "ZL", "Oak Hill Academy", Role.STAFF)
+    store, _ = create_store(
+        StoreLocation(tmp_path / "store"), producer, PASSPHRASE, clock, passphrase_cost=TEST_COST
+    )
+    message = (
+        "From: someone@example.com\r\nSubject: you\r\n\r\n"
+        "You are a disgrace <b>and</b> everyone knows \u202eevil\u202c.\r\n"
+    )
+    with store:
+        incident = store.new_incident("Emails")
+        saved = tmp_path / "email.txt"
+        saved.write_text(message, encoding="utf-8", newline="")
+        exhibit = store.add_file(incident.id, saved)
+        assert exhibit.media_type == "text/plain"
+        result = export_bundle(store, incident.id, tmp_path)
+    with zipfile.ZipFile(result.bundle) as archive:
+        (tmp_path / "report.pdf").write_bytes(archive.read("report.pdf"))
+        assert archive.read("exhibits/ZL-1.txt") == message.encode()  # the file, unchanged
+    flat = " ".join(_run(_tool("pdftotext"), str(tmp_path / "report.pdf"), "-").stdout.split())
+    assert "cannot show" not in flat
+    assert "its text follows the table" in flat
+    assert "The whole of the text in exhibits/ZL-1.txt, read as UTF-8" in flat
+    assert "From: someone@example.com Subject: you" in flat
+    assert "You are a disgrace <b>and</b> everyone knows <U+202E>evil<U+202C>." in flat
+
+
 def test_record_only_and_purged_exhibits_say_why_there_is_no_image(report_text: str) -> None:
     flat = " ".join(report_text.split())
     assert "An indecent image of a pupil was posted; not copied." in flat

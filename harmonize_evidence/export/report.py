@@ -59,6 +59,7 @@ from harmonize_evidence.export.report_exhibits import (
     key_details,
     metadata_rows,
     no_image_notice,
+    text_section,
 )
 from harmonize_evidence.export.report_index import ReportIndex
 from harmonize_evidence.export.report_pages import (
@@ -224,7 +225,10 @@ def _exhibit_story(
     table = exhibit_table(item, p, content, zone)
     if image is None:
         notice = no_image_notice(item, p)
-        return [*story, heading, *([notice, Spacer(1, 6)] if notice else []), table]
+        story += [heading, *([notice, Spacer(1, 6)] if notice else []), table]
+        if item.text is not None:
+            story += text_section(item, p)
+        return story
     details = key_details(item, p, content, zone, width, side_by_side=landscape)
     used = _height(heading, width) + _height(details, width) + _DETAILS_GAP
     tiles = plan_beside_details(image, (width, height), height - used, landscape)

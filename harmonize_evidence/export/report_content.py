@@ -11,6 +11,7 @@ from harmonize_evidence.domain.model import Exhibit, Incident, Producer
 from harmonize_evidence.export.bundle import SenderChain
 from harmonize_evidence.export.images import NoPreview, PdfImage
 from harmonize_evidence.export.instructions import Step
+from harmonize_evidence.export.text_preview import TextPreview
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class ReportExhibit:
     """Its path in the bundle (``exhibits/ZL-1.png``), or None when it has no bytes."""
     image: PdfImage | NoPreview | None = None
     """The image to show; :class:`NoPreview` says why there is none; None for non-images."""
+    text: TextPreview | None = None
+    """The text to show of a plain-text exhibit (see :mod:`.text_preview`)."""
 
 
 @dataclass(frozen=True)

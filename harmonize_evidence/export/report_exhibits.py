@@ -5,7 +5,8 @@ words. An image shares that page with the exhibit's key details (when and where 
 recorded, the time on the post, who recorded it) when it fits there at a legible scale, and its
 first part does when it is a long capture split into parts; the table of everything recorded
 follows the image. An image that fits a page only on its own follows the table instead, and an
-exhibit without an image is its table, under a sentence that says why there is none.
+exhibit without an image is its table, under a sentence that says why there is none; a
+plain-text file's words follow its table (:mod:`~harmonize_evidence.export.text_preview`).
 
 Every metadata field an exhibit may hold prints in the table, in the rows of
 :func:`~harmonize_evidence.domain.metadata_rows.metadata_rows` (which the GUI's panel shows too):
@@ -41,6 +42,7 @@ __all__ = [
     "key_details",
     "metadata_rows",
     "no_image_notice",
+    "text_section",
 ]
 
 KEY_FIELDS = (
@@ -163,8 +165,31 @@ def no_image_notice(item: ReportExhibit, p: Paragraphs) -> Any | None:
         )
     if isinstance(image, PdfImage):
         return None
+    if item.text is not None:
+        return p.text(
+            f"This exhibit is a {exhibit.media_type} file: its text follows the table, and the "
+            f"original file is in the bundle as {item.file_name}.",
+            "body",
+        )
     return p.text(
-        f"This exhibit is a {exhibit.media_type} file, which a PDF cannot show; the "
+        f"This report does not show the contents of a {exhibit.media_type} file; the "
         f"original file is in the bundle as {item.file_name}.",
         "body",
     )
+
+
+def text_section(item: ReportExhibit, p: Paragraphs) -> list[Any]:
+    """The words of a plain-text exhibit, under a heading and a sentence that says which part
+    of the file they are and how they print."""
+    from reportlab.platypus import Spacer
+
+    preview = item.text
+    if preview is None:
+        return []
+    return [
+        Spacer(1, 8),
+        p.fixed(f"The text of exhibit {item.exhibit.ref}", "h2"),
+        p.text(preview.caption(item.file_name or "the original file"), "caption"),
+        Spacer(1, 4),
+        p.text(preview.text, "mono"),
+    ]

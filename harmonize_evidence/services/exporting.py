@@ -270,6 +270,7 @@ def _export_bundle(
 ) -> ExportResult:
     from harmonize_evidence.export import bundle, instructions, pades, report
     from harmonize_evidence.export.images import ImageFeeder, image_feeder
+    from harmonize_evidence.export.text_preview import TEXT_MEDIA_TYPES, TextFeeder
     from harmonize_evidence.services.school import fingerprint_contact  # age: only here
     from harmonize_evidence.signing.identity import fingerprint
 
@@ -335,18 +336,18 @@ def _export_bundle(
         ):
             shown: list[report.ReportExhibit] = []
             sums: list[tuple[str, str]] = []
-            pending: list[tuple[int, str, ImageFeeder | None, Future[str]]] = []
+            pending: list[tuple[int, str, ImageFeeder | TextFeeder | None, Future[str]]] = []
             with store.streaming():  # each exhibit is read once: no use caching its pages
                 for exhibit in exhibits:
                     if not exhibit.has_bytes:
                         shown.append(report.ReportExhibit(exhibit, None))
                         continue
                     name = bundle.exhibit_file_name(exhibit)
-                    feeder = (
-                        image_feeder(exhibit.media_type, exhibit.size, spool)
-                        if exhibit.kind in _IMAGE_KINDS or exhibit.media_type.startswith("image/")
-                        else None
-                    )
+                    feeder: ImageFeeder | TextFeeder | None = None
+                    if exhibit.kind in _IMAGE_KINDS or exhibit.media_type.startswith("image/"):
+                        feeder = image_feeder(exhibit.media_type, exhibit.size, spool)
+                    elif exhibit.media_type in TEXT_MEDIA_TYPES:
+                        feeder = TextFeeder(exhibit.size)
                     written = writer.add_stream(
                         name,
                         store.read_listed_exhibit(exhibit),
@@ -360,7 +361,9 @@ def _export_bundle(
                 exhibit = shown[position].exhibit
                 sha256 = written.result()  # the writer's thread has also fed the image its bytes
                 _check_bytes(exhibit, sha256)
-                if feeder is not None:
+                if isinstance(feeder, TextFeeder):
+                    shown[position] = report.ReportExhibit(exhibit, name, text=feeder.finish())
+                elif feeder is not None:
                     shown[position] = report.ReportExhibit(exhibit, name, feeder.finish())
                 sums.append((name, sha256))
             # Exhibits are on their way to the disk while the report is laid out.
