@@ -89,9 +89,8 @@ def action(command: Invocation) -> int:
     if due is None:
         text += "Nothing is due while the case is closed."
     else:
-        text += f"Next: {due.next_step}" + (
-            f", due {due.due.astimezone(zone):%d %b %Y, %H:%M}." if due.due else " (no deadline)."
-        )
+        when_due = due.due and f"{due.due.astimezone(zone):%d %b %Y, %H:%M %Z}"
+        text += f"Next: {due.next_step}" + (f", due {when_due}." if when_due else " (no deadline).")
     command.out.result(
         {
             "entry": recorded.entry.seq,
@@ -121,12 +120,13 @@ def due(command: Invocation) -> int:
     with command.open_store() as store:
         cases = due_cases(store, overdue_only=command.args.overdue)
         zone = store.clock.zone
-    rows = [f"{'CASE':<14} {'DUE':<18} {'NEXT STEP':<34} TITLE"]
+    rows = [f"{'CASE':<14} {'DUE':<22} {'NEXT STEP':<34} TITLE"]
     for case in cases:
-        when = "-" if case.due.due is None else f"{case.due.due.astimezone(zone):%d %b %Y %H:%M}"
+        due_at = case.due.due
+        when = "-" if due_at is None else f"{due_at.astimezone(zone):%d %b %Y %H:%M %Z}"
         flag = "OVERDUE " if case.overdue else ""
         rows.append(
-            f"{case.incident.id:<14} {when:<18} {flag + case.due.next_step:<34} "
+            f"{case.incident.id:<14} {when:<22} {flag + case.due.next_step:<34} "
             f"{case.incident.title}"
         )
     text = "\n".join(rows) if cases else "Nothing is due."

@@ -398,11 +398,13 @@ def _log_lines(entries: list[CustodyEntry], zone: tzinfo) -> list[str]:
     from harmonize_evidence.domain.wording import CHANGE_ACTIONS, action_name, change_text
 
     lines = []
+    named = max((len(action_name(entry.action)) for entry in entries), default=0)
     for entry in entries:
         subject = entry.details.get("exhibit") or ""
         when = _local(parse_utc(entry.utc), zone)
         lines.append(
-            f"{entry.seq:>4}  {when:<23} {action_name(entry.action):<28} {subject:<8} "
+            f"{entry.seq:>4}  {when:<23} {action_name(entry.action):<{max(28, named)}} "
+            f"{subject:<8} "
             f"{entry.actor}  "
             f"{entry.short_hash}"
         )
