@@ -135,8 +135,9 @@ def exhibit_list_section(content: ReportContent, p: Paragraphs) -> list[Any]:
     if not content.exhibits:
         return [p.fixed("There are no exhibits in this incident.", "body")]
     width, _ = portrait_area()
-    # A SHA-256 in 7-point mono needs 278, a time in the Recorded column 124.
-    widths = [56.0, 50.0, 124.0] if content.received else [40.0, 56.0, 124.0]
+    # A SHA-256 in 7-point mono needs 278, a time in the Recorded column 124, "Screenshot" in
+    # the Kind column 51 (it printed as "Screensho" and "t" in 50).
+    widths = [54.0, 52.0, 124.0] if content.received else [40.0, 56.0, 124.0]
     widths.append(width - sum(widths))
     zone = content.exported.local.tzinfo or UTC
     rows: list[list[Any]] = [["Exhibit", "Kind", "Recorded", "SHA-256"]]
