@@ -609,3 +609,5 @@ def test_an_incident_flag_prints_in_words_not_as_its_code() -> None:
     rows = dict(metadata_rows(exhibit))
     flagged = [value for label, value in rows.items() if "flag" in label.lower()]
     assert flagged == ["Urgent: a safeguarding concern for the lead at once"]
+    # A record without a file names no type of file ("Record only (no image), text/plain").
+    assert rows["Type"] == "Record only (no image)" and rows["Size"] == "no file"

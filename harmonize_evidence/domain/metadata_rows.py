@@ -281,7 +281,9 @@ def metadata_rows(
     add("source_file_name", take("source_file_name"))
     add("source_file_read", take("source_file_read"))
     if file_rows:
-        add("kind", f"{KIND_NAMES.get(exhibit.kind, exhibit.kind.value)}, {exhibit.media_type}")
+        kind = KIND_NAMES.get(exhibit.kind, exhibit.kind.value)
+        # A record without a file has no type of file to name (its description is text).
+        add("kind", kind if not exhibit.sha256 else f"{kind}, {exhibit.media_type}")
         add("size", _human_size(exhibit.size) if exhibit.sha256 else "no file")
         add("parent_sha256", exhibit.parent_sha256)
     add("description", take("description"))
