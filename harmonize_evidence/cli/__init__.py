@@ -36,7 +36,7 @@ from harmonize_evidence.domain.errors import (
 )
 from harmonize_evidence.domain.text import has_undecodable_bytes
 
-__all__ = ["Terminated", "build_parser", "check_arguments", "main"]
+__all__ = ["Terminated", "build_parser", "check_arguments", "main", "pause_collection_if_desktop"]
 
 
 def __getattr__(name: str) -> Any:
@@ -163,6 +163,21 @@ def _plain_start(arguments: list[str]) -> tuple[bool, str | None]:
     return True, store
 
 
+def pause_collection_if_desktop(arguments: list[str]) -> bool:
+    """Pause the garbage collector for the start (see :mod:`~harmonize_evidence.ui.heap`) when
+    ``arguments`` start the desktop program; returns whether they do.
+
+    :func:`main` calls it before the desktop program is imported; the frozen program's first
+    run-time hook calls it before PyInstaller's hook for PySide6 imports Qt.
+    """
+    plain, _ = _plain_start(arguments)
+    if plain:
+        from harmonize_evidence.ui.heap import pause_collection_for_start
+
+        pause_collection_for_start()  # until the first window shows
+    return plain
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -172,11 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     wants_json = "--json" in arguments
     out = Output(wants_json, sys.stdout, sys.stderr)
     try:
-        plain, store = _plain_start(arguments)
-        if plain:
-            from harmonize_evidence.ui.heap import pause_collection_for_start
-
-            pause_collection_for_start()  # until the first window shows (see ui.heap)
+        if pause_collection_if_desktop(arguments):
+            _, store = _plain_start(arguments)
             from harmonize_evidence.ui.app import run_gui
 
             return run_gui(store)
