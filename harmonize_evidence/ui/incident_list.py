@@ -219,9 +219,9 @@ class IncidentListPane(QWidget):
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Incidents shown")
         filters = QHBoxLayout()
-        filters.addWidget(self.status_filter)
-        filters.addWidget(self.category_filter)
-        filters.addWidget(self.platform_filter)
+        for combo in (self.status_filter, self.category_filter, self.platform_filter):
+            narrow_when_needed(combo)
+            filters.addWidget(combo, 1)
         filters.addWidget(self.urgent_filter)
         left_layout = QVBoxLayout(self)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -345,3 +345,15 @@ class IncidentListPane(QWidget):
             self._note_task = None
         self._note_index = None
         self.proxy.set_note_index({})
+
+
+def narrow_when_needed(combo: QComboBox) -> None:
+    """Let ``combo`` be narrower than its longest choice when the window is (it then elides the
+    choice shown), while its list still shows every choice whole.
+
+    Sized to its longest choice ("Cyberbullying of a member of staff"), the filters alone made
+    the incidents list 566 pixels wide at the least, and the window too wide for a small laptop.
+    """
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(8)
+    combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)

@@ -40,6 +40,7 @@ from harmonize_evidence.services.handover_state import handover_lines
 from harmonize_evidence.services.incident_changes import refusal
 from harmonize_evidence.ui.exhibit_details import MetadataPanel
 from harmonize_evidence.ui.exhibit_grid import ExhibitGrid
+from harmonize_evidence.ui.flow_layout import FlowLayout
 from harmonize_evidence.ui.models import (
     CustodyTableModel,
     ExhibitListModel,
@@ -144,7 +145,7 @@ class IncidentView(QWidget):
             "Write a signed receipt for this handover, to give back to the member of staff"
         )
         self.receipt_button.hide()
-        self.actions_row = QHBoxLayout()
+        self.actions_row = FlowLayout()  # wraps on a narrow window (see ui.flow_layout)
         for button in (
             self.add_files_button,
             self.account_button,
@@ -154,7 +155,6 @@ class IncidentView(QWidget):
             self.receipt_button,
         ):
             self.actions_row.addWidget(button)
-        self.actions_row.addStretch()
         self.add_files_button.clicked.connect(self.add_files_requested)
         self.account_button.clicked.connect(self.account_requested)
         self.verify_button.clicked.connect(self.verify_requested)
