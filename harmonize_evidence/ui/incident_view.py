@@ -71,6 +71,8 @@ class IncidentDetails:
     entries: tuple[CustodyEntry, ...]
     handover: tuple[str, ...] = ()
     """Sentences on the incident's handovers and receipts ("Handed over to ... on ...")."""
+    received: tuple[CustodyEntry, ...] = ()
+    """The custody log a member of staff kept, as received (a lead's case; else empty)."""
 
 
 def read_details(store: EvidenceStore, incident_id: str) -> IncidentDetails:
@@ -82,6 +84,7 @@ def read_details(store: EvidenceStore, incident_id: str) -> IncidentDetails:
         tuple(store.exhibits(incident.id)),
         entries,
         tuple(handover_lines(store, incident.id, entries)),
+        tuple(store.received_log(incident.id)),
     )
 
 
@@ -311,8 +314,8 @@ class IncidentView(QWidget):
         else:
             self.exhibits.set_rows(details.exhibits)
         self.empty_exhibits.setVisible(not details.exhibits)
-        self.custody.set_rows(details.entries)
-        self._show_accounts(written_accounts(details.entries))
+        self.custody.set_rows(details.entries, details.received)
+        self._show_accounts(written_accounts(details.received), written_accounts(details.entries))
         if not same and details.exhibits:
             self.grid.setCurrentIndex(self.exhibits.index(0))
         if self._choose_ref is not None:
@@ -370,16 +373,20 @@ class IncidentView(QWidget):
         self.handover_state.setText("\n".join(details.handover))
         self.handover_state.setVisible(bool(details.handover))
 
-    def _show_accounts(self, entries: list[CustodyEntry]) -> None:
+    def _show_accounts(self, received: list[CustodyEntry], entries: list[CustodyEntry]) -> None:
+        """The written accounts: a member of staff's, as received (a lead's case), then this
+        store's own."""
         self.accounts.clear()
         zone = self._session.clock.zone
-        for entry in entries:
+        shown = [(entry, True) for entry in received] + [(entry, False) for entry in entries]
+        for entry, theirs in shown:
             when = local_text(parse_utc(entry.utc), zone)
             text = str(entry.details.get("text", ""))
-            item = QListWidgetItem(f"{when}, {entry.actor} (entry {entry.seq}):\n{text}")
+            which = f"entry {entry.seq} of their log" if theirs else f"entry {entry.seq}"
+            item = QListWidgetItem(f"{when}, {entry.actor} ({which}):\n{text}")
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.accounts.addItem(item)
-        if not entries:
+        if not received and not entries:
             item = QListWidgetItem("No written accounts yet.")
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.accounts.addItem(item)

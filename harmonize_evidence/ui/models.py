@@ -218,7 +218,8 @@ def exhibit_caption(exhibit: Exhibit, zone: tzinfo) -> tuple[str, str, str]:
 
 
 class CustodyTableModel(QAbstractTableModel):
-    """An incident's custody log, oldest entry first."""
+    """An incident's custody log, oldest entry first; for a case received from a member of
+    staff, their log as received comes first, its entries numbered ``staff 1``, ``staff 2``..."""
 
     COLUMN_SEQ = 0
     COLUMN_TIME = 1
@@ -232,12 +233,21 @@ class CustodyTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._zone = zone
         self._rows: list[CustodyEntry] = []
+        self._received = 0  # the first rows are the member of staff's log, as received
 
-    def set_rows(self, entries: Iterable[CustodyEntry]) -> None:
-        """Replace every row."""
+    def set_rows(
+        self, entries: Iterable[CustodyEntry], received: Iterable[CustodyEntry] = ()
+    ) -> None:
+        """Replace every row: ``received`` (the member of staff's log), then ``entries``."""
         self.beginResetModel()
-        self._rows = list(entries)
+        theirs = list(received)
+        self._received = len(theirs)
+        self._rows = [*theirs, *entries]
         self.endResetModel()
+
+    def is_received(self, row: int) -> bool:
+        """Whether ``row`` is an entry of the member of staff's log, as received."""
+        return 0 <= row < self._received
 
     def clear(self) -> None:
         """Drop every row."""
@@ -266,7 +276,7 @@ class CustodyTableModel(QAbstractTableModel):
         column = index.column()
         if role in (_DISPLAY, _ACCESSIBLE):
             if column == self.COLUMN_SEQ:
-                return str(entry.seq)
+                return f"staff {entry.seq}" if self.is_received(index.row()) else str(entry.seq)
             if column == self.COLUMN_TIME:  # to the second, with the zone (UTC on hover)
                 local = parse_utc(entry.utc).astimezone(self._zone)
                 return format_post_time(local, always_seconds=True)
@@ -281,6 +291,8 @@ class CustodyTableModel(QAbstractTableModel):
                 return entry.actor
             if column == self.COLUMN_HASH:
                 return entry.short_hash
+        if role == _TOOLTIP and column == self.COLUMN_SEQ and self.is_received(index.row()):
+            return f"Entry {entry.seq} of the custody log that {entry.actor} kept, as received"
         if role == _TOOLTIP and column == self.COLUMN_HASH:
             return f"SHA-256 of this entry: {entry.hash}"
         if role == _TOOLTIP and column == self.COLUMN_TIME:

@@ -70,6 +70,7 @@ def school(tmp_path: Path, clock: FixedClock, store_templates: StoreTemplates) -
             png_file(tmp_path / "phone.png", (300, 500)),
             url="https://www.instagram.com/p/1",
         )
+        store.add_note(incident.id, "I saw it on my phone at 21:40.")
         staff_fingerprint = store.fingerprint
     return School(lead, staff, card, lead_fingerprint, staff_fingerprint, incident.id, tmp_path)
 
@@ -352,6 +353,16 @@ def test_the_lead_receives_a_dropped_package_once_the_staff_fingerprint_is_confi
     assert view.receipt_button.isVisible() and not view.handover_button.isVisible()
     confirmed = desktop.session.store.log(case)[0]
     assert confirmed.action == Action.STAFF_CONFIRMED and confirmed.details["how"] == "by phone"
+    # The member of staff's log and written account show here too, before the lead's own: the
+    # custody log tab showed the lead's two entries, and "No written accounts yet".
+    theirs = desktop.session.store.received_log(case)
+    custody = view.custody
+    seq_column = custody.COLUMN_SEQ
+    numbers = [custody.index(row, seq_column).data() for row in range(custody.rowCount())]
+    assert numbers == [f"staff {e.seq}" for e in theirs] + ["1", "2"]
+    accounts = [view.accounts.item(row).text() for row in range(view.accounts.count())]
+    assert len(accounts) == 1 and "Zoë Lane (ZL) (entry 3 of their log):" in accounts[0]
+    assert accounts[0].endswith("I saw it on my phone at 21:40.")
 
 
 def test_the_lead_s_receipt_dropped_on_the_staff_window_is_recorded(
