@@ -354,12 +354,14 @@ class DesktopApp(QObject):
         if self._closing:
             return
         window = self.main_window
+        message = self._lock_message or "Locked."
         if window is not None:
             current = window.current_incident()
             self._selected = current.id if current else None
-            window.drop_everything()
+            if window.drop_everything():
+                message += " The written account you were typing was not saved."
             window.hide()
-        self.show_unlock(self._lock_message or "Locked.")
+        self.show_unlock(message)
         self._lock_message = ""
 
     def set_idle_minutes(self, minutes: int) -> None:

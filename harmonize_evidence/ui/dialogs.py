@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressDialog,
     QVBoxLayout,
@@ -177,6 +178,9 @@ class WrittenAccountDialog(QDialog):
         super().__init__(parent)
         self._save = save
         self.entry: CustodyEntry | None = None
+        self.discard_question: QMessageBox | None = None
+        """The question "Discard this written account?", while it is asked."""
+        self._discarding = False
         self.setWindowTitle(f"Written account for {incident.id}")
         self.setAccessibleName("Written account")
         intro = QLabel(
@@ -216,3 +220,41 @@ class WrittenAccountDialog(QDialog):
             self.entry = self._save(self.text.toPlainText())
 
         accept_if_done(self, self.problem, save)
+
+    @property
+    def has_unsaved_text(self) -> bool:
+        """Whether words were typed that are not saved."""
+        return self.entry is None and bool(self.text.toPlainText().strip())
+
+    def reject(self) -> None:
+        """Cancel, Escape or the window's close: typed words are thrown away only once the user
+        says so (Escape closed the dialog and lost them without a word)."""
+        if self._discarding or not self.has_unsaved_text:
+            super().reject()
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Discard this written account?",
+            "The account you typed is not saved. Discard it?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.button(QMessageBox.StandardButton.Discard).setText("&Discard it")
+        box.button(QMessageBox.StandardButton.Cancel).setText("&Keep writing")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(button: int) -> None:
+            self.discard_question = None
+            if button == QMessageBox.StandardButton.Discard:
+                self.discard()
+
+        box.finished.connect(answered)
+        self.discard_question = box
+        box.open()
+
+    def discard(self) -> None:
+        """Close without saving and without asking (the store locked, or the user said so)."""
+        if self.discard_question is not None:
+            self.discard_question.close()
+        self._discarding = True
+        self.reject()

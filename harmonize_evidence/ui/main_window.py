@@ -625,10 +625,17 @@ class MainWindow(QMainWindow):
 
     # -- locking ---------------------------------------------------------------------------------
 
-    def drop_everything(self) -> None:
-        """Forget every record and picture (the store was locked)."""
+    def drop_everything(self) -> bool:
+        """Forget every record and picture (the store was locked). Returns whether a written
+        account being typed was thrown away (nothing is kept while the store is locked)."""
+        lost = False
         for dialog in list(self._dialogs):
-            dialog.close()
+            discard = getattr(dialog, "discard", None)  # a written account: without asking
+            if discard is not None:
+                lost = lost or bool(getattr(dialog, "has_unsaved_text", False))
+                discard()
+            else:
+                dialog.close()
         if self.capture_flow is not None:
             self.capture_flow.abort()
         if self.export_job is not None:
@@ -646,6 +653,7 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         self._update_count()
         self._show_empty("Locked.")
+        return lost
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()

@@ -486,3 +486,54 @@ def test_the_window_fits_a_small_laptop_screen_with_every_button_inside_it(
     qtbot.waitUntil(lambda: window.width() == 1600)
     QApplication.processEvents()
     assert len({b.mapTo(window, QPoint(0, 0)).y() for b in buttons}) == 1  # room: one line
+
+
+def test_a_written_account_is_thrown_away_only_once_the_user_says_so(
+    qtbot, desktop: DesktopApp, seeded: SeededStore
+) -> None:
+    # Escape closed the dialog and lost what was typed, without a word.
+    window = main(desktop)
+    dialog = window.write_account()
+    assert dialog is not None
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # nothing typed: it just closes
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert dialog.discard_question is None
+
+    dialog = window.write_account()
+    assert dialog is not None
+    type_text(dialog.text, "At 21:35 I saw the comments.")
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    question = dialog.discard_question
+    assert question is not None and question.isVisible()
+    assert question.text() == "The account you typed is not saved. Discard it?"
+    assert question.defaultButton().text() == "&Keep writing"
+    question.defaultButton().click()  # Enter keeps it
+    qtbot.waitUntil(lambda: dialog.discard_question is None)
+    assert dialog.isVisible() and dialog.text.toPlainText() == "At 21:35 I saw the comments."
+
+    dialog.reject()  # Cancel, this time answered "Discard it"
+    question = dialog.discard_question
+    assert question is not None
+    question.button(question.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert [e for e in desktop.session.store.log(seeded.photo) if e.action == "note_added"] == []
+
+
+def test_locking_while_an_account_is_typed_says_it_was_not_saved(
+    qtbot, desktop: DesktopApp, seeded: SeededStore
+) -> None:
+    window = main(desktop)
+    dialog = window.write_account()
+    assert dialog is not None
+    type_text(dialog.text, "Half a sentence")
+    desktop.lock()  # as the idle time or the tray menu locks it
+    qtbot.waitUntil(lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible())
+    assert not dialog.isVisible() and dialog.discard_question is None  # locked without asking
+    assert desktop.unlock_window.message.text() == (
+        "Locked. Type your passphrase to carry on. "
+        "The written account you were typing was not saved."
+    )
+    unlock_through_window(qtbot, desktop)
+    desktop.lock()  # nothing typed this time
+    qtbot.waitUntil(desktop.unlock_window.isVisible)
+    assert desktop.unlock_window.message.text() == "Locked. Type your passphrase to carry on."
