@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -54,9 +55,42 @@ def progress_dialog(
     return dialog
 
 
+class ProblemLabel(QLabel):
+    """A label for an inline problem that makes its window tall enough to show it whole.
+
+    A wrapped sentence needs more height than the window had when it appeared, and a window
+    does not grow by itself for a label that wraps: the police referral's refusal was cut at
+    its top and bottom, and the form's boxes squashed to slivers.
+    """
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._fit_window)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        if self.isVisible():  # a longer sentence in its place
+            QTimer.singleShot(0, self, self._fit_window)
+
+    def _fit_window(self) -> None:
+        window = self.window()
+        layout = window.layout() if window is not self else None
+        if layout is None or not window.isVisible():
+            return
+        if layout.hasHeightForWidth():
+            needed = layout.totalHeightForWidth(window.width())
+        else:
+            needed = layout.totalMinimumSize().height()
+        screen = window.screen()
+        if screen is not None:
+            needed = min(needed, screen.availableGeometry().height())
+        if needed > window.height():
+            window.resize(window.width(), needed)
+
+
 def problem_label(accessible_name: str = "Problem") -> QLabel:
     """A label for an inline problem: plain text, bold, hidden until needed."""
-    label = QLabel()
+    label = ProblemLabel()
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setAccessibleName(accessible_name)

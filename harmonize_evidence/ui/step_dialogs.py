@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from harmonize_evidence.domain.casework import STEPS, FieldKind, FieldSpec, Step
 from harmonize_evidence.domain.errors import HarmonizeError
 from harmonize_evidence.services.chronology import choice_text
+from harmonize_evidence.ui.dialogs import ProblemLabel
 from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.session import Session
 from harmonize_evidence.ui.tasks import Task
@@ -126,7 +127,7 @@ class StepDialog(QDialog):
         when_row.addWidget(self.when)
         when_row.addStretch(1)
 
-        self.problem = QLabel()
+        self.problem = ProblemLabel()  # the dialog grows to show it whole
         self.problem.setWordWrap(True)
         self.problem.setTextFormat(Qt.TextFormat.PlainText)
         self.problem.setStyleSheet(f"color: {_ERROR_COLOUR}; font-weight: bold;")

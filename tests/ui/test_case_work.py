@@ -356,6 +356,11 @@ def test_a_referral_without_consent_is_refused_in_the_dialog_and_a_closed_case_t
     _save(qtbot, dialog)
     assert "their consent to a police report is not recorded" in dialog.problem.text()
     assert dialog.isVisible() and _log_length(lead_window, case) == before
+    # The dialog grows to show the whole sentence (it was cut at its top and bottom).
+    layout = dialog.layout()
+    qtbot.waitUntil(lambda: dialog.height() >= layout.totalHeightForWidth(dialog.width()))
+    problem = dialog.problem
+    assert problem.height() >= problem.heightForWidth(problem.width())
     dialog.reject()
 
     consent = desk.view.open_step(Step.CONSENT)
