@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from harmonize_evidence.domain.clock import Clock
 from harmonize_evidence.domain.errors import (
+    HarmonizeError,
     StoreDamaged,
     StoreExists,
     StoreLocked,
@@ -91,6 +92,15 @@ class StoreLocation:
         import platformdirs
 
         return cls(Path(platformdirs.user_data_dir("Harmonize Evidence", appauthor=False)))
+
+
+def set_up_with_keychain(location: StoreLocation) -> bool:
+    """Whether the store at ``location`` was set up to unlock with the computer login (its key
+    file says so); False when it cannot say (no key file, a damaged one: opening says why)."""
+    try:
+        return KeyFile.load(location.key_file).keychain
+    except (HarmonizeError, OSError):
+        return False
 
 
 def missing_store(location: StoreLocation) -> StoreMissing | StoreDamaged:

@@ -25,7 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from harmonize_evidence.domain.errors import HarmonizeError, StoreLocked
-from harmonize_evidence.services.store import StoreLocation, recover_store, unlock_key
+from harmonize_evidence.services.store import (
+    StoreLocation,
+    recover_store,
+    set_up_with_keychain,
+    unlock_key,
+)
 from harmonize_evidence.ui.dialogs import problem_label
 from harmonize_evidence.ui.errors import show_error
 from harmonize_evidence.ui.strength_meter import StrengthMeter
@@ -41,6 +46,8 @@ AFTER_A_LOCK = (
     "it was set up to unlock with your computer login."
 )
 TYPE_IT = "Type your passphrase, then choose Unlock."
+NO_KEYCHAIN = "Type your passphrase to open it."
+"""For a store not set up to unlock with the computer login (its key file says so)."""
 EMPTY_AFTER_A_LOCK = (
     "After a lock only the passphrase opens the store; type it, then choose Unlock."
 )
@@ -112,9 +119,13 @@ class UnlockWindow(QWidget):
         self.recovery: RecoveryDialog | None = None
 
     def allow_keychain(self, allowed: bool) -> None:
-        """Whether an empty box may unlock with the keychain: at start only, never after a lock."""
+        """Whether an empty box may unlock with the keychain: at start only, never after a lock.
+        A store not set up with the keychain is not said to be opened that way."""
         self.keychain_allowed = allowed
-        self.explanation.setText(AT_START if allowed else AFTER_A_LOCK)
+        if not set_up_with_keychain(self.location):
+            self.explanation.setText(NO_KEYCHAIN)
+        else:
+            self.explanation.setText(AT_START if allowed else AFTER_A_LOCK)
         self._fit_height()
 
     def reset(self, message: str = "") -> None:
@@ -178,8 +189,10 @@ class UnlockWindow(QWidget):
             self.passphrase.setFocus()
             if typed:
                 self.show_message(error.message)
+            elif self.keychain_allowed or not set_up_with_keychain(self.location):
+                self.show_message(TYPE_IT)
             else:
-                self.show_message(TYPE_IT if self.keychain_allowed else EMPTY_AFTER_A_LOCK)
+                self.show_message(EMPTY_AFTER_A_LOCK)
         elif isinstance(error, HarmonizeError):
             self.show_message(error.message)
         else:

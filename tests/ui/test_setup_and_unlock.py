@@ -266,6 +266,32 @@ def test_at_start_a_typed_passphrase_is_checked_even_when_the_keychain_holds_the
     assert desktop.session.is_unlocked
 
 
+def test_a_store_without_the_keychain_is_not_said_to_open_with_the_computer_login(
+    qtbot, desktop_factory, made_store: MadeStore, keychain_store: MadeStore
+) -> None:
+    # It said "If the store was set up to unlock with your computer login, leave the box
+    # empty", for a store that was not.
+    from harmonize_evidence.ui.unlock import AT_START, NO_KEYCHAIN
+
+    desktop = desktop_factory(made_store.location)
+    desktop.start()
+    qtbot.waitUntil(lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible())
+    window = desktop.unlock_window
+    assert window.explanation.text() == NO_KEYCHAIN == "Type your passphrase to open it."
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)  # empty: asked to type it
+    qtbot.waitUntil(lambda: window.message.isVisible() and window.unlock_button.isEnabled())
+    assert window.message.text() == "Type your passphrase, then choose Unlock."
+    unlock_through_window(qtbot, desktop)
+    desktop.lock()
+    qtbot.waitUntil(window.isVisible)
+    assert window.explanation.text() == NO_KEYCHAIN  # after a lock too
+    # A store set up with it is still told how, at start.
+    other = desktop_factory(keychain_store.location)
+    other.show_unlock()  # as when the keychain did not answer at start
+    assert other.unlock_window is not None
+    assert other.unlock_window.explanation.text() == AT_START
+
+
 def test_forgotten_passphrase_is_replaced_using_the_recovery_key(
     qtbot, desktop_factory, made_store: MadeStore
 ) -> None:
