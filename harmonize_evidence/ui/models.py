@@ -245,6 +245,23 @@ class CustodyTableModel(QAbstractTableModel):
         self._rows = [*theirs, *entries]
         self.endResetModel()
 
+    def _step_note(self, entry: CustodyEntry) -> str:
+        """For a lead's step: when it happened, if not when it was recorded (the Time column),
+        and the entry it corrects."""
+        notes = []
+        happened = entry.details.get("at_utc")
+        if isinstance(happened, str) and happened[:16] != entry.utc[:16]:
+            try:
+                local = parse_utc(happened).astimezone(self._zone)
+            except ValueError:
+                local = None
+            if local is not None:
+                notes.append(f"happened {local:%a %d %b %Y %H:%M}")
+        corrects = entry.details.get("corrects")
+        if corrects is not None:
+            notes.append(f"corrects entry {corrects}")
+        return f" ({'; '.join(notes)})" if notes else ""
+
     def is_received(self, row: int) -> bool:
         """Whether ``row`` is an entry of the member of staff's log, as received."""
         return 0 <= row < self._received
@@ -284,7 +301,7 @@ class CustodyTableModel(QAbstractTableModel):
                 if _is_change(entry):  # "Status changed to Closed"
                     new = changed_value_name(entry.action, entry.details["to"])
                     return f"{action_name(entry.action)} to {new}"
-                return action_name(entry.action)
+                return action_name(entry.action) + self._step_note(entry)
             if column == self.COLUMN_SUBJECT:
                 return str(entry.details.get("exhibit") or "")
             if column == self.COLUMN_ACTOR:

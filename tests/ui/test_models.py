@@ -364,3 +364,32 @@ def test_the_list_opens_in_its_order_whatever_order_the_incidents_come_in(
 def _id_order_of(incident_id: str) -> tuple[int, int]:
     _, year, number = incident_id.split("-")
     return int(year), int(number)
+
+
+def test_a_lead_s_step_says_when_it_happened_and_what_it_corrects() -> None:
+    # The custody log showed a takedown asked on 28 Nov only by when it was recorded (1 Dec),
+    # and a correction as if it were a step like another.
+    from zoneinfo import ZoneInfo
+
+    from harmonize_evidence.domain.chain import CustodyEntry
+
+    def entry(seq: int, details: dict[str, object]) -> CustodyEntry:
+        return CustodyEntry(
+            "INC-2026-0001", seq, "2026-12-01T12:47:34.000000Z", "Priya Shah (PS)",
+            "takedown_requested", details, None, "0" * 64, f"{seq:064x}", b"", b"",
+        )  # fmt: skip
+
+    model = CustodyTableModel(ZoneInfo("Europe/London"))
+    model.set_rows(
+        [
+            entry(1, {"at_utc": "2026-12-01T12:47:34.000000Z"}),  # now: nothing to add
+            entry(2, {"at_utc": "2026-11-28T10:00:00.000000Z"}),
+            entry(3, {"at_utc": "2026-11-28T10:00:00.000000Z", "corrects": 2}),
+        ]
+    )
+    actions = [model.index(row, CustodyTableModel.COLUMN_ACTION).data() for row in range(3)]
+    assert actions == [
+        "Takedown requested",
+        "Takedown requested (happened Sat 28 Nov 2026 10:00)",
+        "Takedown requested (happened Sat 28 Nov 2026 10:00; corrects entry 2)",
+    ]
