@@ -104,7 +104,7 @@ class HandoverFlows(QObject):
             "Check a handover package from a member of staff and keep it as a case",
         )
         self.receipt_action = action(
-            "Write a &receipt…",
+            "&Write a receipt…",  # R is Receive's, in the same menu
             self.write_receipt_current,
             "Write a signed receipt for the case, to give back to the member of staff",
         )

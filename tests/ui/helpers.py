@@ -115,6 +115,30 @@ def paint(display: str, rect: Rect, *extra: str) -> subprocess.Popen[str]:
     return painter
 
 
+def menu_clashes(window) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The letters that two items shown in one menu of ``window``'s menu bar both claim (Alt+O
+    then R only moved between "Receive a handover" and "Write a receipt")."""
+    import re
+
+    from PySide6.QtWidgets import QMenuBar
+
+    clashes: dict[str, list[str]] = {}
+    for bar in window.findChildren(QMenuBar):
+        for top in bar.actions():
+            menu = top.menu()
+            if menu is None or not top.isVisible():
+                continue
+            seen: dict[str, list[str]] = {}
+            for item in menu.actions():
+                found = re.search(r"(?<!&)&([^&\s])", item.text().replace("&&", ""))
+                if item.isVisible() and found:
+                    seen.setdefault(found.group(1).lower(), []).append(item.text())
+            for letter, texts in seen.items():
+                if len(texts) > 1:
+                    clashes[f"{top.text()} {letter}"] = texts
+    return clashes
+
+
 def mnemonic_clashes(window) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     """The Alt+letter keys that more than one thing shown in ``window`` claims at once.
 

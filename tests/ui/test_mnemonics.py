@@ -8,7 +8,7 @@ Check menu and a tab). Every state of each window that shows different controls 
 from __future__ import annotations
 
 from harmonize_evidence.ui.app import DesktopApp
-from tests.ui.helpers import main, mnemonic_clashes
+from tests.ui.helpers import main, menu_clashes, mnemonic_clashes
 from tests.ui.test_case_work import _lead_template, cases, clock, lead_window  # noqa: F401
 
 
@@ -17,6 +17,7 @@ def test_the_staff_window_claims_each_alt_key_once_on_every_tab(qtbot, desktop: 
     for tab in range(window.incident_view.tabs.count()):
         window.incident_view.tabs.setCurrentIndex(tab)
         assert mnemonic_clashes(window) == {}, window.incident_view.tabs.tabText(tab)
+    assert menu_clashes(window) == {}
 
 
 def test_the_leads_window_claims_each_alt_key_once_on_both_tabs(
@@ -28,6 +29,7 @@ def test_the_leads_window_claims_each_alt_key_once_on_both_tabs(
     for tab in range(tabs.count()):
         tabs.setCurrentIndex(tab)
         assert mnemonic_clashes(window) == {}, tabs.tabText(tab)
+    assert menu_clashes(window) == {}  # each menu's items: Receive and Write a receipt
 
 
 def test_every_page_of_the_setup_wizard_claims_each_alt_key_once(qtbot, tmp_path) -> None:
