@@ -65,7 +65,7 @@ class UnlockWindow(QWidget):
     def __init__(self, location: StoreLocation) -> None:
         super().__init__()
         self.location = location
-        self.setWindowTitle("Harmonize Evidence: locked")
+        self.setWindowTitle("Locked")  # the system adds " — Harmonize Evidence"
         self.setAccessibleName("Unlock the evidence store")
         heading = QLabel("The evidence store is locked.")
         font = heading.font()

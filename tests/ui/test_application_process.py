@@ -76,7 +76,7 @@ def unlocked_program(display: XDisplay, command: list[str], env: dict[str, str])
         text=True,
     )
     try:
-        locked = wait_for_window(display, "^Harmonize Evidence: locked$")
+        locked = wait_for_window(display, "^Locked( — Harmonize Evidence)?$")
         xdotool(display, "windowfocus", "--sync", locked)
         xdotool(display, "type", "--delay", "5", PASSPHRASE)
         xdotool(display, "key", "Return")

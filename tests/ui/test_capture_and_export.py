@@ -29,6 +29,9 @@ from tests.screen_painter import pattern_colour
 from tests.ui.conftest import SeededStore
 from tests.ui.helpers import ARTIFACTS, main, unlock_through_window, wait_for_message
 
+LOCKED_TITLE = "^Locked( — Harmonize Evidence)?$"
+"""The unlock window, as the system names it."""
+
 
 def answer_no(qtbot, window: MainWindow) -> CaptureFlow:  # type: ignore[no-untyped-def]
     flow = window.start_capture()
@@ -352,7 +355,7 @@ def test_a_second_launch_on_the_same_store_brings_the_first_to_the_front(
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             found = subprocess.run(
-                ["xdotool", "search", "--onlyvisible", "--name", "^Harmonize Evidence: locked$"],
+                ["xdotool", "search", "--onlyvisible", "--name", LOCKED_TITLE],
                 env={**os.environ, "DISPLAY": display.name},
                 capture_output=True,
                 text=True,
