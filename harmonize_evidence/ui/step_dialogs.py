@@ -87,7 +87,8 @@ class StepDialog(QDialog):
         self.recorded_step: StepRecorded | None = None
         self._task: Task[StepRecorded] | None = None
         spec = STEPS[step]
-        title = f"{spec.title} \u2014 {case_id}"
+        # "Record: Case closed", not "Case closed": nothing is closed until it is saved.
+        title = f"Record: {spec.title} \u2014 {case_id}"
         if corrects is not None:
             title = f"Correct entry {corrects}: {spec.title} \u2014 {case_id}"
         self.setWindowTitle(title)
