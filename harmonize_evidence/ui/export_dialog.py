@@ -7,6 +7,9 @@ service itself, so a problem is shown in the dialog before a folder is chosen.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -59,14 +62,23 @@ _WHO_HINTS = {
 class ExportDialog(QDialog):
     """Asks who the bundle is for, warns that it is not encrypted, offers a time-stamp server.
 
-    Once accepted, :attr:`options` holds the checked answers.
+    Once accepted, :attr:`options` holds the checked answers, and :attr:`folder` the folder
+    ``choose_folder`` gave (it is asked when the answers are complete; cancelled, the dialog stays
+    open with them, where cancelling the folder chooser used to lose them).
     """
 
     def __init__(
-        self, incident_id: str, timestamp_url: str = "", parent: QWidget | None = None
+        self,
+        incident_id: str,
+        timestamp_url: str = "",
+        parent: QWidget | None = None,
+        *,
+        choose_folder: Callable[[], str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.options: ExportOptions | None = None
+        self.folder: Path | None = None
+        self._choose_folder = choose_folder
         self.setWindowTitle(f"Export {incident_id}")
         self.setAccessibleName(f"Export {incident_id}")
 
@@ -189,6 +201,11 @@ class ExportDialog(QDialog):
         except HarmonizeError as exc:
             self._show_problem(exc.message)
             return
+        if self._choose_folder is not None:
+            folder = self._choose_folder()
+            if not folder:
+                return  # the answers stay; Export asks for a folder again
+            self.folder = Path(folder)
         self.options = options
         self.accept()
 

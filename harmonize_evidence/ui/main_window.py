@@ -541,15 +541,22 @@ class MainWindow(QMainWindow):
         from harmonize_evidence.services.exporting import remembered_timestamp_url
         from harmonize_evidence.ui.export_dialog import ExportDialog
 
-        dialog = ExportDialog(incident.id, remembered_timestamp_url(self.session.store), self)
+        def choose_folder() -> str:
+            return QFileDialog.getExistingDirectory(
+                dialog, f"Choose a folder for the bundle of {incident.id}", str(Path.home())
+            )
+
+        dialog = ExportDialog(
+            incident.id,
+            remembered_timestamp_url(self.session.store),
+            self,
+            choose_folder=choose_folder,
+        )
         self._keep_dialog(dialog)
 
         def answered() -> None:
-            folder = QFileDialog.getExistingDirectory(
-                self, f"Choose a folder for the bundle of {incident.id}", str(Path.home())
-            )
-            if folder:
-                self.start_export(incident.id, Path(folder), dialog.options)
+            if dialog.folder is not None:
+                self.start_export(incident.id, dialog.folder, dialog.options)
 
         dialog.accepted.connect(answered)
         dialog.open()

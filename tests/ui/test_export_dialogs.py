@@ -20,8 +20,10 @@ def test_export_asks_who_it_is_for_warns_it_is_not_encrypted_and_offers_a_time_s
 ) -> None:
     from PySide6.QtWidgets import QFileDialog
 
-    # The system's folder chooser, answered: the export starts with the dialog's answers.
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(tmp_path))
+    # The system's folder chooser, cancelled first (the answers stay), then answered: the export
+    # starts with the dialog's answers.
+    folders = ["", str(tmp_path)]
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: folders.pop(0))
     window = main(desktop)
     window.table.selectRow(0)
     dialog = window.export_current()
@@ -47,6 +49,10 @@ def test_export_asks_who_it_is_for_warns_it_is_not_encrypted_and_offers_a_time_s
     dialog.submit()
     assert dialog.isVisible() and "http" in dialog.problem.text()
     dialog.use_timestamp.setChecked(False)
+    dialog.submit()  # the folder chooser cancelled: the dialog stays, with its answers
+    assert dialog.isVisible() and dialog.options is None and window.export_job is None
+    assert dialog.choice_buttons[Recipient.OTHER].isChecked()
+    assert dialog.who.text() == "Local authority designated officer"
     dialog.submit()
     assert dialog.options is not None and not dialog.isVisible()
     assert dialog.options.recipient is Recipient.OTHER
