@@ -74,18 +74,29 @@ class ProblemLabel(QLabel):
 
     def _fit_window(self) -> None:
         window = self.window()
-        layout = window.layout() if window is not self else None
-        if layout is None or not window.isVisible():
-            return
-        if layout.hasHeightForWidth():
-            needed = layout.totalHeightForWidth(window.width())
-        else:
-            needed = layout.totalMinimumSize().height()
-        screen = window.screen()
-        if screen is not None:
-            needed = min(needed, screen.availableGeometry().height())
-        if needed > window.height():
-            window.resize(window.width(), needed)
+        if window is not self and window.isVisible():
+            grow_to_fit(window)
+
+
+def grow_to_fit(widget: QWidget) -> None:
+    """Make ``widget``'s window taller by what ``widget`` now lacks to show everything.
+
+    Dialogs and wizards keep the size they opened with; wrapped text and a large fingerprint
+    that appear later would otherwise be squeezed over each other.
+    """
+    layout = widget.layout()
+    if layout is None:
+        return
+    layout.invalidate()
+    layout.activate()
+    if layout.hasHeightForWidth():
+        needed = layout.totalHeightForWidth(widget.width())
+    else:
+        needed = layout.totalMinimumSize().height()
+    lacking = needed - widget.height()
+    if lacking > 0:
+        window = widget.window()
+        window.resize(window.width(), window.height() + lacking)
 
 
 def problem_label(accessible_name: str = "Problem") -> QLabel:

@@ -29,14 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from harmonize_evidence.domain.errors import HarmonizeError
-from harmonize_evidence.ui.dialogs import problem_label
+from harmonize_evidence.ui.dialogs import grow_to_fit, problem_label
 from harmonize_evidence.ui.errors import show_error
-from harmonize_evidence.ui.school_dialogs import (
-    CARD_FILES,
-    FingerprintPanel,
-    grow_to_fit,
-    plain_label,
-)
+from harmonize_evidence.ui.school_dialogs import CARD_FILES, FingerprintPanel, plain_label
 
 if TYPE_CHECKING:
     from harmonize_evidence.services.school import Joined

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from harmonize_evidence.domain.errors import BadInput, HarmonizeError
 from harmonize_evidence.domain.handover import short_fingerprint
 from harmonize_evidence.domain.text import NAME_MAX, check_text
-from harmonize_evidence.ui.dialogs import problem_label
+from harmonize_evidence.ui.dialogs import grow_to_fit, problem_label
 from harmonize_evidence.ui.errors import show_error
 
 if TYPE_CHECKING:
@@ -53,27 +53,6 @@ def plain_label(text: str = "", *, wrap: bool = True, selectable: bool = False) 
     if selectable:
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
-
-
-def grow_to_fit(widget: QWidget) -> None:
-    """Make ``widget``'s window taller by what ``widget`` now lacks to show everything.
-
-    Dialogs and wizards keep the size they opened with; wrapped text and a large fingerprint
-    that appear later would otherwise be squeezed over each other.
-    """
-    layout = widget.layout()
-    if layout is None:
-        return
-    layout.invalidate()
-    layout.activate()
-    if layout.hasHeightForWidth():
-        needed = layout.totalHeightForWidth(widget.width())
-    else:
-        needed = layout.totalMinimumSize().height()
-    lacking = needed - widget.height()
-    if lacking > 0:
-        window = widget.window()
-        window.resize(window.width(), window.height() + lacking)
 
 
 def full_fingerprint_lines(fingerprint: str) -> str:
