@@ -163,19 +163,20 @@ def _plain_start(arguments: list[str]) -> tuple[bool, str | None]:
     return True, store
 
 
-def pause_collection_if_desktop(arguments: list[str]) -> bool:
+def pause_collection_if_desktop(arguments: list[str]) -> tuple[bool, str | None]:
     """Pause the garbage collector for the start (see :mod:`~harmonize_evidence.ui.heap`) when
-    ``arguments`` start the desktop program; returns whether they do.
+    ``arguments`` start the desktop program; returns whether they do, and the ``--store`` they
+    give (:func:`_plain_start`).
 
     :func:`main` calls it before the desktop program is imported; the frozen program's first
     run-time hook calls it before PyInstaller's hook for PySide6 imports Qt.
     """
-    plain, _ = _plain_start(arguments)
+    plain, store = _plain_start(arguments)
     if plain:
         from harmonize_evidence.ui.heap import pause_collection_for_start
 
         pause_collection_for_start()  # until the first window shows
-    return plain
+    return plain, store
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -187,8 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     wants_json = "--json" in arguments
     out = Output(wants_json, sys.stdout, sys.stderr)
     try:
-        if pause_collection_if_desktop(arguments):
-            _, store = _plain_start(arguments)
+        plain, store = pause_collection_if_desktop(arguments)
+        if plain:
             from harmonize_evidence.ui.app import run_gui
 
             return run_gui(store)

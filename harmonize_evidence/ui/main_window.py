@@ -635,12 +635,13 @@ class MainWindow(QMainWindow):
     def drop_everything(self) -> bool:
         """Forget every record and picture (the store was locked). Returns whether a written
         account being typed was thrown away (nothing is kept while the store is locked)."""
+        from harmonize_evidence.ui.dialogs import WrittenAccountDialog  # not needed at start
+
         lost = False
         for dialog in list(self._dialogs):
-            discard = getattr(dialog, "discard", None)  # a written account: without asking
-            if discard is not None:
-                lost = lost or bool(getattr(dialog, "has_unsaved_text", False))
-                discard()
+            if isinstance(dialog, WrittenAccountDialog):  # closed without asking
+                lost = lost or dialog.has_unsaved_text
+                dialog.discard()
             else:
                 dialog.close()
         if self.capture_flow is not None:

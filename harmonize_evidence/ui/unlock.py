@@ -73,6 +73,9 @@ class UnlockWindow(QWidget):
         font.setBold(True)
         heading.setFont(font)
         self.keychain_allowed = False
+        self._keychain_set_up = False
+        """Whether the store's key file says it unlocks with the computer login (read by
+        :meth:`allow_keychain`)."""
         self.explanation = QLabel(AFTER_A_LOCK)
         self.explanation.setWordWrap(True)
         folder = QLabel(f"Store folder: {location.directory}")
@@ -122,7 +125,8 @@ class UnlockWindow(QWidget):
         """Whether an empty box may unlock with the keychain: at start only, never after a lock.
         A store not set up with the keychain is not said to be opened that way."""
         self.keychain_allowed = allowed
-        if not set_up_with_keychain(self.location):
+        self._keychain_set_up = set_up_with_keychain(self.location)  # read once, used below
+        if not self._keychain_set_up:
             self.explanation.setText(NO_KEYCHAIN)
         else:
             self.explanation.setText(AT_START if allowed else AFTER_A_LOCK)
@@ -189,7 +193,7 @@ class UnlockWindow(QWidget):
             self.passphrase.setFocus()
             if typed:
                 self.show_message(error.message)
-            elif self.keychain_allowed or not set_up_with_keychain(self.location):
+            elif self.keychain_allowed or not self._keychain_set_up:
                 self.show_message(TYPE_IT)
             else:
                 self.show_message(EMPTY_AFTER_A_LOCK)
