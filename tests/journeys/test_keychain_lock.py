@@ -23,7 +23,7 @@ from harmonize_evidence.ui.instance import SingleInstance
 from harmonize_evidence.vault import keychain
 from tests.conftest import PASSPHRASE, MadeStore, XDisplay
 from tests.ui import test_setup_and_unlock as unlocking
-from tests.ui.helpers import ARTIFACTS
+from tests.ui.helpers import ARTIFACTS, unlock_window_shown
 
 # A store whose key is in this process's real Secret Service (the desktop fixtures come from
 # this folder's conftest).
@@ -88,11 +88,7 @@ def assert_only_the_passphrase_unlocks(
     qtbot: Any, desktop: Any, screenshot: str | None = None
 ) -> None:
     """The unlock window is up; a wrong passphrase and an empty box leave the store locked."""
-    qtbot.waitUntil(
-        lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible(),
-        timeout=10_000,
-    )
-    window = desktop.unlock_window
+    window = unlock_window_shown(qtbot, desktop, timeout=10_000)
     main = desktop.main_window
     assert not desktop.session.is_unlocked
     assert not main.isVisible()
@@ -149,10 +145,7 @@ def test_a_second_start_while_locked_brings_the_window_forward_and_does_not_unlo
     try:
         start_from_the_keychain(qtbot, desktop)
         lock_from_the_tray(qtbot, desktop)
-        qtbot.waitUntil(
-            lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible()
-        )
-        window = desktop.unlock_window
+        window = unlock_window_shown(qtbot, desktop)
         window.hide()  # out of sight, as after closing it to the tray
 
         # The second start is the real program, with this session's keychain and display.

@@ -34,13 +34,18 @@ def wait_for_message(qtbot: Any, timeout: int = 10_000) -> QMessageBox:
     return message_boxes()[-1]
 
 
-def unlock_through_window(qtbot, desktop, passphrase: str = PASSPHRASE) -> None:  # type: ignore[no-untyped-def]
-    """Type the passphrase into the unlock window and wait for the main window."""
+def unlock_window_shown(qtbot, desktop, timeout: int = 5_000):  # type: ignore[no-untyped-def]
+    """Wait for the program's unlock window to show, and return it."""
     qtbot.waitUntil(
         lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible(),
-        timeout=10_000,
+        timeout=timeout,
     )
-    window = desktop.unlock_window
+    return desktop.unlock_window
+
+
+def unlock_through_window(qtbot, desktop, passphrase: str = PASSPHRASE) -> None:  # type: ignore[no-untyped-def]
+    """Type the passphrase into the unlock window and wait for the main window."""
+    window = unlock_window_shown(qtbot, desktop, timeout=10_000)
     window.passphrase.setText(passphrase)
     window.unlock_button.click()
     qtbot.waitUntil(

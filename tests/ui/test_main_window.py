@@ -21,7 +21,14 @@ from harmonize_evidence.ui.incident_models import IncidentTableModel
 from harmonize_evidence.ui.models import CustodyTableModel
 from harmonize_evidence.ui.verifying import verification_text as window_text
 from tests.ui.conftest import SeededStore
-from tests.ui.helpers import main, png_file, type_text, unlock_through_window, wait_for_message
+from tests.ui.helpers import (
+    main,
+    png_file,
+    type_text,
+    unlock_through_window,
+    unlock_window_shown,
+    wait_for_message,
+)
 
 
 def test_main_window_shows_the_newest_incident_with_its_exhibits(
@@ -527,7 +534,7 @@ def test_locking_while_an_account_is_typed_says_it_was_not_saved(
     assert dialog is not None
     type_text(dialog.text, "Half a sentence")
     desktop.lock()  # as the idle time or the tray menu locks it
-    qtbot.waitUntil(lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible())
+    unlock_window_shown(qtbot, desktop)
     assert not dialog.isVisible() and dialog.discard_question is None  # locked without asking
     assert desktop.unlock_window.message.text() == (
         "Locked. Type your passphrase to carry on. "

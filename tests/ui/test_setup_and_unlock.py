@@ -41,7 +41,13 @@ from tests.conftest import (
     private_env,
     running_secret_service,
 )
-from tests.ui.helpers import seed_store, type_text, unlock_through_window, wait_for_message
+from tests.ui.helpers import (
+    seed_store,
+    type_text,
+    unlock_through_window,
+    unlock_window_shown,
+    wait_for_message,
+)
 
 RECOVERY_KEY_RE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){7}$")
 WRONG_PASSPHRASE = (
@@ -220,7 +226,7 @@ def test_wrong_passphrase_says_so_and_leaves_the_store_untouched(
     database = made_store.location.database.read_bytes()
     desktop = desktop_factory(made_store.location)
     desktop.start()
-    qtbot.waitUntil(lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible())
+    unlock_window_shown(qtbot, desktop)
     window = desktop.unlock_window
     qtbot.keyClicks(window.passphrase, "not the passphrase")
     qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
@@ -243,10 +249,7 @@ def test_at_start_a_typed_passphrase_is_checked_even_when_the_keychain_holds_the
     keychain.forget_key(entry)  # the keychain cannot open the store as the program starts...
     desktop = desktop_factory(keychain_store.location)
     desktop.start()
-    qtbot.waitUntil(
-        lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible(),
-        timeout=10_000,
-    )
+    unlock_window_shown(qtbot, desktop, timeout=10_000)
     keychain.store_key(entry, key)  # ...and holds the key again by the time a passphrase is typed
     window = desktop.unlock_window
     qtbot.keyClicks(window.passphrase, "not the passphrase")
@@ -275,7 +278,7 @@ def test_a_store_without_the_keychain_is_not_said_to_open_with_the_computer_logi
 
     desktop = desktop_factory(made_store.location)
     desktop.start()
-    qtbot.waitUntil(lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible())
+    unlock_window_shown(qtbot, desktop)
     window = desktop.unlock_window
     assert window.explanation.text() == NO_KEYCHAIN == "Type your passphrase to open it."
     qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)  # empty: asked to type it
@@ -297,7 +300,7 @@ def test_forgotten_passphrase_is_replaced_using_the_recovery_key(
 ) -> None:
     desktop = desktop_factory(made_store.location)
     desktop.start()
-    qtbot.waitUntil(lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible())
+    unlock_window_shown(qtbot, desktop)
     desktop.unlock_window.forgot_button.click()
     dialog = desktop.unlock_window.recovery
     assert dialog is not None and dialog.isVisible()
@@ -388,7 +391,7 @@ def test_a_damaged_database_on_start_gives_a_clear_dialog_not_a_crash(
     database.write_bytes(bytes(data))
     desktop = desktop_factory(made_store.location)
     desktop.start()
-    qtbot.waitUntil(lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible())
+    unlock_window_shown(qtbot, desktop)
     desktop.unlock_window.passphrase.setText(PASSPHRASE)
     desktop.unlock_window.unlock_button.click()
     box = wait_for_message(qtbot, timeout=15_000)
@@ -456,7 +459,7 @@ def test_the_collector_paused_for_the_start_is_on_again_when_the_unlock_window_a
 ) -> None:
     desktop = desktop_factory(made_store.location)
     desktop.start()
-    qtbot.waitUntil(lambda: desktop.unlock_window is not None and desktop.unlock_window.isVisible())
+    unlock_window_shown(qtbot, desktop)
     assert gc.isenabled()
     assert not collection_paused()
 
